@@ -1,0 +1,61 @@
+"""The ``skillsight`` command. Library errors become clean one-line CLI errors here, in one place."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+from rich.console import Console
+
+from skillsight.exceptions import SkillsightError
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="skillsight",
+    help="Skill assessment from egocentric video and eye gaze; gaze-only students for smart glasses.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _add_groups() -> None:
+    """Attach every command group (each module exposes ``app`` and ``HELP``)."""
+    from skillsight.cli import data as data_cli
+
+    for name, module in (("data", data_cli),):
+        app.add_typer(module.app, name=name, help=module.HELP)
+
+
+_add_groups()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run the app, turning package errors into ``error: ...`` and exit code 2."""
+    console = Console(stderr=True)
+    try:
+        app(args=argv, standalone_mode=False)
+    except SkillsightError as err:
+        console.print(f"[bold red]error:[/] {err}", highlight=False)
+        sys.exit(2)
+    except (FileNotFoundError, NotADirectoryError) as err:
+        console.print(f"[bold red]error:[/] {err}", highlight=False)
+        sys.exit(2)
+    except typer.Exit as err:
+        sys.exit(err.exit_code)
+    except typer.Abort:
+        sys.exit(1)
+    except SystemExit:
+        raise
+    except Exception as err:  # click usage errors
+        import click
+
+        if isinstance(err, click.exceptions.ClickException):
+            err.show()
+            sys.exit(err.exit_code)
+        raise
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,1 @@
+"""Numpy-only gaze functions shared by training, evaluation and streaming inference."""

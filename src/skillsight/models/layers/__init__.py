@@ -1,0 +1,1 @@
+"""Blocks shared by several models (model files never import each other)."""

@@ -1,0 +1,28 @@
+"""The contract every registered model follows."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import torch
+from torch import nn
+
+__all__ = ["DeclaredInputsModule"]
+
+
+class DeclaredInputsModule(nn.Module):
+    """An ``nn.Module`` that declares the inputs it consumes.
+
+    ``input_names`` decides what a dataset decodes (a gaze-only model never decodes video), the
+    ONNX example inputs, which sensors the power model switches on and the streaming buffer.
+    Subclasses implement ``forward(**inputs) -> dict[str, Tensor]`` and ``example_inputs``.
+    """
+
+    #: names of the keyword tensors ``forward`` takes, e.g. ("gaze", "gaze_mask", "scenario").
+    input_names: ClassVar[tuple[str, ...]] = ()
+    #: sensors that must be on to produce the inputs at inference ("rgb", "eye_tracker", "imu", ...).
+    sensors: ClassVar[tuple[str, ...]] = ()
+
+    def example_inputs(self, batch_size: int = 2) -> dict[str, torch.Tensor]:
+        """Random inputs of the right shapes and dtypes, keyed by ``input_names``."""
+        raise NotImplementedError(f"{type(self).__name__} must implement example_inputs()")

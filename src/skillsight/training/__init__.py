@@ -1,0 +1,1 @@
+"""Tasks (what a model learns from: supervised, distillation, ranking) and checkpoints."""
