@@ -1,0 +1,125 @@
+"""Frozen DINOv2 features of gaze-centred crops (SkillSight teacher, fixated-object branch).
+
+:class:`CropFeatureExtractor` is usable on its own: a dataset or caching step can call it once per
+clip and store the (T, D) features (see :class:`skillsight.data.cache.FeatureCache`), so training
+epochs after the first do not re-run DINOv2. Its :meth:`CropFeatureExtractor.identity` is the part of
+the cache key that names the extractor (preset, config and a fingerprint of the weights).
+
+The backbone is ``transformers.Dinov2Model`` built from a config with a SEEDED random init (so two
+builds give identical weights and cached features stay valid), or loaded from a local folder with
+``weights_dir`` (never downloaded). The feature of a crop is DINOv2's CLS token after the final
+LayerNorm (``pooler_output``), 768-d for ViT-B/14.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+from transformers import Dinov2Config, Dinov2Model
+
+from skillsight.exceptions import ConfigError
+
+__all__ = ["CROP_EXTRACTOR_PRESETS", "CropFeatureExtractor"]
+
+#: Dinov2Config keyword arguments per preset. "dinov2_vitb14" is the paper's ViT-B/14 at 224 px.
+CROP_EXTRACTOR_PRESETS: dict[str, dict[str, Any]] = {
+    "dinov2_vitb14": dict(
+        image_size=224, patch_size=14, hidden_size=768, num_hidden_layers=12, num_attention_heads=12, mlp_ratio=4
+    ),
+    # CPU demo size: 32 px crops from 64 px frames.
+    "dinov2_tiny": dict(
+        image_size=32, patch_size=8, hidden_size=64, num_hidden_layers=2, num_attention_heads=4, mlp_ratio=2
+    ),
+    # Unit-test size.
+    "dinov2_test": dict(
+        image_size=16, patch_size=8, hidden_size=32, num_hidden_layers=1, num_attention_heads=2, mlp_ratio=2
+    ),
+}
+
+#: ImageNet statistics DINOv2 was trained with; crops must be normalised with them.
+DINOV2_PIXEL_MEAN = (0.485, 0.456, 0.406)
+DINOV2_PIXEL_STD = (0.229, 0.224, 0.225)
+
+
+class CropFeatureExtractor(nn.Module):
+    """Frozen DINOv2 that maps crops to CLS features.
+
+    Args:
+        preset: a key of :data:`CROP_EXTRACTOR_PRESETS` (ignored for the architecture when
+            ``weights_dir`` is given, but kept as the name).
+        weights_dir: optional local folder with Hugging Face DINOv2 weights.
+        seed: seed of the random init when no weights are given.
+
+    Attributes:
+        crop_size: side in pixels the crops must have (square).
+        feature_dim: D of the output features.
+        pixel_mean, pixel_std: per-channel normalisation the crops must already have.
+    """
+
+    def __init__(self, preset: str = "dinov2_vitb14", weights_dir: str | Path | None = None, seed: int = 0) -> None:
+        super().__init__()
+        if preset not in CROP_EXTRACTOR_PRESETS:
+            raise ConfigError(f"unknown crop extractor preset {preset!r}; valid: {sorted(CROP_EXTRACTOR_PRESETS)}")
+        self.preset = preset
+        self.seed = int(seed)
+        self.weights_dir = None if weights_dir is None else str(weights_dir)
+        if weights_dir is not None:
+            if not Path(weights_dir).is_dir():
+                raise ConfigError(f"crop extractor weights_dir {str(weights_dir)!r} is not a local folder")
+            self.backbone = Dinov2Model.from_pretrained(str(weights_dir), local_files_only=True)
+        else:
+            with torch.random.fork_rng(devices=[]):
+                torch.manual_seed(self.seed)
+                self.backbone = Dinov2Model(Dinov2Config(**CROP_EXTRACTOR_PRESETS[preset]))
+        self.backbone.requires_grad_(False)
+        self.backbone.eval()
+        cfg = self.backbone.config
+        self.crop_size = int(cfg.image_size)
+        self.feature_dim = int(cfg.hidden_size)
+        self.pixel_mean = DINOV2_PIXEL_MEAN
+        self.pixel_std = DINOV2_PIXEL_STD
+
+    def train(self, mode: bool = True) -> "CropFeatureExtractor":
+        """The backbone is frozen: it stays in eval mode whatever ``mode`` is."""
+        super().train(False)
+        return self
+
+    @torch.no_grad()
+    def forward(self, crops: torch.Tensor) -> torch.Tensor:
+        """Encode crops without gradients.
+
+        Args:
+            crops: (B, T, 3, S, S) or (N, 3, S, S) normalised crops, S = ``crop_size``.
+
+        Returns:
+            (B, T, D) or (N, D) CLS features (float32 of the backbone's dtype).
+        """
+        if crops.dim() not in (4, 5) or crops.shape[-3] != 3:
+            raise ValueError(f"crops must be (B, T, 3, S, S) or (N, 3, S, S), got {tuple(crops.shape)}")
+        if crops.shape[-1] != self.crop_size or crops.shape[-2] != self.crop_size:
+            raise ValueError(f"crops are {tuple(crops.shape[-2:])} px, the extractor expects {self.crop_size}")
+        lead = crops.shape[:-3]
+        flat = crops.reshape(-1, *crops.shape[-3:])  # (N, 3, S, S)
+        features = self.backbone(pixel_values=flat).pooler_output  # (N, D)
+        return features.reshape(*lead, self.feature_dim)
+
+    def fingerprint(self) -> str:
+        """SHA-256 of the current backbone weights (recomputed each call: weights may be loaded later)."""
+        digest = hashlib.sha256()
+        for name, tensor in sorted(self.backbone.state_dict().items()):
+            digest.update(name.encode())
+            digest.update(tensor.detach().cpu().contiguous().numpy().tobytes())
+        return digest.hexdigest()
+
+    def identity(self) -> dict[str, Any]:
+        """What names this extractor in a feature-cache key: preset, config and weight fingerprint."""
+        return {
+            "extractor": "dinov2_cls",
+            "preset": self.preset,
+            "config": {k: self.backbone.config.to_dict()[k] for k in sorted(CROP_EXTRACTOR_PRESETS[self.preset])},
+            "weights": self.fingerprint(),
+        }

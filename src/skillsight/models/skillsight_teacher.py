@@ -1,0 +1,359 @@
+"""SkillSight teacher F(V, G) -> skill (REFERENCE.md section 1): three branches and a fusion MLP.
+
+Branches (each can be switched off for ablations; ``input_names`` follows):
+
+(a) action-gaze interaction: gaze-biased TimeSformer (:mod:`skillsight.models.gaze_attention`),
+    final CLS -> e_v;
+(b) fixated-object sequence: frozen DINOv2 CLS of 224 px gaze-centred crops per frame (computed here
+    from ``crops``, or given as precomputed ``crop_features``) -> linear -> learned positions ->
+    2-layer, 8-head transformer -> mean over time -> e_c. Crops are a sequence of semantics, not a
+    video (they are not spatially aligned), hence a sequence encoder and no 3D backbone;
+(c) gaze dynamics: linear(14 -> 768) -> learned positions, a learned per-scenario class token in
+    front -> transformer encoder (paper 4 layers) -> class token -> e_g. Invalid gaze steps
+    (``gaze_mask`` False) are masked as keys.
+
+Fusion: concat(e_v, e_c, e_g) (2304 at paper size) -> 768 -> ReLU -> classes. One teacher serves
+all scenarios; the scenario id selects the gaze-bias weight and the class token.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from torch import nn
+from transformers import TimesformerConfig, TimesformerModel
+
+from skillsight.data.records import PROFICIENCY_LABELS, SCENARIOS
+from skillsight.exceptions import ConfigError, DataFormatError
+from skillsight.models._factory import register_model
+from skillsight.models.gaze_attention import GazeBiasedTimesformer
+from skillsight.models.layers.base import DeclaredInputsModule
+from skillsight.models.layers.crop_features import CROP_EXTRACTOR_PRESETS, CropFeatureExtractor
+from skillsight.models.layers.heads import MLP
+from skillsight.models.layers.positional import LearnedPositions
+from skillsight.models.layers.sequence_encoder import SequenceEncoder
+
+__all__ = [
+    "CropSequenceBranch",
+    "GazeDynamicsBranch",
+    "SkillSightTeacher",
+    "TEACHER_PRESETS",
+    "skillsight_teacher",
+    "skillsight_teacher_tiny",
+    "test_skillsight_teacher",
+]
+
+#: canonical order of every input the teacher may take.
+_ALL_INPUTS = ("video", "gaze2d", "crops", "crop_features", "gaze", "gaze_mask", "scenario")
+
+
+class CropSequenceBranch(nn.Module):
+    """Fixated-object branch: per-frame crop features -> temporal transformer -> mean over time.
+
+    Args:
+        feature_dim: Dc of the crop features.
+        dim: embedding width (768 in the paper).
+        max_frames: T_max for the learned positions.
+        num_layers, num_heads, ffn_dim, dropout: temporal transformer (paper: 2 layers, 8 heads).
+    """
+
+    def __init__(
+        self, feature_dim: int, dim: int, max_frames: int, num_layers: int, num_heads: int, ffn_dim: int, dropout: float
+    ) -> None:
+        super().__init__()
+        self.proj = nn.Linear(feature_dim, dim)
+        self.positions = LearnedPositions(dim, max_frames)
+        self.encoder = SequenceEncoder(dim, num_layers, num_heads, ffn_dim, dropout)
+
+    def forward(self, crop_features: torch.Tensor) -> torch.Tensor:
+        """crop_features: (B, T, Dc) -> e_c (B, dim)."""
+        x = self.positions(self.proj(crop_features))  # (B, T, dim)
+        return self.encoder(x).mean(dim=1)  # (B, dim)
+
+
+class GazeDynamicsBranch(nn.Module):
+    """Gaze-dynamics branch: per-scenario class token + gaze steps -> transformer -> class token.
+
+    Args:
+        gaze_channels: channels per gaze step (14 for Ego-Exo4D).
+        dim: embedding width.
+        max_steps: T_max for the learned positions.
+        num_scenarios: number of class tokens.
+        num_layers, num_heads, ffn_dim, dropout: transformer encoder (paper: 4 layers).
+    """
+
+    def __init__(
+        self,
+        gaze_channels: int,
+        dim: int,
+        max_steps: int,
+        num_scenarios: int,
+        num_layers: int,
+        num_heads: int,
+        ffn_dim: int,
+        dropout: float,
+    ) -> None:
+        super().__init__()
+        self.proj = nn.Linear(gaze_channels, dim)
+        self.positions = LearnedPositions(dim, max_steps)
+        self.class_tokens = nn.Parameter(torch.randn(num_scenarios, dim) * 0.02)
+        self.encoder = SequenceEncoder(dim, num_layers, num_heads, ffn_dim, dropout)
+
+    def forward(self, gaze: torch.Tensor, gaze_mask: torch.Tensor, scenario: torch.Tensor) -> torch.Tensor:
+        """gaze: (B, T, C), gaze_mask: (B, T) bool (True = valid), scenario: (B,) -> e_g (B, dim)."""
+        x = self.positions(self.proj(gaze))  # (B, T, dim)
+        cls = self.class_tokens[scenario].unsqueeze(1)  # (B, 1, dim)
+        x = torch.cat([cls, x], dim=1)  # (B, 1 + T, dim)
+        always = torch.zeros_like(gaze_mask[:, :1], dtype=torch.bool)  # (B, 1): the class token is never padded
+        padding = torch.cat([always, ~gaze_mask.bool()], dim=1)  # (B, 1 + T), True = ignore
+        return self.encoder(x, padding)[:, 0]  # (B, dim)
+
+
+class SkillSightTeacher(DeclaredInputsModule):
+    """Video + gaze SkillSight teacher.
+
+    Args:
+        num_classes: skill classes (4 proficiency levels).
+        num_scenarios: scenarios (bias weights and gaze class tokens).
+        num_frames: frames / gaze steps per clip T.
+        use_video, use_crops, use_gaze: switch branches on or off (at least one on).
+        use_gaze_bias: gaze prior in the TimeSformer (off = plain TimeSformer, no ``gaze2d`` input).
+        video: ``TimesformerConfig`` keyword arguments (``num_frames`` is set from ``num_frames``).
+        video_pretrained_dir: optional local folder of TimeSformer weights.
+        bias_init, sigma_patches: gaze prior settings (see :class:`GazeBiasedTimesformer`).
+        crop_input: "crops" (raw crops; the frozen DINOv2 runs inside) or "crop_features"
+            (precomputed features, e.g. from the feature cache; no DINOv2 inside the model).
+        crop_extractor: preset of :class:`CropFeatureExtractor` (decides the crop size and Dc).
+        crop_weights_dir: optional local DINOv2 weights (only with ``crop_input="crops"``).
+        embed_dim: width of e_c and e_g.
+        crop_layers, crop_heads: temporal crop transformer.
+        gaze_channels, gaze_layers, gaze_heads: gaze-dynamics encoder.
+        ffn_dim, dropout: feed-forward width and dropout of both sequence encoders.
+        fusion_hidden: hidden width of the fusion MLP.
+    """
+
+    sensors = ("rgb", "eye_tracker")
+
+    def __init__(
+        self,
+        *,
+        num_classes: int = len(PROFICIENCY_LABELS),
+        num_scenarios: int = len(SCENARIOS),
+        num_frames: int = 16,
+        use_video: bool = True,
+        use_crops: bool = True,
+        use_gaze: bool = True,
+        use_gaze_bias: bool = True,
+        video: dict[str, Any] | None = None,
+        video_pretrained_dir: str | None = None,
+        bias_init: float = 1.0,
+        sigma_patches: float | None = None,
+        crop_input: str = "crop_features",
+        crop_extractor: str = "dinov2_vitb14",
+        crop_weights_dir: str | None = None,
+        embed_dim: int = 768,
+        crop_layers: int = 2,
+        crop_heads: int = 8,
+        gaze_channels: int = 14,
+        gaze_layers: int = 4,
+        gaze_heads: int = 8,
+        ffn_dim: int = 2048,
+        dropout: float = 0.1,
+        fusion_hidden: int = 768,
+    ) -> None:
+        super().__init__()
+        if not (use_video or use_crops or use_gaze):
+            raise ConfigError("SkillSightTeacher needs at least one of use_video, use_crops, use_gaze")
+        if crop_input not in ("crops", "crop_features"):
+            raise ConfigError(f"crop_input must be 'crops' or 'crop_features', got {crop_input!r}")
+        if crop_extractor not in CROP_EXTRACTOR_PRESETS:
+            raise ConfigError(f"unknown crop_extractor {crop_extractor!r}; valid: {sorted(CROP_EXTRACTOR_PRESETS)}")
+        self.num_classes, self.num_scenarios, self.num_frames = num_classes, num_scenarios, num_frames
+        self.use_video, self.use_crops, self.use_gaze = use_video, use_crops, use_gaze
+        self.use_gaze_bias = use_video and use_gaze_bias
+        self.crop_input, self.crop_extractor_name, self.gaze_channels = crop_input, crop_extractor, gaze_channels
+        dims: list[int] = []
+
+        if use_video:
+            video_cfg = {**(video or {}), "num_frames": num_frames}
+            if self.use_gaze_bias:
+                self.video_encoder: nn.Module = GazeBiasedTimesformer(
+                    video_cfg, num_scenarios, bias_init, sigma_patches, video_pretrained_dir
+                )
+                tf_config = self.video_encoder.timesformer.config
+            else:
+                self.video_encoder = (
+                    TimesformerModel.from_pretrained(video_pretrained_dir, local_files_only=True)
+                    if video_pretrained_dir
+                    else TimesformerModel(TimesformerConfig(**video_cfg))
+                )
+                tf_config = self.video_encoder.config
+            self.image_size = int(tf_config.image_size)
+            dims.append(int(tf_config.hidden_size))
+        if use_crops:
+            if crop_input == "crops":
+                self.crop_encoder = CropFeatureExtractor(crop_extractor, crop_weights_dir)
+                self.crop_feature_dim = self.crop_encoder.feature_dim
+                self.crop_size = self.crop_encoder.crop_size
+            else:
+                self.crop_feature_dim = int(CROP_EXTRACTOR_PRESETS[crop_extractor]["hidden_size"])
+                self.crop_size = int(CROP_EXTRACTOR_PRESETS[crop_extractor]["image_size"])
+            self.crop_branch = CropSequenceBranch(
+                self.crop_feature_dim, embed_dim, num_frames, crop_layers, crop_heads, ffn_dim, dropout
+            )
+            dims.append(embed_dim)
+        if use_gaze:
+            self.gaze_branch = GazeDynamicsBranch(
+                gaze_channels, embed_dim, num_frames, num_scenarios, gaze_layers, gaze_heads, ffn_dim, dropout
+            )
+            dims.append(embed_dim)
+        self.feature_dim = sum(dims)
+        self.fusion = MLP((self.feature_dim, fusion_hidden, num_classes))
+
+        wanted = set()
+        if use_video:
+            wanted |= {"video"} | ({"gaze2d", "gaze_mask", "scenario"} if self.use_gaze_bias else set())
+        if use_crops:
+            wanted.add(crop_input)
+        if use_gaze:
+            wanted |= {"gaze", "gaze_mask", "scenario"}
+        self.input_names = tuple(name for name in _ALL_INPUTS if name in wanted)  # type: ignore[misc]
+        self.sensors = ("rgb", "eye_tracker") if (use_video or use_crops) else ("eye_tracker",)  # type: ignore[misc]
+
+    # ----------------------------------------------------------------------------------- checks
+    def _check(self, name: str, tensor: torch.Tensor, shape: tuple[int, ...]) -> torch.Tensor:
+        if tuple(tensor.shape) != shape:
+            raise DataFormatError(type(self).__name__, name, tuple(tensor.shape), f"expected shape {shape}")
+        return tensor
+
+    # ---------------------------------------------------------------------------------- forward
+    def forward_features(self, **inputs: torch.Tensor) -> dict[str, torch.Tensor]:
+        """Branch embeddings and their concatenation ``features`` (B, feature_dim)."""
+        unknown = sorted(set(inputs) - set(self.input_names))
+        missing = [name for name in self.input_names if name not in inputs]
+        if unknown or missing:
+            raise DataFormatError(type(self).__name__, ",".join(unknown + missing), sorted(inputs),
+                                  f"inputs must be exactly {self.input_names}")
+        T = self.num_frames
+        B = inputs[self.input_names[0]].shape[0]
+        out: dict[str, torch.Tensor] = {}
+        scenario = gaze_mask = None
+        if "scenario" in self.input_names:
+            scenario = self._check("scenario", inputs["scenario"], (B,)).long()
+        if "gaze_mask" in self.input_names:
+            gaze_mask = self._check("gaze_mask", inputs["gaze_mask"], (B, T)).bool()
+        if self.use_video:
+            video = self._check("video", inputs["video"], (B, T, 3, self.image_size, self.image_size))
+            if self.use_gaze_bias:
+                gaze2d = self._check("gaze2d", inputs["gaze2d"], (B, T, 2))
+                hidden = self.video_encoder(video, gaze2d, scenario, gaze_mask).last_hidden_state
+            else:
+                hidden = self.video_encoder(pixel_values=video, return_dict=True).last_hidden_state
+            out["video_embedding"] = hidden[:, 0]  # (B, Dv) final CLS
+        if self.use_crops:
+            if self.crop_input == "crops":
+                crops = self._check("crops", inputs["crops"], (B, T, 3, self.crop_size, self.crop_size))
+                crop_features = self.crop_encoder(crops)  # (B, T, Dc), no grad
+            else:
+                crop_features = self._check("crop_features", inputs["crop_features"], (B, T, self.crop_feature_dim))
+            out["crop_embedding"] = self.crop_branch(crop_features.float())
+        if self.use_gaze:
+            gaze = self._check("gaze", inputs["gaze"], (B, T, self.gaze_channels))
+            out["gaze_embedding"] = self.gaze_branch(gaze, gaze_mask, scenario)
+        parts = [out[k] for k in ("video_embedding", "crop_embedding", "gaze_embedding") if k in out]
+        out["features"] = torch.cat(parts, dim=-1)  # (B, feature_dim)
+        return out
+
+    def forward_head(self, features: torch.Tensor) -> torch.Tensor:
+        """features: (B, feature_dim) -> logits (B, num_classes)."""
+        return self.fusion(features)
+
+    def forward(self, **inputs: torch.Tensor) -> dict[str, torch.Tensor]:
+        """Keyword inputs named by ``input_names``.
+
+        Shapes: video (B, T, 3, H, W) normalised frames; gaze2d (B, T, 2) in [0, 1]; crops
+        (B, T, 3, S, S) or crop_features (B, T, Dc); gaze (B, T, C); gaze_mask (B, T) bool, True = valid
+        (also disables the gaze prior on invalid frames); scenario (B,) int64.
+
+        Returns:
+            "logits" (B, num_classes), "features" (B, feature_dim) and the enabled branch embeddings
+            "video_embedding", "crop_embedding", "gaze_embedding".
+        """
+        out = self.forward_features(**inputs)
+        out["logits"] = self.forward_head(out["features"])
+        return out
+
+    def example_inputs(self, batch_size: int = 2) -> dict[str, torch.Tensor]:
+        """Random inputs for every declared name (a few gaze steps marked invalid)."""
+        B, T = batch_size, self.num_frames
+        gen = torch.Generator().manual_seed(0)
+        mask = torch.ones(B, T, dtype=torch.bool)
+        mask[:, -1] = False
+        candidates = {
+            "video": lambda: torch.randn(B, T, 3, self.image_size, self.image_size, generator=gen),
+            "gaze2d": lambda: torch.rand(B, T, 2, generator=gen),
+            "crops": lambda: torch.randn(B, T, 3, self.crop_size, self.crop_size, generator=gen),
+            "crop_features": lambda: torch.randn(B, T, self.crop_feature_dim, generator=gen),
+            "gaze": lambda: torch.randn(B, T, self.gaze_channels, generator=gen),
+            "gaze_mask": lambda: mask,
+            "scenario": lambda: torch.arange(B) % self.num_scenarios,
+        }
+        return {name: candidates[name]() for name in self.input_names}
+
+
+# ------------------------------------------------------------------------------ registered variants
+#: constructor arguments of each registered variant (``video`` is merged key by key with overrides).
+TEACHER_PRESETS: dict[str, dict[str, Any]] = {
+    # Paper size: ViT-B/16 TimeSformer on 448 px frames (28 x 28 patches), 16 frames; DINOv2 ViT-B/14.
+    "skillsight_teacher": dict(
+        num_frames=16,
+        video=dict(image_size=448, patch_size=16, hidden_size=768, num_hidden_layers=12,
+                   num_attention_heads=12, intermediate_size=3072),
+        crop_extractor="dinov2_vitb14", embed_dim=768, crop_layers=2, crop_heads=8,
+        gaze_layers=4, gaze_heads=8, ffn_dim=2048, fusion_hidden=768,
+    ),
+    # CPU demo size: 64 px frames (8 x 8 patches), 16 frames, 32 px crops through a tiny DINOv2.
+    "skillsight_teacher_tiny": dict(
+        num_frames=16,
+        video=dict(image_size=64, patch_size=8, hidden_size=64, num_hidden_layers=2,
+                   num_attention_heads=4, intermediate_size=128),
+        crop_extractor="dinov2_tiny", embed_dim=64, crop_layers=2, crop_heads=4,
+        gaze_layers=2, gaze_heads=4, ffn_dim=128, fusion_hidden=64,
+    ),
+    # Unit tests: raw crops so the frozen DINOv2 path is exercised too.
+    "test_skillsight_teacher": dict(
+        num_frames=4,
+        video=dict(image_size=32, patch_size=8, hidden_size=32, num_hidden_layers=2,
+                   num_attention_heads=4, intermediate_size=64),
+        crop_input="crops", crop_extractor="dinov2_test", embed_dim=32, crop_layers=1, crop_heads=4,
+        gaze_layers=1, gaze_heads=4, ffn_dim=64, fusion_hidden=32, dropout=0.0,
+    ),
+}
+
+
+def _build(preset: str, kwargs: dict[str, Any]) -> SkillSightTeacher:
+    args = {**TEACHER_PRESETS[preset], **kwargs}
+    args["video"] = {**TEACHER_PRESETS[preset]["video"], **(kwargs.get("video") or {})}
+    return SkillSightTeacher(**args)
+
+
+@register_model("skillsight_teacher")
+def skillsight_teacher(**kwargs: Any) -> SkillSightTeacher:
+    """Paper-size teacher (random init; pass ``video_pretrained_dir``/``crop_weights_dir`` for weights)."""
+    return _build("skillsight_teacher", kwargs)
+
+
+@register_model("skillsight_teacher_tiny")
+def skillsight_teacher_tiny(**kwargs: Any) -> SkillSightTeacher:
+    """CPU demo teacher (trains in minutes on 2 cores)."""
+    return _build("skillsight_teacher_tiny", kwargs)
+
+
+@register_model("test_skillsight_teacher")
+def test_skillsight_teacher(**kwargs: Any) -> SkillSightTeacher:
+    """Tiny teacher for unit tests."""
+    return _build("test_skillsight_teacher", kwargs)
+
+
+test_skillsight_teacher.__test__ = False  # type: ignore[attr-defined]  # not a pytest test
