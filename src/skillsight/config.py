@@ -1,0 +1,311 @@
+"""Typed run configuration: defaults in code, named presets, YAML overrides, ``--set a.b=c`` overrides.
+
+One composition root (:class:`RunConfig`) names registry entries (model names), never import
+paths. The merged config is written into the run folder as ``config.json`` so every run can be
+re-created from its folder alone.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import asdict, dataclass, field, fields, is_dataclass
+from pathlib import Path
+from typing import Any, Callable, Literal
+
+import yaml
+
+from skillsight.exceptions import ConfigError
+from skillsight.registry import Registry
+
+__all__ = [
+    "DataConfig",
+    "ModelConfig",
+    "OptimConfig",
+    "TaskConfig",
+    "TrainerConfig",
+    "RunConfig",
+    "PRESETS",
+    "load_config",
+    "apply_overrides",
+    "config_from_dict",
+    "save_config",
+]
+
+
+@dataclass
+class DataConfig:
+    """Where the takes are and how clips are cut (REFERENCE.md section 1 protocol)."""
+
+    root: str = "runs/demo/data"  # Ego-Exo4D-layout dataset root
+    frame_px: int = 64  # decoded frame size (paper: 448)
+    crop_px: int = 32  # gaze-centred crop size fed to the crop encoder (paper: 224)
+    num_frames: int = 16  # frames per clip
+    sample_fps: float = 2.0  # clip frame rate
+    num_test_clips: int = 10  # evenly spaced clips per take at evaluation
+    batch_size: int = 8
+    eval_batch_size: int = 32
+    num_workers: int = 0
+    gaze_file: Literal["general", "personalized"] = "general"
+    scenarios: list[str] = field(default_factory=list)  # empty: all scenarios
+
+
+@dataclass
+class ModelConfig:
+    """A registered model name and its constructor arguments."""
+
+    name: str = "skillsight_student_tiny"
+    args: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class OptimConfig:
+    """Optimiser and step schedule (epochs are the milestone unit)."""
+
+    optimizer: Literal["sgd", "adamw"] = "adamw"
+    lr: float = 1e-4
+    weight_decay: float = 1e-2
+    momentum: float = 0.9
+    nesterov: bool = True
+    milestones: list[int] = field(default_factory=list)  # epochs at which lr *= gamma
+    gamma: float = 0.1
+    warmup_epochs: int = 0
+
+
+@dataclass
+class TaskConfig:
+    """What the model learns from.
+
+    kind: "supervised" (cross-entropy) or "distillation" (student + frozen teacher features).
+    """
+
+    kind: Literal["supervised", "distillation"] = "supervised"
+    action_loss_weight: float = 0.0  # lambda_act (paper: 0.1 for the student)
+    distill_weight: float = 0.0  # lambda_dis (ours: on by default for the student)
+    teacher_run: str = ""  # run folder of the frozen teacher (distillation)
+    label_smoothing: float = 0.0
+
+
+@dataclass
+class TrainerConfig:
+    """Lightning Trainer settings."""
+
+    max_epochs: int = 10
+    max_steps: int = -1
+    accelerator: str = "cpu"
+    devices: int = 1
+    strategy: str = "auto"  # "ddp" with devices > 1 (gloo on CPU)
+    seed: int = 0
+    deterministic: bool = True
+    log_every_n_steps: int = 10
+    progress_bar: bool = True
+    check_val_every_n_epoch: int = 1
+
+
+@dataclass
+class RunConfig:
+    """The one composition root of a training run."""
+
+    name: str = "run"
+    data: DataConfig = field(default_factory=DataConfig)
+    model: ModelConfig = field(default_factory=ModelConfig)
+    optim: OptimConfig = field(default_factory=OptimConfig)
+    task: TaskConfig = field(default_factory=TaskConfig)
+    trainer: TrainerConfig = field(default_factory=TrainerConfig)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain nested dict (JSON/YAML serialisable)."""
+        return asdict(self)
+
+
+PRESETS: Registry[RunConfig] = Registry("config preset")
+
+
+def _preset(name: str) -> Callable[[Callable[[], RunConfig]], Callable[[], RunConfig]]:
+    return PRESETS.register(name)
+
+
+def _teacher_optim(epochs: int) -> OptimConfig:
+    # Released SkillSight config: SGD nesterov, lr 1e-3, x0.1 at epoch 11 and x0.01 at 14 of 20.
+    first, second = round(epochs * 11 / 20), round(epochs * 14 / 20)
+    return OptimConfig(optimizer="sgd", lr=1e-3, weight_decay=1e-4, momentum=0.9, nesterov=True,
+                       milestones=[first, second], gamma=0.1)
+
+
+@_preset("teacher_paper")
+def _teacher_paper() -> RunConfig:
+    return RunConfig(
+        name="teacher",
+        data=DataConfig(frame_px=448, crop_px=224, batch_size=8),
+        model=ModelConfig(name="skillsight_teacher"),
+        optim=_teacher_optim(20),
+        trainer=TrainerConfig(max_epochs=20),
+    )
+
+
+@_preset("teacher_tiny")
+def _teacher_tiny() -> RunConfig:
+    # CPU demo: the same schedule shape at a higher lr (tiny random-init model, few epochs).
+    optim = _teacher_optim(12)
+    optim.lr = 2e-2
+    return RunConfig(
+        name="teacher",
+        model=ModelConfig(name="skillsight_teacher_tiny"),
+        optim=optim,
+        trainer=TrainerConfig(max_epochs=12),
+    )
+
+
+@_preset("student_paper")
+def _student_paper() -> RunConfig:
+    return RunConfig(
+        name="student",
+        data=DataConfig(batch_size=32),
+        model=ModelConfig(name="skillsight_student"),
+        optim=OptimConfig(optimizer="adamw", lr=1e-4, weight_decay=1e-2),
+        task=TaskConfig(kind="distillation", action_loss_weight=0.1, distill_weight=1.0),
+        trainer=TrainerConfig(max_epochs=10),
+    )
+
+
+@_preset("student_tiny")
+def _student_tiny() -> RunConfig:
+    return RunConfig(
+        name="student",
+        data=DataConfig(batch_size=16),
+        model=ModelConfig(name="skillsight_student_tiny"),
+        optim=OptimConfig(optimizer="adamw", lr=1e-3, weight_decay=1e-2),
+        task=TaskConfig(kind="distillation", action_loss_weight=0.1, distill_weight=1.0),
+        trainer=TrainerConfig(max_epochs=15),
+    )
+
+
+@_preset("gaze_only_paper")
+def _gaze_only_paper() -> RunConfig:
+    cfg = _student_paper()
+    cfg.name, cfg.model = "gaze_only", ModelConfig(name="gaze_only_baseline")
+    cfg.task = TaskConfig(kind="supervised")
+    return cfg
+
+
+@_preset("gaze_only_tiny")
+def _gaze_only_tiny() -> RunConfig:
+    cfg = _student_tiny()
+    cfg.name, cfg.model = "gaze_only", ModelConfig(name="gaze_only_baseline_tiny")
+    cfg.task = TaskConfig(kind="supervised")
+    return cfg
+
+
+@_preset("video_only_tiny")
+def _video_only_tiny() -> RunConfig:
+    cfg = _teacher_tiny()
+    cfg.name = "video_only"
+    cfg.model = ModelConfig(name="skillsight_teacher_tiny",
+                            args={"use_video": True, "use_crops": False, "use_gaze": False, "use_gaze_bias": False})
+    return cfg
+
+
+@_preset("video_only_paper")
+def _video_only_paper() -> RunConfig:
+    cfg = _teacher_paper()
+    cfg.name = "video_only"
+    cfg.model = ModelConfig(name="skillsight_teacher",
+                            args={"use_video": True, "use_crops": False, "use_gaze": False, "use_gaze_bias": False})
+    return cfg
+
+
+def config_from_dict(data: dict[str, Any], base: RunConfig | None = None, source: str = "config") -> RunConfig:
+    """Merge a nested dict onto ``base`` (defaults when None); unknown keys raise ConfigError."""
+    cfg = dataclasses.replace(base) if base is not None else RunConfig()
+    cfg = _merge_into(cfg, data, source, prefix="")
+    return cfg
+
+
+def _merge_into(obj: Any, data: dict[str, Any], source: str, prefix: str) -> Any:
+    if not isinstance(data, dict):
+        raise ConfigError(f"{source}: {prefix or 'top level'} must be a mapping, got {data!r}")
+    names = {f.name: f for f in fields(obj)}
+    updates: dict[str, Any] = {}
+    for key, value in data.items():
+        if key not in names:
+            raise ConfigError(f"{source}: unknown key {prefix + key!r}; valid: {', '.join(sorted(names))}")
+        current = getattr(obj, key)
+        if is_dataclass(current):
+            updates[key] = _merge_into(dataclasses.replace(current), value, source, f"{prefix}{key}.")
+        elif key == "args" and isinstance(current, dict):
+            if not isinstance(value, dict):
+                raise ConfigError(f"{source}: {prefix}args must be a mapping, got {value!r}")
+            updates[key] = {**current, **value}
+        else:
+            updates[key] = _coerce(value, current, f"{source}: {prefix}{key}")
+    return dataclasses.replace(obj, **updates)
+
+
+def _coerce(value: Any, current: Any, where: str) -> Any:
+    """Cast a YAML/CLI value to the type of the current default (bool/int/float/str/list)."""
+    if isinstance(current, bool):
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.lower() in {"true", "false", "1", "0"}:
+            return value.lower() in {"true", "1"}
+        raise ConfigError(f"{where}: expected true/false, got {value!r}")
+    if isinstance(current, float) and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    if isinstance(current, int) and not isinstance(current, bool):
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        raise ConfigError(f"{where}: expected an integer, got {value!r}")
+    if isinstance(current, float):
+        raise ConfigError(f"{where}: expected a number, got {value!r}")
+    if isinstance(current, list) and not isinstance(value, list):
+        raise ConfigError(f"{where}: expected a list, got {value!r}")
+    return value
+
+
+def apply_overrides(cfg: RunConfig, overrides: list[str]) -> RunConfig:
+    """Apply ``a.b=c`` overrides (values parsed as YAML, so ``x=[1,2]`` and ``y=true`` work)."""
+    for item in overrides:
+        if "=" not in item:
+            raise ConfigError(f"override {item!r} must look like section.key=value")
+        path, raw = item.split("=", 1)
+        try:
+            value = yaml.safe_load(raw)
+        except yaml.YAMLError as err:
+            raise ConfigError(f"override {item!r}: value is not valid YAML ({err})") from None
+        nested: dict[str, Any] = {}
+        node = nested
+        keys = path.strip().split(".")
+        for key in keys[:-1]:
+            node = node.setdefault(key, {})
+        node[keys[-1]] = value
+        cfg = config_from_dict(nested, base=cfg, source=f"--set {item}")
+    return cfg
+
+
+def load_config(name_or_path: str, overrides: list[str] | None = None) -> RunConfig:
+    """A preset name (see PRESETS) or a YAML/JSON file; a file may name a preset under ``preset:``."""
+    path = Path(name_or_path)
+    if name_or_path in PRESETS:
+        cfg = PRESETS.create(name_or_path)
+    elif path.suffix in {".yaml", ".yml", ".json"}:
+        if not path.is_file():
+            raise ConfigError(f"config file {path} does not exist")
+        data = yaml.safe_load(path.read_text()) or {}
+        if not isinstance(data, dict):
+            raise ConfigError(f"{path}: top level must be a mapping")
+        preset = data.pop("preset", None)
+        base = PRESETS.create(preset) if preset else None
+        cfg = config_from_dict(data, base=base, source=str(path))
+    else:
+        PRESETS.get(name_or_path)  # raises ConfigError listing the presets
+        raise AssertionError("unreachable")
+    return apply_overrides(cfg, overrides or [])
+
+
+def save_config(cfg: RunConfig, path: str | Path) -> None:
+    """Write the resolved config as JSON (atomic)."""
+    from skillsight.training.checkpoint import atomic_write_text
+
+    atomic_write_text(path, json.dumps(cfg.to_dict(), indent=2, sort_keys=True))
