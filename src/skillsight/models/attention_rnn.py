@@ -1,0 +1,252 @@
+"""Spatial-attention RNN for manipulation skill ranking (Li, Huang, Cai, Sato; ICCV-W 2019).
+
+Per time step t (one frame per segment, ``N`` segments):
+
+* two streams: the RGB frame and ``flow_stack`` stacked optical-flow fields (2 channels each)
+  through two Hugging Face ``ResNetModel`` backbones built from configs, fused by two convs
+  (2x2, ``fusion_dims[0]``, ReLU; 1x1, ``fusion_dims[1]``) into ``X_t`` of shape (D, h, w);
+* ``x_bar_t = AvgPool(X_t) + MaxPool(X_t)``; ``c_t = [x_bar_t ; h_task_{t-1}]``;
+  ``h_att_t = GRU_att(c_t)``; ``a_{i,t} = w^T tanh(W_x x_{i,t} + W_h h_att_t + b)``;
+  ``alpha_t = softmax_i(a_t)``; ``v_t = sum_i alpha_{i,t} x_{i,t}``; ``h_task_t = GRU_task(v_t)``;
+* ``score = FC(h_task_N)``.
+
+Ablations (constructor flags): ``attention="none"`` (plain average pooling, no RNN_att),
+``attention_rnn="fc"`` (a fully connected layer instead of RNN_att), ``attention_input="xbar"`` or
+``"htask"`` (only one of the two parts of ``c_t``). The 2x2 fusion conv uses stride 1 and no padding,
+so a 14 x 14 conv5 map becomes 13 x 13 locations.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import torch
+from torch import nn
+from transformers import ResNetConfig, ResNetModel
+
+from skillsight.exceptions import ConfigError
+from skillsight.models._factory import register_model
+from skillsight.models.layers.base import DeclaredInputsModule
+
+__all__ = [
+    "resnet_config",
+    "TwoStreamFeatures",
+    "SpatialAttentionStep",
+    "AttentionRNN",
+    "attention_rnn",
+    "attention_rnn_tiny",
+    "test_attention_rnn",
+]
+
+# name -> (layer_type, embedding_size, hidden_sizes, depths)
+_RESNET_PRESETS: dict[str, tuple[str, int, list[int], list[int]]] = {
+    "resnet101": ("bottleneck", 64, [256, 512, 1024, 2048], [3, 4, 23, 3]),
+    "resnet50": ("bottleneck", 64, [256, 512, 1024, 2048], [3, 4, 6, 3]),
+    "resnet18": ("basic", 64, [64, 128, 256, 512], [2, 2, 2, 2]),
+    "tiny": ("basic", 16, [16, 32], [1, 1]),
+    "test": ("basic", 8, [8, 16], [1, 1]),
+}
+
+
+def resnet_config(name: str, num_channels: int) -> ResNetConfig:
+    """A ``ResNetConfig`` for a preset (``resnet101``, ``resnet50``, ``resnet18``, ``tiny``, ``test``).
+
+    Args:
+        name: preset name.
+        num_channels: input channels (3 for RGB, ``2 * flow_stack`` for stacked flow).
+    """
+    if name not in _RESNET_PRESETS:
+        raise ConfigError(f"unknown backbone preset {name!r}; valid: {', '.join(sorted(_RESNET_PRESETS))}")
+    layer_type, embedding, hidden, depths = _RESNET_PRESETS[name]
+    return ResNetConfig(num_channels=num_channels, embedding_size=embedding, hidden_sizes=list(hidden),
+                        depths=list(depths), layer_type=layer_type)
+
+
+def _backbone(name: str, num_channels: int, pretrained_dir: str | None) -> ResNetModel:
+    """Random-init ResNet from a preset, or weights from a local directory (never downloaded)."""
+    if pretrained_dir is None:
+        return ResNetModel(resnet_config(name, num_channels))
+    model = ResNetModel.from_pretrained(pretrained_dir, local_files_only=True)
+    if model.config.num_channels != num_channels:
+        raise ConfigError(f"backbone at {pretrained_dir} takes {model.config.num_channels} channels, "
+                          f"this stream needs {num_channels}")
+    return model
+
+
+class TwoStreamFeatures(nn.Module):
+    """RGB + stacked-flow ResNets and the conv fusion giving ``X_t``.
+
+    Args:
+        backbone: preset name for both streams.
+        flow_stack: number of flow fields stacked (input channels ``2 * flow_stack``).
+        fusion_dims: output channels of the 2x2 conv (ReLU) and of the 1x1 conv.
+        rgb_pretrained_dir / flow_pretrained_dir: optional local ``from_pretrained`` folders.
+    """
+
+    def __init__(self, backbone: str, flow_stack: int, fusion_dims: tuple[int, int],
+                 rgb_pretrained_dir: str | None = None, flow_pretrained_dir: str | None = None) -> None:
+        super().__init__()
+        self.rgb = _backbone(backbone, 3, rgb_pretrained_dir)
+        self.flow = _backbone(backbone, 2 * flow_stack, flow_pretrained_dir)
+        channels = self.rgb.config.hidden_sizes[-1] + self.flow.config.hidden_sizes[-1]
+        self.fuse = nn.Sequential(
+            nn.Conv2d(channels, fusion_dims[0], kernel_size=2),
+            nn.ReLU(inplace=True),
+            nn.Conv2d(fusion_dims[0], fusion_dims[1], kernel_size=1),
+        )
+
+    def forward(self, frames: torch.Tensor, flow: torch.Tensor) -> torch.Tensor:
+        """(M, 3, H, W) frames and (M, 2K, H, W) flow -> (M, D, h, w) fused maps."""
+        rgb = self.rgb(pixel_values=frames).last_hidden_state  # (M, C_rgb, h+1, w+1)
+        mot = self.flow(pixel_values=flow).last_hidden_state  # (M, C_flow, h+1, w+1)
+        return self.fuse(torch.cat([rgb, mot], dim=1))  # (M, D, h, w)
+
+
+class SpatialAttentionStep(nn.Module):
+    """``a_i = w^T tanh(W_x x_i + W_h h_att + b)`` and the softmax over locations."""
+
+    def __init__(self, feature_dim: int, hidden_dim: int, attention_dim: int) -> None:
+        super().__init__()
+        self.w_x = nn.Linear(feature_dim, attention_dim, bias=False)
+        self.w_h = nn.Linear(hidden_dim, attention_dim, bias=True)  # its bias is b
+        self.w = nn.Linear(attention_dim, 1, bias=False)
+
+    def forward(self, x: torch.Tensor, h_att: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """x (B, L, D), h_att (B, H) -> (v (B, D), alpha (B, L)) with alpha summing to 1 over L."""
+        energy = self.w(torch.tanh(self.w_x(x) + self.w_h(h_att)[:, None, :])).squeeze(-1)  # (B, L)
+        alpha = torch.softmax(energy, dim=-1)  # (B, L)
+        v = torch.einsum("bl,bld->bd", alpha, x)  # (B, D)
+        return v, alpha
+
+
+AttentionMode = Literal["full", "none"]
+AttentionRNNKind = Literal["gru", "fc"]
+AttentionInput = Literal["both", "xbar", "htask"]
+
+
+class AttentionRNN(DeclaredInputsModule):
+    """Two-stream spatial-attention RNN scoring a video's skill (higher = more skilled).
+
+    Inputs: ``frames`` (B, N, 3, H, W) normalised RGB; ``flow`` (B, N, 2K, H, W) scaled flow.
+    Outputs: ``score`` (B,), ``logits`` (B, 1) (the same score, for generic tools) and
+    ``attention`` (B, N, h, w) (uniform when ``attention="none"``).
+
+    Args:
+        backbone: ResNet preset of both streams ("resnet101" at paper size).
+        num_segments: N, frames per video.
+        flow_stack: K flow fields stacked per step.
+        image_size: square input side in pixels (used for ``example_inputs``).
+        fusion_dims: channels of the 2x2 and 1x1 fusion convs (D = fusion_dims[1]).
+        hidden_dim: GRU hidden size of RNN_att and RNN_task.
+        attention_dim: size of the attention energy space.
+        attention: "full" or "none" (average pooling, the no-attention ablation).
+        attention_rnn: "gru" (RNN_att) or "fc" (the no-RNN_att ablation).
+        attention_input: "both" (c_t = [x_bar; h_task]), "xbar" or "htask".
+        rgb_pretrained_dir / flow_pretrained_dir: optional local Hugging Face weights.
+    """
+
+    input_names = ("frames", "flow")
+    sensors = ("rgb",)
+
+    def __init__(self, backbone: str = "resnet101", num_segments: int = 25, flow_stack: int = 5,
+                 image_size: int = 448, fusion_dims: tuple[int, int] | list[int] = (512, 256),
+                 hidden_dim: int = 128, attention_dim: int = 32, attention: AttentionMode = "full",
+                 attention_rnn: AttentionRNNKind = "gru", attention_input: AttentionInput = "both",
+                 rgb_pretrained_dir: str | None = None, flow_pretrained_dir: str | None = None) -> None:
+        super().__init__()
+        for name, value, valid in (("attention", attention, ("full", "none")),
+                                   ("attention_rnn", attention_rnn, ("gru", "fc")),
+                                   ("attention_input", attention_input, ("both", "xbar", "htask"))):
+            if value not in valid:
+                raise ConfigError(f"AttentionRNN {name}={value!r}; valid: {', '.join(valid)}")
+        if len(fusion_dims) != 2:
+            raise ConfigError(f"AttentionRNN fusion_dims needs two channel counts, got {fusion_dims!r}")
+        self.num_segments, self.flow_stack, self.image_size = num_segments, flow_stack, image_size
+        self.attention, self.attention_rnn, self.attention_input = attention, attention_rnn, attention_input
+        self.hidden_dim = hidden_dim
+        feature_dim = int(fusion_dims[1])
+        self.features = TwoStreamFeatures(backbone, flow_stack, (int(fusion_dims[0]), feature_dim),
+                                          rgb_pretrained_dir, flow_pretrained_dir)
+        if attention == "full":
+            in_dim = {"both": feature_dim + hidden_dim, "xbar": feature_dim, "htask": hidden_dim}[attention_input]
+            if attention_rnn == "gru":
+                self.rnn_att: nn.Module = nn.GRUCell(in_dim, hidden_dim)
+            else:
+                self.rnn_att = nn.Sequential(nn.Linear(in_dim, hidden_dim), nn.Tanh())
+            self.attend = SpatialAttentionStep(feature_dim, hidden_dim, attention_dim)
+        self.rnn_task = nn.GRUCell(feature_dim, hidden_dim)
+        self.head = nn.Linear(hidden_dim, 1)
+
+    def example_inputs(self, batch_size: int = 2) -> dict[str, torch.Tensor]:
+        """Random ``frames`` (B, N, 3, S, S) and ``flow`` (B, N, 2K, S, S)."""
+        n, s = self.num_segments, self.image_size
+        return {"frames": torch.randn(batch_size, n, 3, s, s),
+                "flow": torch.randn(batch_size, n, 2 * self.flow_stack, s, s)}
+
+    def forward_features(self, frames: torch.Tensor, flow: torch.Tensor) -> torch.Tensor:
+        """(B, N, 3, H, W), (B, N, 2K, H, W) -> fused maps X (B, N, D, h, w)."""
+        B, N, _, H, W = frames.shape
+        if flow.shape[:2] != (B, N) or flow.shape[-2:] != (H, W) or flow.shape[2] != 2 * self.flow_stack:
+            raise ValueError(f"flow shape {tuple(flow.shape)} does not match frames {tuple(frames.shape)} "
+                             f"with {self.flow_stack} stacked fields")
+        x = self.features(frames.reshape(B * N, 3, H, W), flow.reshape(B * N, -1, H, W))  # (B*N, D, h, w)
+        return x.reshape(B, N, *x.shape[1:])  # (B, N, D, h, w)
+
+    def _att_input(self, x_bar: torch.Tensor, h_task: torch.Tensor) -> torch.Tensor:
+        if self.attention_input == "xbar":
+            return x_bar
+        if self.attention_input == "htask":
+            return h_task
+        return torch.cat([x_bar, h_task], dim=-1)  # (B, D + H)
+
+    def forward_head(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+        """Attention pooling, RNN_task and the score from maps X (B, N, D, h, w)."""
+        B, N, D, h, w = x.shape
+        locs = x.flatten(3).transpose(2, 3)  # (B, N, L, D)
+        h_task = x.new_zeros(B, self.hidden_dim)
+        h_att = x.new_zeros(B, self.hidden_dim)
+        alphas = []
+        for t in range(N):
+            x_t = locs[:, t]  # (B, L, D)
+            if self.attention == "none":
+                alpha = x_t.new_full((B, h * w), 1.0 / (h * w))
+                v_t = x_t.mean(dim=1)  # (B, D)
+            else:
+                x_bar = x_t.mean(dim=1) + x_t.amax(dim=1)  # (B, D)
+                c_t = self._att_input(x_bar, h_task)
+                h_att = self.rnn_att(c_t, h_att) if self.attention_rnn == "gru" else self.rnn_att(c_t)
+                v_t, alpha = self.attend(x_t, h_att)
+            h_task = self.rnn_task(v_t, h_task)  # (B, H)
+            alphas.append(alpha)
+        score = self.head(h_task)  # (B, 1)
+        attention = torch.stack(alphas, dim=1).reshape(B, N, h, w)  # (B, N, h, w)
+        return {"score": score.squeeze(-1), "logits": score, "attention": attention}
+
+    def forward(self, frames: torch.Tensor, flow: torch.Tensor) -> dict[str, torch.Tensor]:
+        """Score videos: ``frames`` (B, N, 3, H, W), ``flow`` (B, N, 2K, H, W) -> dict of tensors."""
+        return self.forward_head(self.forward_features(frames, flow))
+
+
+def _build(defaults: dict[str, Any], overrides: dict[str, Any]) -> AttentionRNN:
+    return AttentionRNN(**{**defaults, **overrides})
+
+
+@register_model("attention_rnn")
+def attention_rnn(**overrides: Any) -> AttentionRNN:
+    """Paper size: two ResNet-101 streams at 448 px, fusion 512/256, GRU 128, attention 32, N = 25."""
+    return _build({"backbone": "resnet101", "num_segments": 25, "flow_stack": 5, "image_size": 448,
+                   "fusion_dims": (512, 256), "hidden_dim": 128, "attention_dim": 32}, overrides)
+
+
+@register_model("attention_rnn_tiny")
+def attention_rnn_tiny(**overrides: Any) -> AttentionRNN:
+    """CPU size: two-stage basic ResNets at 64 px (7 x 7 locations), fusion 64/32, GRU 64."""
+    return _build({"backbone": "tiny", "num_segments": 25, "flow_stack": 5, "image_size": 64,
+                   "fusion_dims": (64, 32), "hidden_dim": 64, "attention_dim": 16}, overrides)
+
+
+@register_model("test_attention_rnn")
+def test_attention_rnn(**overrides: Any) -> AttentionRNN:
+    """Unit-test size: two-stage ResNets at 32 px (3 x 3 locations), N = 3, two flow fields."""
+    return _build({"backbone": "test", "num_segments": 3, "flow_stack": 2, "image_size": 32,
+                   "fusion_dims": (16, 8), "hidden_dim": 8, "attention_dim": 4}, overrides)
