@@ -1,0 +1,123 @@
+"""Tobii Pro Glasses 2 signals of the Expert-Novice Soccer dataset.
+
+Layout: ``EyeTrackingData/Player<p>/S<nn>/<feature>_vec.csv``, one number per line; the FIRST number
+is the count of the samples that follow. There are no timestamps. The streams of one sample have
+different lengths: the gaze signals (50 Hz on the Glasses 2) drop invalid samples (the 2D/3D gaze
+point, the left-eye and the right-eye groups each drop their own), the glasses' accelerometer
+(~102 rows per second) and gyroscope (~93 rows per second) do not.
+
+Count header vs actual count: a mismatch means the file was truncated or edited. It is NOT an error
+by default (the values present are real measurements); it is counted and listed in the dataset
+report, and ``on_count_mismatch="error"`` makes it one. A header that is not a non-negative integer,
+a non-numeric or non-finite value, or an empty stream is always an error.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from skillsight.exceptions import ConfigError, DataFormatError
+
+__all__ = [
+    "GAZE_FEATURES",
+    "GAZE_FEATURE_UNITS",
+    "EYE_FEATURES",
+    "GLASSES_IMU_FEATURES",
+    "VecFile",
+    "read_vec_csv",
+]
+
+#: Eye-tracking signals (units in GAZE_FEATURE_UNITS).
+EYE_FEATURES: tuple[str, ...] = (
+    "gp0", "gp1",  # 2D gaze position in the scene image, 0..1 (x right, y down)
+    "gp30", "gp31", "gp32",  # 3D gaze point relative to the scene camera, mm
+    "gd00", "gd01", "gd02",  # left-eye gaze direction, unit vector
+    "gd10", "gd11", "gd12",  # right-eye gaze direction, unit vector
+    "pc00", "pc01", "pc02",  # left pupil centre, mm
+    "pc10", "pc11", "pc12",  # right pupil centre, mm
+    "pd0", "pd1",  # pupil diameter left/right, mm
+)  # fmt: skip
+#: The glasses' own IMU (head motion): accelerometer m/s^2, gyroscope deg/s.
+GLASSES_IMU_FEATURES: tuple[str, ...] = ("ac0", "ac1", "ac2", "gy0", "gy1", "gy2")
+#: Every ``<feature>_vec.csv`` a sample folder holds.
+GAZE_FEATURES: tuple[str, ...] = EYE_FEATURES + GLASSES_IMU_FEATURES
+
+GAZE_FEATURE_UNITS: dict[str, str] = {
+    **{f: "unit" for f in ("gp0", "gp1")},
+    **{f: "mm" for f in ("gp30", "gp31", "gp32", "pc00", "pc01", "pc02", "pc10", "pc11", "pc12", "pd0", "pd1")},
+    **{f: "unit_vector" for f in ("gd00", "gd01", "gd02", "gd10", "gd11", "gd12")},
+    **{f: "m/s^2" for f in ("ac0", "ac1", "ac2")},
+    **{f: "deg/s" for f in ("gy0", "gy1", "gy2")},
+}
+
+_MISMATCH_POLICIES = ("warn", "error")
+
+
+@dataclass(frozen=True)
+class VecFile:
+    """One ``<feature>_vec.csv``.
+
+    Attributes:
+        values: (n,) float64 samples (the header excluded).
+        declared_count: the first number of the file.
+        source: path of the file.
+    """
+
+    values: np.ndarray
+    declared_count: int
+    source: str
+
+    @property
+    def count_mismatch(self) -> bool:
+        """True when the header count differs from the number of values."""
+        return self.declared_count != self.values.shape[0]
+
+
+def read_vec_csv(path: str | Path, on_count_mismatch: str = "warn") -> VecFile:
+    """Read one ``_vec.csv`` file.
+
+    Args:
+        path: the file.
+        on_count_mismatch: "warn" keeps the values and flags the mismatch on the result (the dataset
+            report counts it); "error" raises.
+
+    Returns:
+        VecFile with the values and the declared count.
+
+    Raises:
+        DataFormatError: empty file, bad header, non-numeric/non-finite value, no samples, or a count
+            mismatch under "error".
+    """
+    if on_count_mismatch not in _MISMATCH_POLICIES:
+        raise ConfigError(f"on_count_mismatch must be one of {_MISMATCH_POLICIES}, got {on_count_mismatch!r}")
+    path = Path(path)
+    cells = path.read_text().split()
+    if not cells:
+        raise DataFormatError(path, "count", "", "file is empty (expected the sample count first)")
+    try:
+        numbers = np.array(cells, dtype=np.float64)
+    except ValueError:
+        for i, cell in enumerate(cells):
+            try:
+                float(cell)
+            except ValueError:
+                raise DataFormatError(path, f"line {i + 1}", cell, "not a number") from None
+        raise  # pragma: no cover
+    header = numbers[0]
+    if not np.isfinite(header) or header < 0 or header != np.round(header):
+        raise DataFormatError(path, "count", cells[0], "first value must be a non-negative integer count")
+    values = numbers[1:]
+    bad = np.flatnonzero(~np.isfinite(values))
+    if bad.size:
+        raise DataFormatError(path, f"line {int(bad[0]) + 2}", cells[int(bad[0]) + 1], "non-finite value")
+    if values.size == 0:
+        raise DataFormatError(path, "count", int(header), "no samples follow the count")
+    result = VecFile(values=values, declared_count=int(header), source=str(path))
+    if result.count_mismatch and on_count_mismatch == "error":
+        raise DataFormatError(
+            path, "count", int(header), f"header count differs from the {values.size} values that follow"
+        )
+    return result
