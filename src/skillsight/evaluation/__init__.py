@@ -1,0 +1,1 @@
+"""Metrics and evaluation protocols (clip averaging, per-scenario and pooled accuracy)."""
