@@ -24,6 +24,52 @@ __all__ = ["DEFAULT_MAX_GAP_US", "GazeSamples", "resample_track", "gaze_samples_
 DEFAULT_MAX_GAP_US = 250_000
 
 
+@dataclass(frozen=True)
+class GazeSamples:
+    """Raw gaze of one clip at its frame timestamps (before per-clip normalisation).
+
+    "Head" is the Central Pupil Frame (CPF): its pose in the world is
+    ``T_world_cpf = T_world_device @ T_device_cpf``. Without a trajectory the world frame is the
+    device frame and the head is assumed static (``head_*`` = ``T_device_cpf``, ``pose_valid`` all
+    False, ``has_trajectory`` False).
+
+    Attributes:
+        timestamps_us: (T,) int64 query times (device clock).
+        dir_cpf: (T, 3) unit gaze direction in CPF; NaN where ``gaze_valid`` is False.
+        depth_m: (T,) gaze depth; NaN where ``depth_valid`` is False.
+        point_cpf_m: (T, 3) gaze point in CPF at ``depth_m`` (the default depth where it is unknown).
+        point_world_m: (T, 3) that point in the world (device frame without a trajectory).
+        head_t_world_m: (T, 3) CPF origin in the world; NaN where ``pose_valid`` is False
+            (with a trajectory).
+        head_q_xyzw: (T, 4) CPF orientation in the world (Hamilton, x y z w).
+        gaze2d_px: (T, 2) gaze in the upright RGB image (x right, y down); NaN where invalid.
+        gaze_valid: (T,) yaw/pitch observed (within the track, no long gap).
+        depth_valid: (T,) depth observed.
+        pose_valid: (T,) device pose known (always False without a trajectory).
+        gaze2d_valid: (T,) 2D gaze known.
+        image_size_px: (width, height) of the image ``gaze2d_px`` refers to.
+        has_trajectory: whether a trajectory was given.
+    """
+
+    timestamps_us: np.ndarray
+    dir_cpf: np.ndarray
+    depth_m: np.ndarray
+    point_cpf_m: np.ndarray
+    point_world_m: np.ndarray
+    head_t_world_m: np.ndarray
+    head_q_xyzw: np.ndarray
+    gaze2d_px: np.ndarray
+    gaze_valid: np.ndarray
+    depth_valid: np.ndarray
+    pose_valid: np.ndarray
+    gaze2d_valid: np.ndarray
+    image_size_px: tuple[int, int] = (1408, 1408)
+    has_trajectory: bool = True
+
+    def __len__(self) -> int:
+        return int(self.timestamps_us.shape[0])
+
+
 def resample_track(timestamps_us: np.ndarray, values: np.ndarray, query_us: np.ndarray,
                    max_gap_us: int = DEFAULT_MAX_GAP_US) -> tuple[np.ndarray, np.ndarray]:
     """Linear interpolation of a multi-channel track at query times, with a validity flag.
