@@ -1,0 +1,156 @@
+"""Aria MPS closed-loop trajectory CSVs <-> :class:`Trajectory`, and device poses at query times.
+
+Both file forms are read: the 20-column one (graph_uid, tracking_timestamp_us, utc_timestamp_ns,
+t{x,y,z}_world_device, q{x,y,z,w}_world_device, device linear/angular velocities, gravity_world,
+quality_score) and the 28-column one that appends geo_available and ECEF pose columns.
+Quaternions are Hamilton (x, y, z, w) and map device points into the world frame.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+
+from skillsight.data.aria_csv import check_no_nan, check_strictly_increasing, format_float_column, read_csv_columns, read_csv_header, write_csv_columns
+from skillsight.data.records import Trajectory
+from skillsight.exceptions import DataFormatError
+from skillsight.gaze.geometry import quat_xyzw_to_matrix, slerp_xyzw
+
+__all__ = ["TRAJECTORY_COLUMNS_20", "read_trajectory_csv", "write_trajectory_csv", "pose_at", "DEFAULT_MAX_GAP_US"]
+
+TS = "tracking_timestamp_us"
+_T = ["tx_world_device", "ty_world_device", "tz_world_device"]
+_Q = ["qx_world_device", "qy_world_device", "qz_world_device", "qw_world_device"]
+_VEL = ["device_linear_velocity_x_device", "device_linear_velocity_y_device", "device_linear_velocity_z_device"]
+_ANG = ["angular_velocity_x_device", "angular_velocity_y_device", "angular_velocity_z_device"]
+_GRAV = ["gravity_x_world", "gravity_y_world", "gravity_z_world"]
+
+#: The 20-column closed-loop trajectory header, in file order.
+TRAJECTORY_COLUMNS_20: list[str] = ["graph_uid", TS, "utc_timestamp_ns", *_T, *_Q, *_VEL, *_ANG, *_GRAV, "quality_score"]
+
+#: Largest spacing of the two trajectory samples around a query for its pose to count as valid.
+DEFAULT_MAX_GAP_US = 100_000
+_QUAT_NORM_TOL = 1e-3
+
+
+def read_trajectory_csv(path: str | Path) -> Trajectory:
+    """Read a closed-loop trajectory CSV (20- or 28-column form).
+
+    Raises:
+        DataFormatError: empty file, missing pose column, empty/NaN pose cell, non-unit quaternion,
+            or timestamps that do not strictly increase.
+    """
+    path = Path(path)
+    header = read_csv_header(path)
+    required = [TS, *_T, *_Q]
+    has_quality = "quality_score" in header
+    cols = read_csv_columns(path, required + (["quality_score"] if has_quality else []), int_columns=[TS])
+    for name in required[1:]:
+        check_no_nan(path, name, cols[name])
+    ts = cols[TS]
+    check_strictly_increasing(path, TS, ts)
+    t = np.stack([cols[c] for c in _T], axis=-1)  # (N, 3)
+    q = np.stack([cols[c] for c in _Q], axis=-1)  # (N, 4)
+    norm = np.linalg.norm(q, axis=-1)
+    bad = np.flatnonzero(np.abs(norm - 1.0) > _QUAT_NORM_TOL)
+    if bad.size:
+        i = int(bad[0])
+        raise DataFormatError(path, "q{x,y,z,w}_world_device", q[i].tolist(), f"line {i + 2}: quaternion norm {norm[i]:.6f} is not 1")
+    quality = cols["quality_score"] if has_quality else np.full(len(ts), np.nan)
+    return Trajectory(timestamps_us=ts, t_world_device_m=t, q_world_device_xyzw=q / norm[:, None], quality=quality, source=str(path))
+
+
+def _velocities(traj: Trajectory) -> tuple[np.ndarray, np.ndarray]:
+    """Device-frame linear (m/s) and angular (rad/s) velocities by finite differences."""
+    n = len(traj)
+    if n < 2:
+        return np.zeros((n, 3)), np.zeros((n, 3))
+    dt_s = np.diff(np.asarray(traj.timestamps_us, dtype=np.float64)) * 1e-6  # (N-1,)
+    rot = quat_xyzw_to_matrix(traj.q_world_device_xyzw)  # (N, 3, 3) R_world_device
+    v_world = np.diff(traj.t_world_device_m, axis=0) / dt_s[:, None]  # (N-1, 3)
+    v_dev = np.einsum("nji,nj->ni", rot[:-1], v_world)  # R^T v
+    rel = np.einsum("nji,njk->nik", rot[:-1], rot[1:])  # R_i^T R_{i+1}
+    angle = np.arccos(np.clip((np.trace(rel, axis1=1, axis2=2) - 1.0) / 2.0, -1.0, 1.0))
+    axis_raw = np.stack([rel[:, 2, 1] - rel[:, 1, 2], rel[:, 0, 2] - rel[:, 2, 0], rel[:, 1, 0] - rel[:, 0, 1]], axis=-1)
+    sin = np.sin(angle)
+    scale = np.where(sin > 1e-12, angle / (2.0 * np.where(sin > 1e-12, sin, 1.0)), 0.5)
+    w_dev = axis_raw * scale[:, None] / dt_s[:, None]
+    return np.vstack([v_dev, v_dev[-1:]]), np.vstack([w_dev, w_dev[-1:]])
+
+
+def write_trajectory_csv(
+    path: str | Path, traj: Trajectory, graph_uid: str = "00000000-0000-0000-0000-000000000000", gravity_world: tuple[float, float, float] = (0.0, 0.0, -9.81)
+) -> None:
+    """Write the 20-column closed-loop trajectory form, readable by :func:`read_trajectory_csv`.
+
+    Velocities are finite differences of the poses (forward differences, the last row repeated),
+    expressed in the device frame; ``utc_timestamp_ns`` is -1 (unknown), as in older MPS files.
+    """
+    n = len(traj)
+    ts = np.asarray(traj.timestamps_us, dtype=np.int64)
+    if n and np.any(np.diff(ts) <= 0):
+        raise ValueError("Trajectory.timestamps_us must strictly increase")
+    vel, ang = _velocities(traj)
+    t = np.asarray(traj.t_world_device_m, dtype=np.float64)
+    q = np.asarray(traj.q_world_device_xyzw, dtype=np.float64)
+    cells: list[list[str] | str] = [graph_uid, list(map(str, ts.tolist())), "-1"]
+    cells += [format_float_column(t[:, i]) for i in range(3)]
+    cells += [format_float_column(q[:, i]) for i in range(4)]
+    cells += [format_float_column(vel[:, i]) for i in range(3)]
+    cells += [format_float_column(ang[:, i]) for i in range(3)]
+    cells += [repr(float(g)) for g in gravity_world]
+    cells.append(format_float_column(np.asarray(traj.quality, dtype=np.float64)))
+    write_csv_columns(path, TRAJECTORY_COLUMNS_20, cells, n)
+
+
+def pose_at(
+    traj: Trajectory,
+    timestamps_us: np.ndarray,
+    mode: Literal["interpolate", "nearest"] = "interpolate",
+    max_gap_us: int = DEFAULT_MAX_GAP_US,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Device poses at query times (never extrapolated).
+
+    Args:
+        traj: the trajectory.
+        timestamps_us: (M,) query times on the device clock.
+        mode: "interpolate": linear in translation, slerp in rotation between the two samples
+            around each query, valid when they are at most ``max_gap_us`` apart;
+            "nearest": the closest sample, valid when it is at most ``max_gap_us`` away.
+        max_gap_us: see ``mode``.
+
+    Returns:
+        t_world_device_m (M, 3), q_world_device_xyzw (M, 4), valid (M,) bool. Queries before the
+        first or after the last sample, or across a gap, are invalid and hold NaN.
+    """
+    if mode not in ("interpolate", "nearest"):
+        raise ValueError(f"mode must be 'interpolate' or 'nearest', got {mode!r}")
+    ts = np.asarray(traj.timestamps_us, dtype=np.int64)
+    query = np.asarray(timestamps_us, dtype=np.int64).reshape(-1)
+    m = query.shape[0]
+    t_out = np.full((m, 3), np.nan)
+    q_out = np.full((m, 4), np.nan)
+    if len(ts) == 0 or m == 0:
+        return t_out, q_out, np.zeros(m, dtype=bool)
+    inside = (query >= ts[0]) & (query <= ts[-1])
+    right = np.clip(np.searchsorted(ts, query, side="left"), 0, len(ts) - 1)  # first sample >= query
+    left = np.clip(right - 1, 0, len(ts) - 1)
+    exact = ts[right] == query
+    left = np.where(exact, right, left)
+    if mode == "nearest":
+        pick = np.where(np.abs(query - ts[left]) <= np.abs(ts[right] - query), left, right)
+        valid = inside & (np.abs(ts[pick] - query) <= max_gap_us)
+        t_out[valid] = traj.t_world_device_m[pick[valid]]
+        q_out[valid] = traj.q_world_device_xyzw[pick[valid]]
+        return t_out, q_out, valid
+    gap = ts[right] - ts[left]
+    valid = inside & (gap <= max_gap_us)
+    span = np.where(gap > 0, gap, 1).astype(np.float64)
+    alpha = np.where(exact, 0.0, (query - ts[left]) / span)[valid]  # (V,)
+    li, ri = left[valid], right[valid]
+    t0, t1 = traj.t_world_device_m[li], traj.t_world_device_m[ri]
+    t_out[valid] = t0 + alpha[:, None] * (t1 - t0)
+    q_out[valid] = slerp_xyzw(traj.q_world_device_xyzw[li], traj.q_world_device_xyzw[ri], alpha)
+    return t_out, q_out, valid
