@@ -1,0 +1,138 @@
+"""SkillSight teacher: branch outputs, ablation switches, crop inputs, masking and the paper config."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from skillsight.exceptions import ConfigError, DataFormatError
+from skillsight.models import create_model
+from skillsight.models.layers.crop_features import CROP_EXTRACTOR_PRESETS, CropFeatureExtractor
+from skillsight.models.skillsight_teacher import TEACHER_PRESETS
+
+
+def test_forward_returns_logits_features_and_branch_embeddings() -> None:
+    model = create_model("test_skillsight_teacher").eval()
+    assert model.input_names == ("video", "gaze2d", "crops", "gaze", "gaze_mask", "scenario")
+    assert model.sensors == ("rgb", "eye_tracker")
+    out = model(**model.example_inputs(3))
+    assert out["logits"].shape == (3, 4)
+    assert out["features"].shape == (3, 96)
+    for key in ("video_embedding", "crop_embedding", "gaze_embedding"):
+        assert out[key].shape == (3, 32)
+    assert torch.equal(out["features"], torch.cat([out["video_embedding"], out["crop_embedding"],
+                                                   out["gaze_embedding"]], dim=-1))
+
+
+@pytest.mark.parametrize(
+    ("flags", "names", "sensors", "dim"),
+    [
+        (dict(use_video=False), ("crops", "gaze", "gaze_mask", "scenario"), ("rgb", "eye_tracker"), 64),
+        (dict(use_crops=False, use_gaze=False), ("video", "gaze2d", "gaze_mask", "scenario"),
+         ("rgb", "eye_tracker"), 32),
+        (dict(use_crops=False, use_gaze=False, use_gaze_bias=False), ("video",), ("rgb", "eye_tracker"), 32),
+        (dict(use_video=False, use_crops=False), ("gaze", "gaze_mask", "scenario"), ("eye_tracker",), 32),
+        (dict(use_video=False, use_gaze=False, crop_input="crop_features"), ("crop_features",),
+         ("rgb", "eye_tracker"), 32),
+    ],
+)
+def test_branch_switches_change_inputs_sensors_and_features(flags, names, sensors, dim) -> None:
+    model = create_model("test_skillsight_teacher", **flags).eval()
+    assert model.input_names == names
+    assert model.sensors == sensors
+    assert model.feature_dim == dim
+    out = model(**model.example_inputs(2))
+    assert out["features"].shape == (2, dim) and out["logits"].shape == (2, 4)
+
+
+def test_no_branch_is_a_config_error() -> None:
+    with pytest.raises(ConfigError, match="at least one"):
+        create_model("test_skillsight_teacher", use_video=False, use_crops=False, use_gaze=False)
+    with pytest.raises(ConfigError, match="crop_input"):
+        create_model("test_skillsight_teacher", crop_input="pixels")
+
+
+def test_missing_extra_and_misshaped_inputs_are_named() -> None:
+    model = create_model("test_skillsight_teacher", use_video=False, use_crops=False)
+    inputs = model.example_inputs(2)
+    with pytest.raises(DataFormatError, match="gaze_mask"):
+        model(gaze=inputs["gaze"], scenario=inputs["scenario"])
+    with pytest.raises(DataFormatError, match="video"):
+        model(**inputs, video=torch.zeros(2, 4, 3, 32, 32))
+    with pytest.raises(DataFormatError, match="'gaze'"):
+        model(**{**inputs, "gaze": inputs["gaze"][..., :13]})
+
+
+def test_precomputed_crop_features_equal_running_the_frozen_extractor() -> None:
+    with_crops = create_model("test_skillsight_teacher").eval()
+    with_features = create_model("test_skillsight_teacher", crop_input="crop_features").eval()
+    state = {k: v for k, v in with_crops.state_dict().items() if not k.startswith("crop_encoder.")}
+    with_features.load_state_dict(state, strict=True)
+    inputs = with_crops.example_inputs(2)
+    crops = inputs.pop("crops")
+    features = CropFeatureExtractor("dinov2_test")(crops)  # a separately built extractor: seeded, same weights
+    assert features.shape == (2, 4, 32)
+    a = with_crops(**inputs, crops=crops)["logits"]
+    b = with_features(**inputs, crop_features=features)["logits"]
+    torch.testing.assert_close(a, b, rtol=0, atol=1e-6)
+
+
+def test_dino_stays_frozen_and_in_eval_mode() -> None:
+    model = create_model("test_skillsight_teacher").train()
+    assert not model.crop_encoder.training and not model.crop_encoder.backbone.training
+    assert not any(p.requires_grad for p in model.crop_encoder.parameters())
+    out = model(**model.example_inputs(2))
+    out["logits"].sum().backward()
+    assert all(p.grad is None for p in model.crop_encoder.parameters())
+    assert model.video_encoder.gaze_bias_weight.grad is not None
+
+
+def test_invalid_gaze_steps_do_not_affect_the_gaze_branch_and_scenario_selects_class_token() -> None:
+    model = create_model("test_skillsight_teacher", use_video=False, use_crops=False).eval()
+    inputs = model.example_inputs(2)  # last step of each sample is marked invalid
+    base = model(**inputs)["gaze_embedding"]
+    changed = inputs["gaze"].clone()
+    changed[:, -1] = 1e3
+    torch.testing.assert_close(model(**{**inputs, "gaze": changed})["gaze_embedding"], base, rtol=0, atol=0)
+    other = model(**{**inputs, "scenario": (inputs["scenario"] + 1) % 6})["gaze_embedding"]
+    assert not torch.allclose(other, base)
+
+
+def test_extractor_is_deterministic_and_identity_names_weights() -> None:
+    a, b = CropFeatureExtractor("dinov2_test"), CropFeatureExtractor("dinov2_test")
+    c = CropFeatureExtractor("dinov2_test", seed=1)
+    assert a.identity() == b.identity()
+    assert a.identity()["weights"] != c.identity()["weights"]
+    assert a.crop_size == 16 and a.feature_dim == 32
+    with pytest.raises(ValueError, match="16"):
+        a(torch.zeros(1, 3, 3, 24, 24))
+
+
+def test_paper_preset_matches_reference() -> None:
+    preset = TEACHER_PRESETS["skillsight_teacher"]
+    video = preset["video"]
+    assert preset["num_frames"] == 16
+    assert video["image_size"] // video["patch_size"] == 28  # 448 px, ViT-B/16 -> 28 x 28 grid
+    assert (video["hidden_size"], video["num_hidden_layers"], video["num_attention_heads"]) == (768, 12, 12)
+    assert preset["crop_extractor"] == "dinov2_vitb14"
+    dino = CROP_EXTRACTOR_PRESETS["dinov2_vitb14"]
+    assert (dino["image_size"], dino["patch_size"], dino["hidden_size"], dino["num_hidden_layers"]) == (224, 14, 768, 12)
+    assert (preset["embed_dim"], preset["crop_layers"], preset["crop_heads"], preset["gaze_layers"]) == (768, 2, 8, 4)
+    assert video["hidden_size"] + 2 * preset["embed_dim"] == 2304
+
+
+def test_tiny_preset_uses_cached_features_and_runs() -> None:
+    model = create_model("skillsight_teacher_tiny").eval()
+    assert "crop_features" in model.input_names and "crops" not in model.input_names
+    assert model.crop_extractor_name == "dinov2_tiny" and model.num_frames == 16
+    with torch.no_grad():
+        assert model(**model.example_inputs(1))["logits"].shape == (1, 4)
+
+
+@pytest.mark.slow
+def test_paper_teacher_builds() -> None:
+    model = create_model("skillsight_teacher", crop_input="crops")
+    assert model.feature_dim == 2304
+    assert model.video_encoder.grid == 28 and model.video_encoder.sigma_patches == pytest.approx(9.0)
+    assert model.crop_encoder.crop_size == 224 and model.crop_encoder.feature_dim == 768
+    assert model.input_names == ("video", "gaze2d", "crops", "gaze", "gaze_mask", "scenario")
