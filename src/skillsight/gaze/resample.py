@@ -11,17 +11,26 @@ which :func:`skillsight.gaze.normalize.normalize_clip_gaze` turns into model inp
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import numpy as np
 
-from skillsight.data.records import DeviceCalibration, Gaze2DTrack, GazeTrack, Trajectory
 from skillsight.exceptions import DataFormatError
+from skillsight.gaze.geometry import gaze_direction_cpf, matrix_to_quat_xyzw, pose_matrices, transform_points
+from skillsight.gaze.projection import project_gaze_to_rgb, to_upright_px
 
-__all__ = ["DEFAULT_MAX_GAP_US", "GazeSamples", "resample_track", "gaze_samples_at"]
+if TYPE_CHECKING:  # gaze/ sits below data/: record types only for annotations
+    from skillsight.data.records import DeviceCalibration, Gaze2DTrack, GazeTrack, Trajectory
+
+__all__ = ["DEFAULT_MAX_GAP_US", "DEFAULT_DEPTH_M", "ARIA_RGB_SIZE_PX", "GazeSamples", "resample_track",
+           "gaze_samples_at"]
 
 #: Longest gap between two gaze samples that interpolation bridges (microseconds).
 DEFAULT_MAX_GAP_US = 250_000
+#: Gaze depth used to place the 3D point where the recording has none (metres).
+DEFAULT_DEPTH_M = 1.0
+#: Image size of the upright Aria RGB frame, the default for 2D gaze (width, height).
+ARIA_RGB_SIZE_PX = (1408, 1408)
 
 
 @dataclass(frozen=True)
@@ -111,3 +120,82 @@ def resample_track(timestamps_us: np.ndarray, values: np.ndarray, query_us: np.n
     valid = (between | exact) & np.isfinite(out).all(axis=1)
     out[~valid] = np.nan
     return out, valid
+
+
+def _gaze2d_at(gaze2d: "Gaze2DTrack", query_us: np.ndarray, max_gap_us: int) -> tuple[np.ndarray, np.ndarray, tuple[int, int]]:
+    xy, valid = resample_track(gaze2d.timestamps_us, gaze2d.xy_px, query_us, max_gap_us)
+    width, height = (int(v) for v in gaze2d.image_size_px)
+    if not gaze2d.upright:  # raw sensor pixels -> the upright image of the Ego-Exo4D MP4s
+        xy = to_upright_px(xy, raw_height_px=height)
+        width, height = height, width
+    return xy, valid, (width, height)
+
+
+def gaze_samples_at(gaze: "GazeTrack", query_us: np.ndarray, trajectory: Optional["Trajectory"] = None,
+                    gaze2d: Optional["Gaze2DTrack"] = None, calibration: Optional["DeviceCalibration"] = None,
+                    default_depth_m: float = DEFAULT_DEPTH_M, max_gap_us: int = DEFAULT_MAX_GAP_US) -> GazeSamples:
+    """Gather a clip's raw gaze at its frame timestamps.
+
+    Args:
+        gaze: the recording's eye gaze (CPF yaw/pitch/depth).
+        query_us: (T,) frame timestamps on the device clock.
+        trajectory: device poses; None -> the device is taken as static and the "world" is the
+            device frame (``pose_valid`` all False).
+        gaze2d: 2D gaze in the RGB image; None -> projected from the 3D gaze with ``calibration``
+            (upright image), or unknown (NaN, ``gaze2d_valid`` False) without a calibration.
+        calibration: device calibration (``T_device_cpf`` and the RGB camera); None -> the Aria
+            Gen1 factory (CAD, DVT-S) ``T_device_cpf`` is used for the head pose.
+        default_depth_m: depth that places the 3D point where the recording has no depth
+            (``depth_m`` stays NaN and ``depth_valid`` False there).
+        max_gap_us: longest gaze/2D-gaze sample gap bridged by interpolation (trajectory gaps use
+            :func:`skillsight.data.aria.pose_at`'s own limit).
+
+    Returns:
+        GazeSamples with T rows.
+    """
+    from skillsight.data.aria import cad_T_device_cpf, pose_at  # data/ readers (lazy: gaze/ sits below data/)
+
+    query = np.asarray(query_us, dtype=np.int64).reshape(-1)
+    T = query.shape[0]
+    angles, gaze_valid = resample_track(gaze.timestamps_us, np.stack([gaze.yaw_rad, gaze.pitch_rad], 1),
+                                        query, max_gap_us)  # (T, 2)
+    direction = gaze_direction_cpf(angles[:, 0], angles[:, 1])  # (T, 3), NaN where invalid
+    depth_track = np.where(np.asarray(gaze.depth_valid, bool), gaze.depth_m, np.nan)[:, None]
+    depth, depth_valid = resample_track(gaze.timestamps_us, depth_track, query, max_gap_us)
+    depth_valid &= gaze_valid
+    depth_m = np.where(depth_valid, depth[:, 0], np.nan)
+    point_cpf = direction * np.where(depth_valid, depth_m, float(default_depth_m))[:, None]  # (T, 3)
+
+    T_device_cpf = (np.asarray(calibration.T_device_cpf, dtype=np.float64) if calibration is not None
+                    else cad_T_device_cpf("DVT-S"))
+    if trajectory is not None:
+        t_wd, q_wd, pose_valid = pose_at(trajectory, query, mode="interpolate")
+        T_world_cpf = np.full((T, 4, 4), np.nan)
+        if pose_valid.any():
+            T_world_cpf[pose_valid] = pose_matrices(t_wd[pose_valid], q_wd[pose_valid]) @ T_device_cpf
+    else:
+        pose_valid = np.zeros(T, dtype=bool)
+        T_world_cpf = np.broadcast_to(T_device_cpf, (T, 4, 4)).copy()
+    has_pose = np.isfinite(T_world_cpf).all(axis=(1, 2))
+    head_t = T_world_cpf[:, :3, 3]  # (T, 3)
+    head_q = np.full((T, 4), np.nan)
+    point_world = np.full((T, 3), np.nan)
+    if has_pose.any():
+        head_q[has_pose] = matrix_to_quat_xyzw(T_world_cpf[has_pose, :3, :3])
+        point_world[has_pose] = transform_points(T_world_cpf[has_pose], point_cpf[has_pose])
+
+    if gaze2d is not None:
+        gaze2d_px, gaze2d_valid, image_size = _gaze2d_at(gaze2d, query, max_gap_us)
+    elif calibration is not None:
+        gaze2d_px = np.full((T, 2), np.nan)
+        if gaze_valid.any():
+            gaze2d_px[gaze_valid] = project_gaze_to_rgb(point_cpf[gaze_valid], calibration, upright=True)
+        gaze2d_valid = np.isfinite(gaze2d_px).all(axis=1)
+        image_size = (int(calibration.camera.height_px), int(calibration.camera.width_px))  # upright: turned
+    else:
+        gaze2d_px, gaze2d_valid, image_size = np.full((T, 2), np.nan), np.zeros(T, dtype=bool), ARIA_RGB_SIZE_PX
+    return GazeSamples(
+        timestamps_us=query, dir_cpf=direction, depth_m=depth_m, point_cpf_m=point_cpf,
+        point_world_m=point_world, head_t_world_m=head_t, head_q_xyzw=head_q, gaze2d_px=gaze2d_px,
+        gaze_valid=gaze_valid, depth_valid=depth_valid, pose_valid=pose_valid & has_pose,
+        gaze2d_valid=gaze2d_valid, image_size_px=image_size, has_trajectory=trajectory is not None)
