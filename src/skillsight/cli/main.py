@@ -20,15 +20,19 @@ app = typer.Typer(
 )
 
 
-def _add_groups() -> None:
-    """Attach every command group (each module exposes ``app`` and ``HELP``)."""
-    from skillsight.cli import data as data_cli
+def _add_commands() -> None:
+    """Attach command groups (modules exposing ``app``) and single commands (``*_command``)."""
+    from skillsight.cli import data, demo, evaluate, power, report, train
 
-    for name, module in (("data", data_cli),):
+    for name, module in (("data", data),):
         app.add_typer(module.app, name=name, help=module.HELP)
+    for name, module, command in (("demo", demo, demo.demo_command), ("train", train, train.train_command),
+                                  ("evaluate", evaluate, evaluate.evaluate_command),
+                                  ("power", power, power.power_command), ("report", report, report.report_command)):
+        app.command(name=name, help=module.HELP)(command)
 
 
-_add_groups()
+_add_commands()
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,0 +1,34 @@
+"""``skillsight evaluate RUN``: 10-clip take-level evaluation of a run folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+__all__ = ["HELP", "evaluate_command"]
+
+HELP = "Evaluate a run folder on a split (10 clips per take, pooled and per-scenario accuracy)."
+console = Console()
+
+
+def evaluate_command(
+    run: Path = typer.Argument(..., help="run folder written by `skillsight train`"),
+    split: str = typer.Option("test", help="train | val | test"),
+) -> None:
+    """Evaluate RUN's best model; writes RUN/predictions.csv and RUN/metrics.json."""
+    from skillsight.training.skill_run import evaluate_run
+
+    metrics = evaluate_run(run, split=split)
+    table = Table(title=f"{run} ({split}, {metrics['num_takes']} takes)")
+    table.add_column("scenario")
+    table.add_column("accuracy %", justify="right")
+    table.add_column("majority %", justify="right")
+    for name, acc in metrics["per_scenario_accuracy"].items():
+        table.add_row(name, f"{100 * acc:.1f}", f"{100 * metrics['majority']['per_scenario_accuracy'][name]:.1f}")
+    table.add_row("overall (pooled)", f"{100 * metrics['overall_accuracy']:.1f}",
+                  f"{100 * metrics['majority']['overall_accuracy']:.1f}", style="bold")
+    console.print(table)
+    console.print(f"balanced accuracy: {100 * metrics['balanced_accuracy']:.1f}%")

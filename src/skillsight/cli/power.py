@@ -1,0 +1,32 @@
+"""``skillsight power RUN|MODEL``: the power model's estimate, with its assumptions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+__all__ = ["HELP", "power_command"]
+
+HELP = "Estimate power (mW) of a run's model or a registered model name, printing every assumption."
+console = Console()
+
+
+def power_command(
+    target: str = typer.Argument(..., help="a run folder or a registered model name (e.g. skillsight_student)"),
+    window_s: float = typer.Option(8.0, "--window-s", help="inference window T in seconds (16 frames at 2 fps = 8 s)"),
+    batch_size: int = typer.Option(1, "--batch-size", help="windows processed per inference"),
+) -> None:
+    """Print MACs, bytes moved, sensor duty cycles and the total power of one inference window."""
+    from skillsight.deploy.power import estimate_power
+    from skillsight.models import create_model
+    from skillsight.training.checkpoint import load_model
+
+    path = Path(target)
+    if path.is_dir():
+        model = load_model(path / "model")
+    else:
+        model = create_model(target)
+    report = estimate_power(model, model.example_inputs(batch_size), window_s=window_s)
+    console.print(report.format(), highlight=False)

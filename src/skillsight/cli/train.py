@@ -1,0 +1,59 @@
+"""``skillsight train teacher|student|baseline``: train a SkillSight model into a run folder."""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+
+__all__ = ["HELP", "train_command"]
+
+HELP = "Train the SkillSight teacher, the distilled student or a baseline (resumable run folders)."
+console = Console()
+
+
+class Kind(str, Enum):
+    teacher = "teacher"
+    student = "student"
+    baseline = "baseline"
+
+
+class Baseline(str, Enum):
+    gaze_only = "gaze_only"
+    video_only = "video_only"
+
+
+def preset_name(kind: Kind, config: str, baseline: Baseline) -> str:
+    """``tiny``/``paper`` expand to the kind's preset (e.g. teacher_tiny); anything else is used as given."""
+    if config in {"tiny", "paper"}:
+        family = baseline.value if kind is Kind.baseline else kind.value
+        return f"{family}_{config}"
+    return config
+
+
+def train_command(
+    kind: Kind = typer.Argument(..., help="teacher | student | baseline"),
+    config: str = typer.Option("tiny", "--config", "-c", help="tiny | paper | a preset name | a YAML file"),
+    out: Path = typer.Option(..., "--out", "-o", help="run folder to write (or resume)"),
+    data_root: Optional[Path] = typer.Option(None, "--data", help="dataset root (overrides data.root)"),
+    teacher: Optional[Path] = typer.Option(None, "--teacher", help="teacher run folder (student distillation)"),
+    baseline: Baseline = typer.Option(Baseline.gaze_only, "--baseline", help="which baseline for KIND=baseline"),
+    overrides: list[str] = typer.Option([], "--set", help="override a config value: section.key=value"),
+    resume: bool = typer.Option(False, "--resume", help="continue from OUT/checkpoints/last.ckpt after a kill"),
+) -> None:
+    """Train a model and evaluate its best checkpoint on the test split."""
+    from skillsight.config import load_config
+    from skillsight.training.skill_run import train_run
+
+    extra = list(overrides)
+    if data_root is not None:
+        extra.append(f"data.root={data_root}")
+    if teacher is not None:
+        extra.append(f"task.teacher_run={teacher}")
+    cfg = load_config(preset_name(kind, config, baseline), extra)
+    run_dir = train_run(cfg, out, resume=resume)
+    console.print(f"run folder: {run_dir}")
+

@@ -1,0 +1,1 @@
+"""HTML reports built from run folders only (JSON/CSV files; no torch import)."""
