@@ -55,7 +55,8 @@ def flatten_outputs(outputs: object, prefix: str = "") -> dict[str, torch.Tensor
     elif isinstance(outputs, (tuple, list)):
         items = [(str(i), v) for i, v in enumerate(outputs)]
     else:
-        raise ConfigError(f"model output {prefix or '<root>'!r} is a {type(outputs).__name__}, not a tensor/dict/tuple")
+        raise ConfigError(f"model output {prefix or '<root>'!r} is a {type(outputs).__name__}, "
+                          "not a tensor/dict/tuple")
     flat: dict[str, torch.Tensor] = {}
     for key, value in items:
         flat.update(flatten_outputs(value, f"{prefix}.{key}" if prefix else key))
@@ -93,7 +94,8 @@ class _Positional(nn.Module):
 def _declared_inputs(model: nn.Module, batch_size: int) -> tuple[tuple[str, ...], dict[str, torch.Tensor]]:
     names = tuple(getattr(model, "input_names", ()))
     if not names or not hasattr(model, "example_inputs"):
-        raise ConfigError(f"{type(model).__name__} must declare input_names and example_inputs() to be exported")
+        raise ConfigError(f"{type(model).__name__} must declare input_names and example_inputs() "
+                          "to be exported")
     inputs = model.example_inputs(batch_size)
     if tuple(inputs) != names and set(inputs) == set(names):
         inputs = {n: inputs[n] for n in names}
@@ -103,7 +105,8 @@ def _declared_inputs(model: nn.Module, batch_size: int) -> tuple[tuple[str, ...]
     for name, t in inputs.items():
         if not isinstance(t, torch.Tensor) or t.ndim == 0 or t.shape[0] != batch_size:
             shape = tuple(t.shape) if isinstance(t, torch.Tensor) else type(t).__name__
-            raise ConfigError(f"example input {name!r} must be a tensor with batch axis 0 of size {batch_size}, got {shape}")
+            raise ConfigError(f"example input {name!r} must be a tensor with batch axis 0 of size "
+                              f"{batch_size}, got {shape}")
     return names, inputs
 
 
@@ -138,7 +141,8 @@ def export_onnx(model: nn.Module, path: str | Path, metadata: Mapping[str, Any] 
         flat = flatten_outputs(model(**inputs))
     for name, t in flat.items():
         if t.ndim == 0 or t.shape[0] != 2:
-            raise ConfigError(f"output {name!r} has shape {tuple(t.shape)}: every output needs batch axis 0 to export")
+            raise ConfigError(f"output {name!r} has shape {tuple(t.shape)}: every output needs batch "
+                              "axis 0 to export")
     output_names = tuple(flat)
 
     meta: dict[str, Any] = {}
@@ -147,7 +151,8 @@ def export_onnx(model: nn.Module, path: str | Path, metadata: Mapping[str, Any] 
         meta["model_args"] = dict(getattr(model, "model_args", {}))
     for key, value in (metadata or {}).items():
         if key in _AUTO_KEYS or (key in meta and meta[key] != value):
-            raise ConfigError(f"ONNX metadata key {key!r} is set by export_onnx from the model; do not pass it")
+            raise ConfigError(f"ONNX metadata key {key!r} is set by export_onnx from the model; "
+                              "do not pass it")
         meta[key] = value
     meta["input_spec"] = {n: {"shape": ["batch", *t.shape[1:]], "dtype": str(t.dtype).replace("torch.", "")}
                           for n, t in inputs.items()}
@@ -229,13 +234,16 @@ def check_onnx_parity(model: nn.Module, path: str | Path, batch_sizes: tuple[int
         finally:
             model.train(was_training)
         if list(expected) != onnx_outputs:
-            raise OnnxParityError(f"{path}: ONNX outputs {onnx_outputs} but the model returns {list(expected)}")
+            raise OnnxParityError(f"{path}: ONNX outputs {onnx_outputs} but the model returns "
+                                  f"{list(expected)}")
         got = session.run(None, {n: t.numpy() for n, t in inputs.items()})
         for name, ref, out in zip(onnx_outputs, expected.values(), got):
             ref_np = ref.numpy()
             if out.shape != ref_np.shape:
-                raise OnnxParityError(f"{path}: output {name!r} at batch {b}: ONNX shape {out.shape}, torch {ref_np.shape}")
-            same_nan = np.isnan(ref_np) & np.isnan(out) if ref_np.dtype.kind == "f" else np.zeros(ref_np.shape, bool)
+                raise OnnxParityError(f"{path}: output {name!r} at batch {b}: ONNX shape {out.shape}, "
+                                      f"torch {ref_np.shape}")
+            is_float = ref_np.dtype.kind == "f"
+            same_nan = np.isnan(ref_np) & np.isnan(out) if is_float else np.zeros(ref_np.shape, bool)
             diff = np.abs(out.astype(np.float64) - ref_np.astype(np.float64))
             diff = np.where(same_nan, 0.0, diff)
             err = float(np.nan_to_num(diff, nan=np.inf).max()) if diff.size else 0.0
@@ -243,5 +251,6 @@ def check_onnx_parity(model: nn.Module, path: str | Path, batch_sizes: tuple[int
             if err > atol:
                 problems.append(f"{name!r} at batch {b}: max |diff| {err:.3g}")
     if problems:
-        raise OnnxParityError(f"{path}: ONNX differs from PyTorch by more than atol={atol}: " + "; ".join(problems))
+        raise OnnxParityError(f"{path}: ONNX differs from PyTorch by more than atol={atol}: "
+                              + "; ".join(problems))
     return worst

@@ -173,7 +173,8 @@ def bytes_moved(model: nn.Module, inputs: Mapping[str, torch.Tensor]) -> ByteCou
     finally:
         for h in handles:
             h.remove()
-    return ByteCount(weight_bytes=sum(weights.values()), input_bytes=input_bytes, activation_bytes=activation[0])
+    return ByteCount(weight_bytes=sum(weights.values()), input_bytes=input_bytes,
+                     activation_bytes=activation[0])
 
 
 @dataclass
@@ -199,7 +200,8 @@ class PowerReport:
             "weight_bytes": self.bytes.weight_bytes, "input_bytes": self.bytes.input_bytes,
             "activation_bytes": self.bytes.activation_bytes, "window_s": self.window_s,
             "compute_mw": self.compute_mw, "memory_mw": self.memory_mw, "sensor_mw": dict(self.sensor_mw),
-            "duty_cycles": dict(self.duty_cycles), "total_mw": self.total_mw, "assumptions": list(self.assumptions),
+            "duty_cycles": dict(self.duty_cycles), "total_mw": self.total_mw,
+            "assumptions": list(self.assumptions),
         }
 
     def format(self) -> str:
@@ -208,13 +210,16 @@ class PowerReport:
         lines = [
             f"power estimate for {self.model_name} (a model of power, not a measurement)",
             f"  window T         {self.window_s:.3f} s",
-            f"  N  {self.macs / 1e6:12.3f} MMAC/window  -> a*N/T = {self.compute_mw:.4f} mW (a = {pm.pj_per_mac} pJ/MAC)",
-            f"  B  {b.total / 1e6:12.3f} MB/window    -> b*B/T = {self.memory_mw:.4f} mW (b = {pm.pj_per_byte} pJ/byte)",
+            f"  N  {self.macs / 1e6:12.3f} MMAC/window  -> a*N/T = {self.compute_mw:.4f} mW "
+            f"(a = {pm.pj_per_mac} pJ/MAC)",
+            f"  B  {b.total / 1e6:12.3f} MB/window    -> b*B/T = {self.memory_mw:.4f} mW "
+            f"(b = {pm.pj_per_byte} pJ/byte)",
             f"     weights {b.weight_bytes / 1e6:.3f} MB, inputs {b.input_bytes / 1e6:.4f} MB, "
             f"activations {b.activation_bytes / 1e6:.4f} MB",
         ]
         for name, mw in self.sensor_mw.items():
-            lines.append(f"  sensor {name:<12} {pm.sensor_mw[name]:.1f} mW x duty {self.duty_cycles[name]:.2f} = {mw:.4f} mW")
+            lines.append(f"  sensor {name:<12} {pm.sensor_mw[name]:.1f} mW x duty "
+                         f"{self.duty_cycles[name]:.2f} = {mw:.4f} mW")
         lines.append(f"  total P          {self.total_mw:.4f} mW")
         lines.append("assumptions:")
         lines.extend(f"  - {a}" for a in self.assumptions)

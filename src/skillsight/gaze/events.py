@@ -9,9 +9,9 @@ duration is ``offset - onset``.
 
 Definitions used here (numpy, vectorised over the recording):
 
-* Gaze directions are CPF unit vectors from the Aria MPS convention ``(tan(yaw), tan(pitch), 1)``
-  normalised. The angular velocity of interval ``k`` (samples ``k`` -> ``k+1``) is the angle
-  between the two directions divided by their time difference (deg/s).
+* Gaze directions are CPF unit vectors ``normalize(tan(yaw), tan(pitch), 1)`` (Aria MPS convention,
+  :func:`skillsight.gaze.geometry.gaze_direction_cpf`). The angular velocity of interval ``k``
+  (samples ``k`` -> ``k+1``) is the angle between the two directions over their time step (deg/s).
 * An interval is *valid* when both samples have finite yaw and pitch and the time step is at most
   ``max_gap_ms`` (default 1.5 x the median interval, so one dropped sample breaks an event). NaN
   samples and gaps always break events; they are never bridged.
@@ -42,10 +42,10 @@ from scipy.ndimage import maximum_filter1d, minimum_filter1d
 
 from skillsight.data.records import GazeTrack
 from skillsight.exceptions import ConfigError, DataFormatError
+from skillsight.gaze.geometry import gaze_direction_cpf
 
 __all__ = [
     "GazeEvents",
-    "gaze_directions_cpf",
     "angular_velocity_deg_s",
     "median_interval_ms",
     "detect_ivt",
@@ -103,12 +103,6 @@ class GazeEvents:
         return self.select("saccade")
 
 
-def gaze_directions_cpf(yaw_rad: np.ndarray, pitch_rad: np.ndarray) -> np.ndarray:
-    """(N,) yaw, (N,) pitch (radians, Aria MPS convention) -> (N, 3) unit directions in CPF."""
-    v = np.stack([np.tan(yaw_rad), np.tan(pitch_rad), np.ones_like(yaw_rad, dtype=np.float64)], axis=-1)
-    return v / np.linalg.norm(v, axis=-1, keepdims=True)
-
-
 def _angle_deg(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Angle between rows of two (M, 3) unit-vector arrays, degrees (atan2 form, exact near 0)."""
     cross = np.linalg.norm(np.cross(a, b), axis=-1)
@@ -123,9 +117,11 @@ def _validate(timestamps_us: np.ndarray, yaw_rad: np.ndarray, pitch_rad: np.ndar
         raise DataFormatError(source, "timestamps_us/yaw_rad/pitch_rad", (t.shape, yaw.shape, pitch.shape),
                               "expected three 1-D arrays of the same length")
     if t.shape[0] < 2:
-        raise DataFormatError(source, "timestamps_us", int(t.shape[0]), "event detection needs at least 2 samples")
+        raise DataFormatError(source, "timestamps_us", int(t.shape[0]),
+                              "event detection needs at least 2 samples")
     if not np.issubdtype(t.dtype, np.integer):
-        raise DataFormatError(source, "timestamps_us", str(t.dtype), "timestamps must be integer microseconds")
+        raise DataFormatError(source, "timestamps_us", str(t.dtype),
+                              "timestamps must be integer microseconds")
     bad = np.flatnonzero(np.diff(t) <= 0)
     if bad.size:
         i = int(bad[0])
@@ -139,7 +135,8 @@ def median_interval_ms(timestamps_us: np.ndarray) -> float:
     return float(np.median(np.diff(np.asarray(timestamps_us, dtype=np.int64)))) / 1e3
 
 
-def angular_velocity_deg_s(timestamps_us: np.ndarray, yaw_rad: np.ndarray, pitch_rad: np.ndarray) -> np.ndarray:
+def angular_velocity_deg_s(timestamps_us: np.ndarray, yaw_rad: np.ndarray,
+                           pitch_rad: np.ndarray) -> np.ndarray:
     """Angular speed of each interval between consecutive samples.
 
     Args:
@@ -150,7 +147,7 @@ def angular_velocity_deg_s(timestamps_us: np.ndarray, yaw_rad: np.ndarray, pitch
         (N-1,) float64 deg/s; NaN where either sample of the interval is NaN.
     """
     t, yaw, pitch = _validate(timestamps_us, yaw_rad, pitch_rad, "<arrays>")
-    d = gaze_directions_cpf(yaw, pitch)  # (N, 3)
+    d = gaze_direction_cpf(yaw, pitch)  # (N, 3)
     dt_s = np.diff(t).astype(np.float64) / 1e6
     return _angle_deg(d[:-1], d[1:]) / dt_s
 
@@ -162,11 +159,13 @@ def _check_rate(dt_ms: float, minimum_duration: float, name: str) -> None:
         raise ConfigError(
             f"{name}: sampling rate {1e3 / dt_ms:.3g} Hz (median interval {dt_ms:.1f} ms) is too low for "
             f"minimum_duration={minimum_duration} ms: one interval is longer than the shortest event asked "
-            f"for. Pass minimum_duration >= {dt_ms:.0f} ms or use gaze sampled at >= {1e3 / minimum_duration:.3g} Hz."
+            f"for. Pass minimum_duration >= {dt_ms:.0f} ms or use gaze sampled at >= "
+            f"{1e3 / minimum_duration:.3g} Hz."
         )
 
 
-def _interval_validity(t: np.ndarray, yaw: np.ndarray, pitch: np.ndarray, max_gap_ms: float | None, dt_ms: float):
+def _interval_validity(t: np.ndarray, yaw: np.ndarray, pitch: np.ndarray, max_gap_ms: float | None,
+                       dt_ms: float) -> np.ndarray:
     finite = np.isfinite(yaw) & np.isfinite(pitch)  # (N,)
     gap_ms = _GAP_FACTOR * dt_ms if max_gap_ms is None else float(max_gap_ms)
     if gap_ms <= 0:
@@ -185,7 +184,7 @@ def _build(kinds: np.ndarray, a: np.ndarray, b: np.ndarray, t: np.ndarray, yaw: 
     """Events spanning samples a..b (inclusive, a < b, no invalid interval inside)."""
     order = np.lexsort((b, a))
     kinds, a, b = kinds[order], a[order].astype(np.int64), b[order].astype(np.int64)
-    d = gaze_directions_cpf(yaw, pitch)
+    d = gaze_direction_cpf(yaw, pitch)
     if a.size:
         v = np.concatenate([np.nan_to_num(velocity, nan=-np.inf), [-np.inf]])
         peak = np.maximum.reduceat(v, np.stack([a, b], axis=1).ravel())[::2]  # max over intervals a..b-1
@@ -203,7 +202,8 @@ def _build(kinds: np.ndarray, a: np.ndarray, b: np.ndarray, t: np.ndarray, yaw: 
     )
 
 
-def _long_enough(t: np.ndarray, a: np.ndarray, b: np.ndarray, minimum_duration: float, dt_ms: float) -> np.ndarray:
+def _long_enough(t: np.ndarray, a: np.ndarray, b: np.ndarray, minimum_duration: float,
+                 dt_ms: float) -> np.ndarray:
     return (b > a) & ((t[b] - t[a]) / 1e3 >= minimum_duration - 0.5 * dt_ms)
 
 
@@ -332,4 +332,5 @@ def detect_events(track: GazeTrack, method: str = "ivt", **kwargs: float) -> Gaz
     detectors = {"ivt": detect_ivt, "idt": detect_idt}
     if method not in detectors:
         raise ConfigError(f"unknown event detection method {method!r}; valid: {sorted(detectors)}")
-    return detectors[method](track.timestamps_us, track.yaw_rad, track.pitch_rad, source=track.source, **kwargs)
+    detect = detectors[method]
+    return detect(track.timestamps_us, track.yaw_rad, track.pitch_rad, source=track.source, **kwargs)

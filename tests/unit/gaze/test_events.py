@@ -159,7 +159,8 @@ def _naive_idt(t, yaw, pitch, thr, n_min, min_ms, dt_ms, gap_ms):
 
     def good(s, e):  # samples s..e inclusive
         seg = pos[s:e + 1]
-        return ok[s:e + 1].all() and np.all(np.diff(t[s:e + 1]) <= gap_ms * 1e3) and np.ptp(seg, 0).sum() <= thr
+        no_gap = np.all(np.diff(t[s:e + 1]) <= gap_ms * 1e3)
+        return ok[s:e + 1].all() and no_gap and np.ptp(seg, 0).sum() <= thr
 
     out, s, n = [], 0, len(t)
     while s + n_min - 1 < n:

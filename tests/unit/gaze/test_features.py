@@ -19,7 +19,8 @@ def _track(yaw_deg, pitch_deg, rate_hz: float, depth_m=None, depth_valid=None) -
     t = T0_US + np.round(np.arange(n) * 1e6 / rate_hz).astype(np.int64)
     depth = np.full(n, np.nan) if depth_m is None else np.asarray(depth_m, dtype=float)
     valid = np.isfinite(depth) if depth_valid is None else np.asarray(depth_valid, dtype=bool)
-    return GazeTrack(t, np.radians(yaw_deg), np.radians(pitch_deg), depth, valid, "vergence", source="test.csv")
+    yaw, pitch = np.radians(yaw_deg), np.radians(pitch_deg)
+    return GazeTrack(t, yaw, pitch, depth, valid, "vergence", source="test.csv")
 
 
 @pytest.mark.parametrize("method", ["ivt", "idt"])
@@ -70,7 +71,8 @@ def test_features_at_10hz_with_missing_samples() -> None:
 def test_empty_sets_give_nan_statistics_not_zero() -> None:
     f = gaze_features(_track(np.zeros(50), np.zeros(50), 100.0))  # one long fixation, no depth
     assert f["fixation_count"] == 1.0 and f["saccade_count"] == 0.0
-    for key in ("saccade_amplitude_mean_deg", "saccade_peak_velocity_max_deg_s", "depth_mean_m", "depth_std_m"):
+    empty = ("saccade_amplitude_mean_deg", "saccade_peak_velocity_max_deg_s", "depth_mean_m", "depth_std_m")
+    for key in empty:
         assert math.isnan(f[key]), key
     assert f["depth_valid_count"] == 0.0 and f["depth_valid_fraction"] == 0.0
 
@@ -79,7 +81,8 @@ def test_bad_tracks_raise() -> None:
     with pytest.raises(DataFormatError, match="test.csv.*at least 2 samples"):
         gaze_features(_track(np.zeros(1), np.zeros(1), 10.0))
     bad = _track(np.zeros(5), np.zeros(5), 10.0)
-    bad = GazeTrack(bad.timestamps_us, bad.yaw_rad, bad.pitch_rad, np.zeros(4), np.ones(4, bool), "x", "f.csv")
+    bad = GazeTrack(bad.timestamps_us, bad.yaw_rad, bad.pitch_rad, np.zeros(4), np.ones(4, bool), "x",
+                    "f.csv")
     with pytest.raises(DataFormatError, match="depth_m"):
         gaze_features(bad)
     with pytest.raises(ConfigError, match="too low"):
