@@ -84,19 +84,18 @@ def project_fisheye624(points_camera_m: np.ndarray, params: np.ndarray) -> np.nd
     pts = np.asarray(points_camera_m, dtype=np.float64).reshape(-1, 3)
     z = pts[:, 2]
     front = z > 0
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # z <= 0 rows become NaN below
         a = pts[:, 0] / z
         b = pts[:, 1] / z
-    r = np.hypot(a, b)
-    th = np.arctan(r)
-    th2 = th * th
-    radial = 1.0 + th2 * (p[3] + th2 * (p[4] + th2 * (p[5] + th2 * (p[6] + th2 * (p[7] + th2 * p[8])))))
-    small = r < np.finfo(np.float64).eps
-    with np.errstate(divide="ignore", invalid="ignore"):
+        r = np.hypot(a, b)
+        th = np.arctan(r)
+        th2 = th * th
+        radial = 1.0 + th2 * (p[3] + th2 * (p[4] + th2 * (p[5] + th2 * (p[6] + th2 * (p[7] + th2 * p[8])))))
+        small = r < np.finfo(np.float64).eps
         th_div_r = np.where(small, 1.0, th / np.where(small, 1.0, r))
-    xr = radial * th_div_r * a
-    yr = radial * th_div_r * b
-    u, v = _tangential_thin_prism(xr, yr, p)
+        xr = radial * th_div_r * a
+        yr = radial * th_div_r * b
+        u, v = _tangential_thin_prism(xr, yr, p)
     px = np.stack([p[0] * u + p[1], p[0] * v + p[2]], axis=-1)  # (N, 2)
     px[~front] = np.nan
     return px
