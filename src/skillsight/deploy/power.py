@@ -279,7 +279,8 @@ def estimate_power(model: nn.Module, inputs: Mapping[str, torch.Tensor] | None =
         f"one forward pass per window of T = {window_s:g} s at batch size 1 (no overlap between windows)",
         "N = FLOPs/2 from torch FlopCounterMode with the MHA fast path off and MATH attention "
         "(matmul/linear/conv/attention only; norms, activations and softmax not counted)",
-        f"B: all weights read once per window at their stored dtype ({', '.join(dtypes) or 'none'}), "
+        f"B: every parameter and buffer (lookup tables in full) read once per window at its stored dtype "
+        f"({', '.join(dtypes) or 'none'}), "
         "inputs read once, each leaf module's output written once and read once; residual adds, "
         "concatenations and intermediates inside a module stay on chip",
         "sensors: " + ", ".join(f"{n} {pm.sensor_mw[n]} mW x duty {d:g}" for n, d in duty.items()),
