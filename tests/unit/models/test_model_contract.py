@@ -1,0 +1,75 @@
+"""Generic contract every registered model follows (DESIGN.md convention 8), on its tiny test_* variant.
+
+For each ``test_*`` model in the registry: declared inputs match ``example_inputs``; outputs are a dict
+of finite tensors with batch-first "logits"; gradients reach every trainable parameter; a save -> load
+round trip through :mod:`skillsight.training.checkpoint` gives identical outputs. (ONNX export is
+checked per model where it is a deployment target, e.g. the SkillSight student.)
+"""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from skillsight.models import create_model, list_models, model_inputs
+from skillsight.training.checkpoint import load_model, save_model
+
+TEST_MODELS = [name for name in list_models() if name.startswith("test_")]
+BATCH = 2
+
+
+def _float_outputs(out: dict[str, torch.Tensor]) -> list[torch.Tensor]:
+    return [v for v in out.values() if torch.is_tensor(v) and v.is_floating_point()]
+
+
+def test_every_registered_model_family_has_a_test_variant() -> None:
+    assert TEST_MODELS, "no test_* model is registered"
+
+
+@pytest.mark.parametrize("name", TEST_MODELS)
+def test_declared_inputs_and_output_shapes(name: str) -> None:
+    model = create_model(name).eval()
+    names = model_inputs(model)
+    assert names, f"{name} declares no input_names"
+    assert getattr(model, "sensors", ()), f"{name} declares no sensors"
+    inputs = model.example_inputs(BATCH)
+    assert tuple(inputs) == names
+    with torch.no_grad():
+        out = model(**inputs)
+    assert isinstance(out, dict) and "logits" in out
+    assert out["logits"].shape[0] == BATCH and out["logits"].dim() >= 2  # (B, classes) or (B, ..., bins)
+    for key, value in out.items():
+        assert value.shape[0] == BATCH, f"{name} output {key!r} is not batch-first: {tuple(value.shape)}"
+        assert torch.isfinite(value).all(), f"{name} output {key!r} has non-finite values"
+
+
+@pytest.mark.parametrize("name", TEST_MODELS)
+def test_gradients_reach_every_trainable_parameter(name: str) -> None:
+    model = create_model(name).train()
+    out = model(**model.example_inputs(BATCH))
+    loss = sum(v.float().pow(2).mean() for v in _float_outputs(out))
+    loss.backward()
+    trainable = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
+    assert trainable, f"{name} has no trainable parameters"
+    # A parameter outside the graph has grad None. An exactly-zero gradient can be legitimate (e.g. a bias
+    # right before a normalisation), so only None or non-finite gradients fail, plus an all-zero total.
+    dead = [n for n, p in trainable if p.grad is None]
+    assert not dead, f"{name}: no gradient reaches {dead} (unused parameters: remove or freeze them)"
+    bad = [n for n, p in trainable if not torch.isfinite(p.grad).all()]
+    assert not bad, f"{name}: non-finite gradients in {bad}"
+    assert any(p.grad.any() for _, p in trainable), f"{name}: every gradient is zero"
+
+
+@pytest.mark.parametrize("name", TEST_MODELS)
+def test_save_load_round_trip_is_identical(name: str, tmp_path) -> None:
+    model = create_model(name).eval()
+    inputs = model.example_inputs(BATCH)
+    weights = save_model(model, tmp_path / "model", metadata={"purpose": "contract test"})
+    loaded = load_model(weights)
+    assert type(loaded) is type(model)
+    assert model_inputs(loaded) == model_inputs(model)
+    with torch.no_grad():
+        a, b = model(**inputs), loaded(**inputs)
+    assert set(a) == set(b)
+    for key in a:
+        assert torch.equal(a[key], b[key]), f"{name} output {key!r} changed after save -> load"
