@@ -142,7 +142,8 @@ def gaze_samples_at(gaze: "GazeTrack", query_us: np.ndarray, trajectory: Optiona
         trajectory: device poses; None -> the device is taken as static and the "world" is the
             device frame (``pose_valid`` all False).
         gaze2d: 2D gaze in the RGB image; None -> projected from the 3D gaze with ``calibration``
-            (upright image), or unknown (NaN, ``gaze2d_valid`` False) without a calibration.
+            into the upright image as the Ego-Exo4D MP4s show it (raw pixel turned with the image,
+            ``upright_mode="rotate_image"``), or unknown (NaN, ``gaze2d_valid`` False) without one.
         calibration: device calibration (``T_device_cpf`` and the RGB camera); None -> the Aria
             Gen1 factory (CAD, DVT-S) ``T_device_cpf`` is used for the head pose.
         default_depth_m: depth that places the 3D point where the recording has no depth
@@ -189,7 +190,8 @@ def gaze_samples_at(gaze: "GazeTrack", query_us: np.ndarray, trajectory: Optiona
     elif calibration is not None:
         gaze2d_px = np.full((T, 2), np.nan)
         if gaze_valid.any():
-            gaze2d_px[gaze_valid] = project_gaze_to_rgb(point_cpf[gaze_valid], calibration, upright=True)
+            gaze2d_px[gaze_valid] = project_gaze_to_rgb(point_cpf[gaze_valid], calibration, upright=True,
+                                                        upright_mode="rotate_image")
         gaze2d_valid = np.isfinite(gaze2d_px).all(axis=1)
         image_size = (int(calibration.camera.height_px), int(calibration.camera.width_px))  # upright: turned
     else:

@@ -97,7 +97,8 @@ def test_fixating_a_world_point_gives_that_point_at_every_step() -> None:
     np.testing.assert_allclose(s.head_t_world_m, T_world_cpf[:, :3, 3], atol=1e-12)
     np.testing.assert_allclose(np.linalg.norm(s.dir_cpf, axis=1), 1.0)
     # projected 2D gaze (no 2D track given) = the projection of the CPF point into the upright image
-    np.testing.assert_allclose(s.gaze2d_px, project_gaze_to_rgb(s.point_cpf_m, calib, upright=True), atol=1e-9)
+    np.testing.assert_allclose(s.gaze2d_px, project_gaze_to_rgb(s.point_cpf_m, calib, upright=True,
+                                                                 upright_mode="rotate_image"), atol=1e-9)
     assert s.gaze2d_valid.all() and s.image_size_px == (1408, 1408)
     # normalised: a fixed target gives constant point channels = target - mean head position
     g = normalize_clip_gaze(s).gaze
