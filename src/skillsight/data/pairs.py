@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Literal, Sequence
 
-from skillsight.exceptions import DataFormatError
+from skillsight.exceptions import ConfigError, DataFormatError
 
 __all__ = [
     "SkillPair",
@@ -100,7 +100,8 @@ def _rows(path: Path, headers: Sequence[tuple[str, ...]]) -> tuple[tuple[str, ..
             raise DataFormatError(f"{path}:{lineno}", "", line, f"expected {width} comma-separated fields")
         return fields
 
-    header = tuple(split(1, lines[0]))
+    header = tuple(lines[0].split(","))
+    header = header[:-1] if len(header) == width + 1 and header[-1] == "" else header
     if header not in headers:
         valid = " or ".join(",".join(h) for h in headers)
         raise DataFormatError(f"{path}:1", "header", lines[0], f"expected header {valid}")
@@ -167,7 +168,7 @@ def load_epic_skills(annotation_dir: str | Path, task: str, folds: Iterable[int]
     out = PairAnnotations(task=task, gt=read_gt_csv(_find(annotation_dir, f"{task}_gt.csv")))
     for k in folds:
         if not 1 <= int(k) <= NUM_FOLDS:
-            raise DataFormatError(annotation_dir, "fold", k, f"folds are numbered 1..{NUM_FOLDS}")
+            raise ConfigError(f"fold {k!r} requested; EPIC-Skills folds are numbered 1..{NUM_FOLDS}")
         train = read_split_csv(_find(annotation_dir, f"{task}_train_{k}.csv"))
         val = read_split_csv(_find(annotation_dir, f"{task}_val_{k}.csv"))
         out.folds[int(k)] = (train, val)
