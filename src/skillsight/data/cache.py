@@ -50,7 +50,9 @@ def _canonical(value: Any) -> Any:
         return value
     if isinstance(value, Path):
         return str(value)
-    raise TypeError(f"cache key values must be JSON-like (str, number, bool, None, list, dict); got {type(value)}")
+    raise TypeError(
+        f"cache key values must be JSON-like (str, number, bool, None, list, dict); got {type(value)}"
+    )
 
 
 def stable_hash(fields: Mapping[str, Any]) -> str:
@@ -92,7 +94,11 @@ class FeatureCache:
                 "extractor": extractor}
 
     def key(
-        self, take_uid: str, clip_index: int, crop_params: Mapping[str, Any], extractor: Mapping[str, Any] | str
+        self,
+        take_uid: str,
+        clip_index: int,
+        crop_params: Mapping[str, Any],
+        extractor: Mapping[str, Any] | str,
     ) -> str:
         """Stable hex key of (take, clip, crop parameters, extractor identity)."""
         return stable_hash(self.key_fields(take_uid, clip_index, crop_params, extractor))
@@ -115,7 +121,7 @@ class FeatureCache:
         try:
             return load_file(str(path), device="cpu")
         except (SafetensorError, OSError, ValueError) as err:
-            raise DataFormatError(path, "", key, f"cache entry is unreadable ({err}); delete it to recompute") from err
+            raise DataFormatError(path, "", key, f"unreadable cache entry ({err}); delete it") from err
 
     def stored_key_fields(self, key: str) -> dict[str, Any]:
         """The key fields stored with an entry by :meth:`put` (empty dict when none were given)."""
@@ -126,11 +132,14 @@ class FeatureCache:
             with safe_open(str(path), framework="pt") as handle:
                 metadata = handle.metadata() or {}
         except (SafetensorError, OSError) as err:
-            raise DataFormatError(path, "", key, f"cache entry is unreadable ({err}); delete it to recompute") from err
+            raise DataFormatError(path, "", key, f"unreadable cache entry ({err}); delete it") from err
         return json.loads(metadata.get(_KEY_FIELDS_META, "{}"))
 
     def put(
-        self, key: str, arrays: Mapping[str, torch.Tensor | np.ndarray], key_fields: Mapping[str, Any] | None = None
+        self,
+        key: str,
+        arrays: Mapping[str, torch.Tensor | np.ndarray],
+        key_fields: Mapping[str, Any] | None = None,
     ) -> Path:
         """Store named arrays atomically; returns the entry's path.
 

@@ -116,12 +116,13 @@ class GazeBiasedSelfAttention(nn.Module):
         self.attn_drop = source.attn_drop
         self.key_bias: torch.Tensor | None = None
 
-    def forward(self, hidden_states: torch.Tensor, output_attentions: bool = False) -> tuple[torch.Tensor, ...]:
+    def forward(
+        self, hidden_states: torch.Tensor, output_attentions: bool = False
+    ) -> tuple[torch.Tensor, ...]:
         """Same contract as the stock module: (N, L, D) -> (context (N, L, D)[, probs (N, H, L, L)])."""
         N, L, D = hidden_states.shape
-        qkv = (
-            self.qkv(hidden_states).reshape(N, L, 3, self.num_heads, D // self.num_heads).permute(2, 0, 3, 1, 4)
-        )  # (3, N, H, L, Dh)
+        qkv = self.qkv(hidden_states).reshape(N, L, 3, self.num_heads, D // self.num_heads)  # (N, L, 3, H, d)
+        qkv = qkv.permute(2, 0, 3, 1, 4)  # (3, N, H, L, Dh)
         query, key, value = qkv[0], qkv[1], qkv[2]
         logits = (query @ key.transpose(-2, -1)) * self.scale  # (N, H, L, L)
         if self.key_bias is not None:
@@ -169,9 +170,8 @@ class GazeBiasedTimesformer(nn.Module):
         self.grid = cfg.image_size // cfg.patch_size
         self.num_frames = cfg.num_frames
         self.hidden_size = cfg.hidden_size
-        self.sigma_patches = (
-            float(sigma_patches) if sigma_patches is not None else PAPER_SIGMA_PATCHES * self.grid / PAPER_GRID
-        )
+        default_sigma = PAPER_SIGMA_PATCHES * self.grid / PAPER_GRID
+        self.sigma_patches = float(sigma_patches) if sigma_patches is not None else default_sigma
         layer0 = self.timesformer.encoder.layer[0].attention
         layer0.attention = GazeBiasedSelfAttention(layer0.attention)
         self.gaze_bias_weight = nn.Parameter(torch.full((num_scenarios,), float(bias_init)))
@@ -196,7 +196,8 @@ class GazeBiasedTimesformer(nn.Module):
             TimeSformer stacks frames for spatial attention).
         """
         B, T, _ = gaze2d.shape
-        gauss = gaze_gaussian_bias(gaze2d, self.grid, self.grid, self.sigma_patches, gaze_valid)  # (B, T, 1+P)
+        gauss = gaze_gaussian_bias(gaze2d, self.grid, self.grid, self.sigma_patches, gaze_valid)
+        # gauss: (B, T, 1 + P)
         weight = self.gaze_bias_weight[scenario].to(gauss.dtype)  # (B,)
         return (weight[:, None, None] * gauss).reshape(B * T, -1)  # (B*T, 1+P)
 
@@ -223,16 +224,22 @@ class GazeBiasedTimesformer(nn.Module):
         """
         B, T = pixel_values.shape[:2]
         if T != self.num_frames:
-            raise ValueError(f"video has {T} frames, the TimeSformer config expects num_frames={self.num_frames}")
+            raise ValueError(
+                f"video has {T} frames, the TimeSformer config expects num_frames={self.num_frames}"
+            )
         if tuple(gaze2d.shape) != (B, T, 2):
             raise ValueError(f"gaze2d has shape {tuple(gaze2d.shape)}, expected {(B, T, 2)}")
         if tuple(scenario.shape) != (B,):
             raise ValueError(f"scenario has shape {tuple(scenario.shape)}, expected {(B,)}")
         if bool(getattr(self.timesformer.encoder.layer[0], "gradient_checkpointing", False)):
-            raise ConfigError("gradient checkpointing is not supported with the gaze bias (it re-runs layer 0)")
+            raise ConfigError(
+                "gradient checkpointing is not supported with the gaze bias (it re-runs layer 0)"
+            )
         attention = self.biased_attention
         attention.key_bias = self.key_bias(gaze2d, scenario, gaze_valid)
         try:
-            return self.timesformer(pixel_values=pixel_values, output_attentions=output_attentions, return_dict=True)
+            return self.timesformer(
+                pixel_values=pixel_values, output_attentions=output_attentions, return_dict=True
+            )
         finally:
             attention.key_bias = None

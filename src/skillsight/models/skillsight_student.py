@@ -125,7 +125,9 @@ class SkillSightStudent(DeclaredInputsModule):
                                   f"expected (B, T, {self.gaze_channels})")
         B, T, _ = gaze.shape
         if tuple(gaze_mask.shape) != (B, T):
-            raise DataFormatError(type(self).__name__, "gaze_mask", tuple(gaze_mask.shape), f"expected {(B, T)}")
+            raise DataFormatError(
+                type(self).__name__, "gaze_mask", tuple(gaze_mask.shape), f"expected {(B, T)}"
+            )
         x = self.positions(self.input_proj(gaze))  # (B, T, dim)
         tokens = self.tokens.expand(B, -1, -1)  # (B, K, dim)
         if self.scenario_embedding is not None:
@@ -138,7 +140,8 @@ class SkillSightStudent(DeclaredInputsModule):
             raise DataFormatError(type(self).__name__, "scenario", tuple(scenario.shape),
                                   "this student has no scenario embedding (num_scenarios=0)")
         seq = torch.cat([tokens, x], dim=1)  # (B, K + T, dim)
-        never = torch.zeros(B, self.num_tokens, dtype=torch.bool, device=gaze.device)  # learned tokens stay visible
+        # The learned tokens are never padded, so every query keeps at least one key.
+        never = torch.zeros(B, self.num_tokens, dtype=torch.bool, device=gaze.device)  # (B, K)
         padding = torch.cat([never, ~gaze_mask.bool()], dim=1)  # (B, K + T), True = ignore
         return self.encoder(seq, padding)
 

@@ -59,7 +59,14 @@ class CropSequenceBranch(nn.Module):
     """
 
     def __init__(
-        self, feature_dim: int, dim: int, max_frames: int, num_layers: int, num_heads: int, ffn_dim: int, dropout: float
+        self,
+        feature_dim: int,
+        dim: int,
+        max_frames: int,
+        num_layers: int,
+        num_heads: int,
+        ffn_dim: int,
+        dropout: float,
     ) -> None:
         super().__init__()
         self.proj = nn.Linear(feature_dim, dim)
@@ -105,7 +112,7 @@ class GazeDynamicsBranch(nn.Module):
         x = self.positions(self.proj(gaze))  # (B, T, dim)
         cls = self.class_tokens[scenario].unsqueeze(1)  # (B, 1, dim)
         x = torch.cat([cls, x], dim=1)  # (B, 1 + T, dim)
-        always = torch.zeros_like(gaze_mask[:, :1], dtype=torch.bool)  # (B, 1): the class token is never padded
+        always = torch.zeros_like(gaze_mask[:, :1], dtype=torch.bool)  # (B, 1): class token never padded
         padding = torch.cat([always, ~gaze_mask.bool()], dim=1)  # (B, 1 + T), True = ignore
         return self.encoder(x, padding)[:, 0]  # (B, dim)
 
@@ -168,11 +175,13 @@ class SkillSightTeacher(DeclaredInputsModule):
         if crop_input not in ("crops", "crop_features"):
             raise ConfigError(f"crop_input must be 'crops' or 'crop_features', got {crop_input!r}")
         if crop_extractor not in CROP_EXTRACTOR_PRESETS:
-            raise ConfigError(f"unknown crop_extractor {crop_extractor!r}; valid: {sorted(CROP_EXTRACTOR_PRESETS)}")
+            valid = sorted(CROP_EXTRACTOR_PRESETS)
+            raise ConfigError(f"unknown crop_extractor {crop_extractor!r}; valid: {valid}")
         self.num_classes, self.num_scenarios, self.num_frames = num_classes, num_scenarios, num_frames
         self.use_video, self.use_crops, self.use_gaze = use_video, use_crops, use_gaze
         self.use_gaze_bias = use_video and use_gaze_bias
-        self.crop_input, self.crop_extractor_name, self.gaze_channels = crop_input, crop_extractor, gaze_channels
+        self.crop_input, self.crop_extractor_name = crop_input, crop_extractor
+        self.gaze_channels = gaze_channels
         dims: list[int] = []
 
         if use_video:
@@ -219,7 +228,8 @@ class SkillSightTeacher(DeclaredInputsModule):
         if use_gaze:
             wanted |= {"gaze", "gaze_mask", "scenario"}
         self.input_names = tuple(name for name in _ALL_INPUTS if name in wanted)  # type: ignore[misc]
-        self.sensors = ("rgb", "eye_tracker") if (use_video or use_crops) else ("eye_tracker",)  # type: ignore[misc]
+        sensors = ("rgb", "eye_tracker") if (use_video or use_crops) else ("eye_tracker",)
+        self.sensors = sensors  # type: ignore[misc]
 
     # ----------------------------------------------------------------------------------- checks
     def _check(self, name: str, tensor: torch.Tensor, shape: tuple[int, ...]) -> torch.Tensor:
@@ -256,7 +266,8 @@ class SkillSightTeacher(DeclaredInputsModule):
                 crops = self._check("crops", inputs["crops"], (B, T, 3, self.crop_size, self.crop_size))
                 crop_features = self.crop_encoder(crops)  # (B, T, Dc), no grad
             else:
-                crop_features = self._check("crop_features", inputs["crop_features"], (B, T, self.crop_feature_dim))
+                shape = (B, T, self.crop_feature_dim)
+                crop_features = self._check("crop_features", inputs["crop_features"], shape)
             out["crop_embedding"] = self.crop_branch(crop_features.float())
         if self.use_gaze:
             gaze = self._check("gaze", inputs["gaze"], (B, T, self.gaze_channels))
@@ -313,10 +324,11 @@ TEACHER_PRESETS: dict[str, dict[str, Any]] = {
         crop_extractor="dinov2_vitb14", embed_dim=768, crop_layers=2, crop_heads=8,
         gaze_layers=4, gaze_heads=8, ffn_dim=2048, fusion_hidden=768,
     ),
-    # CPU demo size: 64 px frames (8 x 8 patches), 16 frames, 32 px crops through a tiny DINOv2.
+    # CPU demo size: 64 px frames, 16 frames, 32 px crops through a tiny DINOv2. 16 px patches give a
+    # 4 x 4 grid (sigma 1.3 patches); video={"patch_size": 8} gives 8 x 8 at about 3x the cost per step.
     "skillsight_teacher_tiny": dict(
         num_frames=16,
-        video=dict(image_size=64, patch_size=8, hidden_size=64, num_hidden_layers=2,
+        video=dict(image_size=64, patch_size=16, hidden_size=64, num_hidden_layers=2,
                    num_attention_heads=4, intermediate_size=128),
         crop_extractor="dinov2_tiny", embed_dim=64, crop_layers=2, crop_heads=4,
         gaze_layers=2, gaze_heads=4, ffn_dim=128, fusion_hidden=64,

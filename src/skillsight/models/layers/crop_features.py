@@ -28,7 +28,8 @@ __all__ = ["CROP_EXTRACTOR_PRESETS", "CropFeatureExtractor"]
 #: Dinov2Config keyword arguments per preset. "dinov2_vitb14" is the paper's ViT-B/14 at 224 px.
 CROP_EXTRACTOR_PRESETS: dict[str, dict[str, Any]] = {
     "dinov2_vitb14": dict(
-        image_size=224, patch_size=14, hidden_size=768, num_hidden_layers=12, num_attention_heads=12, mlp_ratio=4
+        image_size=224, patch_size=14, hidden_size=768, num_hidden_layers=12, num_attention_heads=12,
+        mlp_ratio=4,
     ),
     # CPU demo size: 32 px crops from 64 px frames.
     "dinov2_tiny": dict(
@@ -60,10 +61,13 @@ class CropFeatureExtractor(nn.Module):
         pixel_mean, pixel_std: per-channel normalisation the crops must already have.
     """
 
-    def __init__(self, preset: str = "dinov2_vitb14", weights_dir: str | Path | None = None, seed: int = 0) -> None:
+    def __init__(
+        self, preset: str = "dinov2_vitb14", weights_dir: str | Path | None = None, seed: int = 0
+    ) -> None:
         super().__init__()
         if preset not in CROP_EXTRACTOR_PRESETS:
-            raise ConfigError(f"unknown crop extractor preset {preset!r}; valid: {sorted(CROP_EXTRACTOR_PRESETS)}")
+            valid = sorted(CROP_EXTRACTOR_PRESETS)
+            raise ConfigError(f"unknown crop extractor preset {preset!r}; valid: {valid}")
         self.preset = preset
         self.seed = int(seed)
         self.weights_dir = None if weights_dir is None else str(weights_dir)
@@ -101,7 +105,8 @@ class CropFeatureExtractor(nn.Module):
         if crops.dim() not in (4, 5) or crops.shape[-3] != 3:
             raise ValueError(f"crops must be (B, T, 3, S, S) or (N, 3, S, S), got {tuple(crops.shape)}")
         if crops.shape[-1] != self.crop_size or crops.shape[-2] != self.crop_size:
-            raise ValueError(f"crops are {tuple(crops.shape[-2:])} px, the extractor expects {self.crop_size}")
+            size = tuple(crops.shape[-2:])
+            raise ValueError(f"crops are {size} px, the extractor expects {self.crop_size}")
         lead = crops.shape[:-3]
         flat = crops.reshape(-1, *crops.shape[-3:])  # (N, 3, S, S)
         features = self.backbone(pixel_values=flat).pooler_output  # (N, D)
@@ -117,9 +122,10 @@ class CropFeatureExtractor(nn.Module):
 
     def identity(self) -> dict[str, Any]:
         """What names this extractor in a feature-cache key: preset, config and weight fingerprint."""
+        config = self.backbone.config.to_dict()
         return {
             "extractor": "dinov2_cls",
             "preset": self.preset,
-            "config": {k: self.backbone.config.to_dict()[k] for k in sorted(CROP_EXTRACTOR_PRESETS[self.preset])},
+            "config": {k: config[k] for k in sorted(CROP_EXTRACTOR_PRESETS[self.preset])},
             "weights": self.fingerprint(),
         }

@@ -55,7 +55,8 @@ class MultiHeadSelfAttention(nn.Module):
             (B, L, D).
         """
         B, L, D = x.shape
-        qkv = self.qkv(x).reshape(B, L, 3, self.num_heads, self.head_dim).permute(2, 0, 3, 1, 4)  # (3, B, H, L, Dh)
+        qkv = self.qkv(x).reshape(B, L, 3, self.num_heads, self.head_dim)  # (B, L, 3, H, Dh)
+        qkv = qkv.permute(2, 0, 3, 1, 4)  # (3, B, H, L, Dh)
         q, k, v = qkv[0], qkv[1], qkv[2]
         logits = (q @ k.transpose(-2, -1)) * self.scale  # (B, H, L, L)
         if key_padding_mask is not None:
