@@ -1,8 +1,9 @@
 """Fast numeric column reader and writer for the Aria MPS CSV files (numpy only).
 
-Reading: the file is read once as bytes; empty cells become ``nan`` with a few C-level byte
-replacements, then numpy's C tokenizer parses only the requested columns (string columns such
-as ``session_uid`` or ``graph_uid`` are skipped, never converted). Any parse failure is located
+Reading: the file is read once as bytes and numpy's C tokenizer (``np.loadtxt``) converts only
+the requested columns (string columns such as ``session_uid`` or ``graph_uid`` are skipped, never
+converted); columns that may hold empty cells (``depth_m``, ``quality_score``) are read as short
+byte strings and converted with empty -> NaN. Any parse failure is located
 (line, column, text) and reported as a :class:`DataFormatError` naming the file, field and value.
 
 Writing: numbers are written with ``repr`` (shortest text that reads back to the same float64),
@@ -22,12 +23,15 @@ from skillsight.exceptions import DataFormatError
 __all__ = ["read_csv_header", "read_csv_columns", "format_float_column", "write_csv_columns", "check_strictly_increasing", "check_no_nan"]
 
 
+_NULLABLE_WIDTH = 48  # bytes kept per nullable cell; longer text is reported, never truncated
+
+
 def _read_bytes(path: Path) -> bytes:
     try:
         raw = path.read_bytes()
     except OSError as err:
         raise DataFormatError(path, "", str(err)[:80], "cannot read file") from err
-    if not raw.strip():
+    if not raw or raw.isspace():
         raise DataFormatError(path, "", "", "empty file (no header and no rows)")
     return raw
 
@@ -35,62 +39,55 @@ def _read_bytes(path: Path) -> bytes:
 def read_csv_header(path: str | Path) -> list[str]:
     """Column names of the first line (surrounding spaces and a BOM stripped)."""
     path = Path(path)
-    with open(path, "rb") as fh:
-        first = fh.readline()
+    try:
+        with open(path, "rb") as fh:
+            first = fh.readline()
+    except OSError as err:
+        raise DataFormatError(path, "", str(err)[:80], "cannot read file") from err
     if not first.strip():
         raise DataFormatError(path, "", "", "empty file (no header and no rows)")
     return [c.strip() for c in first.decode("utf-8-sig").strip().split(",")]
 
 
-def _fill_empty_cells(body: bytes) -> bytes:
-    """Write ``nan`` into empty cells (``,,``, a leading or a trailing comma) with C-level replaces."""
-    if b"\r" in body:
-        body = body.replace(b"\r\n", b"\n")
-    if b",," in body:
-        body = body.replace(b",,", b",nan,").replace(b",,", b",nan,")
-    if b",\n" in body:
-        body = body.replace(b",\n", b",nan\n")
-    if b"\n," in body:
-        body = body.replace(b"\n,", b"\nnan,")
-    if body.startswith(b","):
-        body = b"nan" + body
-    if body.endswith(b","):
-        body = body + b"nan"
-    return body
-
-
-def _locate_bad_cell(path: Path, body: bytes, header: list[str], indices: Sequence[int], int_mask: Sequence[bool]) -> DataFormatError:
-    """Find the first row/cell numpy refused (error path only) and describe it."""
-    for row, line in enumerate(body.decode("utf-8", errors="replace").split("\n")):
+def _locate_bad_cell(path: Path, body: bytes, header: list[str], indices: Sequence[int], kinds: Sequence[str]) -> DataFormatError:
+    """Find the first row/cell that does not parse (error path only) and describe it."""
+    for row, line in enumerate(body.decode("utf-8", errors="replace").splitlines()):
         if not line.strip():
             continue
         cells = line.split(",")
         if len(cells) != len(header):
             return DataFormatError(path, f"line {row + 2}", line[:80], f"has {len(cells)} cells, the header has {len(header)}")
-        for col, is_int in zip(indices, int_mask):
+        for col, kind in zip(indices, kinds):
             text = cells[col].strip()
+            if kind == "nullable" and (text == "" or len(text) >= _NULLABLE_WIDTH):
+                if text:
+                    return DataFormatError(path, header[col], text, f"line {row + 2}: value text is too long")
+                continue
             try:
-                int(text) if is_int else float(text)
+                int(text) if kind == "int" else float(text)
             except ValueError:
-                shown = "" if text == "nan" and is_int else text
-                kind = "an integer" if is_int else "a number"
-                return DataFormatError(path, header[col], shown, f"line {row + 2}: expected {kind}")
+                expected = "an integer" if kind == "int" else "a number"
+                return DataFormatError(path, header[col], text, f"line {row + 2}: expected {expected}")
     return DataFormatError(path, "", "", "numpy could not parse the file")
 
 
-def read_csv_columns(path: str | Path, columns: Sequence[str], int_columns: Sequence[str] = ()) -> dict[str, np.ndarray]:
+def read_csv_columns(
+    path: str | Path, columns: Sequence[str], int_columns: Sequence[str] = (), nullable_columns: Sequence[str] = ()
+) -> dict[str, np.ndarray]:
     """Parse the named columns of a comma-separated file with a header line.
 
     Args:
         path: CSV file.
         columns: names to read (each must be in the header).
-        int_columns: subset of ``columns`` parsed as int64 (the rest as float64; empty -> NaN).
+        int_columns: subset of ``columns`` parsed as int64.
+        nullable_columns: subset of ``columns`` whose cells may be empty (-> NaN); the other
+            float columns must hold a number in every row.
 
     Returns:
-        name -> (N,) array.
+        name -> (N,) array (int64 or float64).
 
     Raises:
-        DataFormatError: empty file, no data rows, a missing column, a ragged row or an
+        DataFormatError: empty file, no data rows, a missing column, a ragged row or an empty or
             unparsable cell (message names file, field/line and value).
     """
     path = Path(path)
@@ -101,18 +98,27 @@ def read_csv_columns(path: str | Path, columns: Sequence[str], int_columns: Sequ
     missing = [c for c in columns if c not in header]
     if missing:
         raise DataFormatError(path, missing[0], header, f"missing column(s) {missing}")
-    if not body.strip():
+    if not body or body.isspace():
         raise DataFormatError(path, "", header, "no data rows after the header")
-    body = _fill_empty_cells(body)
     indices = [header.index(c) for c in columns]
-    int_set = set(int_columns)
-    int_mask = [c in int_set for c in columns]
-    dtype = np.dtype([(f"c{i}", np.int64 if is_int else np.float64) for i, is_int in enumerate(int_mask)])
+    kinds = ["int" if c in int_columns else "nullable" if c in nullable_columns else "float" for c in columns]
+    field_types = {"int": np.int64, "float": np.float64, "nullable": f"S{_NULLABLE_WIDTH}"}
+    dtype = np.dtype([(f"c{i}", field_types[k]) for i, k in enumerate(kinds)])
     try:
+        # numpy's C tokenizer; only the used columns are converted (string columns are skipped)
         table = np.loadtxt(io.BytesIO(body), delimiter=",", usecols=indices, dtype=dtype, ndmin=1, encoding="utf-8")
+        out: dict[str, np.ndarray] = {}
+        for i, (name, kind) in enumerate(zip(columns, kinds)):
+            values = np.ascontiguousarray(table[f"c{i}"])
+            if kind == "nullable":
+                text = values.view(np.uint8).reshape(len(values), _NULLABLE_WIDTH)
+                if np.any(text[:, -1] != 0):  # a cell filled the buffer: it may have been cut
+                    raise ValueError("nullable cell too long")
+                values = np.where(values == b"", b"nan", values).astype(np.float64)
+            out[name] = values
     except ValueError as err:
-        raise _locate_bad_cell(path, body, header, indices, int_mask) from err
-    return {name: np.ascontiguousarray(table[f"c{i}"]) for i, name in enumerate(columns)}
+        raise _locate_bad_cell(path, body, header, indices, kinds) from err
+    return out
 
 
 def check_no_nan(path: str | Path, name: str, values: np.ndarray) -> None:

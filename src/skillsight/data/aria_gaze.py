@@ -98,7 +98,7 @@ def read_gaze_csv(path: str | Path) -> GazeTrack:
     if missing:
         raise DataFormatError(path, missing[0], header, f"layout {layout!r} needs column(s) {missing}")
     has_depth = "depth_m" in header and layout != "gen2"
-    cols = read_csv_columns(path, required + (["depth_m"] if has_depth else []), int_columns=[TS])
+    cols = read_csv_columns(path, required + (["depth_m"] if has_depth else []), int_columns=[TS], nullable_columns=["depth_m"])
     ts = cols[TS]
     for name in required[1:]:
         check_no_nan(path, name, cols[name])

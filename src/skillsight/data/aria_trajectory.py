@@ -46,7 +46,9 @@ def read_trajectory_csv(path: str | Path) -> Trajectory:
     header = read_csv_header(path)
     required = [TS, *_T, *_Q]
     has_quality = "quality_score" in header
-    cols = read_csv_columns(path, required + (["quality_score"] if has_quality else []), int_columns=[TS])
+    cols = read_csv_columns(
+        path, required + (["quality_score"] if has_quality else []), int_columns=[TS], nullable_columns=["quality_score"]
+    )
     for name in required[1:]:
         check_no_nan(path, name, cols[name])
     ts = cols[TS]
