@@ -40,6 +40,7 @@ class FitResult:
     best_model_path: Path
     best_score: float
     epochs_run: int
+    is_global_zero: bool = True  # False in the other processes of a DDP run
 
 
 class BestModelSaver(Callback):
@@ -137,7 +138,8 @@ def fit(task: L.LightningModule, train_loader: DataLoader, val_loader: DataLoade
     trainer.fit(task, train_dataloaders=train_loader, val_dataloaders=val_loader,
                 ckpt_path=str(last) if resume else None)
     return FitResult(run_dir=run_dir, best_model_path=run_dir / "model.safetensors",
-                     best_score=saver.best * saver.sign, epochs_run=trainer.current_epoch)
+                     best_score=saver.best * saver.sign, epochs_run=trainer.current_epoch,
+                     is_global_zero=trainer.is_global_zero)
 
 
 def _strategy(cfg: TrainerConfig) -> Any:
