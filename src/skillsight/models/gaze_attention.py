@@ -45,6 +45,7 @@ __all__ = [
     "PAPER_SIGMA_PATCHES",
     "PAPER_GRID",
     "gaze_gaussian_bias",
+    "build_timesformer",
     "GazeBiasedSelfAttention",
     "GazeBiasedTimesformer",
 ]
@@ -89,6 +90,27 @@ def gaze_gaussian_bias(
     gauss = gauss * keep.unsqueeze(-1).to(gauss.dtype)
     cls = torch.zeros_like(gauss[..., :1])  # (..., 1)
     return torch.cat([cls, gauss], dim=-1)  # (..., 1 + P)
+
+
+def build_timesformer(
+    config: TimesformerConfig | dict[str, Any], pretrained_dir: str | Path | None = None
+) -> TimesformerModel:
+    """A stock ``TimesformerModel``: random init from ``config``, or weights from a LOCAL folder.
+
+    With ``pretrained_dir``, ``num_frames`` and ``image_size`` given in a dict ``config`` override the
+    stored ones: HF TimeSformer interpolates its time and position embeddings at run time, but its layers
+    reshape with ``config.num_frames`` / ``config.image_size``, so those must describe the real input.
+    """
+    if pretrained_dir is None:
+        return TimesformerModel(config if isinstance(config, TimesformerConfig) else TimesformerConfig(**config))
+    if not Path(pretrained_dir).is_dir():
+        raise ConfigError(f"pretrained_dir {str(pretrained_dir)!r} is not a local folder")
+    model = TimesformerModel.from_pretrained(str(pretrained_dir), local_files_only=True)
+    requested = config.to_dict() if isinstance(config, TimesformerConfig) else dict(config)
+    for key in ("num_frames", "image_size"):
+        if key in requested:
+            setattr(model.config, key, requested[key])
+    return model
 
 
 class GazeBiasedSelfAttention(nn.Module):
@@ -139,7 +161,8 @@ class GazeBiasedTimesformer(nn.Module):
 
     Args:
         config: a ``TimesformerConfig`` or a dict of its keyword arguments (random init). Must use
-            ``attention_type="divided_space_time"``. Ignored when ``pretrained_dir`` is given.
+            ``attention_type="divided_space_time"``. With ``pretrained_dir`` only its ``num_frames`` and
+            ``image_size`` are used (see :func:`build_timesformer`).
         num_scenarios: number of per-scenario bias weights (scenario ids index them).
         bias_init: initial value of every weight (nonzero so the prior acts and trains from step 0).
         sigma_patches: Gaussian sigma in patches; default 9 * grid / 28 (the paper's 9 at 28 x 28).
@@ -155,13 +178,7 @@ class GazeBiasedTimesformer(nn.Module):
         pretrained_dir: str | Path | None = None,
     ) -> None:
         super().__init__()
-        if pretrained_dir is not None:
-            if not Path(pretrained_dir).is_dir():
-                raise ConfigError(f"pretrained_dir {str(pretrained_dir)!r} is not a local folder")
-            self.timesformer = TimesformerModel.from_pretrained(str(pretrained_dir), local_files_only=True)
-        else:
-            cfg = config if isinstance(config, TimesformerConfig) else TimesformerConfig(**config)
-            self.timesformer = TimesformerModel(cfg)
+        self.timesformer = build_timesformer(config, pretrained_dir)
         cfg = self.timesformer.config
         if cfg.attention_type != "divided_space_time":
             raise ConfigError(f"attention_type must be 'divided_space_time', got {cfg.attention_type!r}")

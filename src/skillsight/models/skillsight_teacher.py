@@ -22,12 +22,11 @@ from typing import Any
 
 import torch
 from torch import nn
-from transformers import TimesformerConfig, TimesformerModel
 
 from skillsight.data.records import PROFICIENCY_LABELS, SCENARIOS
 from skillsight.exceptions import ConfigError, DataFormatError
 from skillsight.models._factory import register_model
-from skillsight.models.gaze_attention import GazeBiasedTimesformer
+from skillsight.models.gaze_attention import GazeBiasedTimesformer, build_timesformer
 from skillsight.models.layers.base import DeclaredInputsModule
 from skillsight.models.layers.crop_features import CROP_EXTRACTOR_PRESETS, CropFeatureExtractor
 from skillsight.models.layers.heads import MLP
@@ -192,11 +191,7 @@ class SkillSightTeacher(DeclaredInputsModule):
                 )
                 tf_config = self.video_encoder.timesformer.config
             else:
-                self.video_encoder = (
-                    TimesformerModel.from_pretrained(video_pretrained_dir, local_files_only=True)
-                    if video_pretrained_dir
-                    else TimesformerModel(TimesformerConfig(**video_cfg))
-                )
+                self.video_encoder = build_timesformer(video_cfg, video_pretrained_dir)
                 tf_config = self.video_encoder.config
             self.image_size = int(tf_config.image_size)
             dims.append(int(tf_config.hidden_size))

@@ -134,3 +134,18 @@ def test_wrong_frame_count_and_gradient_checkpointing_are_refused() -> None:
 def test_space_only_attention_is_rejected() -> None:
     with pytest.raises(ConfigError, match="divided_space_time"):
         GazeBiasedTimesformer({**CFG, "attention_type": "space_only"}, num_scenarios=1)
+
+
+def test_local_pretrained_weights_load_with_another_frame_count(tmp_path) -> None:
+    source = TimesformerModel(TimesformerConfig(**{**CFG, "num_frames": 2}))
+    source.save_pretrained(tmp_path / "tsf")
+    model = GazeBiasedTimesformer({"num_frames": 4, "image_size": 32}, num_scenarios=2,
+                                  pretrained_dir=tmp_path / "tsf").eval()
+    qkv = model.timesformer.encoder.layer[0].attention.attention.qkv.weight
+    assert torch.equal(qkv, source.encoder.layer[0].attention.attention.qkv.weight)
+    assert model.num_frames == 4  # time embeddings (2 stored) are interpolated by HF at run time
+    video, gaze2d, scenario = _inputs()
+    with torch.no_grad():
+        assert model(video, gaze2d, scenario % 2).last_hidden_state.shape == (2, 1 + 4 * GRID * GRID, 32)
+    with pytest.raises(ConfigError, match="not a local folder"):
+        GazeBiasedTimesformer(CFG, num_scenarios=1, pretrained_dir=tmp_path / "missing")
