@@ -70,6 +70,8 @@ class SkillSightStudent(DeclaredInputsModule):
         num_scenarios: > 0 adds a scenario embedding to cls and a ``scenario`` input.
     """
 
+    # Class-level value of the default configuration; ``num_scenarios > 0`` adds "scenario" per instance.
+    input_names = ("gaze", "gaze_mask")
     sensors = ("eye_tracker",)
 
     def __init__(

@@ -139,6 +139,8 @@ class SkillSightTeacher(DeclaredInputsModule):
         fusion_hidden: hidden width of the fusion MLP.
     """
 
+    # Class-level values describe the default configuration; each instance sets its own from its flags.
+    input_names = ("video", "gaze2d", "crop_features", "gaze", "gaze_mask", "scenario")
     sensors = ("rgb", "eye_tracker")
 
     def __init__(
