@@ -234,3 +234,8 @@ def test_batches_collate(takes: list[Take]) -> None:
     batch = next(iter(torch.utils.data.DataLoader(ds, batch_size=3)))
     assert batch["video"].shape == (3, 16, 3, SIZE, SIZE) and batch["gaze"].shape == (3, 16, 14)
     assert batch["label"].dtype == torch.long and batch["take_uid"] == ["uid0", "uid0", "uid1"]
+
+
+def test_crop_normalisation_is_what_the_frozen_dinov2_expects() -> None:
+    from skillsight.models.layers.crop_features import DINOV2_PIXEL_MEAN, DINOV2_PIXEL_STD
+    assert (CROP_MEAN, CROP_STD) == (tuple(DINOV2_PIXEL_MEAN), tuple(DINOV2_PIXEL_STD))
