@@ -1,0 +1,130 @@
+"""``skillsight gaze ...``: PriviGaze gaze estimation from face images (train, eval, predict, export, demo)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+__all__ = ["app", "HELP"]
+
+HELP = "PriviGaze: estimate gaze from a face image; privileged teacher distilled into an ~80K-parameter student."
+app = typer.Typer(help=HELP, no_args_is_help=True)
+
+
+def _quiet_lightning() -> None:
+    import logging
+    import warnings
+
+    warnings.filterwarnings("ignore", module="lightning")
+    for name in ("lightning", "lightning.pytorch", "lightning.fabric"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+
+
+@app.command()
+def train(
+    out: Path = typer.Option(..., help="run folder to write (config.json, checkpoints, metrics.json)"),
+    mode: str = typer.Option("both", help="both | pretrain_teacher | distill | plain_student"),
+    data: str = typer.Option("synthetic", help="synthetic | mpiifacegaze | ethxgaze | gaze360"),
+    data_root: Optional[Path] = typer.Option(None, help="dataset folder (real datasets)"),
+    teacher_checkpoint: Optional[Path] = typer.Option(None, help="teacher checkpoint for --mode distill"),
+    teacher_model: str = typer.Option("privigaze_teacher_small", help="registered teacher (privigaze_teacher = paper size)"),
+    student_model: str = typer.Option("privigaze_student"),
+    face_size: int = typer.Option(64, help="face side in pixels (paper: 224)"),
+    val_subject: List[str] = typer.Option([], help="held-out subject id (repeatable; MPIIFaceGaze / ETH-XGaze)"),
+    n_train: int = typer.Option(2000, help="synthetic training samples"),
+    teacher_epochs: int = typer.Option(6),
+    student_epochs: int = typer.Option(8),
+    batch_size: int = typer.Option(64),
+    seed: int = typer.Option(0),
+) -> None:
+    """Train the teacher and/or the student; writes a run folder."""
+    _quiet_lightning()
+    from skillsight.training.gaze_pipeline import GazeTrainConfig, train_gaze
+
+    cfg = GazeTrainConfig(mode=mode, data=data, data_root=str(data_root) if data_root else None,
+                          teacher_checkpoint=str(teacher_checkpoint) if teacher_checkpoint else None,
+                          teacher_model=teacher_model, student_model=student_model, face_size=face_size,
+                          val_subjects=list(val_subject), n_train=n_train, teacher_epochs=teacher_epochs,
+                          student_epochs=student_epochs, batch_size=batch_size, seed=seed)
+    metrics = train_gaze(cfg, out)
+    for role, m in metrics.items():
+        typer.echo(f"{role}: mean angular error {m['mean_deg']:.2f} deg (median {m['median_deg']:.2f}, n={m['n']})")
+    typer.echo(f"run folder: {out}")
+
+
+@app.command("eval")
+def evaluate(
+    checkpoint: Path = typer.Argument(..., help="teacher.safetensors or student.safetensors of a run"),
+    data: str = typer.Option("synthetic", help="synthetic | mpiifacegaze | ethxgaze | gaze360"),
+    data_root: Optional[Path] = typer.Option(None),
+    val_subject: List[str] = typer.Option([], help="subjects to evaluate on (MPIIFaceGaze / ETH-XGaze)"),
+    n: int = typer.Option(500, help="synthetic evaluation samples"),
+    seed: int = typer.Option(12345, help="synthetic evaluation seed (use one not used in training)"),
+) -> None:
+    """Mean/median angular error (degrees) of a checkpoint on held-out data (JSON on stdout)."""
+    from skillsight.training.checkpoint import load_model
+    from skillsight.training.gaze_pipeline import GazeTrainConfig, build_datasets, evaluate_gaze
+
+    model = load_model(checkpoint)
+    eye = getattr(model, "eye_size", (32, 48))
+    cfg = GazeTrainConfig(mode="pretrain_teacher", data=data, data_root=str(data_root) if data_root else None,
+                          face_size=model.face_size, eye_size=eye, val_subjects=list(val_subject), n_train=1, n_val=n,
+                          seed=seed - 10_000)
+    _, val = build_datasets(cfg)
+    typer.echo(json.dumps(evaluate_gaze(model, val), indent=2))
+
+
+@app.command()
+def predict(
+    checkpoint: Path = typer.Argument(..., help="student checkpoint (.safetensors)"),
+    images: List[Path] = typer.Argument(..., help="face image files (each taken as a face crop)"),
+) -> None:
+    """Print pitch and yaw (degrees) for each face image."""
+    import numpy as np
+
+    from skillsight.training.gaze_pipeline import predict_images
+
+    pred = np.degrees(predict_images(checkpoint, images))
+    for path, (pitch, yaw) in zip(images, pred):
+        typer.echo(f"{path}\tpitch_deg={pitch:.2f}\tyaw_deg={yaw:.2f}")
+
+
+@app.command()
+def export(
+    checkpoint: Path = typer.Argument(..., help="checkpoint (.safetensors) of a teacher or student"),
+    out: Path = typer.Option(..., help=".onnx file to write"),
+    check: bool = typer.Option(True, help="check ONNX Runtime against PyTorch (atol 1e-4)"),
+) -> None:
+    """Export to ONNX (dynamic batch) with skillsight.deploy.onnx_export."""
+    from skillsight.deploy.onnx_export import check_onnx_parity, export_onnx
+    from skillsight.training.checkpoint import load_model
+
+    model = load_model(checkpoint)
+    export_onnx(model, out, metadata={"angle_order": "pitch,yaw", "bins": model.bins.to_dict()})
+    typer.echo(f"wrote {out}")
+    if check:
+        typer.echo(f"max |onnx - torch| = {check_onnx_parity(model, out):.2e}")
+
+
+@app.command()
+def demo(
+    seed: int = typer.Option(0),
+    n_train: int = typer.Option(2000, help="synthetic training faces"),
+    n_test: int = typer.Option(500, help="held-out synthetic faces (a different seed)"),
+    teacher_epochs: int = typer.Option(8),
+    student_epochs: int = typer.Option(10),
+    face_size: int = typer.Option(64, help="64 px on CPU; the paper uses 224"),
+) -> None:
+    """Train teacher, distilled student and plain student on synthetic faces (CPU, a few minutes)."""
+    _quiet_lightning()
+    from skillsight.training.gaze_pipeline import run_demo
+
+    r = run_demo(seed=seed, n_train=n_train, n_test=n_test, teacher_epochs=teacher_epochs,
+                 student_epochs=student_epochs, face_size=face_size)
+    typer.echo(f"teacher (eyes + blurred face)        : {r['teacher_error_deg']:.2f} deg")
+    typer.echo(f"student, distilled (face only)       : {r['distilled_student_error_deg']:.2f} deg")
+    typer.echo(f"student, no distillation (face only) : {r['plain_student_error_deg']:.2f} deg")
+    typer.echo(f"distilled_vs_plain ratio             : {r['distilled_vs_plain_ratio']:.3f}")
