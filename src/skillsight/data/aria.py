@@ -11,9 +11,11 @@ from __future__ import annotations
 
 from skillsight.data.aria_calibration import (
     CAD_BUILD_VERSIONS,
+    NOMINAL_RGB_FISHEYE624_PARAMS,
     RGB_CAMERA_LABEL,
     cad_T_cpf_sensor,
     cad_T_device_cpf,
+    nominal_rgb_calibration,
     read_device_calibration,
     write_device_calibration_json,
 )
@@ -30,11 +32,13 @@ __all__ = [
     "CAD_BUILD_VERSIONS",
     "DEFAULT_MAX_GAP_US",
     "GAZE_LAYOUTS",
+    "NOMINAL_RGB_FISHEYE624_PARAMS",
     "RGB_CAMERA_LABEL",
     "TRAJECTORY_COLUMNS_20",
     "cad_T_cpf_sensor",
     "cad_T_device_cpf",
     "detect_gaze_layout",
+    "nominal_rgb_calibration",
     "pose_at",
     "read_device_calibration",
     "read_gaze_csv",

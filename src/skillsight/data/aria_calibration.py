@@ -31,6 +31,8 @@ __all__ = [
     "CAD_BUILD_VERSIONS",
     "cad_T_cpf_sensor",
     "cad_T_device_cpf",
+    "NOMINAL_RGB_FISHEYE624_PARAMS",
+    "nominal_rgb_calibration",
     "read_device_calibration",
     "write_device_calibration_json",
 ]
@@ -39,23 +41,30 @@ RGB_CAMERA_LABEL = "camera-rgb"
 _FISHEYE_NAMES = ("FisheyeRadTanThinPrism", "Fisheye624")
 _FISHEYE_DESCRIPTION = "fx, cx, cy, k_0, k_1, k_2, k_3, k_4, k_5, p_0, p_1, s_0, s_1, s_2, s_3"
 
-# CAD sensor poses in the CPF, per Aria Gen1 build (values from projectaria_tools'
-# DeviceCadExtrinsics): label -> (translation xyz [m], unit Y axis, unit Z axis); X = Y x Z.
-_CAD_TABLES: dict[str, dict[str, tuple[tuple[float, ...], tuple[float, ...], tuple[float, ...]]]] = {
-    "DVT-S": {
-        "camera-slam-left": ((0.069051, 0.002372, 0.009254), (0.793353, 0.0, -0.608761), (0.607927, -0.052336, 0.792266)),
-        "camera-slam-right": ((-0.069051, 0.002372, 0.009254), (0.793353, 0.0, 0.608761), (-0.607927, -0.052336, 0.792266)),
-        "camera-rgb": ((0.056000, 0.007121, 0.012883), (1.0, 0.0, 0.0), (0.0, -0.130526, 0.991445)),
-        "camera-et-left": ((0.054298, -0.018500, 0.006210), (0.034478, -0.508118, -0.860597), (-0.674245, 0.623794, -0.395316)),
-        "camera-et-right": ((-0.054298, -0.018500, 0.006210), (-0.034478, -0.508118, -0.860597), (0.674245, 0.623794, -0.395316)),
-    },
-    "DVT-L": {
-        "camera-slam-left": ((0.071351, 0.002372, 0.008454), (0.793353, 0.0, -0.608761), (0.607927, -0.052336, 0.792266)),
-        "camera-slam-right": ((-0.071351, 0.002372, 0.008454), (0.793353, 0.0, 0.608761), (-0.607927, -0.052336, 0.792266)),
-        "camera-rgb": ((0.058250, 0.007186, 0.012096), (1.0, 0.0, 0.0), (0.0, -0.130526, 0.991445)),
-        "camera-et-left": ((0.055753, -0.019589, 0.004786), (0.034096, -0.508436, -0.860424), (-0.674299, 0.623745, -0.395300)),
-        "camera-et-right": ((-0.055753, -0.019589, 0.004786), (-0.034096, -0.508436, -0.860424), (0.674299, 0.623745, -0.395300)),
-    },
+# CAD sensor poses in the CPF per Aria Gen1 build (values from projectaria_tools'
+# DeviceCadExtrinsics). Each row: label, translation xyz [m], unit Y axis, unit Z axis (X = Y x Z).
+_CAD_ROWS = {
+    "DVT-S": """
+camera-slam-left, 0.069051, 0.002372, 0.009254, 0.793353, 0.0, -0.608761, 0.607927, -0.052336, 0.792266
+camera-slam-right, -0.069051, 0.002372, 0.009254, 0.793353, 0.0, 0.608761, -0.607927, -0.052336, 0.792266
+camera-rgb, 0.056000, 0.007121, 0.012883, 1.0, 0.0, 0.0, 0.0, -0.130526, 0.991445
+camera-et-left, 0.054298, -0.018500, 0.006210, 0.034478, -0.508118, -0.860597, -0.674245, 0.623794, -0.395316
+camera-et-right, -0.054298, -0.018500, 0.006210, -0.034478, -0.508118, -0.860597, 0.674245, 0.623794, -0.395316
+""",
+    "DVT-L": """
+camera-slam-left, 0.071351, 0.002372, 0.008454, 0.793353, 0.0, -0.608761, 0.607927, -0.052336, 0.792266
+camera-slam-right, -0.071351, 0.002372, 0.008454, 0.793353, 0.0, 0.608761, -0.607927, -0.052336, 0.792266
+camera-rgb, 0.058250, 0.007186, 0.012096, 1.0, 0.0, 0.0, 0.0, -0.130526, 0.991445
+camera-et-left, 0.055753, -0.019589, 0.004786, 0.034096, -0.508436, -0.860424, -0.674299, 0.623745, -0.395300
+camera-et-right, -0.055753, -0.019589, 0.004786, -0.034096, -0.508436, -0.860424, 0.674299, 0.623745, -0.395300
+""",
+}
+_CAD_TABLES: dict[str, dict[str, np.ndarray]] = {
+    build: {
+        row.split(",")[0].strip(): np.array([float(v) for v in row.split(",")[1:]])  # (9,)
+        for row in rows.strip().splitlines()
+    }
+    for build, rows in _CAD_ROWS.items()
 }
 CAD_BUILD_VERSIONS: tuple[str, ...] = tuple(_CAD_TABLES)
 
@@ -64,10 +73,13 @@ def cad_T_cpf_sensor(build_version: str, label: str, source: str | Path = "<cad>
     """CAD pose (4, 4) of a sensor in the CPF for an Aria Gen1 build ("DVT-S" or "DVT-L")."""
     table = _CAD_TABLES.get(build_version)
     if table is None:
-        raise DataFormatError(source, "DeviceClassInfo.BuildVersion", build_version, f"no CAD extrinsics for this build; known builds: {list(_CAD_TABLES)}")
+        known = list(_CAD_TABLES)
+        raise DataFormatError(
+            source, "DeviceClassInfo.BuildVersion", build_version, f"no CAD extrinsics for this build; known: {known}"
+        )
     if label not in table:
-        raise DataFormatError(source, "OriginSpecification.ChildLabel", label, f"no CAD pose for this sensor; known: {sorted(table)}")
-    t, y_axis, z_axis = (np.asarray(v, dtype=np.float64) for v in table[label])
+        raise DataFormatError(source, "sensor label", label, f"no CAD pose for this sensor; known: {sorted(table)}")
+    t, y_axis, z_axis = table[label][0:3], table[label][3:6], table[label][6:9]
     y_axis = y_axis / np.linalg.norm(y_axis)
     z_axis = z_axis / np.linalg.norm(z_axis)
     T = np.eye(4)
@@ -76,13 +88,41 @@ def cad_T_cpf_sensor(build_version: str, label: str, source: str | Path = "<cad>
     return T
 
 
-def cad_T_device_cpf(build_version: str = "DVT-S", origin_label: str = "camera-slam-left", source: str | Path = "<cad>") -> np.ndarray:
+def cad_T_device_cpf(
+    build_version: str = "DVT-S", origin_label: str = "camera-slam-left", source: str | Path = "<cad>"
+) -> np.ndarray:
     """``T_device_cpf = inverse(T_cpf_sensor[origin_label])`` (4, 4), as projectaria_tools derives it."""
     T = cad_T_cpf_sensor(build_version, origin_label, source)
     out = np.eye(4)
     out[:3, :3] = T[:3, :3].T
     out[:3, 3] = -T[:3, :3].T @ T[:3, 3]
     return out
+
+
+#: Fisheye624 parameters typical of an Aria Gen1 RGB camera at 1408 x 1408 px (rounded from a
+#: real device calibration; the principal point varies by ~15 px between devices).
+NOMINAL_RGB_FISHEYE624_PARAMS: tuple[float, ...] = (
+    607.0, 718.5, 703.0, 0.405, -0.496, 0.2367, 0.995, -1.574, 0.6087, -3.7e-4, -7.4e-4, -5.8e-4, -2.2e-4, 1.9e-4, -2.0e-4
+)
+
+
+def nominal_rgb_calibration(
+    build_version: str = "DVT-S", params: np.ndarray | None = None, size_px: int = 1408
+) -> DeviceCalibration:
+    """An Aria-like RGB calibration: CAD extrinsics of ``build_version`` and nominal intrinsics.
+
+    For synthetic data and tests; it round-trips through :func:`write_device_calibration_json`.
+
+    Args:
+        build_version: "DVT-S" or "DVT-L" (selects the CAD table).
+        params: (15,) Fisheye624 parameters (default :data:`NOMINAL_RGB_FISHEYE624_PARAMS`).
+        size_px: square image size in pixels.
+    """
+    T_device_cpf = cad_T_device_cpf(build_version)
+    T_device_camera = T_device_cpf @ cad_T_cpf_sensor(build_version, RGB_CAMERA_LABEL)
+    p = np.asarray(NOMINAL_RGB_FISHEYE624_PARAMS if params is None else params, dtype=np.float64)
+    camera = Fisheye624Camera(params=p, width_px=size_px, height_px=size_px, label=RGB_CAMERA_LABEL)
+    return DeviceCalibration(T_device_cpf=T_device_cpf, T_device_camera=T_device_camera, camera=camera, source="<nominal>")
 
 
 def _get(obj: Any, key: str, source: Path, where: str) -> Any:

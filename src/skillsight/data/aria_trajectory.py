@@ -130,7 +130,10 @@ def pose_at(
     if mode not in ("interpolate", "nearest"):
         raise ValueError(f"mode must be 'interpolate' or 'nearest', got {mode!r}")
     ts = np.asarray(traj.timestamps_us, dtype=np.int64)
-    query = np.asarray(timestamps_us, dtype=np.int64).reshape(-1)
+    raw_query = np.asarray(timestamps_us).reshape(-1)
+    if raw_query.dtype.kind == "f" and not np.all(np.isfinite(raw_query) & (raw_query == np.round(raw_query))):
+        raise ValueError("timestamps_us must be whole microseconds (got fractional or non-finite values)")
+    query = raw_query.astype(np.int64)
     m = query.shape[0]
     t_out = np.full((m, 3), np.nan)
     q_out = np.full((m, 4), np.nan)

@@ -12,6 +12,7 @@ from skillsight.data.aria import (
     GAZE_LAYOUTS,
     cad_T_device_cpf,
     detect_gaze_layout,
+    nominal_rgb_calibration,
     pose_at,
     read_device_calibration,
     read_gaze_csv,
@@ -258,6 +259,10 @@ def test_pose_at_gap_and_nearest():
     np.testing.assert_array_equal(t[0], traj.t_world_device_m[0])
     with pytest.raises(ValueError, match="mode"):
         pose_at(traj, ts, mode="cubic")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="whole microseconds"):
+        pose_at(traj, ts.astype(np.float64) + 0.5)
+    _, _, valid = pose_at(traj, ts.astype(np.float64))  # integral floats are fine
+    assert valid.all()
 
 
 def _calib() -> DeviceCalibration:
@@ -307,3 +312,19 @@ def test_dvt_l_cpf_differs_from_dvt_s_only_slightly():
     small, large = cad_T_device_cpf("DVT-S"), cad_T_device_cpf("DVT-L")
     np.testing.assert_allclose(small[:3, :3], large[:3, :3], atol=1e-12)
     assert 0 < np.linalg.norm(small[:3, 3] - large[:3, 3]) < 0.005
+
+
+@pytest.mark.parametrize("build", ["DVT-S", "DVT-L"])
+def test_nominal_calibration_sees_gaze_ahead_and_round_trips(tmp_path: Path, build):
+    from skillsight.gaze.geometry import gaze_point_cpf
+    from skillsight.gaze.projection import project_gaze_to_rgb
+
+    calib = nominal_rgb_calibration(build)
+    # gaze slightly down (the RGB camera is tilted down ~7.5 deg from the CPF in CAD) lands near the centre
+    px = project_gaze_to_rgb(gaze_point_cpf(np.array([0.0]), np.array([-0.13]), np.array([2.0])), calib)
+    assert np.all(np.abs(px - 704) < 60)
+    path = tmp_path / "device_calibration.json"
+    write_device_calibration_json(path, calib, build_version=build)
+    back = read_device_calibration(path)
+    np.testing.assert_allclose(back.T_device_camera, calib.T_device_camera, atol=1e-12)
+    np.testing.assert_allclose(read_device_calibration(path, extrinsics="cad").T_device_camera, calib.T_device_camera, atol=1e-12)
