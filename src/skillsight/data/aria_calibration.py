@@ -75,10 +75,11 @@ def cad_T_cpf_sensor(build_version: str, label: str, source: str | Path = "<cad>
     if table is None:
         known = list(_CAD_TABLES)
         raise DataFormatError(
-            source, "DeviceClassInfo.BuildVersion", build_version, f"no CAD extrinsics for this build; known: {known}"
+            source, "DeviceClassInfo.BuildVersion", build_version, f"no CAD extrinsics for this build ({known})"
         )
     if label not in table:
-        raise DataFormatError(source, "sensor label", label, f"no CAD pose for this sensor; known: {sorted(table)}")
+        reason = f"no CAD pose for this sensor; known: {sorted(table)}"
+        raise DataFormatError(source, "sensor label", label, reason)
     t, y_axis, z_axis = table[label][0:3], table[label][3:6], table[label][6:9]
     y_axis = y_axis / np.linalg.norm(y_axis)
     z_axis = z_axis / np.linalg.norm(z_axis)
@@ -102,8 +103,11 @@ def cad_T_device_cpf(
 #: Fisheye624 parameters typical of an Aria Gen1 RGB camera at 1408 x 1408 px (rounded from a
 #: real device calibration; the principal point varies by ~15 px between devices).
 NOMINAL_RGB_FISHEYE624_PARAMS: tuple[float, ...] = (
-    607.0, 718.5, 703.0, 0.405, -0.496, 0.2367, 0.995, -1.574, 0.6087, -3.7e-4, -7.4e-4, -5.8e-4, -2.2e-4, 1.9e-4, -2.0e-4
-)
+    607.0, 718.5, 703.0,  # f, cx, cy
+    0.405, -0.496, 0.2367, 0.995, -1.574, 0.6087,  # k0..k5
+    -3.7e-4, -7.4e-4,  # p0, p1
+    -5.8e-4, -2.2e-4, 1.9e-4, -2.0e-4,  # s0..s3
+)  # fmt: skip
 
 
 def nominal_rgb_calibration(
@@ -122,7 +126,7 @@ def nominal_rgb_calibration(
     T_device_camera = T_device_cpf @ cad_T_cpf_sensor(build_version, RGB_CAMERA_LABEL)
     p = np.asarray(NOMINAL_RGB_FISHEYE624_PARAMS if params is None else params, dtype=np.float64)
     camera = Fisheye624Camera(params=p, width_px=size_px, height_px=size_px, label=RGB_CAMERA_LABEL)
-    return DeviceCalibration(T_device_cpf=T_device_cpf, T_device_camera=T_device_camera, camera=camera, source="<nominal>")
+    return DeviceCalibration(T_device_cpf, T_device_camera, camera, source="<nominal>")
 
 
 def _get(obj: Any, key: str, source: Path, where: str) -> Any:
@@ -140,14 +144,16 @@ def _pose_from_json(pose: Any, source: Path, where: str) -> np.ndarray:
     except (TypeError, IndexError, ValueError) as err:
         raise DataFormatError(source, f"{where}.UnitQuaternion", q, "expected [w, [x, y, z]]") from err
     if t.shape != (3,) or not np.all(np.isfinite(t)) or not np.all(np.isfinite(q_xyzw)):
-        raise DataFormatError(source, where, pose, "translation must be 3 finite numbers and the quaternion finite")
+        raise DataFormatError(source, where, pose, "translation needs 3 finite numbers, the quaternion 4")
     if abs(np.linalg.norm(q_xyzw) - 1.0) > 1e-3:
         raise DataFormatError(source, f"{where}.UnitQuaternion", q, "quaternion is not unit length")
     return pose_matrices(t, q_xyzw)
 
 
 def read_device_calibration(
-    path: str | Path, camera_label: str = RGB_CAMERA_LABEL, extrinsics: Literal["calibrated", "cad"] = "calibrated"
+    path: str | Path,
+    camera_label: str = RGB_CAMERA_LABEL,
+    extrinsics: Literal["calibrated", "cad"] = "calibrated",
 ) -> DeviceCalibration:
     """Read an Aria device calibration JSON into a :class:`DeviceCalibration`.
 
@@ -169,16 +175,18 @@ def read_device_calibration(
     cams = _get(doc, "CameraCalibrations", path, "")
     labels = [c.get("Label") for c in cams if isinstance(c, dict)]
     if camera_label not in labels:
-        raise DataFormatError(path, "CameraCalibrations.Label", camera_label, f"camera not in file; labels present: {labels}")
+        reason = f"camera not in file; labels present: {labels}"
+        raise DataFormatError(path, "CameraCalibrations.Label", camera_label, reason)
     cam = cams[labels.index(camera_label)]
     where = f"CameraCalibrations[{camera_label}]"
     proj = _get(cam, "Projection", path, where)
     name = _get(proj, "Name", path, f"{where}.Projection")
     if name not in _FISHEYE_NAMES:
-        raise DataFormatError(path, f"{where}.Projection.Name", name, f"only {list(_FISHEYE_NAMES)} is supported")
+        raise DataFormatError(path, f"{where}.Projection.Name", name, f"only {list(_FISHEYE_NAMES)} supported")
     params = np.asarray(_get(proj, "Params", path, f"{where}.Projection"), dtype=np.float64)
     if params.shape != (15,) or not np.all(np.isfinite(params)):
-        raise DataFormatError(path, f"{where}.Projection.Params", params.tolist(), "expected 15 finite Fisheye624 parameters")
+        reason = "expected 15 finite Fisheye624 parameters"
+        raise DataFormatError(path, f"{where}.Projection.Params", params.tolist(), reason)
     config = _get(cam, "ConfigData", path, where)
     width = int(_get(config, "ImageWidth", path, f"{where}.ConfigData"))
     height = int(_get(config, "ImageHeight", path, f"{where}.ConfigData"))
@@ -186,13 +194,14 @@ def read_device_calibration(
     origin = str(_get(_get(doc, "OriginSpecification", path, ""), "ChildLabel", path, "OriginSpecification"))
     T_device_cpf = cad_T_device_cpf(build, origin, path)
     if extrinsics == "calibrated":
-        T_device_camera = _pose_from_json(_get(cam, "T_Device_Camera", path, where), path, f"{where}.T_Device_Camera")
+        pose = _get(cam, "T_Device_Camera", path, where)
+        T_device_camera = _pose_from_json(pose, path, f"{where}.T_Device_Camera")
     elif extrinsics == "cad":
         T_device_camera = T_device_cpf @ cad_T_cpf_sensor(build, camera_label, path)
     else:
         raise ValueError(f"extrinsics must be 'calibrated' or 'cad', got {extrinsics!r}")
     camera = Fisheye624Camera(params=params, width_px=width, height_px=height, label=camera_label)
-    return DeviceCalibration(T_device_cpf=T_device_cpf, T_device_camera=T_device_camera, camera=camera, source=str(path))
+    return DeviceCalibration(T_device_cpf, T_device_camera, camera, source=str(path))
 
 
 def write_device_calibration_json(
@@ -214,8 +223,8 @@ def write_device_calibration_json(
     expected = cad_T_device_cpf(build_version, origin_label)
     if not np.allclose(np.asarray(calib.T_device_cpf), expected, atol=atol):
         raise ValueError(
-            f"T_device_cpf is derived from CAD in this format and must equal cad_T_device_cpf({build_version!r}, "
-            f"{origin_label!r}); got a different pose"
+            "T_device_cpf is derived from CAD in this format and must equal "
+            f"cad_T_device_cpf({build_version!r}, {origin_label!r}); got a different pose"
         )
     T = np.asarray(calib.T_device_camera, dtype=np.float64)
     q = matrix_to_quat_xyzw(T[:3, :3])

@@ -20,7 +20,14 @@ import numpy as np
 
 from skillsight.exceptions import DataFormatError
 
-__all__ = ["read_csv_header", "read_csv_columns", "format_float_column", "write_csv_columns", "check_strictly_increasing", "check_no_nan"]
+__all__ = [
+    "read_csv_header",
+    "read_csv_columns",
+    "format_float_column",
+    "write_csv_columns",
+    "check_strictly_increasing",
+    "check_no_nan",
+]
 
 
 _NULLABLE_WIDTH = 48  # bytes kept per nullable cell; longer text is reported, never truncated
@@ -49,14 +56,17 @@ def read_csv_header(path: str | Path) -> list[str]:
     return [c.strip() for c in first.decode("utf-8-sig").strip().split(",")]
 
 
-def _locate_bad_cell(path: Path, body: bytes, header: list[str], indices: Sequence[int], kinds: Sequence[str]) -> DataFormatError:
+def _locate_bad_cell(
+    path: Path, body: bytes, header: list[str], indices: Sequence[int], kinds: Sequence[str]
+) -> DataFormatError:
     """Find the first row/cell that does not parse (error path only) and describe it."""
     for row, line in enumerate(body.decode("utf-8", errors="replace").splitlines()):
         if not line.strip():
             continue
         cells = line.split(",")
         if len(cells) != len(header):
-            return DataFormatError(path, f"line {row + 2}", line[:80], f"has {len(cells)} cells, the header has {len(header)}")
+            reason = f"has {len(cells)} cells, the header has {len(header)}"
+            return DataFormatError(path, f"line {row + 2}", line[:80], reason)
         for col, kind in zip(indices, kinds):
             text = cells[col].strip()
             if kind == "nullable" and (text == "" or len(text) >= _NULLABLE_WIDTH):
@@ -72,7 +82,10 @@ def _locate_bad_cell(path: Path, body: bytes, header: list[str], indices: Sequen
 
 
 def read_csv_columns(
-    path: str | Path, columns: Sequence[str], int_columns: Sequence[str] = (), nullable_columns: Sequence[str] = ()
+    path: str | Path,
+    columns: Sequence[str],
+    int_columns: Sequence[str] = (),
+    nullable_columns: Sequence[str] = (),
 ) -> dict[str, np.ndarray]:
     """Parse the named columns of a comma-separated file with a header line.
 
@@ -106,7 +119,9 @@ def read_csv_columns(
     dtype = np.dtype([(f"c{i}", field_types[k]) for i, k in enumerate(kinds)])
     try:
         # numpy's C tokenizer; only the used columns are converted (string columns are skipped)
-        table = np.loadtxt(io.BytesIO(body), delimiter=",", usecols=indices, dtype=dtype, ndmin=1, encoding="utf-8")
+        table = np.loadtxt(
+            io.BytesIO(body), delimiter=",", usecols=indices, dtype=dtype, ndmin=1, encoding="utf-8"
+        )
         out: dict[str, np.ndarray] = {}
         for i, (name, kind) in enumerate(zip(columns, kinds)):
             values = np.ascontiguousarray(table[f"c{i}"])
@@ -125,7 +140,8 @@ def check_no_nan(path: str | Path, name: str, values: np.ndarray) -> None:
     """Raise naming the first line whose required cell is empty or NaN."""
     bad = np.flatnonzero(np.isnan(values))
     if bad.size:
-        raise DataFormatError(path, name, "", f"line {int(bad[0]) + 2}: required value is empty or NaN ({bad.size} such rows)")
+        reason = f"line {int(bad[0]) + 2}: required value is empty or NaN ({bad.size} such rows)"
+        raise DataFormatError(path, name, "", reason)
 
 
 def check_strictly_increasing(path: str | Path, name: str, values: np.ndarray) -> None:
@@ -133,9 +149,8 @@ def check_strictly_increasing(path: str | Path, name: str, values: np.ndarray) -
     bad = np.flatnonzero(np.diff(values) <= 0)
     if bad.size:
         i = int(bad[0]) + 1
-        raise DataFormatError(
-            path, name, int(values[i]), f"line {i + 2}: timestamps must strictly increase (previous line has {int(values[i - 1])})"
-        )
+        reason = f"line {i + 2}: timestamps must strictly increase (previous line has {int(values[i - 1])})"
+        raise DataFormatError(path, name, int(values[i]), reason)
 
 
 def format_float_column(values: np.ndarray) -> list[str]:
@@ -149,7 +164,9 @@ def format_float_column(values: np.ndarray) -> list[str]:
     return text
 
 
-def write_csv_columns(path: str | Path, header: Sequence[str], cells: Sequence[list[str] | str], n_rows: int) -> None:
+def write_csv_columns(
+    path: str | Path, header: Sequence[str], cells: Sequence[list[str] | str], n_rows: int
+) -> None:
     """Write columns of pre-formatted text (a ``str`` repeats one value on every row)."""
     columns = [[c] * n_rows if isinstance(c, str) else c for c in cells]
     if any(len(c) != n_rows for c in columns):

@@ -36,7 +36,7 @@ __all__ = ["GAZE_LAYOUTS", "detect_gaze_layout", "read_gaze_csv", "write_gaze_cs
 
 TS = "tracking_timestamp_us"
 _BOUNDS = ["yaw_low_rads_cpf", "pitch_low_rads_cpf", "yaw_high_rads_cpf", "pitch_high_rads_cpf"]
-_EYES = ["tx_left_eye_cpf", "ty_left_eye_cpf", "tz_left_eye_cpf", "tx_right_eye_cpf", "ty_right_eye_cpf", "tz_right_eye_cpf"]
+_EYES = [f"t{axis}_{eye}_eye_cpf" for eye in ("left", "right") for axis in "xyz"]
 
 #: Full column list of each layout, in file order.
 GAZE_LAYOUTS: dict[str, list[str]] = {
@@ -79,7 +79,8 @@ def detect_gaze_layout(header: list[str], source: str | Path) -> str:
     if "yaw_rads_cpf" in cols:
         return "legacy_v2" if "session_uid" in cols else "legacy_v1"
     known = "; ".join(f"{name}: {', '.join(c)}" for name, c in GAZE_LAYOUTS.items())
-    raise DataFormatError(source, "header", list(header), f"not a known Aria MPS gaze layout. Known layouts -> {known}")
+    reason = f"not a known Aria MPS gaze layout. Known layouts -> {known}"
+    raise DataFormatError(source, "header", list(header), reason)
 
 
 def read_gaze_csv(path: str | Path) -> GazeTrack:
@@ -98,7 +99,8 @@ def read_gaze_csv(path: str | Path) -> GazeTrack:
     if missing:
         raise DataFormatError(path, missing[0], header, f"layout {layout!r} needs column(s) {missing}")
     has_depth = "depth_m" in header and layout != "gen2"
-    cols = read_csv_columns(path, required + (["depth_m"] if has_depth else []), int_columns=[TS], nullable_columns=["depth_m"])
+    names = required + (["depth_m"] if has_depth else [])
+    cols = read_csv_columns(path, names, int_columns=[TS], nullable_columns=["depth_m"])
     ts = cols[TS]
     for name in required[1:]:
         check_no_nan(path, name, cols[name])

@@ -13,22 +13,31 @@ from typing import Literal
 
 import numpy as np
 
-from skillsight.data.aria_csv import check_no_nan, check_strictly_increasing, format_float_column, read_csv_columns, read_csv_header, write_csv_columns
+from skillsight.data.aria_csv import (
+    check_no_nan,
+    check_strictly_increasing,
+    format_float_column,
+    read_csv_columns,
+    read_csv_header,
+    write_csv_columns,
+)
 from skillsight.data.records import Trajectory
 from skillsight.exceptions import DataFormatError
 from skillsight.gaze.geometry import quat_xyzw_to_matrix, slerp_xyzw
 
-__all__ = ["TRAJECTORY_COLUMNS_20", "read_trajectory_csv", "write_trajectory_csv", "pose_at", "DEFAULT_MAX_GAP_US"]
+__all__ = ["TRAJECTORY_COLUMNS_20", "DEFAULT_MAX_GAP_US", "read_trajectory_csv", "write_trajectory_csv", "pose_at"]
 
 TS = "tracking_timestamp_us"
 _T = ["tx_world_device", "ty_world_device", "tz_world_device"]
 _Q = ["qx_world_device", "qy_world_device", "qz_world_device", "qw_world_device"]
-_VEL = ["device_linear_velocity_x_device", "device_linear_velocity_y_device", "device_linear_velocity_z_device"]
+_VEL = [f"device_linear_velocity_{axis}_device" for axis in "xyz"]
 _ANG = ["angular_velocity_x_device", "angular_velocity_y_device", "angular_velocity_z_device"]
 _GRAV = ["gravity_x_world", "gravity_y_world", "gravity_z_world"]
 
 #: The 20-column closed-loop trajectory header, in file order.
-TRAJECTORY_COLUMNS_20: list[str] = ["graph_uid", TS, "utc_timestamp_ns", *_T, *_Q, *_VEL, *_ANG, *_GRAV, "quality_score"]
+TRAJECTORY_COLUMNS_20: list[str] = [
+    "graph_uid", TS, "utc_timestamp_ns", *_T, *_Q, *_VEL, *_ANG, *_GRAV, "quality_score"
+]  # fmt: skip
 
 #: Largest spacing of the two trajectory samples around a query for its pose to count as valid.
 DEFAULT_MAX_GAP_US = 100_000
@@ -47,7 +56,10 @@ def read_trajectory_csv(path: str | Path) -> Trajectory:
     required = [TS, *_T, *_Q]
     has_quality = "quality_score" in header
     cols = read_csv_columns(
-        path, required + (["quality_score"] if has_quality else []), int_columns=[TS], nullable_columns=["quality_score"]
+        path,
+        required + (["quality_score"] if has_quality else []),
+        int_columns=[TS],
+        nullable_columns=["quality_score"],
     )
     for name in required[1:]:
         check_no_nan(path, name, cols[name])
@@ -59,9 +71,11 @@ def read_trajectory_csv(path: str | Path) -> Trajectory:
     bad = np.flatnonzero(np.abs(norm - 1.0) > _QUAT_NORM_TOL)
     if bad.size:
         i = int(bad[0])
-        raise DataFormatError(path, "q{x,y,z,w}_world_device", q[i].tolist(), f"line {i + 2}: quaternion norm {norm[i]:.6f} is not 1")
+        reason = f"line {i + 2}: quaternion norm {norm[i]:.6f} is not 1"
+        raise DataFormatError(path, "q{x,y,z,w}_world_device", q[i].tolist(), reason)
     quality = cols["quality_score"] if has_quality else np.full(len(ts), np.nan)
-    return Trajectory(timestamps_us=ts, t_world_device_m=t, q_world_device_xyzw=q / norm[:, None], quality=quality, source=str(path))
+    q_unit = q / norm[:, None]
+    return Trajectory(timestamps_us=ts, t_world_device_m=t, q_world_device_xyzw=q_unit, quality=quality, source=str(path))
 
 
 def _velocities(traj: Trajectory) -> tuple[np.ndarray, np.ndarray]:
@@ -75,7 +89,9 @@ def _velocities(traj: Trajectory) -> tuple[np.ndarray, np.ndarray]:
     v_dev = np.einsum("nji,nj->ni", rot[:-1], v_world)  # R^T v
     rel = np.einsum("nji,njk->nik", rot[:-1], rot[1:])  # R_i^T R_{i+1}
     angle = np.arccos(np.clip((np.trace(rel, axis1=1, axis2=2) - 1.0) / 2.0, -1.0, 1.0))
-    axis_raw = np.stack([rel[:, 2, 1] - rel[:, 1, 2], rel[:, 0, 2] - rel[:, 2, 0], rel[:, 1, 0] - rel[:, 0, 1]], axis=-1)
+    axis_raw = np.stack(
+        [rel[:, 2, 1] - rel[:, 1, 2], rel[:, 0, 2] - rel[:, 2, 0], rel[:, 1, 0] - rel[:, 0, 1]], axis=-1
+    )  # (N-1, 3) = 2 sin(angle) * axis
     sin = np.sin(angle)
     scale = np.where(sin > 1e-12, angle / (2.0 * np.where(sin > 1e-12, sin, 1.0)), 0.5)
     w_dev = axis_raw * scale[:, None] / dt_s[:, None]
@@ -83,7 +99,10 @@ def _velocities(traj: Trajectory) -> tuple[np.ndarray, np.ndarray]:
 
 
 def write_trajectory_csv(
-    path: str | Path, traj: Trajectory, graph_uid: str = "00000000-0000-0000-0000-000000000000", gravity_world: tuple[float, float, float] = (0.0, 0.0, -9.81)
+    path: str | Path,
+    traj: Trajectory,
+    graph_uid: str = "00000000-0000-0000-0000-000000000000",
+    gravity_world: tuple[float, float, float] = (0.0, 0.0, -9.81),
 ) -> None:
     """Write the 20-column closed-loop trajectory form, readable by :func:`read_trajectory_csv`.
 
@@ -131,7 +150,8 @@ def pose_at(
         raise ValueError(f"mode must be 'interpolate' or 'nearest', got {mode!r}")
     ts = np.asarray(traj.timestamps_us, dtype=np.int64)
     raw_query = np.asarray(timestamps_us).reshape(-1)
-    if raw_query.dtype.kind == "f" and not np.all(np.isfinite(raw_query) & (raw_query == np.round(raw_query))):
+    whole = np.isfinite(raw_query) & (raw_query == np.round(raw_query)) if raw_query.dtype.kind == "f" else True
+    if not np.all(whole):
         raise ValueError("timestamps_us must be whole microseconds (got fractional or non-finite values)")
     query = raw_query.astype(np.int64)
     m = query.shape[0]

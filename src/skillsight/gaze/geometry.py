@@ -258,7 +258,9 @@ def slerp_xyzw(q0: np.ndarray, q1: np.ndarray, alpha: np.ndarray) -> np.ndarray:
     return q / np.linalg.norm(q, axis=-1, keepdims=True)
 
 
-def gaze_point_world(point_cpf_m: np.ndarray, T_world_device: np.ndarray, T_device_cpf: np.ndarray) -> np.ndarray:
+def gaze_point_world(
+    point_cpf_m: np.ndarray, T_world_device: np.ndarray, T_device_cpf: np.ndarray
+) -> np.ndarray:
     """World gaze points ``T_world_device @ T_device_cpf @ p_cpf``.
 
     Args:

@@ -143,7 +143,9 @@ def unproject_fisheye624(pixels: np.ndarray, params: np.ndarray) -> np.ndarray:
     for _ in range(_NEWTON_ITERS):
         th2 = th * th
         poly = 1.0 + th2 * (p[3] + th2 * (p[4] + th2 * (p[5] + th2 * (p[6] + th2 * (p[7] + th2 * p[8])))))
-        dpoly = 1.0 + th2 * (3 * p[3] + th2 * (5 * p[4] + th2 * (7 * p[5] + th2 * (9 * p[6] + th2 * (11 * p[7] + th2 * 13 * p[8])))))
+        dpoly = 1.0 + th2 * (
+            3 * p[3] + th2 * (5 * p[4] + th2 * (7 * p[5] + th2 * (9 * p[6] + th2 * (11 * p[7] + th2 * 13 * p[8]))))
+        )
         step = (norm - th * poly) / np.where(np.abs(dpoly) > 1e-15, dpoly, 1e-15)
         th = np.clip(th + step, 0.0, 0.999 * np.pi / 2)
         if np.all(np.abs(step) < _NEWTON_TOL):
@@ -205,7 +207,8 @@ def rotate_fisheye624_params_cw90(params: np.ndarray, raw_height_px: int) -> np.
         (15,) parameters for the upright image.
     """
     p = _check_params(params)
-    return np.array([p[0], raw_height_px - 1 - p[2], p[1], *p[3:9], -p[10], p[9], -p[13], -p[14], p[11], p[12]])
+    principal = [raw_height_px - 1 - p[2], p[1]]
+    return np.array([p[0], *principal, *p[3:9], -p[10], p[9], -p[13], -p[14], p[11], p[12]])
 
 
 def to_upright_px(xy_px: np.ndarray, raw_height_px: int = 1408) -> np.ndarray:
@@ -270,7 +273,8 @@ def project_gaze_to_rgb(
     if not upright:
         return project_fisheye624(transform_points(T_camera_cpf(calibration), point_cpf_m), params)
     if upright_mode == "make_upright":
-        return project_fisheye624(transform_points(T_camera_cpf(calibration, rotate_cw90=True), point_cpf_m), params)
+        turned = transform_points(T_camera_cpf(calibration, rotate_cw90=True), point_cpf_m)
+        return project_fisheye624(turned, params)
     if upright_mode == "rotate_image":
         raw = project_fisheye624(transform_points(T_camera_cpf(calibration), point_cpf_m), params)
         return to_upright_px(raw, calibration.camera.height_px)
