@@ -82,9 +82,10 @@ class _GazeRecords:
 
 
 def _wrap_error(take: Take, path: Path, err: Exception) -> DataFormatError:
+    where = f"take {take.take_uid} ({take.take_name})"
     if isinstance(err, DataFormatError):
-        return DataFormatError(err.source, err.field, err.value, f"take {take.take_uid} ({take.take_name}): {err.reason}")
-    return DataFormatError(path, "", str(err)[:80], f"take {take.take_uid} ({take.take_name}): cannot read file")
+        return DataFormatError(err.source, err.field, err.value, f"{where}: {err.reason}")
+    return DataFormatError(path, "", str(err)[:80], f"{where}: cannot read file")
 
 
 def _to_tensor_frames(frames: np.ndarray, mean, std) -> torch.Tensor:
@@ -187,7 +188,8 @@ class SkillClipDataset(Dataset):
             return cams
         if len(cams) < self.num_exo_views:
             raise DataFormatError(take.take_uid, "video_paths", cams,
-                                  f"take {take.take_name} has {len(cams)} exo views, {self.num_exo_views} needed")
+                                  f"take {take.take_name} has {len(cams)} exo views, "
+                                  f"{self.num_exo_views} needed")
         return cams[: self.num_exo_views]
 
     def _check_takes(self) -> None:
@@ -195,11 +197,14 @@ class SkillClipDataset(Dataset):
         for take in self.takes:
             where = f"take {take.take_uid} ({take.take_name})"
             if take.label is None and not self.allow_unlabelled:
-                raise DataFormatError(take.take_uid, "label", None, f"{where} has no label (allow_unlabelled=False)")
+                raise DataFormatError(take.take_uid, "label", None,
+                                      f"{where} has no label (allow_unlabelled=False)")
             if take.label is not None and not 0 <= int(take.label) < len(PROFICIENCY_LABELS):
-                raise DataFormatError(take.take_uid, "label", take.label, f"{where}: label outside 0..{len(PROFICIENCY_LABELS) - 1}")
+                raise DataFormatError(take.take_uid, "label", take.label,
+                                      f"{where}: label outside 0..{len(PROFICIENCY_LABELS) - 1}")
             if "scenario" in self.keys and take.scenario not in SCENARIOS:
-                raise DataFormatError(take.take_uid, "scenario", take.scenario, f"{where}: not one of {list(SCENARIOS)}")
+                raise DataFormatError(take.take_uid, "scenario", take.scenario,
+                                      f"{where}: not one of {list(SCENARIOS)}")
             if "action" in self.keys and take.task_name not in self.action_index:
                 raise DataFormatError(take.take_uid, "task_name", take.task_name,
                                       f"{where}: not in the action vocabulary {sorted(self.action_index)}")
@@ -209,7 +214,8 @@ class SkillClipDataset(Dataset):
             if "exo_video" in self.keys:
                 cams = self._exo_cameras(take)
                 if not cams:
-                    raise DataFormatError(take.take_uid, "video_paths", sorted(take.video_paths), f"{where} has no exo video")
+                    raise DataFormatError(take.take_uid, "video_paths", sorted(take.video_paths),
+                                          f"{where} has no exo video")
                 exo_counts.add(len(cams))
                 paths += [(f"video_paths[{c}]", take.video_paths[c]) for c in cams]
             if self.needs_gaze:
@@ -219,7 +225,8 @@ class SkillClipDataset(Dataset):
                     raise DataFormatError(path if path is not None else take.take_uid, field_name, path,
                                           f"{where}: file missing but the inputs {sorted(self.keys)} need it")
         if len(exo_counts) > 1:
-            raise ConfigError(f"takes have different numbers of exo views {sorted(exo_counts)}; set num_exo_views")
+            raise ConfigError(f"takes have different numbers of exo views {sorted(exo_counts)}; "
+                              "set num_exo_views")
 
     # ------------------------------------------------------------------------------ file access
     def _probe(self, take: Take, path: Path) -> VideoInfo:
@@ -249,13 +256,15 @@ class SkillClipDataset(Dataset):
             return self._records[uid]
         gaze = self._read(take, take.gaze_path, aria.read_gaze_csv)
         if len(gaze) == 0:
-            raise DataFormatError(take.gaze_path, "", 0, f"take {uid} ({take.take_name}): gaze file has no rows")
+            raise DataFormatError(take.gaze_path, "", 0,
+                                  f"take {uid} ({take.take_name}): gaze file has no rows")
         trajectory = None
         if take.trajectory_path is not None:
             full = self._read(take, take.trajectory_path, aria.read_trajectory_csv)
             t0 = int(gaze.timestamps_us[0])
             end = max(int(gaze.timestamps_us[-1]), t0 + int(take.duration_sec * 1e6))
-            keep = (full.timestamps_us >= t0 - _TRAJECTORY_MARGIN_US) & (full.timestamps_us <= end + _TRAJECTORY_MARGIN_US)
+            ts = full.timestamps_us
+            keep = (ts >= t0 - _TRAJECTORY_MARGIN_US) & (ts <= end + _TRAJECTORY_MARGIN_US)
             trajectory = Trajectory(full.timestamps_us[keep], full.t_world_device_m[keep],
                                     full.q_world_device_xyzw[keep], full.quality[keep], full.source)
         gaze2d = (self._read(take, take.gaze2d_path, egoexo4d.read_gaze2d_csv)
@@ -300,11 +309,13 @@ class SkillClipDataset(Dataset):
         take = self.takes[take_i]
         n_frames, fps = self._timeline(take)
         if self.mode == "test":
-            start = int(test_clip_starts(n_frames, fps, self.num_frames, self.sample_fps, self.num_clips)[clip_index])
+            starts = test_clip_starts(n_frames, fps, self.num_frames, self.sample_fps, self.num_clips)
+            start = int(starts[clip_index])
         else:
             rng = np.random.default_rng([self.seed, self.epoch, take_i])
             start = train_clip_start(n_frames, fps, rng, self.num_frames, self.sample_fps)
-        return take, clip_index, clip_frame_indices(n_frames, fps, self.num_frames, self.sample_fps, start), fps
+        indices = clip_frame_indices(n_frames, fps, self.num_frames, self.sample_fps, start)
+        return take, clip_index, indices, fps
 
     def _decode(self, take: Take, path: Path, indices: np.ndarray) -> np.ndarray:
         try:
@@ -327,11 +338,9 @@ class SkillClipDataset(Dataset):
             samples = gaze_samples_at(rec.gaze, query_us, rec.trajectory, rec.gaze2d, rec.calibration,
                                       max_gap_us=self.gaze_max_gap_us)
             norm = normalize_clip_gaze(samples, far_clip_m=self.far_clip_m)
-            item.update({"gaze": torch.from_numpy(norm.gaze), "gaze_mask": torch.from_numpy(norm.mask),
-                         "gaze2d": torch.from_numpy(norm.gaze2d), "gaze2d_mask": torch.from_numpy(norm.gaze2d_mask)})
-            for key in ("gaze", "gaze_mask", "gaze2d", "gaze2d_mask"):
-                if key not in self.keys:
-                    del item[key]
+            arrays = {"gaze": norm.gaze, "gaze_mask": norm.mask, "gaze2d": norm.gaze2d,
+                      "gaze2d_mask": norm.gaze2d_mask}
+            item.update({k: torch.from_numpy(v) for k, v in arrays.items() if k in self.keys})
         if self.keys & _EGO_KEYS:
             path = Path(take.video_paths[take.ego_camera])
             frames = self._decode(take, path, indices)  # (T, S, S, 3) uint8

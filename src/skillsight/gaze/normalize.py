@@ -140,8 +140,8 @@ def normalize_clip_gaze(samples: GazeSamples, image_size_px: Optional[tuple[int,
         channels[has_pose, 6:9] = rel[:, :3, 3]
         channels[has_pose, 9:13] = matrix_to_quat_xyzw(rel[:, :3, :3])
 
-    depth = np.where(depth_valid, np.minimum(np.asarray(samples.depth_m, dtype=np.float64), far_clip_m), np.nan)
-    channels[:, 13] = depth
+    depth_m = np.minimum(np.asarray(samples.depth_m, dtype=np.float64), far_clip_m)
+    channels[:, 13] = np.where(depth_valid, depth_m, np.nan)
 
     channel_mask = np.zeros((T, NUM_GAZE_CHANNELS), dtype=bool)
     channel_mask[:, _POINT] = point_ok[:, None]

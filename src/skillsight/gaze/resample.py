@@ -122,7 +122,8 @@ def resample_track(timestamps_us: np.ndarray, values: np.ndarray, query_us: np.n
     return out, valid
 
 
-def _gaze2d_at(gaze2d: "Gaze2DTrack", query_us: np.ndarray, max_gap_us: int) -> tuple[np.ndarray, np.ndarray, tuple[int, int]]:
+def _gaze2d_at(gaze2d: "Gaze2DTrack", query_us: np.ndarray,
+               max_gap_us: int) -> tuple[np.ndarray, np.ndarray, tuple[int, int]]:
     xy, valid = resample_track(gaze2d.timestamps_us, gaze2d.xy_px, query_us, max_gap_us)
     width, height = (int(v) for v in gaze2d.image_size_px)
     if not gaze2d.upright:  # raw sensor pixels -> the upright image of the Ego-Exo4D MP4s
@@ -133,7 +134,8 @@ def _gaze2d_at(gaze2d: "Gaze2DTrack", query_us: np.ndarray, max_gap_us: int) -> 
 
 def gaze_samples_at(gaze: "GazeTrack", query_us: np.ndarray, trajectory: Optional["Trajectory"] = None,
                     gaze2d: Optional["Gaze2DTrack"] = None, calibration: Optional["DeviceCalibration"] = None,
-                    default_depth_m: float = DEFAULT_DEPTH_M, max_gap_us: int = DEFAULT_MAX_GAP_US) -> GazeSamples:
+                    default_depth_m: float = DEFAULT_DEPTH_M,
+                    max_gap_us: int = DEFAULT_MAX_GAP_US) -> GazeSamples:
     """Gather a clip's raw gaze at its frame timestamps.
 
     Args:
@@ -195,7 +197,8 @@ def gaze_samples_at(gaze: "GazeTrack", query_us: np.ndarray, trajectory: Optiona
         gaze2d_valid = np.isfinite(gaze2d_px).all(axis=1)
         image_size = (int(calibration.camera.height_px), int(calibration.camera.width_px))  # upright: turned
     else:
-        gaze2d_px, gaze2d_valid, image_size = np.full((T, 2), np.nan), np.zeros(T, dtype=bool), ARIA_RGB_SIZE_PX
+        gaze2d_px, gaze2d_valid = np.full((T, 2), np.nan), np.zeros(T, dtype=bool)
+        image_size = ARIA_RGB_SIZE_PX
     return GazeSamples(
         timestamps_us=query, dir_cpf=direction, depth_m=depth_m, point_cpf_m=point_cpf,
         point_world_m=point_world, head_t_world_m=head_t, head_q_xyzw=head_q, gaze2d_px=gaze2d_px,
