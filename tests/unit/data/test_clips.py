@@ -65,3 +65,21 @@ def test_bad_arguments_raise() -> None:
         clip_frame_indices(100, 0.0)
     with pytest.raises(ConfigError):
         test_clip_starts(100, 30.0, num_clips=0)
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=200, deadline=None)
+@given(n=st.integers(1, 20_000), fps=st.sampled_from([10.0, 25.0, 29.97, 30.0, 60.0]),
+       k=st.integers(1, 12))
+def test_every_test_clip_lies_inside_the_video(n: int, fps: float, k: int) -> None:
+    starts = test_clip_starts(n, fps, num_clips=k)
+    assert (np.diff(starts) >= 0).all() and starts[0] == 0
+    for s in starts:
+        idx = clip_frame_indices(n, fps, start=int(s))
+        assert idx.shape == (16,) and idx.min() >= 0 and idx.max() <= n - 1
+        assert (np.diff(idx) >= 0).all()
+        if n >= clip_length_frames(fps):  # long enough: no padding, exact stride
+            assert (np.diff(idx) == clip_stride(fps)).all()

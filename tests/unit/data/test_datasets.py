@@ -11,8 +11,8 @@ import torch
 from skillsight.data import aria, clips, datasets
 from skillsight.data.datasets import CROP_MEAN, CROP_STD, VIDEO_MEAN, VIDEO_STD, SkillClipDataset
 from skillsight.data.egoexo4d import read_gaze2d_csv, write_gaze2d_csv
-from skillsight.data.records import (SCENARIOS, DeviceCalibration, Fisheye624Camera, Gaze2DTrack, GazeTrack, Take,
-                                     Trajectory)
+from skillsight.data.records import (SCENARIOS, DeviceCalibration, Fisheye624Camera, Gaze2DTrack, GazeTrack,
+                                     Take, Trajectory)
 from skillsight.data.video import write_video
 from skillsight.exceptions import ConfigError, DataFormatError
 from skillsight.gaze.crops import gaze_crop_boxes
@@ -42,7 +42,8 @@ def _read_barcode(video: torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
     hi = px[..., 8:-4, 4:SIZE // 2 - 4].mean(dim=(-1, -2, -3)).numpy()
     lo = px[..., 8:-4, SIZE // 2 + 4:-4].mean(dim=(-1, -2, -3)).numpy()
     view = px[..., 1:3, 4:-4].mean(dim=(-1, -2, -3)).numpy()
-    return (np.round((hi - 8) / 16) * 16 + np.round((lo - 8) / 16)).astype(int), np.round((view - 8) / 40).astype(int)
+    frame = np.round((hi - 8) / 16) * 16 + np.round((lo - 8) / 16)
+    return frame.astype(int), np.round((view - 8) / 40).astype(int)
 
 
 def _calibration() -> DeviceCalibration:
@@ -96,7 +97,8 @@ def test_test_mode_items_follow_the_clip_protocol(takes: list[Take]) -> None:
     ds = SkillClipDataset(takes, ("video", "gaze", "gaze_mask", "scenario"), mode="test", num_clips=4, **KW)
     assert len(ds) == 12
     item = ds[5]  # take 1, clip 1
-    assert set(item) == {"video", "gaze", "gaze_mask", "scenario", "label", "take_uid", "clip_index", "clip_start"}
+    assert set(item) == {"video", "gaze", "gaze_mask", "scenario", "label", "take_uid", "clip_index",
+                         "clip_start"}
     assert item["video"].shape == (16, 3, SIZE, SIZE) and item["video"].dtype == torch.float32
     assert item["gaze"].shape == (16, 14) and item["gaze_mask"].dtype == torch.bool
     assert (item["take_uid"], item["clip_index"]) == ("uid1", 1)
@@ -112,11 +114,13 @@ def test_test_mode_items_follow_the_clip_protocol(takes: list[Take]) -> None:
 
 
 def test_gaze_channels_equal_the_library_pipeline(takes: list[Take]) -> None:
-    ds = SkillClipDataset(takes, ("gaze", "gaze_mask", "gaze2d", "gaze2d_mask"), mode="test", num_clips=3, **KW)
+    ds = SkillClipDataset(takes, ("gaze", "gaze_mask", "gaze2d", "gaze2d_mask"), mode="test", num_clips=3,
+                          **KW)
     take, clip_index, indices, fps = ds.clip_plan(4)
     gaze = aria.read_gaze_csv(take.gaze_path)
     samples = gaze_samples_at(gaze, clips.frame_timestamps_us(indices, fps, T0_US),
-                              aria.read_trajectory_csv(take.trajectory_path), read_gaze2d_csv(take.gaze2d_path),
+                              aria.read_trajectory_csv(take.trajectory_path),
+                              read_gaze2d_csv(take.gaze2d_path),
                               aria.read_device_calibration(take.calibration_path))
     expected = normalize_clip_gaze(samples)
     item = ds[4]

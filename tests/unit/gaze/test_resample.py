@@ -46,7 +46,8 @@ def test_empty_track_and_bad_timestamps() -> None:
 
 # --- gaze_samples_at: the raw per-clip arrays ----------------------------------------------------
 
-from skillsight.data.records import DeviceCalibration, Fisheye624Camera, Gaze2DTrack, GazeTrack, Trajectory  # noqa: E402
+from skillsight.data.records import (DeviceCalibration, Fisheye624Camera, Gaze2DTrack, GazeTrack,  # noqa: E402
+                                     Trajectory)
 from skillsight.gaze.geometry import (gaze_point_cpf_from_world, pose_matrices,  # noqa: E402
                                       transform_points)
 from skillsight.gaze.normalize import normalize_clip_gaze  # noqa: E402
@@ -73,11 +74,13 @@ def _trajectory() -> Trajectory:
     return Trajectory(timestamps_us=ts, t_world_device_m=t, q_world_device_xyzw=q, quality=np.ones(len(ts)))
 
 
-def _gaze_on_target(traj: Trajectory, calib: DeviceCalibration, ts: np.ndarray, with_depth: bool = True) -> GazeTrack:
+def _gaze_on_target(traj: Trajectory, calib: DeviceCalibration, ts: np.ndarray,
+                    with_depth: bool = True) -> GazeTrack:
     """Gaze that fixates TARGET_WORLD while the head moves."""
     idx = np.searchsorted(traj.timestamps_us, ts)
     T_world_device = pose_matrices(traj.t_world_device_m[idx], traj.q_world_device_xyzw[idx])
-    p = gaze_point_cpf_from_world(np.broadcast_to(TARGET_WORLD, (len(ts), 3)), T_world_device, calib.T_device_cpf)
+    target = np.broadcast_to(TARGET_WORLD, (len(ts), 3))
+    p = gaze_point_cpf_from_world(target, T_world_device, calib.T_device_cpf)
     yaw, pitch = np.arctan(p[:, 0] / p[:, 2]), np.arctan(p[:, 1] / p[:, 2])
     depth = np.linalg.norm(p, axis=1) if with_depth else np.full(len(ts), np.nan)
     return GazeTrack(timestamps_us=ts, yaw_rad=yaw, pitch_rad=pitch, depth_m=depth,
@@ -93,7 +96,8 @@ def test_fixating_a_world_point_gives_that_point_at_every_step() -> None:
     assert s.gaze_valid.all() and s.pose_valid.all() and s.depth_valid.all() and s.has_trajectory
     np.testing.assert_allclose(s.point_world_m, np.broadcast_to(TARGET_WORLD, (len(query), 3)), atol=1e-9)
     idx = np.searchsorted(traj.timestamps_us, query)
-    T_world_cpf = pose_matrices(traj.t_world_device_m[idx], traj.q_world_device_xyzw[idx]) @ calib.T_device_cpf
+    T_world_device = pose_matrices(traj.t_world_device_m[idx], traj.q_world_device_xyzw[idx])
+    T_world_cpf = T_world_device @ calib.T_device_cpf
     np.testing.assert_allclose(s.head_t_world_m, T_world_cpf[:, :3, 3], atol=1e-12)
     np.testing.assert_allclose(np.linalg.norm(s.dir_cpf, axis=1), 1.0)
     # projected 2D gaze (no 2D track given) = the projection of the CPF point into the upright image
@@ -102,8 +106,8 @@ def test_fixating_a_world_point_gives_that_point_at_every_step() -> None:
     assert s.gaze2d_valid.all() and s.image_size_px == (1408, 1408)
     # normalised: a fixed target gives constant point channels = target - mean head position
     g = normalize_clip_gaze(s).gaze
-    np.testing.assert_allclose(g[:, :3], np.broadcast_to(TARGET_WORLD - s.head_t_world_m.mean(0), g[:, :3].shape),
-                               atol=1e-5)
+    expected = np.broadcast_to(TARGET_WORLD - s.head_t_world_m.mean(0), g[:, :3].shape)
+    np.testing.assert_allclose(g[:, :3], expected, atol=1e-5)
 
 
 def test_between_gaze_samples_and_outside_the_track() -> None:
