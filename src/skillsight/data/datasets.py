@@ -31,7 +31,8 @@ Timeline: clip frame indices refer to the ego video (or the first exo video) whe
 needed; views share the same indices (clamped to the shortest view). A model without video uses a
 virtual timeline at ``gaze_timeline_fps`` (30, the Ego-Exo4D frame rate) over ``take.duration_sec``
 (the gaze track's span when the duration is unknown), so its clips cover the same times.
-Gaze timestamps: frame 0 is taken to be at the first gaze sample (trimmed Ego-Exo4D gaze starts
+Frames of every view are resized to ``frame_size_px`` squares (16:9 exo views are squashed, not
+cropped). Gaze timestamps: frame 0 is taken to be at the first gaze sample (trimmed Ego-Exo4D gaze starts
 with the take, as the frame-aligned videos do).
 """
 
