@@ -225,8 +225,10 @@ class SkillSightTeacher(DeclaredInputsModule):
         if use_gaze:
             wanted |= {"gaze", "gaze_mask", "scenario"}
         self.input_names = tuple(name for name in _ALL_INPUTS if name in wanted)  # type: ignore[misc]
-        sensors = ("rgb", "eye_tracker") if (use_video or use_crops) else ("eye_tracker",)
-        self.sensors = sensors  # type: ignore[misc]
+        # Crops are centred on the gaze point, so they need the eye tracker as well as the camera.
+        needs_rgb = use_video or use_crops
+        needs_eyes = use_gaze or use_crops or self.use_gaze_bias
+        self.sensors = ("rgb",) * needs_rgb + ("eye_tracker",) * needs_eyes  # type: ignore[misc]
 
     # ----------------------------------------------------------------------------------- checks
     def _check(self, name: str, tensor: torch.Tensor, shape: tuple[int, ...]) -> torch.Tensor:

@@ -30,7 +30,7 @@ def test_forward_returns_logits_features_and_branch_embeddings() -> None:
         (dict(use_video=False), ("crops", "gaze", "gaze_mask", "scenario"), ("rgb", "eye_tracker"), 64),
         (dict(use_crops=False, use_gaze=False), ("video", "gaze2d", "gaze_mask", "scenario"),
          ("rgb", "eye_tracker"), 32),
-        (dict(use_crops=False, use_gaze=False, use_gaze_bias=False), ("video",), ("rgb", "eye_tracker"), 32),
+        (dict(use_crops=False, use_gaze=False, use_gaze_bias=False), ("video",), ("rgb",), 32),
         (dict(use_video=False, use_crops=False), ("gaze", "gaze_mask", "scenario"), ("eye_tracker",), 32),
         (dict(use_video=False, use_gaze=False, crop_input="crop_features"), ("crop_features",),
          ("rgb", "eye_tracker"), 32),
@@ -136,3 +136,20 @@ def test_paper_teacher_builds() -> None:
     assert model.video_encoder.grid == 28 and model.video_encoder.sigma_patches == pytest.approx(9.0)
     assert model.crop_encoder.crop_size == 224 and model.crop_encoder.feature_dim == 768
     assert model.input_names == ("video", "gaze2d", "crops", "gaze", "gaze_mask", "scenario")
+
+
+def test_extractor_loads_local_weights_and_keeps_the_preset_crop_size(tmp_path) -> None:
+    from transformers import Dinov2Config, Dinov2Model
+
+    # Released DINOv2 configs say image_size=518; SkillSight still feeds crops of the preset's size.
+    stored = Dinov2Model(Dinov2Config(image_size=40, patch_size=8, hidden_size=32, num_hidden_layers=1,
+                                      num_attention_heads=2, mlp_ratio=2))
+    stored.save_pretrained(tmp_path / "dino")
+    extractor = CropFeatureExtractor("dinov2_test", weights_dir=tmp_path / "dino")
+    assert extractor.crop_size == 16 and extractor.feature_dim == 32
+    crops = torch.randn(1, 2, 3, 16, 16)
+    with torch.no_grad():
+        expected = stored.eval()(pixel_values=crops.reshape(2, 3, 16, 16)).pooler_output
+    torch.testing.assert_close(extractor(crops)[0], expected)
+    with pytest.raises(ConfigError, match="not a local folder"):
+        CropFeatureExtractor("dinov2_test", weights_dir=tmp_path / "missing")

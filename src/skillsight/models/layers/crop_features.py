@@ -50,8 +50,8 @@ class CropFeatureExtractor(nn.Module):
     """Frozen DINOv2 that maps crops to CLS features.
 
     Args:
-        preset: a key of :data:`CROP_EXTRACTOR_PRESETS` (ignored for the architecture when
-            ``weights_dir`` is given, but kept as the name).
+        preset: a key of :data:`CROP_EXTRACTOR_PRESETS`; it sets the crop size, and the architecture
+            unless ``weights_dir`` is given (then the stored config decides it).
         weights_dir: optional local folder with Hugging Face DINOv2 weights.
         seed: seed of the random init when no weights are given.
 
@@ -82,7 +82,9 @@ class CropFeatureExtractor(nn.Module):
         self.backbone.requires_grad_(False)
         self.backbone.eval()
         cfg = self.backbone.config
-        self.crop_size = int(cfg.image_size)
+        # The preset decides the crop size: released DINOv2 configs say 518 px, but the model interpolates
+        # its position embeddings, and SkillSight feeds 224 px crops.
+        self.crop_size = int(CROP_EXTRACTOR_PRESETS[preset]["image_size"])
         self.feature_dim = int(cfg.hidden_size)
         self.pixel_mean = DINOV2_PIXEL_MEAN
         self.pixel_std = DINOV2_PIXEL_STD
