@@ -1,7 +1,8 @@
 """Aria MPS gaze CSV parsing speed: :func:`read_gaze_csv` (numpy) vs ``pandas.read_csv``.
 
 Writes (once, cached under ``<repo>/cache/bench_gaze_parse/``) a vergence-layout gaze CSV with
-``--rows`` rows (1M by default; 2% of the rows have an empty depth, as degenerate MPS rows do)
+``--rows`` rows (1M by default; ``--empty-depth-fraction`` of the rows, 2% by default, have an
+empty depth, as degenerate MPS rows do; with none the reader takes its all-numeric fast path)
 using :func:`write_gaze_csv`, then times
 
 * ours: ``read_gaze_csv`` (numpy C tokenizer on the needed columns, validation, vergence ->
@@ -15,7 +16,8 @@ Prints::
 
     gaze_csv_rows_per_s=... ref_pandas_rows_per_s=... ratio=...
 
-Usage: ``python benchmarks/bench_gaze_parse.py [--rows 1000000] [--repeats 3] [--cache-dir DIR]``
+Usage: ``python benchmarks/bench_gaze_parse.py [--rows 1000000] [--repeats 3] [--empty-depth-fraction 0.02]
+[--cache-dir DIR]``
 """
 
 from __future__ import annotations
@@ -33,9 +35,9 @@ from skillsight.data.records import GazeTrack
 PARSED_COLUMNS = ["tracking_timestamp_us", "left_yaw_rads_cpf", "right_yaw_rads_cpf", "pitch_rads_cpf", "depth_m"]
 
 
-def _make_file(path: Path, rows: int, seed: int = 0) -> None:
+def _make_file(path: Path, rows: int, empty_fraction: float, seed: int = 0) -> None:
     rng = np.random.default_rng(seed)
-    valid = rng.uniform(size=rows) > 0.02
+    valid = rng.uniform(size=rows) >= empty_fraction
     depth = rng.uniform(0.3, 4.0, rows)
     track = GazeTrack(
         timestamps_us=148_502_622 + np.arange(rows, dtype=np.int64) * 1000,
@@ -63,13 +65,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--empty-depth-fraction", type=float, default=0.02, help="rows written with an empty depth_m")
     parser.add_argument("--cache-dir", type=Path, default=Path(__file__).resolve().parents[1] / "cache" / "bench_gaze_parse")
     args = parser.parse_args()
 
     args.cache_dir.mkdir(parents=True, exist_ok=True)
-    path = args.cache_dir / f"generalized_gaze_{args.rows}.csv"
+    path = args.cache_dir / f"generalized_gaze_{args.rows}_{args.empty_depth_fraction:g}.csv"
     if not path.exists():
-        _make_file(path, args.rows)
+        _make_file(path, args.rows, args.empty_depth_fraction)
 
     ours_s, track = _best_time(lambda: read_gaze_csv(path), args.repeats)
     ref_s, frame = _best_time(lambda: pd.read_csv(path, usecols=PARSED_COLUMNS), args.repeats)

@@ -13,6 +13,7 @@ column by column, joined without a Python loop over rows.
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 from typing import Sequence
 
@@ -30,6 +31,7 @@ __all__ = [
 ]
 
 
+_NON_SPACE = re.compile(rb"\S")
 _NULLABLE_WIDTH = 48  # bytes kept per nullable cell; longer text is reported, never truncated
 
 
@@ -106,33 +108,46 @@ def read_csv_columns(
     path = Path(path)
     raw = _read_bytes(path)
     newline = raw.find(b"\n")
-    header_bytes, body = (raw, b"") if newline < 0 else (raw[:newline], raw[newline + 1 :])
+    header_bytes = raw if newline < 0 else raw[:newline]
     header = [c.strip() for c in header_bytes.decode("utf-8-sig").strip().split(",")]
     missing = [c for c in columns if c not in header]
     if missing:
         raise DataFormatError(path, missing[0], header, f"missing column(s) {missing}")
-    if not body or body.isspace():
+    if newline < 0 or _NON_SPACE.search(raw, newline + 1) is None:
         raise DataFormatError(path, "", header, "no data rows after the header")
     indices = [header.index(c) for c in columns]
     kinds = ["int" if c in int_columns else "nullable" if c in nullable_columns else "float" for c in columns]
+    try:
+        # Fast path: every column numeric. numpy's C tokenizer converts only the used columns (string
+        # columns are skipped); encoding=None reads the bytes as they are (no UTF-8 decode of the whole
+        # file), ~2x faster. It stops at the first empty cell, e.g. an empty depth_m.
+        return _load(raw, indices, columns, ["float" if k == "nullable" else k for k in kinds])
+    except ValueError as err:
+        if "nullable" not in kinds:
+            raise _locate_bad_cell(path, raw[newline + 1 :], header, indices, kinds) from err
+    try:
+        # Slow path: nullable columns as short byte strings, empty -> NaN.
+        return _load(raw, indices, columns, kinds)
+    except ValueError as err:
+        raise _locate_bad_cell(path, raw[newline + 1 :], header, indices, kinds) from err
+
+
+def _load(raw: bytes, indices: Sequence[int], columns: Sequence[str], kinds: Sequence[str]) -> dict[str, np.ndarray]:
+    """np.loadtxt on the data rows; raises ValueError on anything it cannot convert."""
     field_types = {"int": np.int64, "float": np.float64, "nullable": f"S{_NULLABLE_WIDTH}"}
     dtype = np.dtype([(f"c{i}", field_types[k]) for i, k in enumerate(kinds)])
-    try:
-        # numpy's C tokenizer; only the used columns are converted (string columns are skipped)
-        table = np.loadtxt(
-            io.BytesIO(body), delimiter=",", usecols=indices, dtype=dtype, ndmin=1, encoding="utf-8"
-        )
-        out: dict[str, np.ndarray] = {}
-        for i, (name, kind) in enumerate(zip(columns, kinds)):
-            values = np.ascontiguousarray(table[f"c{i}"])
-            if kind == "nullable":
-                text = values.view(np.uint8).reshape(len(values), _NULLABLE_WIDTH)
-                if np.any(text[:, -1] != 0):  # a cell filled the buffer: it may have been cut
-                    raise ValueError("nullable cell too long")
-                values = np.where(values == b"", b"nan", values).astype(np.float64)
-            out[name] = values
-    except ValueError as err:
-        raise _locate_bad_cell(path, body, header, indices, kinds) from err
+    table = np.loadtxt(
+        io.BytesIO(raw), delimiter=",", skiprows=1, usecols=indices, dtype=dtype, ndmin=1, encoding=None
+    )
+    out: dict[str, np.ndarray] = {}
+    for i, (name, kind) in enumerate(zip(columns, kinds)):
+        values = np.ascontiguousarray(table[f"c{i}"])
+        if kind == "nullable":
+            text = values.view(np.uint8).reshape(len(values), _NULLABLE_WIDTH)
+            if np.any(text[:, -1] != 0):  # a cell filled the buffer: it may have been cut
+                raise ValueError("nullable cell too long")
+            values = np.where(values == b"", b"nan", values).astype(np.float64)
+        out[name] = values
     return out
 
 
