@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from _paths import shared_data_dir
 
-from skillsight.data.aria import read_device_calibration, read_gaze_csv, read_trajectory_csv
+from skillsight.data.aria import pose_at, read_device_calibration, read_gaze_csv, read_trajectory_csv
 from skillsight.gaze.geometry import gaze_point_cpf, vergence_to_combined
 from skillsight.gaze.projection import project_gaze_to_rgb, to_upright_px
 
@@ -128,3 +128,15 @@ def test_trajectories_parse(samples, rel, rows):
     assert len(traj) == rows
     np.testing.assert_allclose(np.linalg.norm(traj.q_world_device_xyzw, axis=1), 1.0, atol=1e-12)
     assert np.all(np.isfinite(traj.quality))
+
+
+def test_30hz_gaze_gets_poses_from_its_trajectory(samples):
+    gaze = read_gaze_csv(samples / "gen1/general_eye_gaze_30hz.csv")
+    traj = read_trajectory_csv(samples / "trajectory/closed_loop_trajectory_20col.csv")
+    # the gaze stream starts 3 us before the trajectory: not interpolated, but a nearest lookup
+    np.testing.assert_array_equal(traj.timestamps_us - gaze.timestamps_us, 3)
+    _, _, valid = pose_at(traj, gaze.timestamps_us)
+    np.testing.assert_array_equal(valid, [False, True, True, True, True, True])
+    t, q, valid = pose_at(traj, gaze.timestamps_us, mode="nearest", max_gap_us=1000)
+    assert valid.all()
+    np.testing.assert_array_equal(t, traj.t_world_device_m)

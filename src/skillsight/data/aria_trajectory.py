@@ -139,12 +139,13 @@ def pose_at(
         timestamps_us: (M,) query times on the device clock.
         mode: "interpolate": linear in translation, slerp in rotation between the two samples
             around each query, valid when they are at most ``max_gap_us`` apart;
-            "nearest": the closest sample, valid when it is at most ``max_gap_us`` away.
+            "nearest": the closest sample, valid when it is at most ``max_gap_us`` away (also
+            for queries just outside the trajectory: that is a lookup, not an extrapolation).
         max_gap_us: see ``mode``.
 
     Returns:
         t_world_device_m (M, 3), q_world_device_xyzw (M, 4), valid (M,) bool. Queries before the
-        first or after the last sample, or across a gap, are invalid and hold NaN.
+        first or after the last sample (interpolate) or across a gap are invalid and hold NaN.
     """
     if mode not in ("interpolate", "nearest"):
         raise ValueError(f"mode must be 'interpolate' or 'nearest', got {mode!r}")
@@ -166,7 +167,9 @@ def pose_at(
     left = np.where(exact, right, left)
     if mode == "nearest":
         pick = np.where(np.abs(query - ts[left]) <= np.abs(ts[right] - query), left, right)
-        valid = inside & (np.abs(ts[pick] - query) <= max_gap_us)
+        # a lookup, not an extrapolation: a query just before the first (after the last) sample may
+        # take it when it is within max_gap_us (real gaze files start a few us before the trajectory)
+        valid = np.abs(ts[pick] - query) <= max_gap_us
         t_out[valid] = traj.t_world_device_m[pick[valid]]
         q_out[valid] = traj.q_world_device_xyzw[pick[valid]]
         return t_out, q_out, valid

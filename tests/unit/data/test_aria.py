@@ -254,9 +254,13 @@ def test_pose_at_gap_and_nearest():
     traj = Trajectory(ts, traj.t_world_device_m, traj.q_world_device_xyzw, traj.quality)
     _, _, valid = pose_at(traj, np.array([ts[0] + 10, ts[1] + 10, ts[2] + 10]), max_gap_us=10_000)
     np.testing.assert_array_equal(valid, [True, False, True])
-    t, _, valid = pose_at(traj, np.array([ts[0] + 400, ts[1] + 200_000, ts[3]]), mode="nearest", max_gap_us=1000)
-    np.testing.assert_array_equal(valid, [True, False, True])
+    query = np.array([ts[0] + 400, ts[1] + 200_000, ts[3], ts[0] - 3, ts[3] + 5000])
+    t, _, valid = pose_at(traj, query, mode="nearest", max_gap_us=1000)
+    np.testing.assert_array_equal(valid, [True, False, True, True, False])
     np.testing.assert_array_equal(t[0], traj.t_world_device_m[0])
+    np.testing.assert_array_equal(t[3], traj.t_world_device_m[0])  # 3 us before the first sample: a lookup
+    _, _, valid = pose_at(traj, query[3:4])  # ... but never interpolated from outside
+    assert not valid.any()
     with pytest.raises(ValueError, match="mode"):
         pose_at(traj, ts, mode="cubic")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="whole microseconds"):
