@@ -153,7 +153,7 @@ def read_gaze2d_csv(path: str | Path, image_size_px: tuple[int, int] = (1408, 14
             strictly increasing (the message names the row).
     """
     path = Path(path)
-    columns = read_csv_columns(path, _GAZE2D_REQUIRED, int_columns=("tracking_timestamp_us",))
+    columns = read_csv_columns(path, _GAZE2D_REQUIRED, int_columns=("tracking_timestamp_us",), nullable_columns=("x", "y"))
     timestamps_us = columns["tracking_timestamp_us"]
     check_strictly_increasing(path, "tracking_timestamp_us", timestamps_us)
     return Gaze2DTrack(
