@@ -94,3 +94,14 @@ def test_experts_look_further_ahead_in_the_written_gaze(dataset: Path) -> None:
             if t.scenario == scenario and t.label in (0, 3):
                 (novice if t.label == 0 else expert).append(depth[t.take_uid] - centre)
     assert mannwhitneyu(expert, novice, alternative="greater").pvalue < 0.01
+
+
+def test_cli_inspect_and_synth_errors(dataset: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from skillsight.cli.main import main
+
+    main(["data", "inspect", str(dataset)])
+    out = capsys.readouterr().out
+    assert "Soccer" in out and "kept 72 takes" in out and "skipped 0 takes" in out
+    with pytest.raises(SystemExit) as exit_info:
+        main(["data", "synth", str(tmp_path / "bad"), "--takes-per-level", "2"])
+    assert exit_info.value.code == 2 and "takes_per_level" in capsys.readouterr().err
