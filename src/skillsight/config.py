@@ -42,11 +42,12 @@ class DataConfig:
     crop_px: int = 32  # gaze-centred crop size fed to the crop encoder (paper: 224)
     num_frames: int = 16  # frames per clip
     sample_fps: float = 2.0  # clip frame rate
-    num_test_clips: int = 10  # evenly spaced clips per take at evaluation
+    num_test_clips: int = 10  # evenly spaced clips per take at evaluation (the protocol)
+    num_val_clips: int = 10  # evenly spaced clips per take for model selection (fewer = faster epochs)
     batch_size: int = 8
     eval_batch_size: int = 32
     num_workers: int = 0
-    gaze_file: Literal["general", "personalized"] = "general"
+    gaze_file: Literal["general", "personalized"] = "general"  # which MPS gaze CSV of a take
     scenarios: list[str] = field(default_factory=list)  # empty: all scenarios
 
 
@@ -150,6 +151,7 @@ def _teacher_tiny() -> RunConfig:
     optim.lr = 2e-2
     return RunConfig(
         name="teacher",
+        data=DataConfig(num_val_clips=3),
         model=ModelConfig(name="skillsight_teacher_tiny"),
         optim=optim,
         trainer=TrainerConfig(max_epochs=12),
@@ -172,7 +174,7 @@ def _student_paper() -> RunConfig:
 def _student_tiny() -> RunConfig:
     return RunConfig(
         name="student",
-        data=DataConfig(batch_size=16),
+        data=DataConfig(batch_size=16, num_val_clips=3),
         model=ModelConfig(name="skillsight_student_tiny"),
         optim=OptimConfig(optimizer="adamw", lr=1e-3, weight_decay=1e-2),
         task=TaskConfig(kind="distillation", action_loss_weight=0.1, distill_weight=1.0),

@@ -1,0 +1,183 @@
+"""From a dataset root and a model to torch Datasets: split takes, vocabularies, crop and teacher features.
+
+The model's declared ``input_names`` decide what is decoded. Two inputs are derived here rather
+than decoded: ``crop_features`` (frozen DINOv2 CLS of the gaze crops, cached on disk so later
+epochs never re-run the extractor) and ``teacher_features`` (a frozen teacher's fused feature,
+computed once per training take and clip for distillation).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+import torch
+from torch import nn
+from torch.utils.data import Dataset
+
+from skillsight.config import DataConfig
+from skillsight.data.cache import FeatureCache
+from skillsight.data.datasets import SkillClipDataset
+from skillsight.data.egoexo4d import load_takes
+from skillsight.data.records import PROFICIENCY_LABELS, SCENARIOS, Take
+from skillsight.exceptions import ConfigError
+from skillsight.models.layers.crop_features import CropFeatureExtractor
+
+__all__ = ["SkillData", "load_skill_data", "decoded_inputs", "CropFeatureDataset", "TeacherFeatureDataset",
+           "build_clip_dataset", "precompute_teacher_features", "collate"]
+
+TARGETS = ("label", "action", "scenario")
+
+
+@dataclass
+class SkillData:
+    """Takes per split plus the vocabularies a run needs.
+
+    Attributes:
+        actions: sub-task vocabulary (task_name), index = action id.
+        skipped_summary: printed scan report (takes skipped and why).
+    """
+
+    train: list[Take]
+    val: list[Take]
+    test: list[Take]
+    actions: list[str]
+    skipped_summary: str = ""
+    scenarios: list[str] = field(default_factory=lambda: list(SCENARIOS))
+
+    def vocab(self) -> dict[str, Any]:
+        """What a run folder stores so evaluation and deployment decode the same ids."""
+        return {"classes": list(PROFICIENCY_LABELS), "scenarios": self.scenarios, "actions": self.actions}
+
+
+def load_skill_data(data: DataConfig) -> SkillData:
+    """Scan ``data.root`` (Ego-Exo4D layout), check leakage, split, and build the action vocabulary."""
+    root = Path(data.root)
+    if not root.is_dir():
+        raise FileNotFoundError(f"dataset root {root} does not exist (generate one with `skillsight data synth {root}`)")
+    scan = load_takes(root, gaze_kind=data.gaze_file)  # raises SplitLeakageError on a take in two splits
+    takes = [t for t in scan.takes if not data.scenarios or t.scenario in data.scenarios]
+    unknown = sorted(set(data.scenarios) - set(SCENARIOS))
+    if unknown:
+        raise ConfigError(f"data.scenarios has unknown names {unknown}; valid: {list(SCENARIOS)}")
+    by_split = {s: [t for t in takes if t.split == s] for s in ("train", "val", "test")}
+    if not by_split["train"]:
+        raise ConfigError(f"{root}: no training takes (after skips: {scan.format_summary()})")
+    # Action ids come from every split's task names: the action head is an auxiliary target, not the score.
+    actions = sorted({t.task_name for t in takes})
+    return SkillData(by_split["train"], by_split["val"], by_split["test"], actions, scan.format_summary())
+
+
+def decoded_inputs(input_names: Sequence[str]) -> tuple[str, ...]:
+    """What the clip dataset must decode for a model: ``crop_features`` needs ``crops``."""
+    names = ["crops" if n == "crop_features" else n for n in input_names]
+    return tuple(dict.fromkeys([*names, *TARGETS[:3]]))
+
+
+def build_clip_dataset(takes: list[Take], input_names: Sequence[str], data: DataConfig, mode: str,
+                       actions: list[str], seed: int, crop_out_px: int | None = None,
+                       num_clips: int | None = None) -> SkillClipDataset:
+    """The clip dataset for a model's inputs (``mode``: "train" one random clip, "test" the 10 clips).
+
+    ``crop_out_px``: side the gaze crops are resized to (the crop extractor's input size).
+    ``num_clips``: clips per take in test mode (default: the protocol's ``data.num_test_clips``).
+    """
+    inputs = [n for n in decoded_inputs(input_names) if n not in TARGETS]
+    return SkillClipDataset(takes, inputs, mode=mode, num_clips=num_clips or data.num_test_clips, frame_size_px=data.frame_px,
+                            crop_px=data.crop_px, crop_out_px=crop_out_px, seed=seed, action_vocab=actions,
+                            targets=("label", "action", "scenario"), num_frames=data.num_frames,
+                            sample_fps=data.sample_fps)
+
+
+class CropFeatureDataset(Dataset):
+    """Replaces ``crops`` (T, 3, h, w) by frozen-extractor ``crop_features`` (T, D), cached on disk.
+
+    The cache key holds the take, the clip's frame indices and the crop/extractor parameters, so a
+    changed protocol never reads stale features.
+    """
+
+    def __init__(self, base: Dataset, extractor: CropFeatureExtractor, cache: FeatureCache | None,
+                 crop_params: dict[str, Any]) -> None:
+        self.base, self.extractor, self.cache, self.crop_params = base, extractor, cache, crop_params
+        self.identity = extractor.identity()  # includes a weight fingerprint: computed once
+
+    def __len__(self) -> int:
+        return len(self.base)  # type: ignore[arg-type]
+
+    def set_epoch(self, epoch: int) -> None:
+        if hasattr(self.base, "set_epoch"):
+            self.base.set_epoch(epoch)
+
+    def __getitem__(self, index: int) -> dict[str, Any]:
+        item = dict(self.base[index])
+        crops = item.pop("crops")  # (T, 3, S, S), normalised with the extractor's (ImageNet) statistics
+        # The first frame identifies the clip under any sampling protocol (random train starts included).
+        key = None
+        if self.cache is not None:
+            key = self.cache.key(item["take_uid"], int(item["clip_start"]), self.crop_params, self.identity)
+            if self.cache.has(key):
+                item["crop_features"] = self.cache.get(key)["crop_features"]
+                return item
+        features = self.extractor(crops)  # (T, D)
+        if self.cache is not None and key is not None:
+            self.cache.put(key, {"crop_features": features})
+        item["crop_features"] = features
+        return item
+
+
+class TeacherFeatureDataset(Dataset):
+    """Student training on precomputed teacher features.
+
+    Item ``i`` is training take ``i`` at one of its ``num_clips`` fixed test-protocol clips, drawn from
+    (seed, epoch, i); ``teacher_features`` is the frozen teacher's feature for exactly that clip.
+    """
+
+    def __init__(self, clips: Dataset, features: torch.Tensor, seed: int) -> None:
+        n_takes, n_clips, _ = features.shape
+        if len(clips) != n_takes * n_clips:  # type: ignore[arg-type]
+            raise ValueError(f"{len(clips)} clips but teacher features for {n_takes} takes x {n_clips} clips")
+        self.clips, self.features, self.seed, self.epoch = clips, features, seed, 0
+        self.n_clips = n_clips
+
+    def __len__(self) -> int:
+        return int(self.features.shape[0])
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def __getitem__(self, index: int) -> dict[str, Any]:
+        k = int(np.random.default_rng((self.seed, self.epoch, index)).integers(self.n_clips))
+        item = dict(self.clips[index * self.n_clips + k])
+        item["teacher_features"] = self.features[index, k]
+        return item
+
+
+@torch.no_grad()
+def precompute_teacher_features(teacher: nn.Module, clips: Dataset, batch_size: int) -> torch.Tensor:
+    """Teacher ``features`` for every clip of a test-mode dataset, in dataset order: (N_clips, D)."""
+    from torch.utils.data import DataLoader
+
+    teacher.eval()
+    names = tuple(teacher.input_names)  # type: ignore[attr-defined]
+    out = []
+    for batch in DataLoader(clips, batch_size=batch_size, shuffle=False, collate_fn=collate):
+        out.append(teacher(**{n: batch[n] for n in names})["features"].float())
+    return torch.cat(out)
+
+
+def collate(items: list[dict[str, Any]]) -> dict[str, Any]:
+    """Stack tensors, keep strings as lists, turn ints into a long tensor."""
+    batch: dict[str, Any] = {}
+    for key in items[0]:
+        values = [item[key] for item in items]
+        if isinstance(values[0], torch.Tensor):
+            batch[key] = torch.stack(values)
+        elif isinstance(values[0], np.ndarray):
+            batch[key] = torch.from_numpy(np.stack(values))
+        elif isinstance(values[0], (bool, int, np.integer)):
+            batch[key] = torch.tensor([int(v) for v in values], dtype=torch.long)
+        else:
+            batch[key] = values
+    return batch
