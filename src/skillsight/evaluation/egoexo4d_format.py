@@ -92,7 +92,8 @@ def _logits(source: str, field: str, value: Any, shape: tuple[int, ...]) -> np.n
     try:
         arr = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError) as err:
-        raise DataFormatError(source, field, str(value)[:80], f"not a rectangular array of numbers ({err})") from err
+        raise DataFormatError(source, field, str(value)[:80],
+                              f"not a rectangular array of numbers ({err})") from err
     if arr.ndim != len(shape) or any(s not in (-1, a) for s, a in zip(shape, arr.shape)):
         want = tuple("N" if s == -1 else s for s in shape)
         raise DataFormatError(source, field, arr.shape, f"expected shape {want}")
@@ -107,7 +108,8 @@ def _check_predictions(source: str, videos: Any, ego: Any, exo: Any,
     ids = _videos(source, videos)
     n = len(ids)
     ego_arr = _logits(source, "ego_model_predictions", ego, (n, _C))
-    exo_arr = _logits(source, "exo_model_predictions", exo, (n, -1 if num_exo_views is None else num_exo_views, _C))
+    views = -1 if num_exo_views is None else num_exo_views
+    exo_arr = _logits(source, "exo_model_predictions", exo, (n, views, _C))
     if exo_arr.shape[1] < 1:
         raise DataFormatError(source, "exo_model_predictions", exo_arr.shape, "needs at least one exo view")
     return ProficiencyPredictions(ids, ego_arr, exo_arr)
@@ -149,7 +151,8 @@ def _load_json(path: str | Path, keys: tuple[str, ...]) -> dict[str, Any]:
     return data
 
 
-def read_predictions(path: str | Path, num_exo_views: int | None = OFFICIAL_NUM_EXO_VIEWS) -> ProficiencyPredictions:
+def read_predictions(path: str | Path,
+                     num_exo_views: int | None = OFFICIAL_NUM_EXO_VIEWS) -> ProficiencyPredictions:
     """Read and check a predictions file."""
     data = _load_json(path, ("videos", "ego_model_predictions", "exo_model_predictions"))
     return _check_predictions(str(path), data["videos"], data["ego_model_predictions"],
@@ -161,12 +164,14 @@ def _check_ground_truth(source: str, videos: Any, labels: Any, scenarios: Any) -
     for field, value in (("gt_annotations", labels), ("scenario_names", scenarios)):
         if not isinstance(value, (list, tuple, np.ndarray)) or len(value) != len(ids):
             got = len(value) if hasattr(value, "__len__") else type(value).__name__
-            raise DataFormatError(source, field, got, f"expected a list of {len(ids)} entries (one per video)")
+            raise DataFormatError(source, field, got,
+                                  f"expected a list of {len(ids)} entries (one per video)")
     class_ids = []
     for uid, label in zip(ids, labels):
         if isinstance(label, str) and label in PROFICIENCY_LABELS:
             label = PROFICIENCY_LABELS.index(label)
-        if isinstance(label, (bool, np.bool_)) or not isinstance(label, (int, np.integer)) or not 0 <= label < _C:
+        is_int = isinstance(label, (int, np.integer)) and not isinstance(label, (bool, np.bool_))
+        if not is_int or not 0 <= label < _C:
             raise DataFormatError(f"{source} (video {uid})", "gt_annotations", label,
                                   f"expected a class id 0..{_C - 1} or one of {list(PROFICIENCY_LABELS)}")
         class_ids.append(int(label))
@@ -176,7 +181,8 @@ def _check_ground_truth(source: str, videos: Any, labels: Any, scenarios: Any) -
 
 def write_ground_truth(path: str | Path, ground_truth: ProficiencyGroundTruth) -> Path:
     """Write a ground-truth file in the official format (class ids, exact scenario names)."""
-    gt = _check_ground_truth(str(path), ground_truth.videos, list(ground_truth.labels), ground_truth.scenarios)
+    gt = _check_ground_truth(str(path), ground_truth.videos, list(ground_truth.labels),
+                             ground_truth.scenarios)
     data = {"videos": gt.videos, "gt_annotations": gt.labels.tolist(), "scenario_names": gt.scenarios}
     atomic_write_text(path, json.dumps(data))
     return Path(path)
@@ -220,7 +226,8 @@ def evaluate_proficiency(predictions: ProficiencyPredictions, ground_truth: Prof
     if predictions.videos != ground_truth.videos:
         diff = next((i for i, (a, b) in enumerate(zip(predictions.videos, ground_truth.videos)) if a != b),
                     min(len(predictions.videos), len(ground_truth.videos)))
-        raise DataFormatError(source, "videos", diff, f"differs from the ground truth's videos from index {diff} "
+        raise DataFormatError(source, "videos", diff,
+                              f"differs from the ground truth's videos from index {diff} "
                               f"({len(predictions.videos)} vs {len(ground_truth.videos)} videos)")
     if not ground_truth.videos:
         raise DataFormatError(source, "videos", [], "nothing to score: the ground truth has no videos")
@@ -229,7 +236,8 @@ def evaluate_proficiency(predictions: ProficiencyPredictions, ground_truth: Prof
     for mode in MODES:
         predicted = _softmax(mode_probabilities(predictions, mode)).argmax(axis=-1)  # as the official script
         correct = predicted == ground_truth.labels
-        per = {name: float(correct[scenarios == name].mean()) for name in SCENARIOS if (scenarios == name).any()}
+        per = {name: float(correct[scenarios == name].mean())
+               for name in SCENARIOS if (scenarios == name).any()}
         out[mode] = {"overall": float(correct.mean()), "per_scenario": per}
     return out
 

@@ -9,9 +9,10 @@ import numpy as np
 import pytest
 
 from skillsight.data.records import SCENARIOS
-from skillsight.evaluation.egoexo4d_format import (ProficiencyGroundTruth, ProficiencyPredictions, evaluate_files,
-                                                   evaluate_proficiency, mode_probabilities, read_ground_truth,
-                                                   read_predictions, single_model_predictions, write_ground_truth,
+from skillsight.evaluation.egoexo4d_format import (ProficiencyGroundTruth, ProficiencyPredictions,
+                                                   evaluate_files, evaluate_proficiency, mode_probabilities,
+                                                   read_ground_truth, read_predictions,
+                                                   single_model_predictions, write_ground_truth,
                                                    write_predictions)
 from skillsight.exceptions import DataFormatError
 
@@ -76,7 +77,7 @@ def test_file_round_trip_in_the_official_layout(tmp_path: Path) -> None:
 
 
 def _official_loop(labels, ego, exo, scenarios, mode):
-    """The official script's per-video loop, restated from its documented behaviour (reference for the test)."""
+    """The official script's per-video loop, restated from its behaviour (the reference for this test)."""
     def softmax(x):
         e = np.exp(x - np.max(x))
         return e / e.sum(axis=-1, keepdims=True)
@@ -119,10 +120,10 @@ def test_scenarios_are_matched_exactly(tmp_path: Path) -> None:
 
 def test_bad_files_raise_precise_errors(tmp_path: Path) -> None:
     preds, gt = _example()
+    three_views = ProficiencyPredictions(VIDEOS, preds.ego_logits, preds.exo_logits[:, :3])
     with pytest.raises(DataFormatError, match="exo_model_predictions"):
-        write_predictions(tmp_path / "p.json", ProficiencyPredictions(VIDEOS, preds.ego_logits, preds.exo_logits[:, :3]))
-    write_predictions(tmp_path / "p3.json", ProficiencyPredictions(VIDEOS, preds.ego_logits, preds.exo_logits[:, :3]),
-                      num_exo_views=None)  # any number of views when asked for
+        write_predictions(tmp_path / "p.json", three_views)
+    write_predictions(tmp_path / "p3.json", three_views, num_exo_views=None)  # any V when asked for
     bad_ego = preds.ego_logits.copy()
     bad_ego[1, 2] = np.nan
     with pytest.raises(DataFormatError, match="non-finite"):

@@ -159,8 +159,8 @@ def _take(root: Path, n_frames: int = 40, fps: int = 10, size: int = 32) -> Take
     paths = {cam: root / f"{cam}.mp4" for cam in ("aria01", "cam01", "cam02")}
     for path in paths.values():
         write_video(path, frames, fps, gop=4)
-    return Take(take_uid="uid0", take_name="take0", scenario="Dance", task_name="salsa", label=2, split="train",
-                ego_camera="aria01", video_paths=paths, duration_sec=n_frames / fps)
+    return Take(take_uid="uid0", take_name="take0", scenario="Dance", task_name="salsa", label=2,
+                split="train", ego_camera="aria01", video_paths=paths, duration_sec=n_frames / fps)
 
 
 def test_dataset_items_feed_skillformer_with_synchronised_views(tmp_path: Path) -> None:

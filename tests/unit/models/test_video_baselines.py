@@ -8,7 +8,8 @@ import torch
 from skillsight.deploy.power import estimate_power
 from skillsight.exceptions import ConfigError, DataFormatError
 from skillsight.models import create_model
-from skillsight.models.layers.timesformer_utils import interpolate_time_embeddings, pool_tokens, timesformer_config
+from skillsight.models.layers.timesformer_utils import (interpolate_time_embeddings, pool_tokens,
+                                                        timesformer_config)
 from skillsight.models.video_baselines import GazeCropVideoClassifier, TimesformerVideoClassifier
 
 
@@ -80,7 +81,8 @@ def test_paper_sizes() -> None:
     assert video.backbone.config.num_hidden_layers == 12 and video.pooling == "cls"
     assert (crops.image_size, crops.num_frames, crops.feature_dim) == (224, 16, 384)
     n_video = sum(p.numel() for p in video.parameters())
-    assert 121e6 < n_video < 122e6  # ViT-B/16 TimeSformer (+ 588 more position embeddings at 448 px: 28 x 28 patches)
+    # ViT-B/16 TimeSformer, plus 588 more position embeddings at 448 px (28 x 28 instead of 14 x 14 patches).
+    assert 121e6 < n_video < 122e6
 
 
 @pytest.mark.parametrize("name", ["timesformer_video_tiny", "gaze_crop_video_tiny", "skillformer_ego_tiny"])

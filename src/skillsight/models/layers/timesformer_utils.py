@@ -1,4 +1,4 @@
-"""Hugging Face TimeSformer helpers shared by the video baselines: named sizes, build, time embeddings, pooling.
+"""Hugging Face TimeSformer helpers for the video baselines: named sizes, build, time embeddings, pooling.
 
 The HF ``TimesformerLayer`` reshapes its tokens with ``config.num_frames`` and
 ``config.image_size // config.patch_size``, so the config must describe the real input. At run time the
@@ -48,7 +48,8 @@ TIMESFORMER_SIZES: dict[str, dict[str, Any]] = {
 POOLINGS: tuple[str, ...] = ("cls", "mean")
 
 
-def timesformer_config(size: str, num_frames: int, overrides: Mapping[str, Any] | None = None) -> TimesformerConfig:
+def timesformer_config(size: str, num_frames: int,
+                       overrides: Mapping[str, Any] | None = None) -> TimesformerConfig:
     """A ``TimesformerConfig`` from a named size, the clip length and optional keyword overrides.
 
     Args:
@@ -72,12 +73,13 @@ def timesformer_config(size: str, num_frames: int, overrides: Mapping[str, Any] 
         raise ConfigError(f"hidden_size {kwargs['hidden_size']} is not divisible by "
                           f"num_attention_heads {kwargs['num_attention_heads']}")
     if kwargs["image_size"] % kwargs["patch_size"]:
-        raise ConfigError(f"image_size {kwargs['image_size']} is not a multiple of patch_size {kwargs['patch_size']}")
+        raise ConfigError(f"image_size {kwargs['image_size']} is not a multiple of "
+                          f"patch_size {kwargs['patch_size']}")
     return TimesformerConfig(**kwargs)
 
 
 def interpolate_time_embeddings(model: TimesformerModel, num_frames: int) -> None:
-    """Resize the learned time embeddings to ``num_frames`` (linear, end points kept) and set ``config.num_frames``.
+    """Resize the time embeddings to ``num_frames`` (linear, end points kept) and set ``config.num_frames``.
 
     The first and last frame keep the first and last learned embedding (``align_corners=True``); frames in
     between are linear blends, so 8 -> 16 frames does not repeat embeddings (HF's run-time fallback does).
@@ -99,7 +101,8 @@ def interpolate_time_embeddings(model: TimesformerModel, num_frames: int) -> Non
     model.config.num_frames = int(num_frames)
 
 
-def build_timesformer_backbone(config: TimesformerConfig, pretrained_dir: str | Path | None = None) -> TimesformerModel:
+def build_timesformer_backbone(config: TimesformerConfig,
+                               pretrained_dir: str | Path | None = None) -> TimesformerModel:
     """A stock ``TimesformerModel``: random init from ``config``, or weights from a LOCAL folder.
 
     With ``pretrained_dir`` (a ``save_pretrained`` folder; nothing is downloaded) the stored architecture
@@ -115,7 +118,8 @@ def build_timesformer_backbone(config: TimesformerConfig, pretrained_dir: str | 
         raise ConfigError(f"pretrained_dir {str(pretrained_dir)!r} is not a local folder")
     model = TimesformerModel.from_pretrained(str(pretrained_dir), local_files_only=True)
     if model.config.hidden_size != config.hidden_size:
-        raise ConfigError(f"pretrained_dir {str(pretrained_dir)!r} has hidden_size {model.config.hidden_size}, "
+        raise ConfigError(f"pretrained_dir {str(pretrained_dir)!r} has hidden_size "
+                          f"{model.config.hidden_size}, "
                           f"the requested backbone {config.hidden_size}")
     model.config.image_size = config.image_size
     interpolate_time_embeddings(model, int(config.num_frames))
