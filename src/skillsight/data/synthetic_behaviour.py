@@ -36,7 +36,7 @@ __all__ = ["AOI_NAMES", "ObjectStyle", "TakeBehaviour", "simulate_take", "rotati
 AOI_NAMES: tuple[str, ...] = ("target", "ahead", "prop", "effector", "object")
 _TARGET, _AHEAD, _PROP, _EFFECTOR, _OBJECT = range(5)
 HEAD_GAIN = 0.6  # fraction of a gaze shift made by the head
-TRACKER_NOISE_RAD = np.deg2rad(0.5)  # eye-tracker noise, the same for every level
+TRACKER_NOISE_RAD = np.deg2rad(0.3)  # eye-tracker noise (white), the same for every level
 EYE_LIMIT_DEG = 50.0  # eye-in-head rotation limit; beyond it the eyes wait for the head
 
 
@@ -264,10 +264,11 @@ def simulate_take(
     o, Rf = head_pos[frame_head], R[frame_head]
     p = np.einsum("nji,nj->ni", Rf, point - o)  # (N, 3) = R^T (P - o)
     p[:, 2] = np.maximum(p[:, 2], 0.05)  # never behind the eyes
-    fix_sd = np.hypot(np.deg2rad(_lerp(a["focus"], 1.5, 0.3)), TRACKER_NOISE_RAD)
+    drift = _coloured_noise(rng, (n, 2), 0.3, dt, np.deg2rad(_lerp(a["focus"], 1.0, 0.2)))  # fixational drift
+    noise = drift + TRACKER_NOISE_RAD * rng.standard_normal((n, 2))
     limit = np.deg2rad(EYE_LIMIT_DEG)
-    yaw = np.clip(np.arctan2(p[:, 0], p[:, 2]), -limit, limit) + fix_sd * rng.standard_normal(n)
-    pitch = np.clip(np.arctan2(p[:, 1], p[:, 2]), -limit, limit) + fix_sd * rng.standard_normal(n)
+    yaw = np.clip(np.arctan2(p[:, 0], p[:, 2]), -limit, limit) + noise[:, 0]
+    pitch = np.clip(np.arctan2(p[:, 1], p[:, 2]), -limit, limit) + noise[:, 1]
     depth = np.linalg.norm(p, axis=1) * np.exp(0.03 * rng.standard_normal(n))
     direction = np.stack([np.tan(yaw), np.tan(pitch), np.ones(n)], axis=1)
     point_cpf = depth[:, None] * direction / np.linalg.norm(direction, axis=1, keepdims=True)
