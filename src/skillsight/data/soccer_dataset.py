@@ -53,6 +53,9 @@ def transform_motion(values: np.ndarray, feature_names: Sequence[str]) -> np.nda
         raise DataFormatError("motion", "feature_names", "01-X-*", "hip position columns are missing") from None
     hip_xyz = out[:, hips].copy()  # (T, 3)
     for bone in sorted({n.split("-")[0] for n in names if n.split("-")[1] == "X"} - {"01"}):
+        missing = [f"{bone}-X-{a}" for a in "xyz" if f"{bone}-X-{a}" not in names]
+        if missing:
+            raise DataFormatError("motion", "feature_names", missing, "a bone position needs all of x, y, z")
         cols = [names.index(f"{bone}-X-{a}") for a in "xyz"]
         out[:, cols] -= hip_xyz
     out[:, hips] = hip_xyz - hip_xyz[:1]

@@ -14,7 +14,7 @@ from skillsight.data.soccer_dataset import (
     transform_gaze,
     transform_motion,
 )
-from skillsight.exceptions import ConfigError
+from skillsight.exceptions import ConfigError, DataFormatError
 
 GAZE_NAMES = ("gp0", "gp30", "gp31", "gp32")
 MOTION_NAMES = tuple(f"{b}-{f}-{a}" for b in ("01", "02") for f, axes in (("X", "xyz"), ("V", "xyz")) for a in axes)
@@ -41,6 +41,8 @@ def test_transforms() -> None:
     np.testing.assert_allclose(out[:, 0:3], [[0, 0, 0], [1, 0, 0]])
     np.testing.assert_allclose(out[:, 6:9], [[0.5, 0, 0.5], [0.5, 0, 0]])
     np.testing.assert_allclose(out[:, 3:6], 7.0)
+    with pytest.raises(DataFormatError, match="02-X-z"):
+        transform_motion(motion[:, :8], MOTION_NAMES[:8])
 
 
 def test_normaliser_is_fitted_on_the_training_fold_only() -> None:
