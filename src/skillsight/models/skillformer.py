@@ -339,3 +339,7 @@ def format_parameter_report(rows: list[ParameterCount]) -> str:
         lines.append(f"{r.name:<22} {r.trainable / 1e6:9.2f}M {r.total / 1e6:8.2f}M "
                      f"{r.full_finetune / 1e6:7.2f}M {r.paper_trainable_m:5.0f}M")
     return "\n".join(lines)
+
+
+if __name__ == "__main__":  # python -m skillsight.models.skillformer
+    print(format_parameter_report(trainable_parameter_report()))

@@ -91,3 +91,19 @@ def test_power_of_tiny_models(name: str) -> None:
     report = estimate_power(model, window_s=8.0)
     assert report.macs > 0 and report.compute_mw > 0 and report.total_mw > 0
     assert set(report.sensor_mw) == set(model.sensors)
+
+
+def test_power_of_a_meta_device_model_equals_the_real_one() -> None:
+    """MACs (and weight/input bytes) can be counted on the meta device, allocating nothing.
+
+    Activation bytes cannot: meta tensors have no storage, so the power model sees none (0 bytes).
+    """
+    real = create_model("test_skillformer")
+    with torch.device("meta"):
+        meta = create_model("test_skillformer")
+    inputs = real.example_inputs(1)
+    meta_inputs = {k: torch.empty(v.shape, device="meta") for k, v in inputs.items()}
+    a, b = estimate_power(real, inputs, window_s=8.0), estimate_power(meta, meta_inputs, window_s=8.0)
+    assert a.macs == b.macs > 0
+    assert (a.bytes.weight_bytes, a.bytes.input_bytes) == (b.bytes.weight_bytes, b.bytes.input_bytes)
+    assert a.bytes.activation_bytes > 0 and b.bytes.activation_bytes == 0
