@@ -3,6 +3,7 @@ ablation switches, gradients, checkpoint round trip."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import torch
 
@@ -110,3 +111,21 @@ def test_save_load_round_trip(tmp_path) -> None:
     with torch.no_grad():
         torch.testing.assert_close(loaded(**inputs)["score"], model(**inputs)["score"])
     assert loaded.attention_rnn == "fc"
+
+
+def test_onnx_export_matches_pytorch() -> None:
+    ort = pytest.importorskip("onnxruntime")
+    pytest.importorskip("onnx")
+    import io
+
+    model = create_model("test_attention_rnn").eval()
+    inputs = model.example_inputs(2)
+    buffer = io.BytesIO()
+    torch.onnx.export(model, (), buffer, kwargs=inputs, input_names=["frames", "flow"],
+                      output_names=["score", "logits", "attention"], dynamo=False, opset_version=17)
+    session = ort.InferenceSession(buffer.getvalue())
+    score, _, attention = session.run(None, {k: v.numpy() for k, v in inputs.items()})
+    with torch.no_grad():
+        ref = model(**inputs)
+    np.testing.assert_allclose(score, ref["score"].numpy(), atol=1e-5)
+    np.testing.assert_allclose(attention, ref["attention"].numpy(), atol=1e-6)
