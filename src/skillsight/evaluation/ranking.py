@@ -65,11 +65,12 @@ def score_videos(model: nn.Module, videos: Iterable[dict], batch_size: int = 4,
     model.eval()
     keep = set(keep_attention)
     names = model_inputs(model)
+    device = next(model.parameters()).device  # score where the model lives (GPU after GPU training)
     scores: dict[str, float] = {}
     maps: dict[str, np.ndarray] = {}
     try:
         for batch in DataLoader(videos, batch_size=batch_size, shuffle=False, num_workers=0):
-            out = model(**{name: batch[name] for name in names})
+            out = model(**{name: batch[name].to(device) for name in names})
             for i, vid in enumerate(batch["video_id"]):
                 scores[vid] = float(out["score"][i])
                 if vid in keep and "attention" in out:

@@ -172,7 +172,6 @@ def train_ranking(cfg: RankingConfig, run_dir: str | Path, log: Callable[[str], 
                             logger=CSVLogger(fold_dir, name="logs", version=""), enable_checkpointing=False,
                             enable_progress_bar=cfg.progress, enable_model_summary=False, log_every_n_steps=1)
         trainer.fit(task, train_dataloaders=train_loader)
-        model = model.cpu()
         per_fold[fold], _ = _evaluate_fold(model, loader, val, fold_dir, cfg)
         save_model(model, fold_dir / "model.safetensors",
                    metadata={"task": cfg.task, "fold": fold, "val_ranking_accuracy": per_fold[fold]})
