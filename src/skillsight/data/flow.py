@@ -13,15 +13,15 @@ stale file. Files are written atomically; reads memory-map, so a clip loads only
 from __future__ import annotations
 
 import hashlib
-import io
 import json
+import os
+import tempfile
 from pathlib import Path
 from typing import Literal
 
 import numpy as np
 
 from skillsight.exceptions import DataFormatError, MissingDependencyError
-from skillsight.training.checkpoint import atomic_write_bytes
 
 __all__ = [
     "FlowMethod",
@@ -95,14 +95,19 @@ def flow_cache_path(video: str | Path, cache_dir: str | Path, size: tuple[int, i
 
 
 def video_flow(video: str | Path, cache_dir: str | Path, size: tuple[int, int],
-               method: FlowMethod | None = None) -> np.ndarray:
+               method: FlowMethod | None = None, chunk_frames: int = 256) -> np.ndarray:
     """Flow of a whole video at ``size``, from the cache or computed and cached.
+
+    The video is decoded and processed ``chunk_frames`` frames at a time and the flow is written
+    into a memory-mapped file, so memory stays bounded for long videos (the cache itself holds
+    ``(T - 1) * H * W * 4`` bytes: about 0.8 MB per frame at 448 x 448).
 
     Args:
         video: video file (decoded with :func:`skillsight.data.video.decode_frames`).
         cache_dir: folder for cached ``.npy`` files (created when missing).
         size: (height_px, width_px) the frames are resized to before computing flow.
         method: flow method (None: best available).
+        chunk_frames: frames decoded at once while computing.
 
     Returns:
         (T - 1, H, W, 2) float16 memory-mapped array.
@@ -114,15 +119,29 @@ def video_flow(video: str | Path, cache_dir: str | Path, size: tuple[int, int],
     if not video.is_file():
         raise DataFormatError(video, "", str(video), "video file does not exist")
     path = flow_cache_path(video, cache_dir, size, method)
+    H, W = int(size[0]), int(size[1])
     if not path.is_file():
-        info = probe_video(video)
-        frames = decode_frames(video, np.arange(info.n_frames), size=(int(size[0]), int(size[1])))
-        flow = compute_flow(frames, method).astype(np.float16)  # (T-1, H, W, 2)
-        buffer = io.BytesIO()
-        np.save(buffer, flow, allow_pickle=False)
-        atomic_write_bytes(path, buffer.getvalue())
+        n_frames = probe_video(video).n_frames
+        if n_frames < 2:
+            raise DataFormatError(video, "n_frames", n_frames, "optical flow needs at least 2 frames")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".npy")
+        os.close(fd)
+        try:
+            out = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.float16, shape=(n_frames - 1, H, W, 2))
+            step = max(1, int(chunk_frames))
+            for start in range(0, n_frames - 1, step):
+                stop = min(start + step, n_frames - 1)  # fields start..stop-1 need frames start..stop
+                frames = decode_frames(video, np.arange(start, stop + 1), size=(H, W))
+                out[start:stop] = compute_flow(frames, method).astype(np.float16)
+            out.flush()
+            del out
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
     flow = np.load(path, mmap_mode="r", allow_pickle=False)
-    if flow.ndim != 4 or flow.shape[1:] != (int(size[0]), int(size[1]), 2):
+    if flow.ndim != 4 or flow.shape[1:] != (H, W, 2):
         raise DataFormatError(path, "shape", flow.shape, f"cached flow does not have size {tuple(size)}")
     return flow
 

@@ -29,7 +29,6 @@ import numpy as np
 
 from skillsight.data.pairs import NUM_FOLDS, SkillPair
 from skillsight.exceptions import ConfigError
-from skillsight.training.checkpoint import atomic_write_text
 
 __all__ = ["SyntheticPairsSet", "render_drawing_video", "write_synthetic_pairs", "region_mask"]
 
@@ -154,6 +153,14 @@ def region_mask(box_xyxy_px: tuple[int, int, int, int], frame_size: int, grid_hw
     return ((cy >= y0) & (cy < y1))[:, None] & ((cx >= x0) & (cx < x1))[None, :]
 
 
+def _write_text(path: Path, text: str) -> None:
+    """Write via a temporary file and a rename, so a killed run never leaves half a CSV."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(text.encode("utf-8"))
+    tmp.replace(path)
+
+
 def _csv(header: str, rows: list[str]) -> str:
     """EPIC-Skills style: trailing comma on every line, CRLF line endings."""
     return "".join(f"{line}\r\n" for line in [header + ","] + [r + "," for r in rows])
@@ -205,7 +212,7 @@ def write_synthetic_pairs(out_dir: str | Path, n_videos: int = 24, n_frames: int
     best = np.where(s[vid1] > s[vid2], vid1, vid2)
     worse = np.where(best == vid1, vid2, vid1)
     gt = [SkillPair(ids[i], ids[j]) for i, j in zip(best, worse)]
-    atomic_write_text(ann_dir / f"{task}_gt.csv", _csv("Vid1,Vid2,Best", [
+    _write_text(ann_dir / f"{task}_gt.csv", _csv("Vid1,Vid2,Best", [
         f"{ids[i]},{ids[j]},{ids[k]}" for i, j, k in zip(vid1, vid2, best)]))
 
     group = np.empty(n_videos, dtype=int)
@@ -214,9 +221,9 @@ def write_synthetic_pairs(out_dir: str | Path, n_videos: int = 24, n_frames: int
         touches = (group[best] == k - 1) | (group[worse] == k - 1)
         for split, mask in (("train", ~touches), ("val", touches)):
             rows = [f"{ids[i]},{ids[j]}" for i, j in zip(best[mask], worse[mask])]
-            atomic_write_text(ann_dir / "splits" / f"{task}_{split}_{k}.csv", _csv("Better,Worse", rows))
+            _write_text(ann_dir / "splits" / f"{task}_{split}_{k}.csv", _csv("Better,Worse", rows))
     meta = {"task": task, "frame_size_px": size, "n_frames": n_frames, "fps": fps, "seed": seed,
             "videos": {vid: {"skill": skills[vid], "paper_xyxy_px": list(regions[vid])} for vid in ids}}
-    atomic_write_text(out / "synthetic_meta.json", json.dumps(meta, indent=2))
+    _write_text(out / "synthetic_meta.json", json.dumps(meta, indent=2))
     return SyntheticPairsSet(root=out, task=task, annotation_dir=ann_dir, video_dir=video_dir,
                              skills=skills, regions_xyxy_px=regions, gt=gt)

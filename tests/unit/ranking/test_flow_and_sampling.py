@@ -47,6 +47,14 @@ def test_flow_is_cached_per_video_and_size(tiny_pairs, tmp_path: Path, monkeypat
     assert other != flow_mod.flow_cache_path(video, tmp_path, (32, 32), available_flow_method())
 
 
+def test_chunked_flow_equals_one_pass(tiny_pairs, tmp_path: Path) -> None:
+    video = tiny_pairs.video_dir / "S001.mp4"
+    chunked = video_flow(video, tmp_path / "a", (32, 32), chunk_frames=4)  # fields 0-3, 4-7, 8-10
+    whole = video_flow(video, tmp_path / "b", (32, 32), chunk_frames=1000)
+    np.testing.assert_array_equal(np.asarray(chunked), np.asarray(whole))
+    assert not list((tmp_path / "a").glob(".*"))  # no temporary file left behind
+
+
 def test_stack_flow_order_and_clamping() -> None:
     T1, H, W = 4, 2, 3
     flow = np.arange(T1, dtype=np.float32)[:, None, None, None] * np.ones((1, H, W, 2), np.float32)
