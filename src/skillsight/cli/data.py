@@ -19,10 +19,10 @@ app = typer.Typer(help=HELP, no_args_is_help=True)
 @app.command()
 def synth(
     out: Path = typer.Argument(..., help="output folder (the dataset root)"),
-    takes_per_level: int = typer.Option(6, "--takes-per-level", "-n", help="takes per scenario and skill level (>= 3)"),
+    takes_per_level: int = typer.Option(6, "--takes-per-level", "-n", help="takes per scenario, level (>=3)"),
     seed: int = typer.Option(0, "--seed", "-s", help="master seed (same seed -> same CSV/JSON bytes)"),
-    difficulty: float = typer.Option(1.0, "--difficulty", "-d", help="noise of the latent skill attributes (0 = easy)"),
-    label_noise: float = typer.Option(0.0, "--label-noise", help="probability an annotated label is a wrong level"),
+    difficulty: float = typer.Option(1.0, "--difficulty", "-d", help="attribute noise (0 = easy)"),
+    label_noise: float = typer.Option(0.0, "--label-noise", help="probability a label is a wrong level"),
     exo: bool = typer.Option(False, "--exo/--no-exo", help="also render four exo views cam01..cam04"),
     size: int = typer.Option(64, "--size", help="video side in pixels (even)"),
     fps: int = typer.Option(10, "--fps", help="video frame rate (a multiple of the 10 Hz gaze rate)"),
@@ -40,7 +40,8 @@ def synth(
         with_exo=exo, frame_px=size, video_fps=fps, duration_s=duration, workers=workers,
     )
     elapsed = time.perf_counter() - start
-    scan = load_takes(root, require=("gaze", "gaze2d", "video", "trajectory", "calibration") + (("exo",) if exo else ()))
+    require = ("gaze", "gaze2d", "video", "trajectory", "calibration") + (("exo",) if exo else ())
+    scan = load_takes(root, require=require)
     console.print(f"wrote {len(scan.takes)} takes to {root} in {elapsed:.1f} s "
                   f"({len(scan.skipped)} skipped when read back)")
 

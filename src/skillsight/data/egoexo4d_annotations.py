@@ -22,7 +22,12 @@ from typing import Any
 
 import numpy as np
 
-from skillsight.data.aria_csv import check_strictly_increasing, format_float_column, read_csv_columns, write_csv_columns
+from skillsight.data.aria_csv import (
+    check_strictly_increasing,
+    format_float_column,
+    read_csv_columns,
+    write_csv_columns,
+)
 from skillsight.data.records import PROFICIENCY_LABELS, SCENARIOS, Gaze2DTrack
 from skillsight.exceptions import DataFormatError
 
@@ -121,12 +126,13 @@ def label_from_score(score: Any, source: str | Path, take_uid: str) -> int:
     if isinstance(score, str) and score in PROFICIENCY_LABELS:
         return PROFICIENCY_LABELS.index(score)
     raise DataFormatError(
-        f"{source} (take {take_uid})", "proficiency_score", score, f"unknown label; expected one of {list(PROFICIENCY_LABELS)}"
+        f"{source} (take {take_uid})", "proficiency_score", score,
+        f"unknown label; expected one of {list(PROFICIENCY_LABELS)}",
     )
 
 
 def scenario_from_name(name: Any, source: str | Path, take_uid: str) -> str:
-    """Return ``name`` if it is exactly one of SCENARIOS (no substring or case folding: "Dance" is not "Music").
+    """Return ``name`` if it is exactly one of SCENARIOS (no substring or case folding).
 
     Raises:
         DataFormatError: naming the file and take, for any other value.
@@ -134,7 +140,8 @@ def scenario_from_name(name: Any, source: str | Path, take_uid: str) -> str:
     if isinstance(name, str) and name in SCENARIOS:
         return name
     raise DataFormatError(
-        f"{source} (take {take_uid})", "scenario_name", name, f"unknown scenario; expected one of {list(SCENARIOS)}"
+        f"{source} (take {take_uid})", "scenario_name", name,
+        f"unknown scenario; expected one of {list(SCENARIOS)}",
     )
 
 
@@ -153,7 +160,9 @@ def read_gaze2d_csv(path: str | Path, image_size_px: tuple[int, int] = (1408, 14
             strictly increasing (the message names the row).
     """
     path = Path(path)
-    columns = read_csv_columns(path, _GAZE2D_REQUIRED, int_columns=("tracking_timestamp_us",), nullable_columns=("x", "y"))
+    columns = read_csv_columns(
+        path, _GAZE2D_REQUIRED, int_columns=("tracking_timestamp_us",), nullable_columns=("x", "y")
+    )
     timestamps_us = columns["tracking_timestamp_us"]
     check_strictly_increasing(path, "tracking_timestamp_us", timestamps_us)
     return Gaze2DTrack(
@@ -176,6 +185,11 @@ def write_gaze2d_csv(path: str | Path, track: Gaze2DTrack) -> Path:
     if xy.shape != (n, 2):
         raise DataFormatError(track.source or path, "xy_px", xy.shape, f"expected shape ({n}, 2)")
     ts = np.asarray(track.timestamps_us, dtype=np.int64)
-    cells = [np.arange(n).astype(str).tolist(), ts.astype(str).tolist(), format_float_column(xy[:, 0]), format_float_column(xy[:, 1])]
+    cells = [
+        np.arange(n).astype(str).tolist(),
+        ts.astype(str).tolist(),
+        format_float_column(xy[:, 0]),
+        format_float_column(xy[:, 1]),
+    ]
     write_csv_columns(path, GAZE2D_COLUMNS, cells, n)
     return path

@@ -7,7 +7,7 @@ Layout under ``root`` (REFERENCE.md section 3)::
     <root_dir>/frame_aligned_videos/downscaled/448/<cam video>.mp4   (root_dir from takes.json)
     <root_dir>/eye_gaze/{general,personalized}_eye_gaze.csv and ..._eye_gaze_2d.csv
     <root_dir>/trajectory/closed_loop_trajectory.csv
-    <root_dir>/device_calibration.json                                (synthetic data; real takes keep it in VRS)
+    <root_dir>/device_calibration.json          (synthetic data; real takes keep it in the VRS file)
 
 Cameras are discovered per take: ``capture.cameras[]`` says which camera is ego (``is_ego``, which real
 files store as a bool or the string "true"; ties broken by ``device_type``/name containing "aria"), and
@@ -76,7 +76,8 @@ class TakeScan:
     def format_summary(self) -> str:
         """Human-readable report: kept takes per split, skips per reason, notes and missing splits."""
         per_split = Counter(t.split for t in self.takes)
-        lines = [f"kept {len(self.takes)} takes (" + ", ".join(f"{s}={n}" for s, n in sorted(per_split.items())) + ")"]
+        kept = ", ".join(f"{s}={n}" for s, n in sorted(per_split.items()))
+        lines = [f"kept {len(self.takes)} takes ({kept})"]
         lines.append(f"skipped {len(self.skipped)} takes" + (":" if self.skipped else ""))
         lines += [f"  {n:5d}  {reason}" for reason, n in self.summary().items()]
         if self.notes:
@@ -98,7 +99,7 @@ def _is_true(value: object) -> bool:
 
 
 def _take_dir(root: Path, take: dict) -> Path:
-    """Take folder: ``root/root_dir`` (v2 takes.json: root_dir = "takes/<name>") or ``root/takes/root_dir``."""
+    """Take folder: ``root/root_dir`` (v2 takes.json: "takes/<name>") or ``root/takes/root_dir``."""
     direct = root / take["root_dir"]
     if direct.is_dir():
         return direct
@@ -141,7 +142,7 @@ def _discover_cameras(take: dict, record: dict, source: str) -> tuple[str | None
                     info[cam] = {"cam_id": cam, "is_ego": True}
     ego = [c for c in names if _is_true(info.get(c, {}).get("is_ego"))]
     if len(ego) > 1:
-        aria = [c for c in ego if "aria" in str(info[c].get("device_type", "")).lower() or "aria" in c.lower()]
+        aria = [c for c in ego if "aria" in (str(info[c].get("device_type", "")) + c).lower()]
         ego = aria if len(aria) == 1 else ego
     return (ego[0] if len(ego) == 1 else None), names
 
@@ -165,7 +166,7 @@ def load_takes(
     Args:
         root: dataset root (holds ``takes.json`` and ``annotations/``).
         splits: which annotation files to read; a missing file is listed in ``missing_splits``.
-        require: files a take must have to be kept (see :data:`REQUIREMENTS`); others are skipped with a reason.
+        require: files a take must have (see :data:`REQUIREMENTS`); others are skipped with a reason.
         gaze_kind: ``"general"`` or ``"personalized"`` (which ``*_eye_gaze*.csv`` files to use).
         check_leakage: raise :class:`SplitLeakageError` if one take is listed in two splits.
 
@@ -181,9 +182,13 @@ def load_takes(
     root = Path(root)
     unknown = [r for r in require if r not in REQUIREMENTS]
     if unknown:
-        raise DataFormatError("load_takes(require=...)", "require", unknown[0], f"expected some of {list(REQUIREMENTS)}")
+        raise DataFormatError(
+            "load_takes(require=...)", "require", unknown[0], f"expected some of {list(REQUIREMENTS)}"
+        )
     if gaze_kind not in ("general", "personalized"):
-        raise DataFormatError("load_takes(gaze_kind=...)", "gaze_kind", gaze_kind, "expected 'general' or 'personalized'")
+        raise DataFormatError(
+            "load_takes(gaze_kind=...)", "gaze_kind", gaze_kind, "expected 'general' or 'personalized'"
+        )
     takes_meta = read_takes_json(root / "takes.json")
     scan = TakeScan()
     records: list[tuple[str, Path, dict]] = []
@@ -194,7 +199,9 @@ def load_takes(
             continue
         records += [(split, path, rec) for rec in read_annotations(path)]
     if len(scan.missing_splits) == len(splits):
-        raise FileNotFoundError(f"{root / 'annotations'}: no proficiency_demonstrator_<split>.json for {list(splits)}")
+        raise FileNotFoundError(
+            f"{root / 'annotations'}: no proficiency_demonstrator_<split>.json for {list(splits)}"
+        )
     if check_leakage:
         _raise_on_leakage((rec["take_uid"], split, str(path)) for split, path, rec in records)
     for split, path, rec in records:
@@ -210,7 +217,8 @@ def _build_take(
 ) -> Take | None:
     uid = rec["take_uid"]
     where = f"{path} (take {uid})"
-    scenario = scenario_from_name(rec.get("scenario_name", takes_meta.get(uid, {}).get("parent_task_name")), path, uid)
+    name = rec.get("scenario_name", takes_meta.get(uid, {}).get("parent_task_name"))
+    scenario = scenario_from_name(name, path, uid)
     score = rec.get("proficiency_score")
     if score is None and split != "test":
         raise DataFormatError(where, "proficiency_score", score, f"missing label in the {split!r} split")

@@ -63,7 +63,14 @@ from skillsight.exceptions import ConfigError
 from skillsight.gaze.geometry import combined_to_vergence, invert_poses, matrix_to_quat_xyzw
 from skillsight.gaze.projection import project_gaze_to_rgb
 
-__all__ = ["SyntheticConfig", "generate_synthetic_dataset", "plan_takes", "synthetic_calibration", "DEFAULT_CONFIG"]
+__all__ = [
+    "SyntheticConfig",
+    "TakePlan",
+    "DEFAULT_CONFIG",
+    "generate_synthetic_dataset",
+    "plan_takes",
+    "synthetic_calibration",
+]
 
 GENERATOR_VERSION = 1
 GAZE_RATE_HZ = 10.0
@@ -117,7 +124,8 @@ class SyntheticConfig:
             ("difficulty", 0.0 <= self.difficulty <= 10.0, "must be in [0, 10]"),
             ("label_noise", 0.0 <= self.label_noise < 1.0, "must be in [0, 1)"),
             ("frame_px", self.frame_px >= 16 and self.frame_px % 2 == 0, "must be an even number >= 16"),
-            ("video_fps", self.video_fps >= 10 and self.video_fps % 10 == 0, "must be a multiple of 10 (gaze is 10 Hz)"),
+            ("video_fps", self.video_fps >= 10 and self.video_fps % 10 == 0,
+             "must be a multiple of 10 (gaze is 10 Hz)"),
             ("duration_s", 4.0 <= self.duration_s <= 600.0, "must be in [4, 600] seconds"),
             ("workers", self.workers >= 1, "must be >= 1"),
             ("scenarios", len(self.scenarios) > 0 and all(s in SCENARIOS for s in self.scenarios),
@@ -191,10 +199,11 @@ def plan_takes(config: SyntheticConfig) -> list[TakePlan]:
 
 
 def synthetic_calibration(rng: np.random.Generator) -> DeviceCalibration:
-    """An Aria device calibration: CAD CPF, CAD RGB extrinsics turned by ~0.3 degrees, AEA intrinsics +-0.5 %."""
+    """An Aria calibration: CAD CPF, CAD RGB extrinsics turned by ~0.3 degrees, AEA intrinsics +-0.5 %."""
     T_device_cpf = cad_T_device_cpf("DVT-S", "camera-slam-left")
     T_device_camera = T_device_cpf @ cad_T_cpf_sensor("DVT-S", "camera-rgb")
-    T_device_camera[:3, :3] = Rotation.from_rotvec(rng.normal(0.0, np.deg2rad(0.3), 3)).as_matrix() @ T_device_camera[:3, :3]
+    turn = Rotation.from_rotvec(rng.normal(0.0, np.deg2rad(0.3), 3)).as_matrix()
+    T_device_camera[:3, :3] = turn @ T_device_camera[:3, :3]
     T_device_camera[:3, 3] += rng.normal(0.0, 0.0005, 3)
     params = _ARIA_RGB_PARAMS.copy()
     params[0] *= 1.0 + rng.normal(0.0, 0.005)
@@ -215,8 +224,10 @@ def _write_take(root: Path, plan: TakePlan, config: SyntheticConfig) -> dict:
     scene = SCENES[scenario]
     rng = np.random.default_rng([config.seed, plan.scenario_index, plan.level, plan.index])
     attributes = sample_attributes(plan.level, rng, config.difficulty)
-    calib = synthetic_calibration(np.random.default_rng([config.seed, UNIVERSITIES.index(plan.university), 3]))
-    b = simulate_take(scene, plan.task_index, attributes, rng, config.duration_s, config.video_fps, 5.0 * config.video_fps)
+    site = UNIVERSITIES.index(plan.university)
+    calib = synthetic_calibration(np.random.default_rng([config.seed, site, 3]))  # one device per site
+    fps = config.video_fps
+    b = simulate_take(scene, plan.task_index, attributes, rng, config.duration_s, fps, 5.0 * fps)
     take_dir = root / "takes" / plan.take_name
     t0_us = int(1_000_000 * rng.integers(10, 10_000))
     step = config.video_fps // int(GAZE_RATE_HZ)  # frames per gaze sample
@@ -225,9 +236,11 @@ def _write_take(root: Path, plan: TakePlan, config: SyntheticConfig) -> dict:
     T_world_cpf = _poses(b.R_world_cpf, b.head_pos_world_m)  # (M, 4, 4)
     T_world_device = T_world_cpf @ invert_poses(calib.T_device_cpf)
     head_us = t0_us + np.round(b.head_times_s * 1e6).astype(np.int64)
+    quality = np.ones(len(head_us))
+    q_xyzw = matrix_to_quat_xyzw(T_world_device[:, :3, :3])  # (M, 4)
     write_trajectory_csv(
         take_dir / "trajectory" / "closed_loop_trajectory.csv",
-        Trajectory(head_us, T_world_device[:, :3, 3], matrix_to_quat_xyzw(T_world_device[:, :3, :3]), np.ones(len(head_us))),
+        Trajectory(head_us, T_world_device[:, :3, 3], q_xyzw, quality),
     )
     g = slice(None, None, step)
     gaze_us = t0_us + np.round(b.frame_times_s[g] * 1e6).astype(np.int64)
@@ -236,13 +249,15 @@ def _write_take(root: Path, plan: TakePlan, config: SyntheticConfig) -> dict:
     session = str(uuid.UUID(bytes=rng.bytes(16), version=4))
     write_gaze_csv(
         take_dir / "eye_gaze" / "general_eye_gaze.csv",
-        GazeTrack(gaze_us, yaw, pitch, np.minimum(depth, DEPTH_CAP_M), np.ones(len(gaze_us), bool), "vergence",
-                  left_yaw_rad=left, right_yaw_rad=right),
+        GazeTrack(
+            gaze_us, yaw, pitch, np.minimum(depth, DEPTH_CAP_M), np.ones(len(gaze_us), bool), "vergence",
+            left_yaw_rad=left, right_yaw_rad=right,
+        ),
         layout="vergence",
         session_uid=session,
     )
     xy = project_gaze_to_rgb(b.point_cpf_m[g], calib, upright=True, upright_mode="rotate_image")
-    write_gaze2d_csv(take_dir / "eye_gaze" / "general_eye_gaze_2d.csv", Gaze2DTrack(gaze_us, xy, (1408, 1408)))
+    write_gaze2d_csv(take_dir / "eye_gaze/general_eye_gaze_2d.csv", Gaze2DTrack(gaze_us, xy, (1408, 1408)))
     write_device_calibration_json(take_dir / "device_calibration.json", calib)
 
     # videos
@@ -251,9 +266,12 @@ def _write_take(root: Path, plan: TakePlan, config: SyntheticConfig) -> dict:
     T_world_camera = T_world_device[b.frame_head_index] @ calib.T_device_camera  # (N, 4, 4)
     spheres = scene_spheres(scene, b, with_body=False)
     ego_name = f"{plan.ego_camera}_214-1.mp4"
-    frames = render_view(scene, spheres, T_world_camera[:, :3, 3], T_world_camera[:, :3, :3], rays, config.frame_px, valid)
+    frames = render_view(
+        scene, spheres, T_world_camera[:, :3, 3], T_world_camera[:, :3, :3], rays, config.frame_px, valid
+    )
     write_video(video_dir / ego_name, frames, config.video_fps)
-    videos = {plan.ego_camera: {"rgb": {"relative_path": f"frame_aligned_videos/{ego_name}", "stream_id": "214-1"}}}
+    ego_stream = {"relative_path": f"frame_aligned_videos/{ego_name}", "stream_id": "214-1"}
+    videos = {plan.ego_camera: {"rgb": ego_stream}}
     cameras = [{"cam_id": plan.ego_camera, "is_ego": True, "device_type": "aria"}]
     if config.with_exo:
         exo_spheres = scene_spheres(scene, b, with_body=True)
@@ -385,7 +403,9 @@ def generate_synthetic_dataset(
     summary = {
         "generator": "skillsight.data.synthetic",
         "generator_version": GENERATOR_VERSION,
-        "config": {k: (list(v) if isinstance(v, tuple) else v) for k, v in vars(config).items() if k != "workers"},
+        "config": {
+            k: (list(v) if isinstance(v, tuple) else v) for k, v in vars(config).items() if k != "workers"
+        },
         "n_takes": len(results),
         "takes_per_split": {s: sum(r["split"] == s for r in results) for s in ("train", "val", "test")},
         "labels": list(PROFICIENCY_LABELS),

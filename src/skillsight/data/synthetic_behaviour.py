@@ -46,7 +46,7 @@ def _lerp(a: float, novice: float, expert: float) -> float:
 
 @dataclass(frozen=True)
 class ObjectStyle:
-    """Appearance of the manipulated tool/ball: ``saturation`` in [0, 1] and ``stripes`` (bands per sphere)."""
+    """Look of the manipulated tool/ball: ``saturation`` in [0, 1] and ``stripes`` (bands per sphere)."""
 
     saturation: float
     stripes: float
@@ -117,7 +117,9 @@ def _smooth(x: np.ndarray, tau_s: float, dt_s: float) -> np.ndarray:
     return y
 
 
-def _coloured_noise(rng: np.random.Generator, shape: tuple[int, ...], tau_s: float, dt_s: float, sd: float) -> np.ndarray:
+def _coloured_noise(
+    rng: np.random.Generator, shape: tuple[int, ...], tau_s: float, dt_s: float, sd: float
+) -> np.ndarray:
     """Low-passed white noise along axis 0, rescaled to standard deviation ``sd``."""
     x = _smooth(rng.standard_normal(shape), tau_s, dt_s)
     return x * (sd / max(float(x.std()), 1e-9))
@@ -131,7 +133,7 @@ def _events(rng: np.random.Generator, period_s: float, duration_s: float) -> np.
 
 
 def _since_and_until(t: np.ndarray, events: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """For each time: seconds since the previous action, until the next one, and the previous action's index."""
+    """Per time: seconds since the previous action, until the next one, and the previous action's index."""
     idx = np.searchsorted(events, t, side="right")  # events[idx-1] <= t < events[idx]
     prev = np.where(idx > 0, t - events[np.maximum(idx - 1, 0)], np.inf)
     nxt = np.where(idx < len(events), events[np.minimum(idx, len(events) - 1)] - t, np.inf)
@@ -192,8 +194,9 @@ def simulate_take(
     to_target = target - eff_centre
     to_target /= np.linalg.norm(to_target, axis=1, keepdims=True)
     has_prev, has_next = np.isfinite(since), np.isfinite(until)
-    gap = np.where(has_prev & has_next, np.where(has_prev, since, 0.0) + np.where(has_next, until, 0.0), task.period_s)
-    u = np.where(has_prev, np.where(has_prev, since, 0.0) / np.maximum(gap, 1e-3), t / task.period_s)  # loop phase
+    since0, until0 = np.where(has_prev, since, 0.0), np.where(has_next, until, 0.0)  # inf -> 0
+    gap = np.where(has_prev & has_next, since0 + until0, task.period_s)
+    u = np.where(has_prev, since0 / np.maximum(gap, 1e-3), t / task.period_s)  # loop phase
     loop = task.path_radius_m * np.stack(
         [0.35 * np.cos(2 * np.pi * u), np.sin(2 * np.pi * u), 0.5 * np.sin(4 * np.pi * u)], axis=1
     )  # (N, 3)
@@ -233,7 +236,8 @@ def simulate_take(
     quiet = ((until <= lead) & kept[next_idx]) | ((since <= hold) & kept[np.maximum(prev_idx, 0)])
     aoi = np.where(quiet, _TARGET, aoi).astype(np.int8)
 
-    ahead_seg = np.asarray(scene.ahead_m) + scene.ahead_spread_m * rng.uniform(-1, 1, (n_seg + 1, 3)) * [0.3, 1.0, 0.15]
+    spread = scene.ahead_spread_m * np.array([0.3, 1.0, 0.15])
+    ahead_seg = np.asarray(scene.ahead_m) + spread * rng.uniform(-1, 1, (n_seg + 1, 3))
     prop_seg = props[rng.integers(0, len(props), n_seg + 1)]
     offset_seg = rng.standard_normal((n_seg + 1, 3))
     candidates = np.stack(

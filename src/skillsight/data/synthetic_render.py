@@ -36,7 +36,7 @@ _HEAD_RGB = (200, 150, 120)
 
 @dataclass(frozen=True)
 class Spheres:
-    """S spheres over T frames: centres (T, S, 3) m, radii (S,) m, colours (S, 3), stripes (S,) bands (0 = plain)."""
+    """S spheres over T frames: centres (T, S, 3) m, radii (S,) m, colours (S, 3), stripes (S,) (0 = none)."""
 
     centres_m: np.ndarray
     radii_m: np.ndarray
@@ -72,7 +72,7 @@ def pinhole_pixel_rays(frame_px: int, hfov_deg: float) -> np.ndarray:
 
 
 def exo_camera_poses(n_views: int = 4, radius_m: float = 3.2, height_m: float = 1.9) -> list[np.ndarray]:
-    """Fixed exo cameras on a circle around the performer, looking at (0, 0, 1.1); (4, 4) T_world_camera each."""
+    """Fixed exo cameras on a circle around the performer, looking at (0, 0, 1.1): (4, 4) T_world_camera."""
     poses = []
     for k in range(n_views):
         ang = np.deg2rad(45.0 + 360.0 * k / n_views)
@@ -182,7 +182,8 @@ def render_view(
     t_floor = -o[:, 2] / d[idx, 2]
     hx = o[:, 0] + t_floor * d[idx, 0]
     hy = o[:, 1] + t_floor * d[idx, 1]
-    material[idx] = 2 + ((np.floor(hx / scene.floor_tile_m) + np.floor(hy / scene.floor_tile_m)) % 2).astype(np.uint8)
+    tile = scene.floor_tile_m
+    material[idx] = 2 + ((np.floor(hx / tile) + np.floor(hy / tile)) % 2).astype(np.uint8)
     light[idx] = 1.0
     fog[idx] = np.exp(-t_floor / _FOG_M)
     depth[idx] = t_floor
