@@ -38,4 +38,6 @@ def soccer_command(
     results = run_soccer_benchmark(cfg, log=typer.echo)
     for line in format_lines(results["summary"]):
         typer.echo(line)
+    for name, value in results["identity_leakage_kfold"].items():
+        typer.echo(f"soccer_kfold_{name}={value:.1f} ref=n/a (person recognition, no skill model)")
     typer.echo(f"soccer_bench_wall_s={results['wall_seconds']:.0f} mode={'quick' if quick else 'full'}")

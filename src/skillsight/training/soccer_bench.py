@@ -37,7 +37,7 @@ from skillsight.training.checkpoint import atomic_write_text
 from skillsight.training.soccer_pipeline import ROWS, SoccerTrainConfig, run_fold, select_distill_weight
 
 __all__ = ["PAPER_ACCURACY", "SoccerBenchConfig", "quick_config", "make_folds", "run_soccer_benchmark",
-           "summarise", "format_lines"]  # fmt: skip
+           "summarise", "identity_leakage", "format_lines"]  # fmt: skip
 
 #: SkillSight's reported Expert-Novice Soccer accuracies (%), REFERENCE.md section 1.
 PAPER_ACCURACY: dict[str, float] = {"student": 72.6, "teacher": 73.3, "motion_only": 71.2, "gaze_only": 66.0,
@@ -129,11 +129,13 @@ def run_soccer_benchmark(cfg: SoccerBenchConfig, log=print) -> dict[str, Any]:
     dataset = load_soccer_dataset(cfg.root, num_steps=cfg.num_steps)
     log(dataset.report())
     _SAMPLES = {s.sample_id: s for s in dataset.samples}
-    units = []
+    units, leakage = [], {}
     for protocol in cfg.protocols:
         folds = make_folds(dataset.samples, protocol, cfg.kfold_k, cfg.fold_seed)
         meta = {"k": cfg.kfold_k, "seed": cfg.fold_seed} if protocol == "kfold" else {"group": "player"}
         write_folds(out / f"folds_{protocol}.json", protocol, folds, meta)
+        if protocol == "kfold":
+            leakage = identity_leakage(dataset.samples, folds)
         units.extend((protocol, fold, cfg) for fold in folds)
     log(f"loaded in {time.time() - start:.1f} s; {len(units)} (protocol, fold) units, seeds {list(cfg.seeds)}, "
         f"jobs {cfg.jobs}")  # fmt: skip
@@ -158,6 +160,7 @@ def run_soccer_benchmark(cfg: SoccerBenchConfig, log=print) -> dict[str, Any]:
     payload = {
         "config": {**asdict(cfg), "train": asdict(cfg.train)},
         "summary": summary,
+        "identity_leakage_kfold": leakage,
         "distill_weights": {f"{r['protocol']}/{r['fold']}": r["distill_weight"] for r in results},
         "inner_scores": {f"{r['protocol']}/{r['fold']}": r["inner_scores"] for r in results},
         "wall_seconds": time.time() - start,
@@ -210,6 +213,42 @@ def summarise(records: list[dict[str, Any]], rows: Sequence[str] = ROWS) -> dict
                 "n_test": len(common) // max(1, len(seeds)), "n_test_all": len(recs) // max(1, len(seeds)),
             }  # fmt: skip
     return summary
+
+
+def identity_leakage(samples: Sequence[SoccerSample], folds: Sequence[Fold]) -> dict[str, float]:
+    """How much of the label a model can get by recognising the PERSON (k-fold only).
+
+    A nearest-centroid classifier on each sample's time-averaged gaze channels (z-scored with the
+    training fold's statistics) names the player of every test sample; predicting that player's
+    training-majority label is a skill classifier that knows nothing about skill. Returns the mean
+    over folds of both accuracies (%), for all channels and for the pupil-centre channels alone.
+    """
+    ids = [s.sample_id for s in samples]
+    X = np.stack([s.gaze.mean(axis=0) for s in samples])  # (n, Cg)
+    players = np.array([s.player for s in samples])
+    labels = np.array([s.label for s in samples])
+    names = samples[0].gaze_channel_names
+    subsets = {"all": list(range(len(names))), "pupil_centre": [j for j, n in enumerate(names) if n.startswith("pc")]}
+    out: dict[str, float] = {}
+    for subset, cols in subsets.items():
+        if not cols:
+            continue
+        ident, via = [], []
+        for fold in folds:
+            test = np.isin(ids, fold.test)
+            train = ~test
+            mu, sd = X[train][:, cols].mean(0), X[train][:, cols].std(0) + 1e-9
+            Z = (X[:, cols] - mu) / sd  # (n, c)
+            known = sorted(set(players[train].tolist()))
+            centroids = np.stack([Z[train & (players == p)].mean(0) for p in known])  # (P, c)
+            nearest = np.argmin(((Z[test][:, None] - centroids[None]) ** 2).sum(-1), axis=1)  # (n_test,)
+            guessed = np.array(known)[nearest]
+            majority = {p: int(labels[train & (players == p)].mean() > 0.5) for p in known}
+            ident.append(np.mean(guessed == players[test]))
+            via.append(np.mean(np.array([majority[p] for p in guessed]) == labels[test]))
+        out[f"player_id_acc_{subset}"] = 100.0 * float(np.mean(ident))
+        out[f"label_via_player_acc_{subset}"] = 100.0 * float(np.mean(via))
+    return out
 
 
 def format_lines(summary: dict[str, dict[str, dict[str, Any]]]) -> list[str]:

@@ -95,3 +95,22 @@ def test_make_folds_and_summary_lines() -> None:
     lines = format_lines(summary)
     assert lines[0].startswith("soccer_lopo_teacher_acc=100.0 std=0.0 ref=73.3 ratio=")
     assert f"ratio={100.0 / PAPER_ACCURACY['teacher']:.3f}" in lines[0]
+
+
+def test_identity_leakage_detects_person_fingerprints() -> None:
+    """Players with a constant per-person offset are recognised; the label follows the person."""
+    from skillsight.training.soccer_bench import identity_leakage
+
+    samples = list(_samples(n_per_player=6).values())
+    rng = np.random.default_rng(1)
+    offsets = {1: 0.0, 2: 50.0, 3: -50.0}
+    fingerprinted = [
+        SoccerSample(player=s.player, sample_index=s.sample_index, action_id=0, action_name="x", score=s.score,
+                     label=int(s.player == 2), gaze=rng.normal(size=(6, 5)).astype(np.float32) + offsets[s.player],
+                     gaze_channel_names=("pc00",) + GAZE_NAMES[1:], motion=None)
+        for s in samples
+    ]  # fmt: skip
+    folds = make_folds(fingerprinted, "kfold", k=3)
+    leak = identity_leakage(fingerprinted, folds)
+    assert leak["player_id_acc_all"] == 100.0 and leak["label_via_player_acc_all"] == 100.0
+    assert leak["player_id_acc_pupil_centre"] == 100.0
