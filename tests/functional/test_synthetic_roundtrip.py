@@ -1,4 +1,4 @@
-"""End to end: the synthetic dataset goes through the real readers (Ego-Exo4D scan, MPS CSVs, calibration, video)."""
+"""End to end: synthetic data through the real readers (Ego-Exo4D scan, MPS CSVs, calibration, video)."""
 
 from __future__ import annotations
 
@@ -25,13 +25,17 @@ FPS = 10
 def dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("synthetic")
     start = time.perf_counter()
-    root = generate_synthetic_dataset(out, takes_per_level=3, seed=3, duration_s=DURATION_S, frame_px=32, workers=2)
-    print(f"\nsynthetic dataset: {len(list(root.glob('takes/*')))} takes in {time.perf_counter() - start:.1f} s")
+    root = generate_synthetic_dataset(
+        out, takes_per_level=3, seed=3, duration_s=DURATION_S, frame_px=32, workers=2
+    )
+    n_takes = len(list(root.glob("takes/*")))
+    print(f"\nsynthetic dataset: {n_takes} takes in {time.perf_counter() - start:.1f} s")
     return root
 
 
 def _sidecars(root: Path) -> dict[str, dict]:
-    return {s["take_uid"]: s for s in (json.loads(p.read_text()) for p in root.glob("takes/*/synthetic_take.json"))}
+    docs = (json.loads(p.read_text()) for p in root.glob("takes/*/synthetic_take.json"))
+    return {s["take_uid"]: s for s in docs}
 
 
 def test_round_trip_through_the_reader_without_skips(dataset: Path) -> None:
@@ -45,7 +49,8 @@ def test_round_trip_through_the_reader_without_skips(dataset: Path) -> None:
         assert PROFICIENCY_LABELS[take.label] == truth["annotated_label"] == truth["true_label"]
         assert take.ego_camera.startswith("aria") and take.exo_cameras == []
     assert {t.scenario for t in scan.takes} == set(SCENARIOS)
-    assert {(t.scenario, t.task_name) for t in scan.takes} == {(s, task.name) for s in SCENARIOS for task in SCENES[s].tasks}
+    expected = {(s, task.name) for s in SCENARIOS for task in SCENES[s].tasks}
+    assert {(t.scenario, t.task_name) for t in scan.takes} == expected
     for split in ("train", "val", "test"):
         labels = [t.label for t in scan.takes if t.split == split]
         assert sorted(set(labels)) == [0, 1, 2, 3] and len(labels) == 6 * 4
@@ -96,7 +101,9 @@ def test_experts_look_further_ahead_in_the_written_gaze(dataset: Path) -> None:
     assert mannwhitneyu(expert, novice, alternative="greater").pvalue < 0.01
 
 
-def test_cli_inspect_and_synth_errors(dataset: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_inspect_and_synth_errors(
+    dataset: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     from skillsight.cli.main import main
 
     main(["data", "inspect", str(dataset)])

@@ -1,4 +1,4 @@
-"""Ego-Exo4D reader: annotations, takes.json camera discovery, skips, labels, scenarios, leakage, 2D gaze CSV."""
+"""Ego-Exo4D reader: annotations, camera discovery, skips, labels, scenarios, leakage, 2D gaze CSV."""
 
 from __future__ import annotations
 
@@ -33,8 +33,10 @@ def _take(uid: str, name: str, ego: str = "aria01", exos: tuple[str, ...] = (), 
         cameras.append({"cam_id": cam, "is_ego": "False", "device_type": "gopro"})
         videos[cam] = {"0": {"relative_path": f"frame_aligned_videos/{cam}.mp4"}}
     videos["collage"] = {"0": {"relative_path": "frame_aligned_videos/collage.mp4"}}
-    return {"take_uid": uid, "take_name": name, "root_dir": root_dir or f"takes/{name}", "parent_task_name": "Dance",
-            "task_name": "Performing the basic choreography", "duration_sec": 12.0, "has_trimmed_eye_gaze": True,
+    return {"take_uid": uid, "take_name": name, "root_dir": root_dir or f"takes/{name}",
+            "parent_task_name": "Dance", "task_name": "Performing the basic choreography",
+            "duration_sec": 12.0,
+            "has_trimmed_eye_gaze": True,
             "capture": {"cameras": cameras}, "frame_aligned_videos": videos}
 
 
@@ -91,7 +93,8 @@ def test_dict_and_bare_list_annotations_read_the_same(tmp_path: Path) -> None:
 
 
 def test_labels_are_mapped_exactly_and_unknown_labels_name_file_take_and_value(tmp_path: Path) -> None:
-    assert [label_from_score(s, "f", "t") for s in ("Novice", "Early Expert", "Intermediate Expert", "Late Expert")] == [0, 1, 2, 3]
+    names = ("Novice", "Early Expert", "Intermediate Expert", "Late Expert")
+    assert [label_from_score(s, "f", "t") for s in names] == [0, 1, 2, 3]
     for bad in ("novice", "Expert", "Late expert", 3, None):
         with pytest.raises(DataFormatError):
             label_from_score(bad, "f", "t")
@@ -132,7 +135,8 @@ def test_root_dir_without_takes_prefix_is_resolved(tmp_path: Path) -> None:
     _make_root(tmp_path, [dict(takes[0], root_dir="takes/t1")], {"val": [_record("u1")]})
     (tmp_path / "takes.json").write_text(json.dumps(takes))  # older takes.json: root_dir = take name
     scan = load_takes(tmp_path, splits=("val",))
-    assert scan.skipped == [] and scan.takes[0].gaze_path == tmp_path / "takes/t1/eye_gaze/general_eye_gaze.csv"
+    assert scan.skipped == []
+    assert scan.takes[0].gaze_path == tmp_path / "takes/t1/eye_gaze/general_eye_gaze.csv"
 
 
 def test_missing_files_are_skipped_with_counted_reasons(tmp_path: Path) -> None:
@@ -146,8 +150,10 @@ def test_missing_files_are_skipped_with_counted_reasons(tmp_path: Path) -> None:
     scan = load_takes(root)
     assert [t.take_uid for t in scan.takes] == ["u3", "u4"]
     assert scan.summary() == {"missing gaze": 1, "missing video": 2}
-    assert dict(scan.skipped)["u0"].startswith("missing video: ") and "aria01_214-1.mp4" in dict(scan.skipped)["u0"]
-    assert scan.takes[0].exo_cameras == [] and scan.notes == [("u3", "exo view dropped (file missing): cam01")]
+    reason = dict(scan.skipped)["u0"]
+    assert reason.startswith("missing video: ") and "aria01_214-1.mp4" in reason
+    assert scan.takes[0].exo_cameras == []
+    assert scan.notes == [("u3", "exo view dropped (file missing): cam01")]
     assert scan.missing_splits == ["test"]
     text = scan.format_summary()
     assert "skipped 3 takes" in text and "missing video" in text and "test" in text
@@ -170,7 +176,8 @@ def test_labels_optional_only_in_test_split(tmp_path: Path) -> None:
     scan = load_takes(root)
     assert {t.take_uid: t.label for t in scan.takes} == {"u1": None, "u2": 0}
     assert load_takes(root, require=("label",)).summary() == {"unlabelled": 1}
-    (root / "annotations/proficiency_demonstrator_train.json").write_text(json.dumps([_record("u2", score=None)]))
+    train = root / "annotations/proficiency_demonstrator_train.json"
+    train.write_text(json.dumps([_record("u2", score=None)]))
     with pytest.raises(DataFormatError, match="missing label"):
         load_takes(root)
 

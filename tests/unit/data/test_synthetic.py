@@ -9,7 +9,12 @@ import numpy as np
 import pytest
 from scipy.stats import mannwhitneyu
 
-from skillsight.data.synthetic import SyntheticConfig, generate_synthetic_dataset, plan_takes, synthetic_calibration
+from skillsight.data.synthetic import (
+    SyntheticConfig,
+    generate_synthetic_dataset,
+    plan_takes,
+    synthetic_calibration,
+)
 from skillsight.data.synthetic_behaviour import AOI_NAMES, rotation_world_cpf, simulate_take
 from skillsight.data.synthetic_render import ego_pixel_rays, render_view, scene_spheres
 from skillsight.data.synthetic_scenes import ATTRIBUTE_MODALITY, ATTRIBUTES, SCENES, sample_attributes
@@ -56,7 +61,8 @@ def test_experts_look_further_and_move_the_head_more_smoothly() -> None:
     def jerk(b) -> float:  # second difference of the forward axis at the head rate
         return float(np.abs(np.diff(b.R_world_cpf[:, :, 2], n=2, axis=0)).mean())
 
-    assert mannwhitneyu([jerk(b) for b in experts], [jerk(b) for b in novices], alternative="less").pvalue < 0.001
+    jerks = [[jerk(b) for b in bs] for bs in (novices, experts)]
+    assert mannwhitneyu(jerks[1], jerks[0], alternative="less").pvalue < 0.001
 
 
 def test_simulation_shapes_units_and_reproducibility() -> None:
@@ -65,14 +71,16 @@ def test_simulation_shapes_units_and_reproducibility() -> None:
     a = simulate_take(scene, 2, attributes, np.random.default_rng(5), 8.0, rate_hz=10, head_rate_hz=50)
     b = simulate_take(scene, 2, attributes, np.random.default_rng(5), 8.0, rate_hz=10, head_rate_hz=50)
     n = 80
-    assert a.frame_times_s.shape == (n,) and a.point_cpf_m.shape == (n, 3) and a.effectors_world_m.shape == (n, 2, 3)
+    assert a.frame_times_s.shape == (n,) and a.point_cpf_m.shape == (n, 3)
+    assert a.effectors_world_m.shape == (n, 2, 3)
     assert a.R_world_cpf.shape == (len(a.head_times_s), 3, 3)
     np.testing.assert_allclose(a.head_times_s[a.frame_head_index], a.frame_times_s, atol=1e-12)
     np.testing.assert_array_equal(a.yaw_rad, b.yaw_rad)
     np.testing.assert_allclose(np.linalg.norm(a.point_cpf_m, axis=1), a.depth_m)
     assert np.all(np.abs(a.yaw_rad) < np.deg2rad(55)) and np.all(a.depth_m > 0.05)
     R = a.R_world_cpf
-    np.testing.assert_allclose(np.einsum("mji,mjk->mik", R, R), np.broadcast_to(np.eye(3), R.shape), atol=1e-9)
+    RtR = np.einsum("mji,mjk->mik", R, R)
+    np.testing.assert_allclose(RtR, np.broadcast_to(np.eye(3), R.shape), atol=1e-9)
     np.testing.assert_allclose(np.linalg.det(R), 1.0, atol=1e-9)
     with pytest.raises(ValueError, match="multiple"):
         simulate_take(scene, 0, attributes, np.random.default_rng(0), 4.0, rate_hz=10, head_rate_hz=25)
@@ -95,8 +103,9 @@ def test_rendered_gaze_lands_on_the_fixated_target() -> None:
     from skillsight.gaze.geometry import invert_poses
 
     T_world_cpf = np.zeros((len(b.head_times_s), 4, 4))
-    T_world_cpf[:, :3, :3], T_world_cpf[:, :3, 3], T_world_cpf[:, 3, 3] = b.R_world_cpf, b.head_pos_world_m, 1.0
-    T_world_camera = (T_world_cpf @ invert_poses(calib.T_device_cpf) @ calib.T_device_camera)[b.frame_head_index]
+    T_world_cpf[:, :3, :3], T_world_cpf[:, :3, 3], T_world_cpf[:, 3, 3] = b.R_world_cpf, b.head_pos_world_m, 1
+    T_world_camera = T_world_cpf @ invert_poses(calib.T_device_cpf) @ calib.T_device_camera
+    T_world_camera = T_world_camera[b.frame_head_index]
     spheres = scene_spheres(scene, b, with_body=False)
     frames = render_view(scene, spheres, T_world_camera[:, :3, 3], T_world_camera[:, :3, :3], rays, 64, valid)
     assert frames.shape == (80, 64, 64, 3) and frames.dtype == np.uint8
@@ -106,7 +115,8 @@ def test_rendered_gaze_lands_on_the_fixated_target() -> None:
     px = np.clip(np.rint(xy[on_target]).astype(int), 0, 63)
     colours = frames[on_target, px[:, 1], px[:, 0]].astype(float)  # (K, 3)
     target_rgb = np.asarray(scene.target_rgb, float)
-    hue_match = np.linalg.norm(colours / colours.sum(1, keepdims=True) - target_rgb / target_rgb.sum(), axis=1) < 0.12
+    chroma = colours / colours.sum(1, keepdims=True) - target_rgb / target_rgb.sum()
+    hue_match = np.linalg.norm(chroma, axis=1) < 0.12
     assert hue_match.mean() > 0.6
 
 
@@ -134,7 +144,8 @@ def test_plan_is_balanced_and_names_hide_the_level() -> None:
 
 
 def _file_bytes(root: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.suffix in (".csv", ".json")}
+    files = [p for p in sorted(root.rglob("*")) if p.suffix in (".csv", ".json")]
+    return {str(p.relative_to(root)): p.read_bytes() for p in files}
 
 
 def test_same_seed_same_bytes_other_seed_other_data(tmp_path: Path) -> None:
