@@ -94,10 +94,12 @@ def train(
 @app.command("eval")
 def evaluate(
     run: Path = typer.Argument(..., help="Run folder written by `skillsight rank train`."),
-    figures: bool = typer.Option(True, help="Also render the saved attention maps as PNG strips."),
+    figures: bool = typer.Option(True, help="Also render the attention maps as PNG strips and <run>/report.html."),
 ) -> None:
     """Re-score each fold's checkpoint on its validation pairs (deterministic) and write metrics_eval.json."""
-    from skillsight.reports.attention_overlay import write_attention_pngs
+    import html
+
+    from skillsight.reports.attention_overlay import ranking_section, write_attention_pngs
     from skillsight.training.ranking_pipeline import evaluate_ranking
 
     metrics = evaluate_ranking(run, log=typer.echo)
@@ -105,4 +107,7 @@ def evaluate(
     typer.echo(f"ranking accuracy: mean {acc['mean']:.3f} (std {acc['std']:.3f}) over {acc['n_folds']} folds")
     if figures:
         written = write_attention_pngs(run)
-        typer.echo(f"wrote {len(written)} attention overlays to {run / 'figures' / 'attention'}")
+        page = (f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(run.name)}</title></head>"
+                f"<body style='font-family:sans-serif'>{ranking_section(run)}</body></html>")
+        (run / "report.html").write_text(page)
+        typer.echo(f"wrote {len(written)} attention overlays to {run / 'figures' / 'attention'} and {run / 'report.html'}")

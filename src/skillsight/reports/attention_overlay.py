@@ -7,13 +7,18 @@ matplotlib only, no torch.
 
 from __future__ import annotations
 
+import base64
+import html
+import io
+import json
 from pathlib import Path
 
 import numpy as np
 
 from skillsight.exceptions import DataFormatError
 
-__all__ = ["upsample_attention", "overlay_attention", "attention_strip", "write_attention_pngs"]
+__all__ = ["upsample_attention", "overlay_attention", "attention_strip", "write_attention_pngs",
+           "ranking_section"]
 
 
 def upsample_attention(attention: np.ndarray, size_hw: tuple[int, int]) -> np.ndarray:
@@ -98,14 +103,58 @@ def write_attention_pngs(run_dir: str | Path, out_dir: str | Path | None = None,
     out = Path(out_dir) if out_dir is not None else run_dir / "figures" / "attention"
     written = []
     for npz_path in sorted(run_dir.glob("fold_*/attention/*.npz")):
-        with np.load(npz_path, allow_pickle=False) as data:
-            missing = {"frames", "attention"} - set(data.files)
-            if missing:
-                raise DataFormatError(npz_path, sorted(missing)[0], None, "attention file lacks this array")
-            strip = attention_strip(data["frames"], data["attention"], max_frames=max_frames)
+        strip, _ = _read_strip(npz_path, max_frames)
         strip = np.repeat(np.repeat(strip, scale, axis=0), scale, axis=1)
         target = out / f"{npz_path.parent.parent.name.replace('_', '')}_{npz_path.stem}.png"
         target.parent.mkdir(parents=True, exist_ok=True)
         mpimg.imsave(target, strip)
         written.append(target)
     return written
+
+
+def _read_strip(npz_path: Path, max_frames: int) -> tuple[np.ndarray, float | None]:
+    with np.load(npz_path, allow_pickle=False) as data:
+        missing = {"frames", "attention"} - set(data.files)
+        if missing:
+            raise DataFormatError(npz_path, sorted(missing)[0], None, "attention file lacks this array")
+        score = float(data["score"]) if "score" in data.files else None
+        return attention_strip(data["frames"], data["attention"], max_frames=max_frames), score
+
+
+def ranking_section(run_dir: str | Path, title: str | None = None, max_videos: int = 6, max_frames: int = 8,
+                    scale: int = 2) -> str:
+    """HTML fragment for :func:`skillsight.reports.build.build_report` (``extra_sections``).
+
+    Shows the run's ranking accuracy per fold and mean (from ``metrics.json``) and up to
+    ``max_videos`` attention strips per fold as inline PNGs, each labelled with the video id and score.
+    """
+    import matplotlib.image as mpimg
+
+    run_dir = Path(run_dir)
+    metrics_path = run_dir / "metrics.json"
+    if not metrics_path.is_file():
+        raise FileNotFoundError(f"ranking run {run_dir} has no metrics.json")
+    metrics = json.loads(metrics_path.read_text())
+    acc = metrics.get("ranking_accuracy")
+    if not isinstance(acc, dict) or "per_fold" not in acc or "mean" not in acc:
+        raise DataFormatError(metrics_path, "ranking_accuracy", acc, "not a ranking run's metrics")
+    heading = title or f"Pairwise skill ranking: {metrics.get('task', '?')} ({metrics.get('model', '?')})"
+    cells = "".join(f"<th>fold {html.escape(str(k))}</th>" for k in acc["per_fold"]) + "<th>mean</th><th>std</th>"
+    values = "".join(f"<td>{100 * float(v):.1f}</td>" for v in acc["per_fold"].values())
+    values += f"<td>{100 * float(acc['mean']):.1f}</td><td>{100 * float(acc.get('std', 0.0)):.1f}</td>"
+    parts = [f"<h2>{html.escape(heading)}</h2>",
+             f"<table><tr><th>ranking accuracy (%)</th>{cells}</tr><tr><td>validation pairs</td>{values}</tr></table>"]
+    for fold_dir in sorted(run_dir.glob("fold_*")):
+        maps = sorted((fold_dir / "attention").glob("*.npz"))[:max_videos]
+        if not maps:
+            continue
+        parts.append(f"<h3>Attention, {html.escape(fold_dir.name.replace('_', ' '))} (red = attended)</h3>")
+        for npz_path in maps:
+            strip, score = _read_strip(npz_path, max_frames)
+            strip = np.repeat(np.repeat(strip, scale, axis=0), scale, axis=1)
+            buffer = io.BytesIO()
+            mpimg.imsave(buffer, strip, format="png")
+            label = npz_path.stem + ("" if score is None else f", score {score:.3f}")
+            parts.append(f"<div><p class='note'>{html.escape(label)}</p><img alt='attention {html.escape(label)}' "
+                         f"src='data:image/png;base64,{base64.b64encode(buffer.getvalue()).decode()}'></div>")
+    return "".join(parts)

@@ -53,3 +53,20 @@ def test_strip_and_pngs_from_a_run_folder(tmp_path: Path) -> None:
 def test_reports_module_does_not_import_torch() -> None:
     code = "import sys, skillsight.reports.attention_overlay as m; assert 'torch' not in sys.modules, 'torch'"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_ranking_section_html(tmp_path: Path) -> None:
+    from skillsight.reports.attention_overlay import ranking_section
+
+    run = tmp_path / "run"
+    (run / "fold_1" / "attention").mkdir(parents=True)
+    (run / "metrics.json").write_text('{"task": "t", "model": "m", "ranking_accuracy": '
+                                      '{"per_fold": {"1": 0.75}, "mean": 0.75, "std": 0.0, "n_folds": 1}}')
+    np.savez(run / "fold_1" / "attention" / "S001.npz", frames=np.zeros((3, 8, 8, 3), np.uint8),
+             attention=np.full((3, 2, 2), 0.25), score=np.float32(0.5))
+    fragment = ranking_section(run)
+    assert "<td>75.0</td>" in fragment and "S001, score 0.500" in fragment
+    assert fragment.count("data:image/png;base64,") == 1
+    (run / "metrics.json").write_text('{"overall_accuracy": 0.5}')
+    with pytest.raises(DataFormatError, match="ranking_accuracy"):
+        ranking_section(run)

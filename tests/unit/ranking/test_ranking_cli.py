@@ -50,3 +50,4 @@ def test_synth_train_eval(tmp_path: Path) -> None:
     assert evaluated["per_fold"] == acc["per_fold"]  # reloaded checkpoints score identically
     assert json.loads((run / "fold_1" / "scores.json").read_text()) == pytest.approx(scores_train, abs=1e-6)
     assert len(list((run / "figures" / "attention").glob("fold1_*.png"))) == len(saved)
+    assert "data:image/png;base64," in (run / "report.html").read_text()
