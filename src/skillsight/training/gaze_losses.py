@@ -48,25 +48,28 @@ class LossWeights:
     contrast: float = 0.5
     mmd: float = 0.1
     logit: float = 0.5
+    #: L2CS's alpha inside the task term: CE + alpha * MSE (degrees^2). L2CS uses 1.
+    task_mse_alpha: float = 1.0
 
     def to_dict(self) -> dict[str, float]:
         return asdict(self)
 
 
-def binned_task_loss(logits: torch.Tensor, target_deg: torch.Tensor, bins: AngleBins) -> torch.Tensor:
-    """L2CS loss: CE on the bin + MSE (degrees^2) of the softmax expectation, summed over angles.
+def binned_task_loss(logits: torch.Tensor, target_deg: torch.Tensor, bins: AngleBins, alpha: float = 1.0) -> torch.Tensor:
+    """L2CS loss: CE on the bin + alpha * MSE (degrees^2) of the softmax expectation, summed over angles.
 
     Args:
         logits: (B, 2, num_bins) pitch and yaw bin logits.
         target_deg: (B, 2) true (pitch, yaw) in degrees.
         bins: the angle bins the logits refer to.
+        alpha: weight of the MSE inside the term (L2CS: 1).
     """
     B, A, K = logits.shape
     target_bins = bins.encode_torch(target_deg)  # (B, 2)
     ce = F.cross_entropy(logits.reshape(B * A, K), target_bins.reshape(B * A), reduction="none").reshape(B, A)
     expectation = bins.expectation_deg_torch(logits)  # (B, 2)
     mse = (expectation - target_deg) ** 2  # (B, 2)
-    return (ce + mse).mean(dim=0).sum()
+    return (ce + alpha * mse).mean(dim=0).sum()
 
 
 def angular_l1_loss(pred_deg: torch.Tensor, target_deg: torch.Tensor) -> torch.Tensor:
@@ -108,7 +111,7 @@ def logit_kl_loss(student_logits: torch.Tensor, teacher_logits: torch.Tensor, te
 def teacher_loss(out: dict[str, torch.Tensor], target_deg: torch.Tensor, bins: AngleBins,
                  weights: LossWeights = LossWeights()) -> dict[str, torch.Tensor]:
     """Loss of a model trained on labels only (the teacher, or the student without distillation)."""
-    task = binned_task_loss(out["logits"], target_deg, bins)
+    task = binned_task_loss(out["logits"], target_deg, bins, weights.task_mse_alpha)
     angular = angular_l1_loss(out["pitchyaw_deg"], target_deg)
     return {"task": task, "angular": angular, "loss": weights.task * task + weights.angular * angular}
 

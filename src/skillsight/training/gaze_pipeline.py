@@ -28,10 +28,12 @@ from skillsight.training.gaze_losses import LossWeights
 from skillsight.training.gaze_task import GazeEstimationTask
 
 __all__ = ["GazeTrainConfig", "PIPELINE_MODES", "train_gaze", "evaluate_gaze", "predict_gaze", "predict_images",
-           "gaze_track_from_predictions", "run_demo", "build_datasets"]
+           "gaze_track_from_predictions", "run_demo", "build_datasets", "DEMO_WEIGHTS"]
 
 #: ``both`` pretrains the teacher then distils it; ``plain_student`` is the no-distillation baseline.
 PIPELINE_MODES = ("both", "pretrain_teacher", "distill", "plain_student")
+#: loss weights of the demo and benchmark (see docs/privigaze.md, "Loss scale").
+DEMO_WEIGHTS = LossWeights()
 DATASETS = ("synthetic", "mpiifacegaze", "ethxgaze", "gaze360")
 
 
@@ -132,20 +134,28 @@ def _create(name: str, cfg: GazeTrainConfig, seed: int) -> nn.Module:
 
 
 @torch.no_grad()
-def predict_gaze(model: nn.Module, dataset: torch.utils.data.Dataset, batch_size: int = 256) -> np.ndarray:
-    """(N, 2) predicted (pitch, yaw) radians of ``model`` (teacher or student) over ``dataset``."""
+def _predict_with_labels(model: nn.Module, dataset: torch.utils.data.Dataset, batch_size: int) -> tuple[np.ndarray, np.ndarray]:
     model.eval()
-    out = []
+    preds, labels = [], []
     for batch in DataLoader(dataset, batch_size=batch_size):
         inputs = {k: batch[k] for k in model.input_names}
-        out.append(torch.deg2rad(model(**inputs)["pitchyaw_deg"]).double().numpy())
-    return np.concatenate(out) if out else np.zeros((0, 2))
+        preds.append(torch.deg2rad(model(**inputs)["pitchyaw_deg"]).double().numpy())
+        labels.append(batch["pitchyaw_rad"].double().numpy())
+    if not preds:
+        return np.zeros((0, 2)), np.zeros((0, 2))
+    return np.concatenate(preds), np.concatenate(labels)
 
 
-def evaluate_gaze(model: nn.Module, dataset: torch.utils.data.Dataset) -> dict[str, float]:
+def predict_gaze(model: nn.Module, dataset: torch.utils.data.Dataset, batch_size: int = 256) -> np.ndarray:
+    """(N, 2) predicted (pitch, yaw) radians of ``model`` (teacher or student) over ``dataset``."""
+    return _predict_with_labels(model, dataset, batch_size)[0]
+
+
+def evaluate_gaze(model: nn.Module, dataset: torch.utils.data.Dataset, batch_size: int = 256) -> dict[str, float]:
     """Mean / median / 95th-percentile angular error (degrees) of ``model`` on ``dataset``."""
-    pred = predict_gaze(model, dataset)
-    true = np.stack([np.asarray(dataset[i]["pitchyaw_rad"]) for i in range(len(dataset))])
+    pred, true = _predict_with_labels(model, dataset, batch_size)
+    if pred.shape[0] == 0:
+        raise ConfigError("evaluate_gaze got an empty dataset")
     err = angular_error_deg(pred, true)
     return {"mean_deg": float(err.mean()), "median_deg": float(np.median(err)),
             "p95_deg": float(np.percentile(err, 95)), "n": int(err.size)}
@@ -229,18 +239,26 @@ def gaze_track_from_predictions(timestamps_us: np.ndarray, pitch_rad: np.ndarray
                      depth_m=np.full(n, np.nan), depth_valid=np.zeros(n, bool), layout="privigaze", source=source)
 
 
-def run_demo(seed: int = 0, n_train: int = 1500, n_test: int = 500, teacher_epochs: int = 6, student_epochs: int = 8,
-             face_size: int = 64, eye_size: tuple[int, int] = (32, 48), batch_size: int = 64) -> dict[str, float]:
-    """Teacher, distilled student and plain student on synthetic faces; mean held-out errors (degrees)."""
+def run_demo(seed: int = 0, n_train: int = 2000, n_test: int = 500, teacher_epochs: int = 8, student_epochs: int = 10,
+             face_size: int = 64, eye_size: tuple[int, int] = (32, 48), batch_size: int = 64,
+             weights: Optional[LossWeights] = None) -> dict[str, float]:
+    """Teacher, distilled student and plain student on synthetic faces; mean held-out errors (degrees).
+
+    Both students start from identical weights and see the same data in the same order; only the
+    distillation terms differ. ``weights`` defaults to :data:`DEMO_WEIGHTS`.
+    """
+    weights = weights or DEMO_WEIGHTS
     cfg = GazeTrainConfig(mode="both", n_train=n_train, n_val=n_test, seed=seed, face_size=face_size, eye_size=eye_size,
-                          teacher_epochs=teacher_epochs, student_epochs=student_epochs, batch_size=batch_size)
+                          teacher_epochs=teacher_epochs, student_epochs=student_epochs, batch_size=batch_size,
+                          weights=weights.to_dict())
     train, test = build_datasets(cfg)
     teacher = _create(cfg.teacher_model, cfg, seed)
-    _fit(GazeEstimationTask("pretrain_teacher", teacher=teacher, lr=cfg.lr), train, teacher_epochs, cfg)
+    _fit(GazeEstimationTask("pretrain_teacher", teacher=teacher, lr=cfg.lr, weights=weights), train, teacher_epochs, cfg)
     result = {"teacher_error_deg": evaluate_gaze(teacher, test)["mean_deg"]}
     for name, mode in (("distilled_student_error_deg", "distill"), ("plain_student_error_deg", "plain_student")):
         student = _create(cfg.student_model, cfg, seed + 1)  # identical initial weights for both students
-        task = GazeEstimationTask(mode, teacher=teacher if mode == "distill" else None, student=student, lr=cfg.lr)
+        task = GazeEstimationTask(mode, teacher=teacher if mode == "distill" else None, student=student, lr=cfg.lr,
+                                  weights=weights)
         _fit(task, train, student_epochs, cfg)
         result[name] = evaluate_gaze(student, test)["mean_deg"]
     result["distilled_vs_plain_ratio"] = result["distilled_student_error_deg"] / result["plain_student_error_deg"]

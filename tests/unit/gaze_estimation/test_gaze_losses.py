@@ -14,7 +14,8 @@ LN3 = math.log(3.0)
 
 
 def test_reference_weights():
-    assert LossWeights().to_dict() == {"task": 1.0, "angular": 1.0, "contrast": 0.5, "mmd": 0.1, "logit": 0.5}
+    assert LossWeights().to_dict() == {"task": 1.0, "angular": 1.0, "contrast": 0.5, "mmd": 0.1, "logit": 0.5,
+                                       "task_mse_alpha": 1.0}
 
 
 def test_binned_task_loss_by_hand():
@@ -23,6 +24,8 @@ def test_binned_task_loss_by_hand():
     # pitch: CE = ln 2, expectation 0 -> (0 - 5)^2 = 25; yaw: CE = -ln 0.75, expectation -2.5 -> 6.25
     expected = math.log(2.0) + 25.0 - math.log(0.75) + 6.25
     assert binned_task_loss(logits, target, BINS).item() == pytest.approx(expected, rel=1e-6)
+    expected_alpha = math.log(2.0) - math.log(0.75) + 0.1 * (25.0 + 6.25)
+    assert binned_task_loss(logits, target, BINS, alpha=0.1).item() == pytest.approx(expected_alpha, rel=1e-6)
 
 
 def test_angular_l1_by_hand():
