@@ -129,7 +129,7 @@ def _by_take(labels: Sequence[WindowLabel]) -> dict[str, list[WindowLabel]]:
 
 
 def fit(takes: Sequence[Take], features: dict[str, TakeFeatures], labels: Sequence[WindowLabel], names: Sequence[str],
-        hidden_dim: int = 128, epochs: int = 200, seed: int = 0, take_context: bool = True) -> AttributeModel:
+        hidden_dim: int = 32, epochs: int = 100, seed: int = 0, take_context: bool = True) -> AttributeModel:
     """Train the mapper on labelled seconds of ``takes`` and the proficiency probe on their representations."""
     per = _by_take(labels)
     xs, ys = [], []
@@ -237,7 +237,7 @@ def _select(takes: Sequence[Take], scenarios: Optional[Sequence[str]]) -> list[T
 
 
 def train(root: str | Path, attributes_dir: str | Path, run_dir: str | Path, backbones: Sequence[str] = ("timesformer_video_tiny",),
-          train_scenarios: Optional[Sequence[str]] = None, hidden_dim: int = 128, epochs: int = 200, seed: int = 0,
+          train_scenarios: Optional[Sequence[str]] = None, hidden_dim: int = 32, epochs: int = 100, seed: int = 0,
           threshold: float = 0.5, take_context: bool = True) -> Path:
     """Extract features of the training takes, fit, and write the run folder. Returns ``run_dir``."""
     attributes_dir, run = Path(attributes_dir), Path(run_dir)

@@ -53,8 +53,8 @@ def train_cmd(
     out: Path = typer.Option(..., help="Run folder to write."),
     backbone: List[str] = typer.Option(["timesformer_video_tiny"], help="Registered model name or checkpoint path (repeat to concatenate)."),
     train_scenario: List[str] = typer.Option([], help="Train on these scenarios only (zero-shot protocol); default all."),
-    hidden_dim: int = typer.Option(128, help="Mapper hidden width."),
-    epochs: int = typer.Option(200, help="Full-batch epochs."),
+    hidden_dim: int = typer.Option(32, help="Mapper hidden width."),
+    epochs: int = typer.Option(100, help="Full-batch epochs."),
     seed: int = typer.Option(0, help="Seed."),
 ) -> None:
     """Train the attribute mapper and proficiency probe on per-second backbone features."""
