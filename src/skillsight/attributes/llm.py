@@ -9,19 +9,19 @@ so prompt construction and output parsing are tested with a fake generator and n
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Callable, Sequence
 
 from skillsight.exceptions import ConfigError
 
 __all__ = [
     "GenerateFn",
-    "extraction_prompt",
-    "parse_attribute_list",
-    "lm_phrase_extractor",
-    "feedback_prompt",
-    "parse_feedback",
     "LocalCausalLM",
+    "extraction_prompt",
+    "feedback_prompt",
+    "lm_phrase_extractor",
+    "parse_attribute_list",
+    "parse_feedback",
 ]
 
 GenerateFn = Callable[[str], str]
@@ -83,8 +83,12 @@ def lm_phrase_extractor(generate: GenerateFn) -> Callable[[str], list[str]]:
     return extract
 
 
-def feedback_prompt(scenario: str, attributes: Sequence[tuple[str, float, tuple[float, float]]],
-                    examples: Sequence[str], n: int = 3) -> str:
+def feedback_prompt(
+    scenario: str,
+    attributes: Sequence[tuple[str, float, tuple[float, float]]],
+    examples: Sequence[str],
+    n: int = 3,
+) -> str:
     """The stage-II prompt: predicted (name, confidence, (start_s, end_s)) and retrieved example tips."""
     if not attributes:
         raise ConfigError("feedback_prompt needs at least one attribute")
@@ -135,6 +139,10 @@ class LocalCausalLM:
 
         ids = self.tokenizer(prompt, return_tensors="pt").to(self.device)
         with torch.no_grad():
-            out = self.model.generate(**ids, max_new_tokens=self.max_new_tokens, do_sample=False,
-                                      pad_token_id=self.tokenizer.eos_token_id)
-        return self.tokenizer.decode(out[0, ids["input_ids"].shape[1]:], skip_special_tokens=True)
+            out = self.model.generate(
+                **ids,
+                max_new_tokens=self.max_new_tokens,
+                do_sample=False,
+                pad_token_id=self.tokenizer.eos_token_id,
+            )
+        return self.tokenizer.decode(out[0, ids["input_ids"].shape[1] :], skip_special_tokens=True)

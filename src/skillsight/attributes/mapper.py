@@ -14,9 +14,9 @@ backbones are concatenated (e.g. a video and a gaze model). A backbone is a regi
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 import torch
@@ -26,8 +26,15 @@ from skillsight.data.datasets import SkillClipDataset
 from skillsight.data.records import Take
 from skillsight.exceptions import ConfigError
 
-__all__ = ["FEATURE_KEYS", "TakeFeatures", "load_backbone", "extract_features", "AttributeMapper",
-           "train_mapper", "train_proficiency_probe"]
+__all__ = [
+    "FEATURE_KEYS",
+    "AttributeMapper",
+    "TakeFeatures",
+    "extract_features",
+    "load_backbone",
+    "train_mapper",
+    "train_proficiency_probe",
+]
 
 FEATURE_KEYS: tuple[str, ...] = ("features", "distill_embedding", "embedding")
 
@@ -41,8 +48,14 @@ class TakeFeatures:
     features: np.ndarray
 
 
-def load_backbone(spec: str | nn.Module, **model_kwargs) -> nn.Module:
-    """A frozen backbone in eval mode: a module, a checkpoint path, or a registered model name."""
+def load_backbone(spec: str | nn.Module, seed: int = 0, **model_kwargs) -> nn.Module:
+    """A frozen backbone in eval mode: a module, a checkpoint path, or a registered model name.
+
+    A registered name is built with ``torch`` seeded by ``seed`` (in a forked RNG, so the caller's random
+    state is untouched): the same name gives the same random-init weights in every process. Runs still save
+    the backbone they used (see :func:`skillsight.attributes.pipeline.train`) so evaluation never depends
+    on this.
+    """
     if isinstance(spec, nn.Module):
         model = spec
     elif Path(str(spec)).with_suffix(".json").is_file():
@@ -52,7 +65,9 @@ def load_backbone(spec: str | nn.Module, **model_kwargs) -> nn.Module:
     else:
         from skillsight.models import create_model
 
-        model = create_model(str(spec), **model_kwargs)
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            model = create_model(str(spec), **model_kwargs)
     for p in model.parameters():
         p.requires_grad_(False)
     return model.eval()
@@ -62,11 +77,15 @@ def _pick_features(out: dict, name: str) -> torch.Tensor:
     for key in FEATURE_KEYS:
         if key in out and out[key].dim() == 2:
             return out[key]
-    raise ConfigError(f"backbone {name} returns {sorted(out)}; none of {list(FEATURE_KEYS)} to use as features")
+    raise ConfigError(
+        f"backbone {name} returns {sorted(out)}; none of {list(FEATURE_KEYS)} to use as features"
+    )
 
 
 @torch.no_grad()
-def _one_backbone(model: nn.Module, takes: Sequence[Take], batch_size: int) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+def _one_backbone(
+    model: nn.Module, takes: Sequence[Take], batch_size: int
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     name = getattr(model, "model_name", type(model).__name__)
     ex = model.example_inputs(1)
     inputs = tuple(model.input_names)
@@ -76,9 +95,18 @@ def _one_backbone(model: nn.Module, takes: Sequence[Take], batch_size: int) -> d
     out: dict[str, tuple[list, list]] = {}
     for take in takes:
         n_sec = max(1, int(np.floor(take.duration_sec)))
-        ds = SkillClipDataset([take], inputs, mode="test", num_clips=n_sec, num_frames=int(T), sample_fps=float(T),
-                              frame_size_px=frame_px, crop_px=min(crop_px, frame_px), crop_out_px=crop_px,
-                              allow_unlabelled=True)
+        ds = SkillClipDataset(
+            [take],
+            inputs,
+            mode="test",
+            num_clips=n_sec,
+            num_frames=int(T),
+            sample_fps=float(T),
+            frame_size_px=frame_px,
+            crop_px=min(crop_px, frame_px),
+            crop_out_px=crop_px,
+            allow_unlabelled=True,
+        )
         feats, times = [], []
         for start in range(0, len(ds), batch_size):
             items = [ds[i] for i in range(start, min(start + batch_size, len(ds)))]
@@ -91,7 +119,9 @@ def _one_backbone(model: nn.Module, takes: Sequence[Take], batch_size: int) -> d
     return out
 
 
-def extract_features(takes: Sequence[Take], backbones: Sequence[str | nn.Module], batch_size: int = 16) -> dict[str, TakeFeatures]:
+def extract_features(
+    takes: Sequence[Take], backbones: Sequence[str | nn.Module], batch_size: int = 16
+) -> dict[str, TakeFeatures]:
     """Per-second features of every take, backbones concatenated along D.
 
     Returns:
@@ -135,8 +165,16 @@ class AttributeMapper(nn.Module):
         return {"attribute_logits": self.fc2(self.drop(h)), "hidden": h}
 
 
-def train_mapper(x: np.ndarray, y: np.ndarray, hidden_dim: int = 128, epochs: int = 200, lr: float = 3e-3,
-                 weight_decay: float = 1e-3, seed: int = 0, balance: bool = False) -> AttributeMapper:
+def train_mapper(
+    x: np.ndarray,
+    y: np.ndarray,
+    hidden_dim: int = 128,
+    epochs: int = 200,
+    lr: float = 3e-3,
+    weight_decay: float = 1e-3,
+    seed: int = 0,
+    balance: bool = False,
+) -> AttributeMapper:
     """Full-batch AdamW on multi-label BCE.
 
     Args:
@@ -163,8 +201,14 @@ def train_mapper(x: np.ndarray, y: np.ndarray, hidden_dim: int = 128, epochs: in
     return model.eval()
 
 
-def train_proficiency_probe(h: np.ndarray, labels: np.ndarray, num_classes: int = 4, epochs: int = 300,
-                            lr: float = 1e-2, seed: int = 0) -> nn.Linear:
+def train_proficiency_probe(
+    h: np.ndarray,
+    labels: np.ndarray,
+    num_classes: int = 4,
+    epochs: int = 300,
+    lr: float = 1e-2,
+    seed: int = 0,
+) -> nn.Linear:
     """Linear probe (multinomial logistic regression) on (N, H) take representations."""
     if len(h) != len(labels) or len(h) == 0:
         raise ConfigError(f"train_proficiency_probe got {len(h)} representations and {len(labels)} labels")

@@ -19,22 +19,22 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from typing import Optional, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
 from skillsight.exceptions import ConfigError
 
 __all__ = [
-    "words",
     "attribute_iou",
-    "sample_iou",
-    "multilabel_f1",
-    "ngram_counts",
     "corpus_bleu",
     "lcs_length",
-    "rouge_l",
+    "multilabel_f1",
+    "ngram_counts",
     "proficiency_accuracy",
+    "rouge_l",
+    "sample_iou",
+    "words",
 ]
 
 _WORD = re.compile(r"[a-z0-9]+")
@@ -45,8 +45,9 @@ def words(text: str) -> list[str]:
     return _WORD.findall(text.lower())
 
 
-def sample_iou(pred: Sequence[int], gt: Sequence[int], similarity: Optional[np.ndarray] = None,
-               threshold: float = 0.7) -> float:
+def sample_iou(
+    pred: Sequence[int], gt: Sequence[int], similarity: np.ndarray | None = None, threshold: float = 0.7
+) -> float:
     """IoU of two attribute-id sets with one-to-one matching at ``similarity >= threshold``.
 
     Both empty -> 1.0; exactly one empty -> 0.0.
@@ -60,7 +61,10 @@ def sample_iou(pred: Sequence[int], gt: Sequence[int], similarity: Optional[np.n
         m = len(set(p) & set(g))
     else:
         sim = similarity[np.ix_(p, g)]  # (|P|, |G|)
-        pairs = sorted(((float(sim[i, j]), i, j) for i in range(len(p)) for j in range(len(g))), key=lambda t: (-t[0], t[1], t[2]))
+        pairs = sorted(
+            ((float(sim[i, j]), i, j) for i in range(len(p)) for j in range(len(g))),
+            key=lambda t: (-t[0], t[1], t[2]),
+        )
         used_p, used_g, m = set(), set(), 0
         for s, i, j in pairs:
             if s < threshold:
@@ -72,8 +76,12 @@ def sample_iou(pred: Sequence[int], gt: Sequence[int], similarity: Optional[np.n
     return m / (len(p) + len(g) - m)
 
 
-def attribute_iou(preds: Sequence[Sequence[int]], gts: Sequence[Sequence[int]],
-                  similarity: Optional[np.ndarray] = None, threshold: float = 0.7) -> float:
+def attribute_iou(
+    preds: Sequence[Sequence[int]],
+    gts: Sequence[Sequence[int]],
+    similarity: np.ndarray | None = None,
+    threshold: float = 0.7,
+) -> float:
     """Mean :func:`sample_iou` over samples (in [0, 1])."""
     if len(preds) != len(gts) or not gts:
         raise ConfigError(f"attribute_iou needs equal, non-empty lists, got {len(preds)} and {len(gts)}")
@@ -96,7 +104,7 @@ def multilabel_f1(pred: np.ndarray, gt: np.ndarray) -> dict[str, float]:
 
 
 def ngram_counts(tokens: Sequence[str], n: int) -> Counter:
-    return Counter(tuple(tokens[i:i + n]) for i in range(len(tokens) - n + 1))
+    return Counter(tuple(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
 
 
 def corpus_bleu(hypotheses: Sequence[str], references: Sequence[Sequence[str]], max_n: int = 4) -> float:
@@ -107,7 +115,9 @@ def corpus_bleu(hypotheses: Sequence[str], references: Sequence[Sequence[str]], 
         references: per sample, one or more reference texts.
     """
     if len(hypotheses) != len(references) or not hypotheses:
-        raise ConfigError(f"corpus_bleu needs equal, non-empty lists, got {len(hypotheses)} and {len(references)}")
+        raise ConfigError(
+            f"corpus_bleu needs equal, non-empty lists, got {len(hypotheses)} and {len(references)}"
+        )
     matched = np.zeros(max_n)
     total = np.zeros(max_n)
     hyp_len = ref_len = 0
@@ -162,7 +172,7 @@ def rouge_l(hypothesis: str, references: Sequence[str] | str, beta: float = 1.0)
         if lcs == 0:
             continue
         p, rec = lcs / len(h), lcs / len(r)
-        best = max(best, (1 + beta ** 2) * p * rec / (rec + beta ** 2 * p))
+        best = max(best, (1 + beta**2) * p * rec / (rec + beta**2 * p))
     return best
 
 

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import List, Optional
 
 import typer
 
-__all__ = ["app", "HELP"]
+__all__ = ["HELP", "app"]
 
 HELP = "Skill attributes from expert commentary and coaching feedback: discover, train, feedback, eval."
 app = typer.Typer(help=HELP, no_args_is_help=True)
@@ -32,15 +31,21 @@ def discover_cmd(
     out: Path = typer.Option(..., help="Folder for attributes.json and window_labels_<split>.json."),
     num_attributes: int = typer.Option(8, help="Number of attribute clusters."),
     seed: int = typer.Option(0, help="Clustering seed."),
-    embedder: str = typer.Option("hashed", help="hashed (offline default) or minilm (needs skillsight[attributes])."),
+    embedder: str = typer.Option(
+        "hashed", help="hashed (offline default) or minilm (needs skillsight[attributes])."
+    ),
     method: str = typer.Option("agglomerative", help="agglomerative or kmeans."),
     window_s: float = typer.Option(4.0, help="Length of the window each comment is tied to, seconds."),
-    lm_path: Optional[Path] = typer.Option(None, help="Local Hugging Face causal LM folder for phrase extraction."),
+    lm_path: Path | None = typer.Option(
+        None, help="Local Hugging Face causal LM folder for phrase extraction."
+    ),
 ) -> None:
     """Stage I: extract, embed and cluster commentary phrases into named attributes."""
     from skillsight.attributes.pipeline import discover
 
-    vocab = discover(root, out, num_attributes, seed, embedder, method, window_s, lm_path=str(lm_path) if lm_path else None)
+    vocab = discover(
+        root, out, num_attributes, seed, embedder, method, window_s, lm_path=str(lm_path) if lm_path else None
+    )
     for name, members in zip(vocab.names, vocab.members):
         typer.echo(f"{name:<24} " + ", ".join(f"{p} ({c})" for p, c in members[:5]))
     typer.echo(f"wrote {out / 'attributes.json'}")
@@ -51,8 +56,12 @@ def train_cmd(
     root: Path = typer.Argument(..., help="Dataset root."),
     attributes: Path = typer.Option(..., help="Folder written by `attributes discover`."),
     out: Path = typer.Option(..., help="Run folder to write."),
-    backbone: List[str] = typer.Option(["timesformer_video_tiny"], help="Registered model name or checkpoint path (repeat to concatenate)."),
-    train_scenario: List[str] = typer.Option([], help="Train on these scenarios only (zero-shot protocol); default all."),
+    backbone: list[str] = typer.Option(
+        ["timesformer_video_tiny"], help="Registered model name or checkpoint path (repeat to concatenate)."
+    ),
+    train_scenario: list[str] = typer.Option(
+        [], help="Train on these scenarios only (zero-shot protocol); default all."
+    ),
     hidden_dim: int = typer.Option(32, help="Mapper hidden width."),
     epochs: int = typer.Option(100, help="Full-batch epochs."),
     seed: int = typer.Option(0, help="Seed."),
@@ -68,15 +77,17 @@ def train_cmd(
 def feedback_cmd(
     run: Path = typer.Argument(..., help="Run folder from `attributes train`."),
     take: str = typer.Option(..., help="take_uid or take_name."),
-    root: Optional[Path] = typer.Option(None, help="Dataset root (default: the one trained on)."),
+    root: Path | None = typer.Option(None, help="Dataset root (default: the one trained on)."),
     split: str = typer.Option("test", help="Split the take is in."),
     max_tips: int = typer.Option(3, help="Most tips."),
-    lm_path: Optional[Path] = typer.Option(None, help="Local causal LM folder to word the feedback."),
+    lm_path: Path | None = typer.Option(None, help="Local causal LM folder to word the feedback."),
 ) -> None:
     """Feedback for one take: predicted attributes, confidence, time windows, and tips."""
     from skillsight.attributes.pipeline import feedback_for_take
 
-    t, preds, fb, names = feedback_for_take(run, take, root, split, max_tips, str(lm_path) if lm_path else None)
+    t, preds, fb, names = feedback_for_take(
+        run, take, root, split, max_tips, str(lm_path) if lm_path else None
+    )
     typer.echo(f"take {t.take_name} ({t.scenario}, {t.task_name})")
     typer.echo("attributes to work on:")
     for p in preds:
@@ -89,9 +100,9 @@ def feedback_cmd(
 @app.command("eval")
 def eval_cmd(
     run: Path = typer.Argument(..., help="Run folder from `attributes train`."),
-    root: Optional[Path] = typer.Option(None, help="Dataset root (default: the one trained on)."),
+    root: Path | None = typer.Option(None, help="Dataset root (default: the one trained on)."),
     split: str = typer.Option("test", help="Split to evaluate."),
-    scenario: List[str] = typer.Option([], help="Evaluate these scenarios only (e.g. the held-out one)."),
+    scenario: list[str] = typer.Option([], help="Evaluate these scenarios only (e.g. the held-out one)."),
 ) -> None:
     """Attribute IoU@0.7, F1, feedback BLEU-4/ROUGE-L and proficiency accuracy vs the most-frequent baseline."""
     from skillsight.attributes.pipeline import evaluate

@@ -19,9 +19,11 @@ from __future__ import annotations
 
 import ast
 import json
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from skillsight.exceptions import DataFormatError
 
@@ -102,7 +104,9 @@ def parse_comment_list(value: Any, source: str | Path, field_path: str) -> tuple
         try:
             parsed = ast.literal_eval(text)
         except (ValueError, SyntaxError) as err:
-            raise DataFormatError(source, field_path, value, f"unparsable list literal ({err.__class__.__name__})") from None
+            raise DataFormatError(
+                source, field_path, value, f"unparsable list literal ({err.__class__.__name__})"
+            ) from None
     if not isinstance(parsed, (list, tuple)) or not all(isinstance(s, str) for s in parsed):
         raise DataFormatError(source, field_path, value, "expected a list of strings")
     texts = tuple(s.strip() for s in parsed if s.strip())
@@ -118,7 +122,7 @@ def _entry(raw: Any, kind: str, source: Path, where: str) -> CommentaryEntry:
         if key not in raw:
             raise DataFormatError(source, f"{where}.{key}", None, "missing field")
     t = raw["video_time"]
-    if isinstance(t, bool) or not isinstance(t, (int, float)) or not (t == t) or t < 0:
+    if isinstance(t, bool) or not isinstance(t, (int, float)) or not math.isfinite(t) or t < 0:
         raise DataFormatError(source, f"{where}.video_time", t, "expected a finite number of seconds >= 0")
     expert = raw["expert_uid"]
     if not isinstance(expert, str) or not expert:
@@ -163,8 +167,16 @@ def read_commentary(path: str | Path) -> list[TakeCommentary]:
         entries.sort(key=lambda e: (e.video_time_s, e.kind))
         take_name = str(rec.get("take_name") or next((e.video_name for e in entries if e.video_name), ""))
         known = {"take_uid", "take_name", "scenario_name", "task_name", *COMMENTARY_KINDS}
-        out.append(TakeCommentary(uid, take_name, str(rec.get("scenario_name", "")), str(rec.get("task_name", "")),
-                                  entries, {k: v for k, v in rec.items() if k not in known}))
+        out.append(
+            TakeCommentary(
+                uid,
+                take_name,
+                str(rec.get("scenario_name", "")),
+                str(rec.get("task_name", "")),
+                entries,
+                {k: v for k, v in rec.items() if k not in known},
+            )
+        )
     return out
 
 
@@ -179,15 +191,23 @@ def write_commentary(path: str | Path, takes: Sequence[TakeCommentary], list_as_
     """
     records = []
     for tc in takes:
-        rec: dict[str, Any] = {**tc.extra, "take_uid": tc.take_uid, "take_name": tc.take_name,
-                               "scenario_name": tc.scenario, "task_name": tc.task_name}
+        rec: dict[str, Any] = {
+            **tc.extra,
+            "take_uid": tc.take_uid,
+            "take_name": tc.take_name,
+            "scenario_name": tc.scenario,
+            "task_name": tc.task_name,
+        }
         for key, kind in COMMENTARY_KINDS.items():
             rec[key] = [
-                {"video_time": round(e.video_time_s, 6),
-                 "list": repr(list(e.texts)) if list_as_string else list(e.texts),
-                 "expert_uid": e.expert_uid,
-                 "video_name": e.video_name or tc.take_name}
-                for e in tc.entries if e.kind == kind
+                {
+                    "video_time": round(e.video_time_s, 6),
+                    "list": repr(list(e.texts)) if list_as_string else list(e.texts),
+                    "expert_uid": e.expert_uid,
+                    "video_name": e.video_name or tc.take_name,
+                }
+                for e in tc.entries
+                if e.kind == kind
             ]
         records.append(rec)
     path = Path(path)

@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import json
 import zlib
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
@@ -31,12 +31,12 @@ from skillsight.data.egoexo4d_takes import SPLITS, annotation_path
 from skillsight.exceptions import DataFormatError
 
 __all__ = [
-    "ATTRIBUTE_PHRASES",
     "ATTRIBUTE_FIXES",
+    "ATTRIBUTE_PHRASES",
     "SCENARIO_ACTIONS",
     "SIDECAR_NAME",
-    "take_commentary",
     "generate_synthetic_commentary",
+    "take_commentary",
 ]
 
 SIDECAR_NAME = "synthetic_take.json"
@@ -55,36 +55,56 @@ ATTRIBUTE_PHRASES: dict[str, tuple[str, ...]] = {
 
 #: Actionable fixes per attribute; ``{action}`` is the scenario's action noun.
 ATTRIBUTE_FIXES: dict[str, tuple[str, ...]] = {
-    "anticipation": ("look to where the {action} will end before it starts",
-                     "read the next {action} a beat earlier",
-                     "get the eyes to the target ahead of the movement"),
-    "focus": ("hold the eyes still on the target a moment longer",
-              "keep the gaze quiet through the whole {action}",
-              "stop glancing away between repetitions"),
-    "hand-eye coordination": ("trust the hands and stop checking them",
-                              "keep the eyes on the target instead of the hands",
-                              "let the eyes lead and the hands follow"),
-    "head stability": ("keep the head level through the {action}",
-                       "stop bobbing the head between movements",
-                       "quiet the head so the eyes have a stable base"),
-    "balance": ("keep the weight centred over both feet",
-                "widen the base before each {action}",
-                "stay low and avoid leaning back"),
-    "hand positioning": ("set the hands in the same place before each {action}",
-                         "keep the hands close to the working area",
-                         "bring the hands back to the ready position"),
-    "follow-through": ("finish the {action} fully instead of cutting it short",
-                       "let the motion carry through after the {action}",
-                       "hold the finish for a moment"),
-    "technique": ("slow down and make each {action} clean",
-                  "break the {action} into its parts and drill them",
-                  "copy the expert form step by step"),
+    "anticipation": (
+        "look to where the {action} will end before it starts",
+        "read the next {action} a beat earlier",
+        "get the eyes to the target ahead of the movement",
+    ),
+    "focus": (
+        "hold the eyes still on the target a moment longer",
+        "keep the gaze quiet through the whole {action}",
+        "stop glancing away between repetitions",
+    ),
+    "hand-eye coordination": (
+        "trust the hands and stop checking them",
+        "keep the eyes on the target instead of the hands",
+        "let the eyes lead and the hands follow",
+    ),
+    "head stability": (
+        "keep the head level through the {action}",
+        "stop bobbing the head between movements",
+        "quiet the head so the eyes have a stable base",
+    ),
+    "balance": (
+        "keep the weight centred over both feet",
+        "widen the base before each {action}",
+        "stay low and avoid leaning back",
+    ),
+    "hand positioning": (
+        "set the hands in the same place before each {action}",
+        "keep the hands close to the working area",
+        "bring the hands back to the ready position",
+    ),
+    "follow-through": (
+        "finish the {action} fully instead of cutting it short",
+        "let the motion carry through after the {action}",
+        "hold the finish for a moment",
+    ),
+    "technique": (
+        "slow down and make each {action} clean",
+        "break the {action} into its parts and drill them",
+        "copy the expert form step by step",
+    ),
 }
 
 #: The action an expert refers to, per scenario.
 SCENARIO_ACTIONS: dict[str, str] = {
-    "Basketball": "shot", "Cooking": "cut", "Dance": "step", "Music": "passage",
-    "Rock Climbing": "move", "Soccer": "touch",
+    "Basketball": "shot",
+    "Cooking": "cut",
+    "Dance": "step",
+    "Music": "passage",
+    "Rock Climbing": "move",
+    "Soccer": "touch",
 }
 
 _TIP_FRAMES: tuple[str, ...] = (
@@ -111,7 +131,15 @@ def _read_sidecar(path: Path) -> dict:
         side = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as err:
         raise DataFormatError(path, "", str(err)[:80], "not valid JSON") from None
-    for key in ("take_uid", "take_name", "scenario", "task_name", "attributes", "action_times_s", "duration_s"):
+    for key in (
+        "take_uid",
+        "take_name",
+        "scenario",
+        "task_name",
+        "attributes",
+        "action_times_s",
+        "duration_s",
+    ):
         if key not in side:
             raise DataFormatError(path, key, None, "missing field of the synthetic sidecar")
     attrs = side["attributes"]
@@ -119,14 +147,22 @@ def _read_sidecar(path: Path) -> dict:
         raise DataFormatError(path, "attributes", attrs, "expected a non-empty name -> strength object")
     unknown = [a for a in attrs if a not in ATTRIBUTE_PHRASES]
     if unknown:
-        raise DataFormatError(path, "attributes", unknown[0], f"unknown attribute; expected {list(ATTRIBUTE_PHRASES)}")
+        raise DataFormatError(
+            path, "attributes", unknown[0], f"unknown attribute; expected {list(ATTRIBUTE_PHRASES)}"
+        )
     if side["scenario"] not in SCENARIO_ACTIONS:
         raise DataFormatError(path, "scenario", side["scenario"], f"expected one of {list(SCENARIO_ACTIONS)}")
     return side
 
 
-def take_commentary(sidecar: dict, seed: int = 0, n_weak: int = 2, n_strong: int = 2,
-                    tips_range: tuple[int, int] = (3, 5), goods_range: tuple[int, int] = (1, 2)) -> TakeCommentary:
+def take_commentary(
+    sidecar: dict,
+    seed: int = 0,
+    n_weak: int = 2,
+    n_strong: int = 2,
+    tips_range: tuple[int, int] = (3, 5),
+    goods_range: tuple[int, int] = (1, 2),
+) -> TakeCommentary:
     """Commentary of one synthetic take from its sidecar dict.
 
     Args:
@@ -163,20 +199,36 @@ def take_commentary(sidecar: dict, seed: int = 0, n_weak: int = 2, n_strong: int
         phrase = ATTRIBUTE_PHRASES[attr][int(rng.integers(len(ATTRIBUTE_PHRASES[attr])))]
         fix = ATTRIBUTE_FIXES[attr][int(rng.integers(len(ATTRIBUTE_FIXES[attr])))].format(action=action)
         text = frame.format(phrase=phrase, action=action, fix=fix)
-        entries.append(CommentaryEntry("tip", round(float(slots[k]), 3), (text[0].upper() + text[1:],),
-                                       experts[int(rng.integers(len(experts)))], sidecar["take_name"]))
+        entries.append(
+            CommentaryEntry(
+                "tip",
+                round(float(slots[k]), 3),
+                (text[0].upper() + text[1:],),
+                experts[int(rng.integers(len(experts)))],
+                sidecar["take_name"],
+            )
+        )
     for k in range(n_good):
         attr = strong[k % len(strong)]
         frame = _GOOD_FRAMES[int(rng.integers(len(_GOOD_FRAMES)))]
         phrase = ATTRIBUTE_PHRASES[attr][int(rng.integers(len(ATTRIBUTE_PHRASES[attr])))]
         text = frame.format(phrase=phrase, action=action)
-        entries.append(CommentaryEntry("good", round(float(slots[n_tips + k]), 3), (text,),
-                                       experts[int(rng.integers(len(experts)))], sidecar["take_name"]))
+        entries.append(
+            CommentaryEntry(
+                "good",
+                round(float(slots[n_tips + k]), 3),
+                (text,),
+                experts[int(rng.integers(len(experts)))],
+                sidecar["take_name"],
+            )
+        )
     entries.sort(key=lambda e: (e.video_time_s, e.kind))
     return TakeCommentary(sidecar["take_uid"], sidecar["take_name"], scenario, sidecar["task_name"], entries)
 
 
-def generate_synthetic_commentary(root: str | Path, seed: int = 0, splits: Sequence[str] = SPLITS) -> dict[str, Path]:
+def generate_synthetic_commentary(
+    root: str | Path, seed: int = 0, splits: Sequence[str] = SPLITS
+) -> dict[str, Path]:
     """Write ``annotations/proficiency_demonstration_<split>.json`` next to a synthetic dataset.
 
     Args:
@@ -209,11 +261,17 @@ def generate_synthetic_commentary(root: str | Path, seed: int = 0, splits: Seque
             if uid not in sidecars:
                 raise FileNotFoundError(f"{ann}: annotations[{i}] take {uid!r} has no takes/*/{SIDECAR_NAME}")
             tc = take_commentary(sidecars[uid], seed)
-            tc.extra = {k: rec[k] for k in ("task_id", "university_id", "origin_participant_id", "video_paths") if k in rec}
+            tc.extra = {
+                k: rec[k]
+                for k in ("task_id", "university_id", "origin_participant_id", "video_paths")
+                if k in rec
+            }
             takes.append(tc)
         out = commentary_path(root, split)
         write_commentary(out, takes)
         written[split] = out
     if not written:
-        raise FileNotFoundError(f"{root}: no annotations/proficiency_demonstrator_<split>.json for {list(splits)}")
+        raise FileNotFoundError(
+            f"{root}: no annotations/proficiency_demonstrator_<split>.json for {list(splits)}"
+        )
     return written

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import html
 import json
+import math
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 __all__ = ["feedback_section", "feedback_section_from_run"]
 
@@ -23,11 +25,15 @@ _FIGURES: tuple[tuple[str, str, str], ...] = (
 
 
 def _fmt(v: Any) -> str:
-    return f"{100 * float(v):.1f}" if isinstance(v, (int, float)) and v == v else "n/a"
+    return f"{100 * float(v):.1f}" if isinstance(v, (int, float)) and math.isfinite(v) else "n/a"
 
 
-def feedback_section(metrics: dict[str, Any], outputs: Sequence[dict[str, Any]], title: str = "Skill attributes and feedback",
-                     max_takes: int = 6) -> str:
+def feedback_section(
+    metrics: dict[str, Any],
+    outputs: Sequence[dict[str, Any]],
+    title: str = "Skill attributes and feedback",
+    max_takes: int = 6,
+) -> str:
     """HTML: a metric table (model vs most-frequent baseline, in %) and the feedback of some takes.
 
     Args:
@@ -35,22 +41,35 @@ def feedback_section(metrics: dict[str, Any], outputs: Sequence[dict[str, Any]],
         outputs: per-take dicts with ``take_uid``, ``scenario``, ``feedback`` (formatted lines), ``source``.
         max_takes: how many takes' feedback to show.
     """
-    rows = "".join(f"<tr><td>{html.escape(name)}</td><td>{_fmt(metrics.get(k))}</td><td>{_fmt(metrics.get(b))}</td></tr>"
-                   for name, k, b in _FIGURES)
+    rows = "".join(
+        f"<tr><td>{html.escape(name)}</td><td>{_fmt(metrics.get(k))}</td><td>{_fmt(metrics.get(b))}</td></tr>"
+        for name, k, b in _FIGURES
+    )
     scope = []
     if metrics.get("train_scenarios"):
         scope.append("trained on " + ", ".join(metrics["train_scenarios"]))
     if metrics.get("scenarios"):
         scope.append("evaluated on " + ", ".join(metrics["scenarios"]))
-    note = f'<p class="note">{html.escape("; ".join(scope))} ({metrics.get("n_takes", "?")} takes, ' \
-           f'{metrics.get("n_windows", "?")} commented windows). Baseline: most frequent training attributes.</p>'
+    note = (
+        f'<p class="note">{html.escape("; ".join(scope))} ({metrics.get("n_takes", "?")} takes, '
+        f"{metrics.get('n_windows', '?')} commented windows). Baseline: most frequent training attributes.</p>"
+    )
     takes = []
     for out in list(outputs)[:max_takes]:
-        lines = "".join(f"<li>{html.escape(line.lstrip('- '))}</li>" for line in str(out["feedback"]).splitlines() if line.strip())
-        takes.append(f"<h3>{html.escape(str(out.get('scenario', '')))} &middot; {html.escape(str(out['take_uid']))}"
-                     f" <span class=\"note\">({html.escape(str(out.get('source', '')))})</span></h3><ul>{lines}</ul>")
-    return (f"<h2>{html.escape(title)}</h2><table><tr><th>metric (%)</th><th>model</th><th>baseline</th></tr>{rows}</table>"
-            + note + "".join(takes))
+        lines = "".join(
+            f"<li>{html.escape(line.lstrip('- '))}</li>"
+            for line in str(out["feedback"]).splitlines()
+            if line.strip()
+        )
+        takes.append(
+            f"<h3>{html.escape(str(out.get('scenario', '')))} &middot; {html.escape(str(out['take_uid']))}"
+            f' <span class="note">({html.escape(str(out.get("source", "")))})</span></h3><ul>{lines}</ul>'
+        )
+    return (
+        f"<h2>{html.escape(title)}</h2><table><tr><th>metric (%)</th><th>model</th><th>baseline</th></tr>{rows}</table>"
+        + note
+        + "".join(takes)
+    )
 
 
 def feedback_section_from_run(run_dir: str | Path, split: str = "test", max_takes: int = 6) -> str:

@@ -20,7 +20,9 @@ def test_cli_synth_commentary_and_discover(tmp_path: Path) -> None:
     res = runner.invoke(app, ["synth-commentary", str(tmp_path)])
     assert res.exit_code == 0, res.output
     assert (tmp_path / "annotations" / "proficiency_demonstration_train.json").is_file()
-    res = runner.invoke(app, ["discover", str(tmp_path), "--out", str(tmp_path / "attr"), "--num-attributes", "4"])
+    res = runner.invoke(
+        app, ["discover", str(tmp_path), "--out", str(tmp_path / "attr"), "--num-attributes", "4"]
+    )
     assert res.exit_code == 0, res.output
     vocab = json.loads((tmp_path / "attr" / "attributes.json").read_text())
     assert len(vocab["names"]) == 4
@@ -34,10 +36,23 @@ def test_cli_help_lists_the_commands() -> None:
 
 
 def test_feedback_section_html(tmp_path: Path) -> None:
-    metrics = {"attribute_iou@0.7": 0.25, "baseline_attribute_iou@0.7": 0.2, "rouge_l": float("nan"),
-               "train_scenarios": ["Basketball"], "scenarios": ["Soccer"], "n_takes": 3, "n_windows": 9}
-    outputs = [{"take_uid": "u<1>", "scenario": "Soccer", "source": "retrieval",
-                "feedback": "- [1.0-5.0 s] balance (0.80): Stay <low>."}]
+    metrics = {
+        "attribute_iou@0.7": 0.25,
+        "baseline_attribute_iou@0.7": 0.2,
+        "rouge_l": float("nan"),
+        "train_scenarios": ["Basketball"],
+        "scenarios": ["Soccer"],
+        "n_takes": 3,
+        "n_windows": 9,
+    }
+    outputs = [
+        {
+            "take_uid": "u<1>",
+            "scenario": "Soccer",
+            "source": "retrieval",
+            "feedback": "- [1.0-5.0 s] balance (0.80): Stay <low>.",
+        }
+    ]
     html = feedback_section(metrics, outputs)
     assert "<td>25.0</td><td>20.0</td>" in html and "n/a" in html
     assert "Stay &lt;low&gt;." in html and "u&lt;1&gt;" in html and "trained on Basketball" in html
@@ -47,5 +62,7 @@ def test_feedback_section_html(tmp_path: Path) -> None:
 
 def test_report_fragment_does_not_import_torch() -> None:
     code = "import sys, skillsight.reports.feedback_section; print('torch' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
     assert out == "False"

@@ -8,11 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.unit.attributes._data import RELEASED_SAMPLE, fake_sidecar
 from skillsight.data.commentary import parse_comment_list, read_commentary, write_commentary
-from skillsight.data.synthetic_commentary import (ATTRIBUTE_PHRASES, generate_synthetic_commentary,
-                                                  take_commentary)
+from skillsight.data.synthetic_commentary import (
+    ATTRIBUTE_PHRASES,
+    generate_synthetic_commentary,
+    take_commentary,
+)
 from skillsight.exceptions import DataFormatError
+from tests.unit.attributes._data import RELEASED_SAMPLE, fake_sidecar
 
 
 def test_reads_released_schema(released_file: Path) -> None:
@@ -20,8 +23,13 @@ def test_reads_released_schema(released_file: Path) -> None:
     assert tc.take_uid == "0015e453-3227-41b0-bd64-03c134abe054"
     assert (tc.scenario, tc.task_name, tc.take_name) == ("Cooking", "Cooking Dumplings", "sfu_cooking_013_3")
     assert [e.kind for e in tc.entries] == ["tip", "tip", "good"]  # sorted by time
-    assert tc.entries[0].texts == ("Keep your elbow in when shooting.", "Work on your balance.")  # JSON array form
-    assert tc.entries[1].texts == ("When making dumplings it's generally preferable to steam the dumpling or to pan-fry it.",)
+    assert tc.entries[0].texts == (
+        "Keep your elbow in when shooting.",
+        "Work on your balance.",
+    )  # JSON array form
+    assert tc.entries[1].texts == (
+        "When making dumplings it's generally preferable to steam the dumpling or to pan-fry it.",
+    )
     assert tc.good[0].texts == ("the water is just beginning to start a boil",)
     assert tc.good[0].video_time_s == pytest.approx(360.183583)
     assert tc.good[0].expert_uid == "d2vast"
@@ -33,15 +41,18 @@ def test_bare_list_top_level(tmp_path: Path) -> None:
     assert len(read_commentary(path)[0].entries) == 3
 
 
-@pytest.mark.parametrize(("field", "value", "where"), [
-    ("video_time", -1.0, "tips_for_improvement[0].video_time"),
-    ("video_time", "12", "tips_for_improvement[0].video_time"),
-    ("list", "['unterminated", "tips_for_improvement[0].list"),
-    ("list", "[1, 2]", "tips_for_improvement[0].list"),
-    ("list", "[]", "tips_for_improvement[0].list"),
-    ("list", "just a sentence", "tips_for_improvement[0].list"),
-    ("expert_uid", "", "tips_for_improvement[0].expert_uid"),
-])
+@pytest.mark.parametrize(
+    ("field", "value", "where"),
+    [
+        ("video_time", -1.0, "tips_for_improvement[0].video_time"),
+        ("video_time", "12", "tips_for_improvement[0].video_time"),
+        ("list", "['unterminated", "tips_for_improvement[0].list"),
+        ("list", "[1, 2]", "tips_for_improvement[0].list"),
+        ("list", "[]", "tips_for_improvement[0].list"),
+        ("list", "just a sentence", "tips_for_improvement[0].list"),
+        ("expert_uid", "", "tips_for_improvement[0].expert_uid"),
+    ],
+)
 def test_bad_entries_name_file_field_value(tmp_path: Path, field: str, value, where: str) -> None:
     data = copy.deepcopy(RELEASED_SAMPLE)
     data[0]["tips_for_improvement"][0][field] = value
@@ -88,8 +99,10 @@ def test_synthetic_tips_name_weakest_and_praise_strongest() -> None:
     order = sorted(side["attributes"], key=lambda a: (side["attributes"][a], a))
     weakest, strongest = order[:2], order[-2:]
     assert 3 <= len(tc.tips) <= 5 and 1 <= len(tc.good) <= 2
+
     def about(text: str) -> set[str]:
         return {a for a, phrases in ATTRIBUTE_PHRASES.items() if any(p in text.lower() for p in phrases)}
+
     assert any(weakest[0] in about(e.text) for e in tc.tips)  # the weakest one always gets a tip
     assert all(about(e.text) & set(weakest) for e in tc.tips)
     assert all(about(e.text) & set(strongest) for e in tc.good)
@@ -103,9 +116,14 @@ def _fake_dataset(root: Path, n: int = 12) -> None:
         (root / "takes" / side["take_name"]).mkdir(parents=True)
         (root / "takes" / side["take_name"] / "synthetic_take.json").write_text(json.dumps(side))
     (root / "annotations").mkdir()
-    for split, idx in (("train", range(0, 8)), ("test", range(8, n))):
-        recs = [{"take_uid": f"uid-{i:03d}", "scenario_name": fake_sidecar(i)["scenario"], "task_id": i} for i in idx]
-        (root / "annotations" / f"proficiency_demonstrator_{split}.json").write_text(json.dumps({"annotations": recs}))
+    for split, idx in (("train", range(8)), ("test", range(8, n))):
+        recs = [
+            {"take_uid": f"uid-{i:03d}", "scenario_name": fake_sidecar(i)["scenario"], "task_id": i}
+            for i in idx
+        ]
+        (root / "annotations" / f"proficiency_demonstrator_{split}.json").write_text(
+            json.dumps({"annotations": recs})
+        )
 
 
 def test_generate_writes_real_schema_deterministically(tmp_path: Path) -> None:
@@ -114,7 +132,14 @@ def test_generate_writes_real_schema_deterministically(tmp_path: Path) -> None:
     assert set(written) == {"train", "test"}
     first = written["train"].read_bytes()
     rec = json.loads(first)["annotations"][0]
-    assert set(rec) >= {"take_uid", "scenario_name", "task_name", "good_executions", "tips_for_improvement", "task_id"}
+    assert set(rec) >= {
+        "take_uid",
+        "scenario_name",
+        "task_name",
+        "good_executions",
+        "tips_for_improvement",
+        "task_id",
+    }
     tip = rec["tips_for_improvement"][0]
     assert set(tip) == {"video_time", "list", "expert_uid", "video_name"} and tip["list"].startswith("['")
     assert [t.take_uid for t in read_commentary(written["train"])] == [f"uid-{i:03d}" for i in range(8)]

@@ -7,23 +7,38 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from skillsight.attributes.discovery import (AttributeVocabulary, agglomerative, discover_attributes, label_windows,
-                                             load_window_labels, save_window_labels, spherical_kmeans)
+from skillsight.attributes.discovery import (
+    AttributeVocabulary,
+    agglomerative,
+    discover_attributes,
+    label_windows,
+    load_window_labels,
+    save_window_labels,
+    spherical_kmeans,
+)
 from skillsight.attributes.embedding import HashedNgramEmbedder, make_embedder
 from skillsight.attributes.phrases import extract_phrases
 from skillsight.data.synthetic_commentary import ATTRIBUTE_PHRASES
 from skillsight.exceptions import ConfigError, MissingDependencyError
 
 
-@pytest.mark.parametrize(("text", "phrases"), [
-    ("Work on your balance during the shot; keep the weight centred over both feet.", ["balance"]),
-    ("This cut shows poor hand placement; bring the hands back to the ready position.", ["hand placement"]),
-    ("Pay attention to your head stability on this move: stop bobbing the head.", ["head stability"]),
-    ("Keep your elbow in when shooting.", ["elbow"]),
-    ("When making dumplings it's generally preferable to steam the dumpling.",
-     ["making dumplings", "generally preferable", "steam", "dumpling"]),
-    ("", []),
-])
+@pytest.mark.parametrize(
+    ("text", "phrases"),
+    [
+        ("Work on your balance during the shot; keep the weight centred over both feet.", ["balance"]),
+        (
+            "This cut shows poor hand placement; bring the hands back to the ready position.",
+            ["hand placement"],
+        ),
+        ("Pay attention to your head stability on this move: stop bobbing the head.", ["head stability"]),
+        ("Keep your elbow in when shooting.", ["elbow"]),
+        (
+            "When making dumplings it's generally preferable to steam the dumpling.",
+            ["making dumplings", "generally preferable", "steam", "dumpling"],
+        ),
+        ("", []),
+    ],
+)
 def test_extract_phrases(text: str, phrases: list[str]) -> None:
     assert extract_phrases(text) == phrases
 
@@ -41,6 +56,7 @@ def test_hashed_embedder_is_deterministic_and_groups_variants() -> None:
 def test_minilm_without_the_extra_says_what_to_install() -> None:
     try:
         import sentence_transformers  # noqa: F401
+
         pytest.skip("sentence-transformers is installed here")
     except ImportError:
         pass
@@ -61,7 +77,7 @@ def test_kmeans_deterministic_under_seed() -> None:
     a2, c2 = spherical_kmeans(x, 4, seed=5)
     assert np.array_equal(a1, a2) and np.array_equal(c1, c2)
     # the four blobs are recovered (up to label permutation)
-    assert all(len(set(a1[i * 10:(i + 1) * 10])) == 1 for i in range(4)) and len(set(a1)) == 4
+    assert all(len(set(a1[i * 10 : (i + 1) * 10])) == 1 for i in range(4)) and len(set(a1)) == 4
     with pytest.raises(ConfigError):
         spherical_kmeans(x, 0)
 
@@ -104,7 +120,9 @@ def test_vocabulary_and_window_labels_round_trip(tmp_path: Path, synthetic_comme
     assert all(lab.attributes for lab in labels)  # every synthetic tip is tied to an attribute
     lab = labels[0]
     entry = synthetic_commentary[0].tips[0]
-    assert lab.start_s == pytest.approx(max(0.0, entry.video_time_s - 2.0)) and lab.end_s == pytest.approx(entry.video_time_s + 2.0)
+    assert lab.start_s == pytest.approx(max(0.0, entry.video_time_s - 2.0)) and lab.end_s == pytest.approx(
+        entry.video_time_s + 2.0
+    )
     save_window_labels(tmp_path / "labels.json", labels, vocab)
     names, back = load_window_labels(tmp_path / "labels.json")
     assert names == vocab.names and back == labels
@@ -120,5 +138,6 @@ def test_assign_new_phrases(synthetic_commentary) -> None:
 
 def test_no_phrases_is_an_error() -> None:
     from skillsight.data.commentary import TakeCommentary
+
     with pytest.raises(ConfigError, match="no candidate phrases"):
         discover_attributes([TakeCommentary("u", "t", "Cooking", "x", [])])

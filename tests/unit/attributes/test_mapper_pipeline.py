@@ -10,14 +10,27 @@ import torch
 
 from skillsight.attributes.discovery import AttributeVocabulary, WindowLabel
 from skillsight.attributes.mapper import AttributeMapper, TakeFeatures, extract_features, train_mapper
-from skillsight.attributes.pipeline import (evaluate_core, fit, load_run, mapper_inputs, most_frequent_sets,
-                                            predict_take, prediction_set, save_run)
+from skillsight.attributes.pipeline import (
+    evaluate_core,
+    fit,
+    load_run,
+    mapper_inputs,
+    most_frequent_sets,
+    predict_take,
+    prediction_set,
+    save_run,
+)
 from skillsight.data.records import Take
 from skillsight.exceptions import ConfigError
 
 K, D, S = 4, 12, 16
 NAMES = ["balance", "focus", "technique", "timing"]
-TIPS = ["Stay low and widen the base.", "Hold the gaze on the target.", "Drill each part slowly.", "Start the move earlier."]
+TIPS = [
+    "Stay low and widen the base.",
+    "Hold the gaze on the target.",
+    "Drill each part slowly.",
+    "Start the move earlier.",
+]
 
 
 def _data(n: int, seed: int, scenario: str = "Soccer"):
@@ -81,10 +94,18 @@ def test_run_folder_round_trip(tmp_path: Path) -> None:
     takes, feats, labels = _data(16, 2)
     model = fit(takes, feats, labels, NAMES, hidden_dim=16, epochs=30)
     vocab = AttributeVocabulary(NAMES, [[(n, 1)] for n in NAMES])
-    save_run(tmp_path, model, vocab, labels, {"root": "r", "attributes_dir": "a", "backbones": ["b"], "train_scenarios": None})
+    save_run(
+        tmp_path,
+        model,
+        vocab,
+        labels,
+        {"root": "r", "attributes_dir": "a", "backbones": ["b"], "train_scenarios": None},
+    )
     again, cfg, bank = load_run(tmp_path)
     f = feats[takes[0].take_uid]
-    assert np.allclose(again.second_probs(f), model.second_probs(f)) and again.proficiency(f) == model.proficiency(f)
+    assert np.allclose(again.second_probs(f), model.second_probs(f)) and again.proficiency(
+        f
+    ) == model.proficiency(f)
     assert cfg["attributes"] == NAMES and bank == labels
     with pytest.raises(FileNotFoundError):
         load_run(tmp_path / "missing")
@@ -103,5 +124,21 @@ def test_extract_features_needs_a_feature_output() -> None:
     with pytest.raises(ConfigError):
         extract_features([], [])
     from skillsight.attributes.mapper import _pick_features
+
     with pytest.raises(ConfigError, match="none of"):
         _pick_features(NoFeatures()(**NoFeatures().example_inputs(2)), "NoFeatures")
+
+
+def test_named_backbone_is_the_same_in_every_process() -> None:
+    from skillsight.attributes.mapper import load_backbone
+
+    torch.manual_seed(123)
+    before = torch.rand(1)
+    a = load_backbone("test_gaze_only_baseline")
+    b = load_backbone("test_gaze_only_baseline")
+    c = load_backbone("test_gaze_only_baseline", seed=1)
+    sa, sb, sc = a.state_dict(), b.state_dict(), c.state_dict()
+    assert all(torch.equal(sa[k], sb[k]) for k in sa) and not all(torch.equal(sa[k], sc[k]) for k in sa)
+    assert not any(p.requires_grad for p in a.parameters()) and not a.training
+    torch.manual_seed(123)
+    assert torch.equal(torch.rand(1), before)  # the caller's RNG stream is untouched

@@ -7,8 +7,15 @@ import math
 import numpy as np
 import pytest
 
-from skillsight.attributes.metrics import (attribute_iou, corpus_bleu, lcs_length, multilabel_f1,
-                                           proficiency_accuracy, rouge_l, sample_iou)
+from skillsight.attributes.metrics import (
+    attribute_iou,
+    corpus_bleu,
+    lcs_length,
+    multilabel_f1,
+    proficiency_accuracy,
+    rouge_l,
+    sample_iou,
+)
 from skillsight.exceptions import ConfigError
 
 
@@ -34,7 +41,7 @@ def test_bleu4_corpus_pools_counts_and_picks_closest_reference() -> None:
 
 
 def test_rouge_l_hand_computed() -> None:
-    assert lcs_length("a b c d".split(), "a c e".split()) == 2
+    assert lcs_length(["a", "b", "c", "d"], ["a", "c", "e"]) == 2
     assert rouge_l("a b c d", "a c e") == pytest.approx(4 / 7)  # P = 1/2, R = 2/3
     assert rouge_l("the cat sat on the mat", "the cat sat on a mat") == pytest.approx(5 / 6)
     assert rouge_l("a b c d", ["x", "a c e", "a b"]) == pytest.approx(max(4 / 7, 2 / 3))  # best reference
