@@ -245,3 +245,23 @@ def evaluate_core(
         ),
     }
     return {"metrics": metrics, "outputs": outputs}
+
+
+def normalise_per_scenario(
+    features: dict[str, TakeFeatures], takes: Sequence[Take]
+) -> dict[str, TakeFeatures]:
+    """Z-score every take's features with the mean/std over all seconds of its scenario's ``takes``.
+
+    Uses only unlabelled features, so it is allowed for a held-out scenario (its test takes' own
+    statistics); it removes scenario-specific offsets (colours, layout) that a mapper trained on other
+    scenarios would misread. Takes not in ``takes`` are returned unchanged.
+    """
+    out = dict(features)
+    for scenario in sorted({t.scenario for t in takes}):
+        uids = [t.take_uid for t in takes if t.scenario == scenario]
+        x = np.concatenate([features[u].features for u in uids])  # (sum S, D)
+        mean, std = x.mean(0), x.std(0) + 1e-6
+        for u in uids:
+            f = features[u]
+            out[u] = TakeFeatures(u, f.times_s, ((f.features - mean) / std).astype(np.float32))
+    return out

@@ -142,3 +142,17 @@ def test_named_backbone_is_the_same_in_every_process() -> None:
     assert not any(p.requires_grad for p in a.parameters()) and not a.training
     torch.manual_seed(123)
     assert torch.equal(torch.rand(1), before)  # the caller's RNG stream is untouched
+
+
+def test_normalise_per_scenario_uses_each_scenarios_own_statistics() -> None:
+    from skillsight.attributes.core import normalise_per_scenario
+
+    takes_a, feats_a, _ = _data(4, 3, "Soccer")
+    takes_b, feats_b, _ = _data(4, 4, "Dance")
+    feats_b = {u: TakeFeatures(u, f.times_s, f.features * 3.0 + 10.0) for u, f in feats_b.items()}
+    out = normalise_per_scenario({**feats_a, **feats_b}, takes_a + takes_b)
+    for takes in (takes_a, takes_b):
+        x = np.concatenate([out[t.take_uid].features for t in takes])
+        assert np.allclose(x.mean(0), 0.0, atol=1e-5) and np.allclose(x.std(0), 1.0, atol=1e-3)
+    only_a = normalise_per_scenario({**feats_a, **feats_b}, takes_a)
+    assert only_a[takes_b[0].take_uid] is feats_b[takes_b[0].take_uid]
