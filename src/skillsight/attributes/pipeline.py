@@ -28,6 +28,7 @@ from skillsight.attributes.core import (
     fit,
     mapper_inputs,
     most_frequent_sets,
+    normalise_per_scenario,
     predict_take,
     prediction_set,
 )
@@ -133,8 +134,14 @@ def train(
     seed: int = 0,
     threshold: float = 0.5,
     take_context: bool = True,
+    scenario_norm: bool = False,
 ) -> Path:
-    """Extract features of the training takes, fit, and write the run folder. Returns ``run_dir``."""
+    """Extract features of the training takes, fit, and write the run folder. Returns ``run_dir``.
+
+    ``scenario_norm``: z-score features per scenario with that scenario's own statistics (training takes
+    here; at evaluation and feedback time the evaluated split's takes of the scenario), see
+    :func:`skillsight.attributes.core.normalise_per_scenario`.
+    """
     attributes_dir, run = Path(attributes_dir), Path(run_dir)
     vocab = AttributeVocabulary.load(attributes_dir / "attributes.json")
     labels = [
@@ -148,6 +155,8 @@ def train(
         raise ConfigError(f"no training takes in {root} for scenarios {train_scenarios}")
     modules = [load_backbone(b, seed) for b in backbones]
     feats = extract_features(takes, modules)
+    if scenario_norm:
+        feats = normalise_per_scenario(feats, takes)
     model = fit(takes, feats, labels, vocab.names, hidden_dim, epochs, seed, take_context)
     # The exact (possibly random-init) backbones are saved with the run: evaluation must see the same features.
     run = run.resolve()
@@ -165,6 +174,7 @@ def train(
         "epochs": epochs,
         "seed": seed,
         "n_train_takes": len(takes),
+        "scenario_norm": scenario_norm,
     }
     train_uids = {t.take_uid for t in takes}
     model.threshold = threshold
@@ -249,7 +259,11 @@ def feedback_for_take(
     )
     if take is None:
         raise ConfigError(f"take {take_uid!r} is not in split {split!r} of {root}")
-    feats = extract_features([take], cfg["backbones"])[take.take_uid]
+    if cfg.get("scenario_norm"):  # the scenario's statistics come from all its takes in the split
+        same = _eval_takes(cfg, root, split, (take.scenario,))
+        feats = normalise_per_scenario(extract_features(same, cfg["backbones"]), same)[take.take_uid]
+    else:
+        feats = extract_features([take], cfg["backbones"])[take.take_uid]
     preds = predict_take(model, feats)
     gen = None
     if lm_path:
@@ -281,6 +295,8 @@ def evaluate(
     _, test_labels = load_window_labels(labels_path)
     takes = _eval_takes(cfg, root, split, scenarios)
     feats = extract_features(takes, cfg["backbones"])
+    if cfg.get("scenario_norm"):
+        feats = normalise_per_scenario(feats, takes)
     result = evaluate_core(model, takes, feats, test_labels, train_labels)
     result["metrics"].update(
         {

@@ -65,11 +65,22 @@ def train_cmd(
     hidden_dim: int = typer.Option(32, help="Mapper hidden width."),
     epochs: int = typer.Option(100, help="Full-batch epochs."),
     seed: int = typer.Option(0, help="Seed."),
+    scenario_norm: bool = typer.Option(False, help="Z-score features per scenario with its own statistics."),
 ) -> None:
     """Train the attribute mapper and proficiency probe on per-second backbone features."""
     from skillsight.attributes.pipeline import train
 
-    run = train(root, attributes, out, backbone, train_scenario or None, hidden_dim, epochs, seed)
+    run = train(
+        root,
+        attributes,
+        out,
+        backbone,
+        train_scenario or None,
+        hidden_dim,
+        epochs,
+        seed,
+        scenario_norm=scenario_norm,
+    )
     typer.echo(f"wrote {run}")
 
 

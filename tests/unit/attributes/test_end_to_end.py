@@ -33,9 +33,14 @@ def test_discover_train_zero_shot_eval_feedback(tmp_path: Path) -> None:
         backbones=("test_timesformer_video",),
         train_scenarios=("Dance",),
         epochs=20,
+        scenario_norm=True,
     )
     cfg = json.loads((run / "attribute_run.json").read_text())
-    assert cfg["train_scenarios"] == ["Dance"] and Path(cfg["backbones"][0] + ".safetensors").is_file()
+    assert (
+        cfg["train_scenarios"] == ["Dance"]
+        and cfg["scenario_norm"]
+        and Path(cfg["backbones"][0] + ".safetensors").is_file()
+    )
     first = evaluate(run, split="test", scenarios=("Soccer",))["metrics"]
     again = evaluate(run, split="test", scenarios=("Soccer",))["metrics"]
     assert first == again  # the saved backbone gives the same features in every evaluation
@@ -43,6 +48,6 @@ def test_discover_train_zero_shot_eval_feedback(tmp_path: Path) -> None:
     test_take = json.loads((root / "annotations" / "proficiency_demonstrator_test.json").read_text())[
         "annotations"
     ][0]
-    take, preds, fb, names = feedback_for_take(run, test_take["take_uid"])
+    _take, preds, fb, _names = feedback_for_take(run, test_take["take_uid"])
     assert preds and fb.items and all(s < e for p in preds for s, e in p.windows)
     assert "<h2>Skill attributes and feedback</h2>" in feedback_section_from_run(run)
