@@ -1,0 +1,132 @@
+"""Model runtimes behind the inference API: onnxruntime (preferred) or PyTorch eager.
+
+Both take the model inputs as numpy arrays (batch axis first) and return the skill ``logits``
+(B, C) as numpy. ``backend="auto"`` picks onnxruntime when it is installed and the model exports;
+the choice and, for a fall-back, its reason are kept in :attr:`Backend.note`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+from pathlib import Path
+from typing import Any, Mapping
+
+import numpy as np
+import torch
+
+from skillsight.exceptions import ConfigError, MissingDependencyError
+
+__all__ = ["Backend", "TorchBackend", "OnnxBackend", "weights_sha256", "make_run_backend"]
+
+
+class Backend:
+    """A runtime: ``logits(inputs) -> (B, C)``; ``name`` ("onnx"/"torch"), ``note`` (why it was chosen)."""
+
+    name = "abstract"
+    note = ""
+
+    def logits(self, inputs: Mapping[str, np.ndarray]) -> np.ndarray:
+        raise NotImplementedError
+
+
+class TorchBackend(Backend):
+    """PyTorch eager, eval mode, inference_mode (the MHA fast path as PyTorch chooses it)."""
+
+    name = "torch"
+
+    def __init__(self, model: torch.nn.Module, note: str = "") -> None:
+        self.model = model.eval()
+        self.note = note
+
+    def logits(self, inputs: Mapping[str, np.ndarray]) -> np.ndarray:
+        with torch.inference_mode():
+            out = self.model(**{k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in inputs.items()})
+        return out["logits"].numpy()
+
+
+class OnnxBackend(Backend):
+    """An onnxruntime session (CPU) of a file written by :func:`skillsight.deploy.onnx_export.export_onnx`."""
+
+    name = "onnx"
+
+    def __init__(self, session: Any, metadata: Mapping[str, Any], note: str = "") -> None:
+        self.session = session
+        self.metadata = dict(metadata)
+        outputs = [o.name for o in session.get_outputs()]
+        if "logits" not in outputs:
+            raise ConfigError(f"the ONNX model has no 'logits' output (outputs: {outputs})")
+        self.input_names = [i.name for i in session.get_inputs()]
+        self.note = note
+
+    @classmethod
+    def load(cls, path: str | Path, note: str = "") -> "OnnxBackend":
+        from skillsight.deploy.onnx_export import load_onnx_session
+
+        session, metadata = load_onnx_session(path)
+        return cls(session, metadata, note)
+
+    def logits(self, inputs: Mapping[str, np.ndarray]) -> np.ndarray:
+        missing = [n for n in self.input_names if n not in inputs]
+        if missing:
+            raise ConfigError(f"ONNX model needs inputs {self.input_names}, missing {missing}")
+        (logits,) = self.session.run(["logits"], {n: inputs[n] for n in self.input_names})
+        return logits
+
+
+def weights_sha256(run_dir: str | Path) -> str:
+    """SHA-256 of a run's ``model.safetensors`` (ties an export to the weights it came from)."""
+    digest = hashlib.sha256()
+    with open(Path(run_dir) / "model.safetensors", "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _onnx_available() -> bool:
+    try:
+        import onnx  # noqa: F401
+        import onnxruntime  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def make_run_backend(model: torch.nn.Module, run_dir: str | Path, spec: Any, backend: str = "auto") -> Backend:
+    """The backend of a run: its ``model.onnx`` when that file holds these weights, else a fresh export.
+
+    Args:
+        model: the run's loaded model.
+        run_dir: the run folder.
+        spec: its :class:`skillsight.deploy.spec.ServingSpec`.
+        backend: "auto", "onnx" or "torch".
+
+    Raises:
+        ConfigError: unknown backend name, or "onnx" asked for and the export fails.
+        MissingDependencyError: "onnx" asked for without onnx/onnxruntime.
+    """
+    if backend not in ("auto", "onnx", "torch"):
+        raise ConfigError(f"backend must be 'auto', 'onnx' or 'torch', got {backend!r}")
+    if backend == "torch":
+        return TorchBackend(model, "asked for")
+    if not _onnx_available():
+        if backend == "onnx":
+            raise MissingDependencyError("onnxruntime", "deploy")
+        return TorchBackend(model, "onnxruntime is not installed")
+    from skillsight.deploy.export import export_model
+
+    run_dir = Path(run_dir)
+    existing = run_dir / "model.onnx"
+    sha = weights_sha256(run_dir)
+    if existing.is_file():
+        candidate = OnnxBackend.load(existing, f"{existing} (weights sha256 matches)")
+        if candidate.metadata.get("weights_sha256") == sha:
+            return candidate
+    try:
+        with tempfile.TemporaryDirectory() as tmp:  # the session holds the model in memory
+            path = export_model(model, Path(tmp) / "model.onnx", spec, extra={"weights_sha256": sha}, check=True)
+            return OnnxBackend.load(path, "exported on load")
+    except ConfigError as err:
+        if backend == "onnx":
+            raise
+        return TorchBackend(model, f"ONNX export failed: {err}")

@@ -1,0 +1,195 @@
+"""Streaming skill estimates: push gaze rows as they arrive, get an estimate every hop.
+
+:class:`GazeStream` buffers rows (any MPS layout, see :mod:`skillsight.deploy.gaze_rows`) and runs a
+:class:`skillsight.deploy.inference.SkillEstimator` on each window once no row that may still
+arrive can change it. Windows are the ones :func:`skillsight.deploy.inference.window_starts` gives
+for the whole recording (starts at the first row's timestamp and every hop; every window whose last
+step is covered, and the first one always), so for in-order rows the stream returns exactly what
+``SkillEstimator.predict_windows`` returns for the same rows (tested).
+
+Bad input (nothing crashes, everything is counted in :class:`StreamStats`):
+
+* NaN rows (empty/non-numeric yaw or pitch) are kept as "tracking lost" samples: the steps whose
+  interpolation would use them are masked, never bridged.
+* Gaps: steps with no sample within ``max_gap_us`` are masked; a window with too few observed
+  steps is returned as skipped, with the reason.
+* Out-of-order timestamps: a row at most ``reorder_tolerance_s`` older than the newest row seen is
+  put in its place (``reordered``). The stream waits that long (the *watermark* is the newest
+  timestamp minus the tolerance) before it finalises a window, so a reordered row is never too late
+  for its window. An older row is ``late_dropped``; a timestamp already present is a ``duplicate``
+  (the first row wins). Rows before the first row's time are accepted within the tolerance but do
+  not move the window grid, which is fixed by the first row.
+* Rows without a usable timestamp are dropped (``bad_timestamp_rows``); an unknown header raises
+  :class:`skillsight.exceptions.DataFormatError` on the first row.
+
+The trajectory and calibration are given up front (a replayed recording's files); only gaze streams.
+"""
+
+from __future__ import annotations
+
+import bisect
+import time
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, fields
+from typing import Any, Optional
+
+import numpy as np
+
+from skillsight.data.records import DeviceCalibration, GazeTrack, Trajectory
+from skillsight.deploy.gaze_rows import GazeRowParser
+from skillsight.deploy.inference import SkillEstimator, WindowPrediction
+from skillsight.exceptions import ConfigError
+
+__all__ = ["StreamStats", "GazeStream", "paced"]
+
+
+@dataclass
+class StreamStats:
+    """Counts of what a stream received, kept, dropped and estimated."""
+
+    rows: int = 0
+    accepted: int = 0
+    nan_rows: int = 0
+    bad_timestamp_rows: int = 0
+    reordered: int = 0
+    late_dropped: int = 0
+    duplicates: int = 0
+    predicted: int = 0
+    skipped: int = 0
+
+    def format(self) -> str:
+        """One summary line."""
+        return " ".join(f"{f.name}={getattr(self, f.name)}" for f in fields(self))
+
+
+class GazeStream:
+    """Incremental windowing + inference over a live gaze row stream.
+
+    Args:
+        estimator: the model and its serving spec.
+        hop_s: seconds between window starts (1 / rate).
+        trajectory, calibration: as for :meth:`SkillEstimator.predict_windows` (already loaded).
+        reorder_tolerance_s: how far back in time a row may arrive and still be used.
+        layout: force the MPS layout; None -> from the first row's columns.
+        source: name for error messages.
+    """
+
+    def __init__(self, estimator: SkillEstimator, hop_s: float = 1.0, trajectory: Optional[Trajectory] = None,
+                 calibration: Optional[DeviceCalibration] = None, reorder_tolerance_s: float = 0.2,
+                 layout: Optional[str] = None, source: str = "<stream>") -> None:
+        if not hop_s > 0:
+            raise ConfigError(f"hop_s must be > 0, got {hop_s}")
+        if not reorder_tolerance_s >= 0:
+            raise ConfigError(f"reorder_tolerance_s must be >= 0, got {reorder_tolerance_s}")
+        self.estimator, self.trajectory, self.calibration = estimator, trajectory, calibration
+        self.hop_us = int(round(hop_s * 1e6))
+        self.tolerance_us = int(round(reorder_tolerance_s * 1e6))
+        self.parser = GazeRowParser(layout=layout, source=source)
+        self.stats = StreamStats()
+        spec = estimator.spec
+        self._last_offset_us = int(spec.step_offsets_us[-1])
+        self._max_gap_us = int(spec.max_gap_us)
+        self._ts: list[int] = []
+        self._vals: list[tuple[float, float, float, bool]] = []  # yaw, pitch, depth, depth_valid
+        self._t0: Optional[int] = None
+        self._newest: Optional[int] = None
+        self._next = 0  # index of the next window to emit
+        self._closed = False
+
+    # ------------------------------------------------------------------------------------ input
+    def push(self, row: Mapping[str, Any]) -> list[WindowPrediction]:
+        """Add one row; returns the windows it completed (usually none or one)."""
+        if self._closed:
+            raise ConfigError("the stream is closed")
+        self.stats.rows += 1
+        parsed = self.parser.parse([row])
+        if len(parsed) == 0:
+            self.stats.bad_timestamp_rows += 1
+            return []
+        ts = int(parsed.timestamps_us[0])
+        if self._newest is not None and ts < self._newest - self.tolerance_us:
+            self.stats.late_dropped += 1
+            return []
+        i = bisect.bisect_left(self._ts, ts)
+        if i < len(self._ts) and self._ts[i] == ts:
+            self.stats.duplicates += 1
+            return []
+        if i < len(self._ts):
+            self.stats.reordered += 1
+        self.stats.accepted += 1
+        self.stats.nan_rows += parsed.nan_rows
+        self._ts.insert(i, ts)
+        self._vals.insert(i, (float(parsed.yaw_rad[0]), float(parsed.pitch_rad[0]), float(parsed.depth_m[0]),
+                              bool(parsed.depth_valid[0])))
+        if self._t0 is None:
+            self._t0 = ts
+        self._newest = ts if self._newest is None else max(self._newest, ts)
+        watermark = self._newest - self.tolerance_us
+        return self._emit(lambda q_last: q_last + self._max_gap_us < watermark)
+
+    def push_many(self, rows: Iterable[Mapping[str, Any]]) -> list[WindowPrediction]:
+        """Push several rows; returns every window they completed."""
+        out: list[WindowPrediction] = []
+        for row in rows:
+            out.extend(self.push(row))
+        return out
+
+    def close(self) -> list[WindowPrediction]:
+        """End of stream: the remaining windows whose last step is covered (and the first, if none yet)."""
+        if self._closed:
+            return []
+        self._closed = True
+        if self._newest is None:
+            return []
+        newest = self._newest
+        return self._emit(lambda q_last: q_last <= newest or self._next == 0)
+
+    # ----------------------------------------------------------------------------------- output
+    def _start(self, k: int) -> int:
+        assert self._t0 is not None
+        return self._t0 + k * self.hop_us
+
+    def _emit(self, ready) -> list[WindowPrediction]:
+        out: list[WindowPrediction] = []
+        while self._t0 is not None and ready(self._start(self._next) + self._last_offset_us):
+            pred = self.estimator.predict_window(self._track(), self._start(self._next), self.trajectory,
+                                                 self.calibration)
+            if pred.skipped is None:
+                self.stats.predicted += 1
+            else:
+                self.stats.skipped += 1
+            out.append(pred)
+            self._next += 1
+            self._prune(self._start(self._next) - self._max_gap_us)
+        return out
+
+    def _track(self) -> GazeTrack:
+        vals = np.asarray(self._vals, dtype=np.float64).reshape(-1, 4)  # (N, 4)
+        return GazeTrack(timestamps_us=np.asarray(self._ts, dtype=np.int64), yaw_rad=vals[:, 0], pitch_rad=vals[:, 1],
+                         depth_m=vals[:, 2], depth_valid=vals[:, 3].astype(bool), layout=self.parser.layout or "rows",
+                         source=self.parser.source)
+
+    def _prune(self, keep_from_us: int) -> None:
+        """Forget rows no later window can use (further than the gap limit before its first step)."""
+        cut = bisect.bisect_left(self._ts, keep_from_us)
+        if cut:
+            del self._ts[:cut], self._vals[:cut]
+
+
+def paced(rows: Iterable[Mapping[str, Any]], realtime: bool, speed: float = 1.0) -> Iterator[Mapping[str, Any]]:
+    """Yield rows, sleeping so that they come at their recorded pace when ``realtime`` (replay)."""
+    start_wall: Optional[float] = None
+    start_ts: Optional[int] = None
+    for row in rows:
+        if realtime:
+            try:
+                ts = int(str(row.get("tracking_timestamp_us", "")).strip())
+            except ValueError:
+                ts = None
+            if ts is not None:
+                if start_ts is None:
+                    start_wall, start_ts = time.perf_counter(), ts
+                delay = (ts - start_ts) / 1e6 / speed - (time.perf_counter() - start_wall)
+                if delay > 0:
+                    time.sleep(delay)
+        yield row
