@@ -87,17 +87,20 @@ def bench(name: str, gflops: float, reps: int, batch: int, tmp: Path) -> None:
     model = create_model(name, num_classes=len(PROFICIENCY_LABELS), num_steps=16).eval()
     macs = count_macs(model, model.example_inputs(1))
     limit_ms = 2 * macs / (gflops * 1e9) * 1e3
-    path = export_model(model, tmp / f"{name}.onnx", extra={"class_names": list(PROFICIENCY_LABELS)})
-    onnx, eager = OnnxBackend.load(path), TorchBackend(model)
+    eager = TorchBackend(model)
     one, many = _inputs(model, 1), _inputs(model, batch)
-    torch_ms, onnx_ms = median_ms(eager, one, reps), median_ms(onnx, one, reps)
+    # PyTorch first: onnxruntime's idle worker threads spin for a while after each run and would
+    # compete with torch for the (2) cores if a session were already live.
+    torch_ms, torch_tp = median_ms(eager, one, reps), throughput(eager, many, batch)
+    path = export_model(model, tmp / f"{name}.onnx", extra={"class_names": list(PROFICIENCY_LABELS)})
+    onnx = OnnxBackend.load(path)
+    onnx_ms, onnx_tp = median_ms(onnx, one, reps), throughput(onnx, many, batch)
     print(f"# {name}: {macs / 1e6:.1f} MMAC/window, {sum(p.numel() for p in model.parameters()) / 1e6:.2f} M params, "
           f"compute-bound limit {limit_ms:.4f} ms at {gflops:.1f} GFLOP/s", flush=True)
     line(f"{name}_torch_eager_b1_ms", torch_ms, limit_ms)
     line(f"{name}_onnxruntime_b1_ms", onnx_ms, limit_ms)
     line(f"{name}_onnxruntime_vs_torch_b1_ms", onnx_ms, torch_ms)
     line(f"{name}_cpu_onnxruntime_b1_ms_vs_paper_gpu", onnx_ms, PAPER_GPU_MS)
-    torch_tp, onnx_tp = throughput(eager, many, batch), throughput(onnx, many, batch)
     bound_tp = gflops * 1e9 / (2 * macs)
     line(f"{name}_torch_eager_b{batch}_windows_per_s", torch_tp, bound_tp)
     line(f"{name}_onnxruntime_b{batch}_windows_per_s", onnx_tp, bound_tp)
