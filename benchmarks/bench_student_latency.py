@@ -95,8 +95,12 @@ def bench(name: str, gflops: float, reps: int, batch: int, tmp: Path) -> None:
     path = export_model(model, tmp / f"{name}.onnx", extra={"class_names": list(PROFICIENCY_LABELS)})
     onnx = OnnxBackend.load(path)
     onnx_ms, onnx_tp = median_ms(onnx, one, reps), throughput(onnx, many, batch)
-    print(f"# {name}: {macs / 1e6:.1f} MMAC/window, {sum(p.numel() for p in model.parameters()) / 1e6:.2f} M params, "
-          f"compute-bound limit {limit_ms:.4f} ms at {gflops:.1f} GFLOP/s", flush=True)
+    print(
+        f"# {name}: {macs / 1e6:.1f} MMAC/window, "
+        f"{sum(p.numel() for p in model.parameters()) / 1e6:.2f} M params, "
+        f"compute-bound limit {limit_ms:.4f} ms at {gflops:.1f} GFLOP/s",
+        flush=True,
+    )
     line(f"{name}_torch_eager_b1_ms", torch_ms, limit_ms)
     line(f"{name}_onnxruntime_b1_ms", onnx_ms, limit_ms)
     line(f"{name}_onnxruntime_vs_torch_b1_ms", onnx_ms, torch_ms)
@@ -117,8 +121,11 @@ def main() -> None:
     args = parser.parse_args()
     start = time.perf_counter()
     gflops = matmul_gflops()
-    print(f"# torch {torch.__version__}, {torch.get_num_threads()} threads; timings are noisy on a shared machine",
-          flush=True)
+    print(
+        f"# torch {torch.__version__}, {torch.get_num_threads()} threads; "
+        "timings are noisy on a shared machine",
+        flush=True,
+    )
     line("matmul_2048_gflops", gflops, gflops)
     with tempfile.TemporaryDirectory() as tmp:
         for name in args.models.split(","):

@@ -1,4 +1,4 @@
-"""Streaming over every real Aria MPS sample gaze file (all layouts), with the trajectory where it overlaps."""
+"""Streaming over every real Aria MPS sample gaze file (all layouts), with the trajectory where it fits."""
 
 from __future__ import annotations
 

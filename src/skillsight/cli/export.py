@@ -1,9 +1,8 @@
-"""``skillsight export RUN --format onnx [--out PATH]``: an ONNX file with its serving metadata, parity-checked."""
+"""``skillsight export RUN --format onnx [--out PATH]``: ONNX with its serving metadata, parity-checked."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 from rich.console import Console
@@ -15,12 +14,16 @@ console = Console()
 
 
 def export_command(
-    run: Path = typer.Argument(..., help="run folder (model.safetensors + model.json, config.json, vocab.json)"),
+    run: Path = typer.Argument(
+        ..., help="run folder (model.safetensors + model.json, config.json, vocab.json)"
+    ),
     fmt: str = typer.Option("onnx", "--format", help="export format (onnx)"),
-    out: Optional[Path] = typer.Option(None, "--out", help="output file (default RUN/model.onnx)"),
+    out: Path | None = typer.Option(None, "--out", help="output file (default RUN/model.onnx)"),
     opset: int = typer.Option(17, "--opset", help="ONNX opset"),
     atol: float = typer.Option(1e-4, "--atol", help="largest allowed |ONNX - PyTorch| difference"),
-    check: bool = typer.Option(True, "--check/--no-check", help="compare ONNX and PyTorch outputs at batch 1 and 3"),
+    check: bool = typer.Option(
+        True, "--check/--no-check", help="compare ONNX and PyTorch outputs at batch 1 and 3"
+    ),
 ) -> None:
     """Write the ONNX file and print where it went, the parity error and the metadata keys."""
     from skillsight.deploy.export import export_run
@@ -31,6 +34,8 @@ def export_command(
     console.print(f"model {meta.get('model_name')}  inputs {meta.get('input_spec')}", highlight=False)
     console.print(f"classes {meta.get('class_names')}", highlight=False)
     if result.max_abs_diff is not None:
-        console.print(f"parity: max |ONNX - PyTorch| = {result.max_abs_diff:.3g} (atol {atol:g}) at batch 1 and 3",
-                      highlight=False)
+        console.print(
+            f"parity: max |ONNX - PyTorch| = {result.max_abs_diff:.3g} (atol {atol:g}) at batch 1 and 3",
+            highlight=False,
+        )
     console.print(f"metadata keys: {', '.join(sorted(meta))}", highlight=False)

@@ -1,10 +1,9 @@
-"""``skillsight stream``: replay a gaze recording (or read rows from stdin) and print an estimate per window."""
+"""``skillsight stream``: replay a gaze recording (or rows from stdin), printing an estimate per window."""
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Optional
 
 import numpy as np
 import typer
@@ -17,18 +16,22 @@ console = Console()
 
 
 def stream_command(
-    gaze: Optional[Path] = typer.Option(None, "--gaze", help="MPS eye-gaze CSV (any layout) to replay"),
-    trajectory: Optional[Path] = typer.Option(None, "--trajectory", help="closed-loop trajectory CSV"),
-    calibration: Optional[Path] = typer.Option(None, "--calibration", help="device calibration JSON"),
-    run: Optional[Path] = typer.Option(None, "--run", help="run folder of the model"),
-    onnx: Optional[Path] = typer.Option(None, "--onnx", help="exported ONNX file (instead of --run)"),
+    gaze: Path | None = typer.Option(None, "--gaze", help="MPS eye-gaze CSV (any layout) to replay"),
+    trajectory: Path | None = typer.Option(None, "--trajectory", help="closed-loop trajectory CSV"),
+    calibration: Path | None = typer.Option(None, "--calibration", help="device calibration JSON"),
+    run: Path | None = typer.Option(None, "--run", help="run folder of the model"),
+    onnx: Path | None = typer.Option(None, "--onnx", help="exported ONNX file (instead of --run)"),
     backend: str = typer.Option("auto", "--backend", help="with --run: auto | onnx | torch"),
     rate: float = typer.Option(1.0, "--rate", help="estimates per second (hop = 1 / rate)"),
-    stdin: bool = typer.Option(False, "--stdin", help="read CSV rows (header first) from stdin as they arrive"),
+    stdin: bool = typer.Option(
+        False, "--stdin", help="read CSV rows (header first) from stdin as they arrive"
+    ),
     realtime: bool = typer.Option(False, "--realtime/--no-realtime", help="replay at the recorded pace"),
-    scenario: Optional[str] = typer.Option(None, "--scenario", help="scenario name, for models that take one"),
+    scenario: str | None = typer.Option(None, "--scenario", help="scenario name, for models that take one"),
     min_valid: float = typer.Option(0.5, "--min-valid", help="fraction of steps with gaze a window needs"),
-    reorder_ms: float = typer.Option(200.0, "--reorder-tolerance-ms", help="late rows within this are reordered"),
+    reorder_ms: float = typer.Option(
+        200.0, "--reorder-tolerance-ms", help="late rows within this are reordered"
+    ),
 ) -> None:
     """Print one line per window (estimate or SKIPPED with the reason), then a summary."""
     from skillsight.data.aria import read_device_calibration, read_trajectory_csv
@@ -43,18 +46,31 @@ def stream_command(
         raise ConfigError("give exactly one of --gaze FILE or --stdin")
     if not rate > 0:
         raise ConfigError(f"--rate must be > 0, got {rate}")
-    kwargs = dict(scenario=scenario, min_valid_fraction=min_valid)
-    est = (SkillEstimator.from_run(run, backend=backend, **kwargs) if run is not None
-           else SkillEstimator.from_onnx(onnx, **kwargs))
+    kwargs = {"scenario": scenario, "min_valid_fraction": min_valid}
+    est = (
+        SkillEstimator.from_run(run, backend=backend, **kwargs)
+        if run is not None
+        else SkillEstimator.from_onnx(onnx, **kwargs)
+    )
     est.warmup()
     traj = read_trajectory_csv(trajectory) if trajectory is not None else None
     calib = read_device_calibration(calibration) if calibration is not None else None
     source = "stdin" if stdin else str(gaze)
     spec = est.spec
-    console.print(f"model {spec.model_name} ({est.backend.name}: {est.backend.note}); window {spec.window_us / 1e6:g} s "
-                  f"= {spec.num_steps} steps, hop {1 / rate:g} s; source {source}", highlight=False)
-    stream = GazeStream(est, hop_s=1.0 / rate, trajectory=traj, calibration=calib,
-                        reorder_tolerance_s=reorder_ms / 1e3, source=source)
+    console.print(
+        f"model {spec.model_name} ({est.backend.name}: {est.backend.note}); "
+        f"window {spec.window_us / 1e6:g} s "
+        f"= {spec.num_steps} steps, hop {1 / rate:g} s; source {source}",
+        highlight=False,
+    )
+    stream = GazeStream(
+        est,
+        hop_s=1.0 / rate,
+        trajectory=traj,
+        calibration=calib,
+        reorder_tolerance_s=reorder_ms / 1e3,
+        source=source,
+    )
     rows = iter_csv_rows(sys.stdin if stdin else gaze)
     latencies: list[float] = []
     for row in paced(rows, realtime and not stdin):
@@ -65,8 +81,11 @@ def stream_command(
     console.print(f"summary: {stream.stats.format()}", highlight=False)
     if latencies:
         lat = np.asarray(latencies)
-        console.print(f"inference latency ms: mean {lat.mean():.3f} median {np.median(lat):.3f} "
-                      f"p95 {np.percentile(lat, 95):.3f} max {lat.max():.3f}", highlight=False)
+        console.print(
+            f"inference latency ms: mean {lat.mean():.3f} median {np.median(lat):.3f} "
+            f"p95 {np.percentile(lat, 95):.3f} max {lat.max():.3f}",
+            highlight=False,
+        )
 
 
 def _print(pred, class_names, latencies: list[float]) -> None:

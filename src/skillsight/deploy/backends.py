@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import hashlib
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import numpy as np
 import torch
 
 from skillsight.exceptions import ConfigError, MissingDependencyError
 
-__all__ = ["Backend", "TorchBackend", "OnnxBackend", "weights_sha256", "make_run_backend"]
+__all__ = ["Backend", "OnnxBackend", "TorchBackend", "make_run_backend", "weights_sha256"]
 
 
 class Backend:
@@ -60,7 +61,7 @@ class OnnxBackend(Backend):
         self.note = note
 
     @classmethod
-    def load(cls, path: str | Path, note: str = "") -> "OnnxBackend":
+    def load(cls, path: str | Path, note: str = "") -> OnnxBackend:
         from skillsight.deploy.onnx_export import load_onnx_session
 
         session, metadata = load_onnx_session(path)
@@ -92,7 +93,9 @@ def _onnx_available() -> bool:
     return True
 
 
-def make_run_backend(model: torch.nn.Module, run_dir: str | Path, spec: Any, backend: str = "auto") -> Backend:
+def make_run_backend(
+    model: torch.nn.Module, run_dir: str | Path, spec: Any, backend: str = "auto"
+) -> Backend:
     """The backend of a run: its ``model.onnx`` when that file holds these weights, else a fresh export.
 
     Args:
@@ -124,7 +127,9 @@ def make_run_backend(model: torch.nn.Module, run_dir: str | Path, spec: Any, bac
             return candidate
     try:
         with tempfile.TemporaryDirectory() as tmp:  # the session holds the model in memory
-            path = export_model(model, Path(tmp) / "model.onnx", spec, extra={"weights_sha256": sha}, check=True)
+            path = export_model(
+                model, Path(tmp) / "model.onnx", spec, extra={"weights_sha256": sha}, check=True
+            )
             return OnnxBackend.load(path, "exported on load")
     except ConfigError as err:
         if backend == "onnx":

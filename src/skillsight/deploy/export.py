@@ -1,7 +1,7 @@
 """Export a run folder (or an in-memory model) to ONNX with everything serving needs in its metadata.
 
-Metadata written (``metadata_props``, each a JSON string; :func:`skillsight.deploy.onnx_export.load_onnx_session`
-decodes them):
+Metadata written (``metadata_props``, each a JSON string;
+:func:`skillsight.deploy.onnx_export.load_onnx_session` decodes them):
 
 * ``model_name``, ``model_args``, ``input_spec``, ``output_names``, ``sensors``, ``exporter``
   (written by :func:`export_onnx` itself);
@@ -19,9 +19,10 @@ The export is checked against PyTorch at batch sizes 1 and 3 (default tolerance 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping, Optional
+from typing import Any
 
 from torch import nn
 
@@ -30,7 +31,7 @@ from skillsight.deploy.onnx_export import check_onnx_parity, export_onnx
 from skillsight.deploy.spec import ServingSpec, spec_from_run
 from skillsight.exceptions import ConfigError, DataFormatError
 
-__all__ = ["ExportResult", "EXPORT_FORMATS", "export_model", "export_run"]
+__all__ = ["EXPORT_FORMATS", "ExportResult", "export_model", "export_run"]
 
 #: Formats ``skillsight export`` writes.
 EXPORT_FORMATS = ("onnx",)
@@ -42,7 +43,7 @@ class ExportResult:
     """What an export wrote: the file, the parity error against PyTorch (None if unchecked), the metadata."""
 
     path: Path
-    max_abs_diff: Optional[float]
+    max_abs_diff: float | None
     metadata: dict[str, Any]
 
 
@@ -51,13 +52,21 @@ def _normalisation(model: nn.Module, spec: ServingSpec) -> dict[str, Any]:
     if _PIXEL_INPUTS & set(getattr(model, "input_names", ())):
         from skillsight.data.datasets import CROP_MEAN, CROP_STD, VIDEO_MEAN, VIDEO_STD
 
-        meta.update(video_mean=VIDEO_MEAN, video_std=VIDEO_STD, crop_mean=list(CROP_MEAN), crop_std=list(CROP_STD))
+        meta.update(
+            video_mean=VIDEO_MEAN, video_std=VIDEO_STD, crop_mean=list(CROP_MEAN), crop_std=list(CROP_STD)
+        )
     return meta
 
 
-def export_model(model: nn.Module, path: str | Path, spec: Optional[ServingSpec] = None,
-                 extra: Optional[Mapping[str, Any]] = None, check: bool = True, atol: float = 1e-4,
-                 opset: int = 17) -> Path:
+def export_model(
+    model: nn.Module,
+    path: str | Path,
+    spec: ServingSpec | None = None,
+    extra: Mapping[str, Any] | None = None,
+    check: bool = True,
+    atol: float = 1e-4,
+    opset: int = 17,
+) -> Path:
     """Export ``model`` to ONNX with its serving metadata; parity-check it unless ``check`` is False.
 
     Args:
@@ -77,7 +86,9 @@ def export_model(model: nn.Module, path: str | Path, spec: Optional[ServingSpec]
         meta.update(class_names=list(spec.class_names), normalisation=_normalisation(model, spec))
     meta.update(extra or {})
     if "class_names" not in meta:
-        raise ConfigError("export needs class_names (from vocab.json, the checkpoint metadata or class_names=)")
+        raise ConfigError(
+            "export needs class_names (from vocab.json, the checkpoint metadata or class_names=)"
+        )
     path = export_onnx(model, path, metadata=meta, opset=opset)
     if check:
         check_onnx_parity(model, path, batch_sizes=(1, 3), atol=atol)
@@ -91,8 +102,15 @@ def _json_file(path: Path) -> Any:
         raise DataFormatError(path, "", str(err)[:80], "cannot read JSON") from err
 
 
-def export_run(run_dir: str | Path, out: str | Path | None = None, fmt: str = "onnx", check: bool = True,
-               atol: float = 1e-4, opset: int = 17, class_names: Optional[list[str]] = None) -> ExportResult:
+def export_run(
+    run_dir: str | Path,
+    out: str | Path | None = None,
+    fmt: str = "onnx",
+    check: bool = True,
+    atol: float = 1e-4,
+    opset: int = 17,
+    class_names: list[str] | None = None,
+) -> ExportResult:
     """Export a run folder's model (default output ``RUN/model.onnx``) and verify it.
 
     Args:
@@ -120,8 +138,11 @@ def export_run(run_dir: str | Path, out: str | Path | None = None, fmt: str = "o
     extra: dict[str, Any] = {"run_name": run_dir.resolve().name, "weights_sha256": weights_sha256(run_dir)}
     if vocab is not None:
         extra["vocab"] = vocab
-    carried = (_json_file(run_dir / "normalisation.json") if (run_dir / "normalisation.json").is_file()
-               else stored.get("normalisation"))
+    carried = (
+        _json_file(run_dir / "normalisation.json")
+        if (run_dir / "normalisation.json").is_file()
+        else stored.get("normalisation")
+    )
     spec = None
     if carried is not None:
         extra["normalisation"] = carried

@@ -25,7 +25,7 @@ import io
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Optional, TextIO
+from typing import Any, TextIO
 
 import numpy as np
 
@@ -33,7 +33,7 @@ from skillsight.data.aria_gaze import _REQUIRED, TS, detect_gaze_layout  # the r
 from skillsight.exceptions import DataFormatError
 from skillsight.gaze.geometry import vergence_to_combined
 
-__all__ = ["GazeRows", "GazeRowParser", "iter_csv_rows"]
+__all__ = ["GazeRowParser", "GazeRows", "iter_csv_rows"]
 
 
 @dataclass(frozen=True)
@@ -71,7 +71,7 @@ def _number(cell: Any) -> float:
         return float("nan")
 
 
-def _timestamp(cell: Any) -> Optional[int]:
+def _timestamp(cell: Any) -> int | None:
     """A timestamp cell as int microseconds; None when missing or not a whole number."""
     if cell is None or isinstance(cell, bool):
         return None
@@ -94,7 +94,7 @@ class GazeRowParser:
         source: name used in error messages (a file path, "stdin", ...).
     """
 
-    def __init__(self, layout: Optional[str] = None, source: str = "<rows>") -> None:
+    def __init__(self, layout: str | None = None, source: str = "<rows>") -> None:
         if layout is not None and layout not in _REQUIRED:
             raise DataFormatError(source, "layout", layout, f"not one of {sorted(_REQUIRED)}")
         self.layout = layout
@@ -107,7 +107,9 @@ class GazeRowParser:
             self.layout = detect_gaze_layout(cols, self.source)
         missing = [c for c in _REQUIRED[self.layout] if c not in cols]
         if missing:
-            raise DataFormatError(self.source, missing[0], cols, f"layout {self.layout!r} needs column(s) {missing}")
+            raise DataFormatError(
+                self.source, missing[0], cols, f"layout {self.layout!r} needs column(s) {missing}"
+            )
         self._has_depth = "depth_m" in cols and self.layout != "gen2"
         self._checked = True
 
@@ -127,22 +129,42 @@ class GazeRowParser:
             ts_list.append(ts)
             depth = _number(row.get("depth_m")) if self._has_depth else float("nan")
             if vergence:
-                values.append((_number(row.get("left_yaw_rads_cpf")), _number(row.get("right_yaw_rads_cpf")),
-                               _number(row.get("pitch_rads_cpf")), depth))
+                values.append(
+                    (
+                        _number(row.get("left_yaw_rads_cpf")),
+                        _number(row.get("right_yaw_rads_cpf")),
+                        _number(row.get("pitch_rads_cpf")),
+                        depth,
+                    )
+                )
             else:
-                values.append((_number(row.get("yaw_rads_cpf")), float("nan"), _number(row.get("pitch_rads_cpf")),
-                               depth))
+                values.append(
+                    (
+                        _number(row.get("yaw_rads_cpf")),
+                        float("nan"),
+                        _number(row.get("pitch_rads_cpf")),
+                        depth,
+                    )
+                )
         cols = np.asarray(values, dtype=np.float64).reshape(-1, 4)  # (N, 4)
         if self.layout == "vergence":
-            yaw, _ = vergence_to_combined(cols[:, 0], cols[:, 1], cols[:, 2])  # depth stays the file's, as read_gaze_csv
+            yaw, _ = vergence_to_combined(
+                cols[:, 0], cols[:, 1], cols[:, 2]
+            )  # depth stays the file's, as read_gaze_csv
         else:
             yaw = cols[:, 0]
         pitch, depth = cols[:, 2], cols[:, 3]
         depth_valid = np.isfinite(depth) & (depth >= 0)
         nan_rows = int((~(np.isfinite(yaw) & np.isfinite(pitch))).sum())
-        return GazeRows(timestamps_us=np.asarray(ts_list, dtype=np.int64), yaw_rad=np.asarray(yaw, np.float64),
-                        pitch_rad=pitch.copy(), depth_m=np.where(depth_valid, depth, np.nan), depth_valid=depth_valid,
-                        nan_rows=nan_rows, bad_timestamp_rows=bad_ts)
+        return GazeRows(
+            timestamps_us=np.asarray(ts_list, dtype=np.int64),
+            yaw_rad=np.asarray(yaw, np.float64),
+            pitch_rad=pitch.copy(),
+            depth_m=np.where(depth_valid, depth, np.nan),
+            depth_valid=depth_valid,
+            nan_rows=nan_rows,
+            bad_timestamp_rows=bad_ts,
+        )
 
 
 def iter_csv_rows(source: str | Path | TextIO) -> Iterator[dict[str, str]]:
@@ -165,7 +187,9 @@ def iter_csv_rows(source: str | Path | TextIO) -> Iterator[dict[str, str]]:
         if not header_line.strip():
             raise DataFormatError(name, "", "", "empty input (no header line)")
         header = [c.strip().lstrip("\ufeff") for c in next(csv.reader(io.StringIO(header_line)))]
-        for line in iter(handle.readline, ""):  # readline, not iteration: stdin rows are yielded as they arrive
+        for line in iter(
+            handle.readline, ""
+        ):  # readline, not iteration: stdin rows are yielded as they arrive
             if not line.strip():
                 continue
             cells = next(csv.reader(io.StringIO(line)))

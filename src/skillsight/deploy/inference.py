@@ -26,7 +26,7 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Optional, Union
+from typing import Any, Union
 
 import numpy as np
 
@@ -38,7 +38,7 @@ from skillsight.exceptions import ConfigError, DataFormatError
 from skillsight.gaze.normalize import normalize_clip_gaze
 from skillsight.gaze.resample import gaze_samples_at
 
-__all__ = ["WindowPrediction", "SkillEstimator", "GazeInput", "to_gaze_track", "window_starts"]
+__all__ = ["GazeInput", "SkillEstimator", "WindowPrediction", "to_gaze_track", "window_starts"]
 
 #: What the estimator accepts as gaze: a track, a CSV path, parsed rows, or raw row mappings.
 GazeInput = Union[GazeTrack, str, Path, GazeRows, Sequence[Mapping[str, Any]]]
@@ -61,14 +61,14 @@ class WindowPrediction:
 
     start_us: int
     end_us: int
-    probabilities: Optional[np.ndarray]
-    label: Optional[str]
+    probabilities: np.ndarray | None
+    label: str | None
     latency_ms: float
     preprocess_ms: float
     valid_steps: int
     pose_steps: int
     num_steps: int
-    skipped: Optional[str] = None
+    skipped: str | None = None
 
     def format(self, class_names: Sequence[str] = ()) -> str:
         """One line: span, estimate (or SKIPPED and why), observed steps, latency."""
@@ -76,9 +76,13 @@ class WindowPrediction:
         steps = f"gaze {self.valid_steps:2d}/{self.num_steps} pose {self.pose_steps:2d}"
         if self.skipped is not None:
             return f"{span} SKIPPED ({self.skipped})  {steps}"
-        probs = " ".join(f"{n}={p:.3f}" for n, p in zip(class_names, self.probabilities)) if class_names else ""
-        return (f"{span} {self.label:<20s} p={float(self.probabilities.max()):.3f}  {steps}  "
-                f"infer {self.latency_ms:7.3f} ms  prep {self.preprocess_ms:6.2f} ms  {probs}").rstrip()
+        probs = (
+            " ".join(f"{n}={p:.3f}" for n, p in zip(class_names, self.probabilities)) if class_names else ""
+        )
+        return (
+            f"{span} {self.label:<20s} p={float(self.probabilities.max()):.3f}  {steps}  "
+            f"infer {self.latency_ms:7.3f} ms  prep {self.preprocess_ms:6.2f} ms  {probs}"
+        ).rstrip()
 
 
 def to_gaze_track(gaze: GazeInput, source: str = "<rows>") -> tuple[GazeTrack, dict[str, int]]:
@@ -104,8 +108,11 @@ def to_gaze_track(gaze: GazeInput, source: str = "<rows>") -> tuple[GazeTrack, d
         counts["rows"] = len(gaze)
         return gaze, counts
     rows = gaze if isinstance(gaze, GazeRows) else GazeRowParser(source=source).parse(gaze)
-    counts.update(rows=len(rows) + rows.bad_timestamp_rows, nan_rows=rows.nan_rows,
-                  bad_timestamp_rows=rows.bad_timestamp_rows)
+    counts.update(
+        rows=len(rows) + rows.bad_timestamp_rows,
+        nan_rows=rows.nan_rows,
+        bad_timestamp_rows=rows.bad_timestamp_rows,
+    )
     if len(rows) == 0:
         raise DataFormatError(source, "", 0, "no gaze rows with a timestamp")
     ts = rows.timestamps_us
@@ -116,8 +123,15 @@ def to_gaze_track(gaze: GazeInput, source: str = "<rows>") -> tuple[GazeTrack, d
     keep[1:] = np.diff(ts_sorted) > 0
     counts["duplicates"] = int((~keep).sum())
     idx = order[keep]
-    track = GazeTrack(timestamps_us=ts[idx], yaw_rad=rows.yaw_rad[idx], pitch_rad=rows.pitch_rad[idx],
-                      depth_m=rows.depth_m[idx], depth_valid=rows.depth_valid[idx], layout="rows", source=source)
+    track = GazeTrack(
+        timestamps_us=ts[idx],
+        yaw_rad=rows.yaw_rad[idx],
+        pitch_rad=rows.pitch_rad[idx],
+        depth_m=rows.depth_m[idx],
+        depth_valid=rows.depth_valid[idx],
+        layout="rows",
+        source=source,
+    )
     return track, counts
 
 
@@ -130,7 +144,7 @@ def window_starts(first_us: int, last_us: int, spec: ServingSpec, hop_us: int) -
     return int(first_us) + int(hop_us) * np.arange(max(count, 1), dtype=np.int64)
 
 
-def _trajectory(trajectory: Union[Trajectory, str, Path, None]) -> Optional[Trajectory]:
+def _trajectory(trajectory: Trajectory | str | Path | None) -> Trajectory | None:
     if trajectory is None or isinstance(trajectory, Trajectory):
         return trajectory
     from skillsight.data.aria import read_trajectory_csv
@@ -138,7 +152,7 @@ def _trajectory(trajectory: Union[Trajectory, str, Path, None]) -> Optional[Traj
     return read_trajectory_csv(trajectory)
 
 
-def _calibration(calibration: Union[DeviceCalibration, str, Path, None]) -> Optional[DeviceCalibration]:
+def _calibration(calibration: DeviceCalibration | str | Path | None) -> DeviceCalibration | None:
     if calibration is None or isinstance(calibration, DeviceCalibration):
         return calibration
     from skillsight.data.aria import read_device_calibration
@@ -156,21 +170,28 @@ class SkillEstimator:
         min_valid_fraction: windows with fewer observed gaze steps are skipped (with the reason).
     """
 
-    def __init__(self, backend: Backend, spec: ServingSpec, scenario: Optional[str] = None,
-                 min_valid_fraction: float = 0.5) -> None:
+    def __init__(
+        self,
+        backend: Backend,
+        spec: ServingSpec,
+        scenario: str | None = None,
+        min_valid_fraction: float = 0.5,
+    ) -> None:
         spec.check_servable(spec.model_name)
         if not 0.0 <= min_valid_fraction <= 1.0:
             raise ConfigError(f"min_valid_fraction must be in [0, 1], got {min_valid_fraction}")
-        self.scenario_id: Optional[int] = None
+        self.scenario_id: int | None = None
         if "scenario" in spec.input_names:
             if scenario not in SCENARIOS:
-                raise ConfigError(f"model {spec.model_name!r} needs scenario= one of {list(SCENARIOS)}, got {scenario!r}")
+                raise ConfigError(
+                    f"model {spec.model_name!r} needs scenario= one of {list(SCENARIOS)}, got {scenario!r}"
+                )
             self.scenario_id = SCENARIOS.index(scenario)
         self.backend, self.spec = backend, spec
         self.min_valid_steps = max(1, math.ceil(min_valid_fraction * spec.num_steps))
 
     @classmethod
-    def from_run(cls, run_dir: str | Path, backend: str = "auto", **kwargs: Any) -> "SkillEstimator":
+    def from_run(cls, run_dir: str | Path, backend: str = "auto", **kwargs: Any) -> SkillEstimator:
         """Load a run folder; ``backend`` "auto" (onnxruntime when installed), "onnx" or "torch"."""
         from skillsight.training.checkpoint import load_model
 
@@ -179,7 +200,7 @@ class SkillEstimator:
         return cls(make_run_backend(model, run_dir, spec, backend), spec, **kwargs)
 
     @classmethod
-    def from_onnx(cls, path: str | Path, **kwargs: Any) -> "SkillEstimator":
+    def from_onnx(cls, path: str | Path, **kwargs: Any) -> SkillEstimator:
         """Load an exported ONNX file (its metadata holds the serving spec)."""
         backend = OnnxBackend.load(path)
         if "normalisation" not in backend.metadata:
@@ -187,7 +208,7 @@ class SkillEstimator:
         return cls(backend, ServingSpec.from_metadata(backend.metadata["normalisation"], str(path)), **kwargs)
 
     @classmethod
-    def from_model(cls, model: Any, spec: ServingSpec, **kwargs: Any) -> "SkillEstimator":
+    def from_model(cls, model: Any, spec: ServingSpec, **kwargs: Any) -> SkillEstimator:
         """Serve an in-memory model with PyTorch."""
         return cls(TorchBackend(model), spec, **kwargs)
 
@@ -199,35 +220,67 @@ class SkillEstimator:
     def warmup(self, runs: int = 2) -> None:
         """Run the model on zero inputs so the first real window does not pay one-off set-up costs."""
         T, C = self.spec.num_steps, self.spec.gaze_channels
-        zeros = {"gaze": np.zeros((1, T, C), np.float32), "gaze_mask": np.ones((1, T), bool),
-                 "gaze2d": np.full((1, T, 2), 0.5, np.float32), "gaze2d_mask": np.ones((1, T), bool),
-                 "scenario": np.array([self.scenario_id or 0], np.int64)}
+        zeros = {
+            "gaze": np.zeros((1, T, C), np.float32),
+            "gaze_mask": np.ones((1, T), bool),
+            "gaze2d": np.full((1, T, 2), 0.5, np.float32),
+            "gaze2d_mask": np.ones((1, T), bool),
+            "scenario": np.array([self.scenario_id or 0], np.int64),
+        }
         for _ in range(runs):
             self.backend.logits({n: zeros[n] for n in self.spec.input_names})
 
-    def window_inputs(self, gaze: GazeTrack, start_us: int, trajectory: Optional[Trajectory] = None,
-                      calibration: Optional[DeviceCalibration] = None) -> tuple[dict[str, np.ndarray], Any, Any]:
-        """Model inputs (batch 1) of the window starting at ``start_us``, with the samples and normalised gaze."""
+    def window_inputs(
+        self,
+        gaze: GazeTrack,
+        start_us: int,
+        trajectory: Trajectory | None = None,
+        calibration: DeviceCalibration | None = None,
+    ) -> tuple[dict[str, np.ndarray], Any, Any]:
+        """Model inputs (batch 1) of the window at ``start_us``, with its raw samples and normalised gaze."""
         query_us = self.spec.query_us(start_us)
-        samples = gaze_samples_at(gaze, query_us, trajectory, None, calibration,
-                                  default_depth_m=self.spec.default_depth_m, max_gap_us=self.spec.max_gap_us)
+        samples = gaze_samples_at(
+            gaze,
+            query_us,
+            trajectory,
+            None,
+            calibration,
+            default_depth_m=self.spec.default_depth_m,
+            max_gap_us=self.spec.max_gap_us,
+        )
         norm = normalize_clip_gaze(samples, far_clip_m=self.spec.far_clip_m)
-        arrays = {"gaze": norm.gaze, "gaze_mask": norm.mask, "gaze2d": norm.gaze2d, "gaze2d_mask": norm.gaze2d_mask}
+        arrays = {
+            "gaze": norm.gaze,
+            "gaze_mask": norm.mask,
+            "gaze2d": norm.gaze2d,
+            "gaze2d_mask": norm.gaze2d_mask,
+        }
         inputs = {n: arrays[n][None] for n in self.spec.input_names if n in arrays}
         if self.scenario_id is not None:
             inputs["scenario"] = np.array([self.scenario_id], dtype=np.int64)
         return inputs, samples, norm
 
-    def predict_window(self, gaze: GazeTrack, start_us: int, trajectory: Optional[Trajectory] = None,
-                       calibration: Optional[DeviceCalibration] = None) -> WindowPrediction:
+    def predict_window(
+        self,
+        gaze: GazeTrack,
+        start_us: int,
+        trajectory: Trajectory | None = None,
+        calibration: DeviceCalibration | None = None,
+    ) -> WindowPrediction:
         """Estimate (or skip, with the reason) the window starting at ``start_us``."""
         t0 = time.perf_counter()
         inputs, samples, norm = self.window_inputs(gaze, start_us, trajectory, calibration)
         prep_ms = (time.perf_counter() - t0) * 1e3
         T = self.spec.num_steps
         valid, pose = int(norm.mask.sum()), int(np.asarray(samples.pose_valid).sum())
-        base = dict(start_us=int(start_us), end_us=int(start_us) + self.spec.window_us, preprocess_ms=prep_ms,
-                    valid_steps=valid, pose_steps=pose, num_steps=T)
+        base = {
+            "start_us": int(start_us),
+            "end_us": int(start_us) + self.spec.window_us,
+            "preprocess_ms": prep_ms,
+            "valid_steps": valid,
+            "pose_steps": pose,
+            "num_steps": T,
+        }
         if valid < self.min_valid_steps:
             reason = f"{valid}/{T} steps have gaze, {self.min_valid_steps} needed"
             return WindowPrediction(probabilities=None, label=None, latency_ms=0.0, skipped=reason, **base)
@@ -235,16 +288,26 @@ class SkillEstimator:
         logits = self.backend.logits(inputs)[0].astype(np.float64)  # (C,)
         latency_ms = (time.perf_counter() - t1) * 1e3
         if logits.shape != (len(self.class_names),) or not np.isfinite(logits).all():
-            raise DataFormatError(self.spec.model_name, "logits", logits.tolist(),
-                                  f"expected {len(self.class_names)} finite logits")
+            raise DataFormatError(
+                self.spec.model_name,
+                "logits",
+                logits.tolist(),
+                f"expected {len(self.class_names)} finite logits",
+            )
         exp = np.exp(logits - logits.max())
         probs = exp / exp.sum()
-        return WindowPrediction(probabilities=probs, label=self.class_names[int(probs.argmax())],
-                                latency_ms=latency_ms, **base)
+        return WindowPrediction(
+            probabilities=probs, label=self.class_names[int(probs.argmax())], latency_ms=latency_ms, **base
+        )
 
-    def predict_windows(self, gaze: GazeInput, trajectory: Union[Trajectory, str, Path, None] = None,
-                        calibration: Union[DeviceCalibration, str, Path, None] = None,
-                        window_s: Optional[float] = None, hop_s: float = 1.0) -> list[WindowPrediction]:
+    def predict_windows(
+        self,
+        gaze: GazeInput,
+        trajectory: Trajectory | str | Path | None = None,
+        calibration: DeviceCalibration | str | Path | None = None,
+        window_s: float | None = None,
+        hop_s: float = 1.0,
+    ) -> list[WindowPrediction]:
         """Estimates for every window of a recording (see the module docstring for which windows).
 
         Args:
@@ -255,12 +318,15 @@ class SkillEstimator:
             hop_s: seconds between window starts (1 / rate).
         """
         if window_s is not None and abs(window_s * 1e6 - self.spec.window_us) > 1:
-            raise ConfigError(f"window_s={window_s} but {self.spec.model_name!r} was trained on "
-                              f"{self.spec.window_us / 1e6:g} s windows ({self.spec.num_steps} steps)")
+            raise ConfigError(
+                f"window_s={window_s} but {self.spec.model_name!r} was trained on "
+                f"{self.spec.window_us / 1e6:g} s windows ({self.spec.num_steps} steps)"
+            )
         if not hop_s > 0:
             raise ConfigError(f"hop_s must be > 0, got {hop_s}")
         track, _ = to_gaze_track(gaze)
         traj, calib = _trajectory(trajectory), _calibration(calibration)
-        starts = window_starts(int(track.timestamps_us[0]), int(track.timestamps_us[-1]), self.spec,
-                               int(round(hop_s * 1e6)))
+        starts = window_starts(
+            int(track.timestamps_us[0]), int(track.timestamps_us[-1]), self.spec, round(hop_s * 1e6)
+        )
         return [self.predict_window(track, int(s), traj, calib) for s in starts]

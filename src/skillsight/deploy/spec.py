@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import inspect
 import json
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Mapping, Optional
+from typing import Any
 
 import numpy as np
 
@@ -86,7 +87,7 @@ class ServingSpec:
     @property
     def window_us(self) -> int:
         """Window length: T steps of one step period each (8 s for 16 steps at 2 fps)."""
-        return int(round(self.num_steps * self.stride * 1e6 / self.timeline_fps))
+        return round(self.num_steps * self.stride * 1e6 / self.timeline_fps)
 
     def query_us(self, start_us: int) -> np.ndarray:
         """(T,) int64 step times of the window that starts at ``start_us`` (dataset's formula)."""
@@ -95,44 +96,78 @@ class ServingSpec:
     def check_servable(self, source: str) -> None:
         """Raise ConfigError unless raw Aria gaze rows can feed this model."""
         if self.protocol != ARIA_GAZE_PROTOCOL:
-            raise ConfigError(f"{source}: normalisation protocol {self.protocol!r} is not {ARIA_GAZE_PROTOCOL!r}; "
-                              "raw Aria gaze rows cannot feed this model")
+            raise ConfigError(
+                f"{source}: normalisation protocol {self.protocol!r} is not {ARIA_GAZE_PROTOCOL!r}; "
+                "raw Aria gaze rows cannot feed this model"
+            )
         extra = sorted(set(self.input_names) - SERVABLE_INPUTS)
         if extra or "gaze" not in self.input_names:
-            raise ConfigError(f"{source}: model {self.model_name!r} takes {list(self.input_names)}; a gaze window "
-                              f"provides {sorted(SERVABLE_INPUTS)} (needs 'gaze', nothing else)")
+            raise ConfigError(
+                f"{source}: model {self.model_name!r} takes {list(self.input_names)}; a gaze window "
+                f"provides {sorted(SERVABLE_INPUTS)} (needs 'gaze', nothing else)"
+            )
         if self.gaze_channels != len(GAZE_CHANNELS):
-            raise ConfigError(f"{source}: model {self.model_name!r} expects {self.gaze_channels} gaze channels; "
-                              f"the Aria gaze window gives {len(GAZE_CHANNELS)} ({', '.join(GAZE_CHANNELS)})")
+            raise ConfigError(
+                f"{source}: model {self.model_name!r} expects {self.gaze_channels} gaze channels; "
+                f"the Aria gaze window gives {len(GAZE_CHANNELS)} ({', '.join(GAZE_CHANNELS)})"
+            )
 
     def to_metadata(self) -> dict[str, Any]:
         """JSON-ready normalisation metadata (stored as ``metadata_props['normalisation']``)."""
         meta = asdict(self)
-        meta.update(input_names=list(self.input_names), class_names=list(self.class_names),
-                    channels=list(GAZE_CHANNELS), step_us=int(self.step_offsets_us[1] if self.num_steps > 1 else 0),
-                    window_s=self.window_us / 1e6, t0="first gaze sample of the recording",
-                    functions=["skillsight.gaze.resample.gaze_samples_at",
-                               "skillsight.gaze.normalize.normalize_clip_gaze"])
+        meta.update(
+            input_names=list(self.input_names),
+            class_names=list(self.class_names),
+            channels=list(GAZE_CHANNELS),
+            step_us=int(self.step_offsets_us[1] if self.num_steps > 1 else 0),
+            window_s=self.window_us / 1e6,
+            t0="first gaze sample of the recording",
+            functions=[
+                "skillsight.gaze.resample.gaze_samples_at",
+                "skillsight.gaze.normalize.normalize_clip_gaze",
+            ],
+        )
         return meta
 
     @classmethod
-    def from_metadata(cls, meta: Mapping[str, Any], source: str) -> "ServingSpec":
+    def from_metadata(cls, meta: Mapping[str, Any], source: str) -> ServingSpec:
         """Inverse of :meth:`to_metadata`."""
-        fields = ("model_name", "input_names", "class_names", "num_steps", "sample_fps", "timeline_fps",
-                  "gaze_channels", "far_clip_m", "max_gap_us", "default_depth_m", "protocol")
+        fields = (
+            "model_name",
+            "input_names",
+            "class_names",
+            "num_steps",
+            "sample_fps",
+            "timeline_fps",
+            "gaze_channels",
+            "far_clip_m",
+            "max_gap_us",
+            "default_depth_m",
+            "protocol",
+        )
         if meta.get("protocol") != ARIA_GAZE_PROTOCOL:
-            raise ConfigError(f"{source}: normalisation protocol {meta.get('protocol')!r} is not "
-                              f"{ARIA_GAZE_PROTOCOL!r}; raw Aria gaze rows cannot feed this model")
+            raise ConfigError(
+                f"{source}: normalisation protocol {meta.get('protocol')!r} is not "
+                f"{ARIA_GAZE_PROTOCOL!r}; raw Aria gaze rows cannot feed this model"
+            )
         missing = [f for f in fields if f not in meta]
         if missing:
-            raise DataFormatError(source, f"normalisation.{missing[0]}", sorted(meta),
-                                  f"normalisation metadata lacks {missing}")
-        return cls(model_name=str(meta["model_name"]), input_names=tuple(meta["input_names"]),
-                   class_names=tuple(meta["class_names"]), num_steps=int(meta["num_steps"]),
-                   sample_fps=float(meta["sample_fps"]), timeline_fps=float(meta["timeline_fps"]),
-                   gaze_channels=int(meta["gaze_channels"]), far_clip_m=float(meta["far_clip_m"]),
-                   max_gap_us=int(meta["max_gap_us"]), default_depth_m=float(meta["default_depth_m"]),
-                   protocol=str(meta["protocol"]))
+            raise DataFormatError(
+                source, f"normalisation.{missing[0]}", sorted(meta), f"normalisation metadata lacks {missing}"
+            )
+        return cls(
+            model_name=str(meta["model_name"]),
+            input_names=tuple(meta["input_names"]),
+            class_names=tuple(meta["class_names"]),
+            num_steps=int(meta["num_steps"]),
+            sample_fps=float(meta["sample_fps"]),
+            timeline_fps=float(meta["timeline_fps"]),
+            gaze_channels=int(meta["gaze_channels"]),
+            far_clip_m=float(meta["far_clip_m"]),
+            max_gap_us=int(meta["max_gap_us"]),
+            default_depth_m=float(meta["default_depth_m"]),
+            protocol=str(meta["protocol"]),
+        )
 
 
 def _read_json(path: Path) -> Any:
@@ -142,7 +177,7 @@ def _read_json(path: Path) -> Any:
         raise DataFormatError(path, "", str(err)[:80], "cannot read JSON") from err
 
 
-def spec_from_run(run_dir: str | Path, model: Any, class_names: Optional[list[str]] = None) -> ServingSpec:
+def spec_from_run(run_dir: str | Path, model: Any, class_names: list[str] | None = None) -> ServingSpec:
     """The serving spec of a run folder (``config.json`` for the clip protocol, ``vocab.json`` for classes).
 
     Args:
@@ -165,17 +200,23 @@ def spec_from_run(run_dir: str | Path, model: Any, class_names: Optional[list[st
         class_names = list(_read_json(vocab_path).get("classes", []))
     num_classes = getattr(model, "num_classes", len(class_names))
     if len(class_names) != num_classes:
-        raise ConfigError(f"{run_dir}: {len(class_names)} class names {class_names} for a model with "
-                          f"{num_classes} classes")
+        raise ConfigError(
+            f"{run_dir}: {len(class_names)} class names {class_names} for a model with {num_classes} classes"
+        )
     num_steps = int(data.get("num_frames", getattr(model, "num_steps", 0)))
     if getattr(model, "num_steps", num_steps) != num_steps:
-        raise ConfigError(f"{run_dir}: config.json data.num_frames={num_steps} but the model was built for "
-                          f"{model.num_steps} steps")
+        raise ConfigError(
+            f"{run_dir}: config.json data.num_frames={num_steps} but the model was built for "
+            f"{model.num_steps} steps"
+        )
     return ServingSpec(
         model_name=str(getattr(model, "model_name", type(model).__name__)),
-        input_names=tuple(getattr(model, "input_names", ())), class_names=tuple(class_names),
+        input_names=tuple(getattr(model, "input_names", ())),
+        class_names=tuple(class_names),
         num_steps=num_steps,
         sample_fps=float(data.get("sample_fps", dataset_default("sample_fps"))),
         timeline_fps=float(dataset_default("gaze_timeline_fps")),
         gaze_channels=int(getattr(model, "gaze_channels", len(GAZE_CHANNELS))),
-        far_clip_m=float(dataset_default("far_clip_m")), max_gap_us=int(dataset_default("gaze_max_gap_us")))
+        far_clip_m=float(dataset_default("far_clip_m")),
+        max_gap_us=int(dataset_default("gaze_max_gap_us")),
+    )

@@ -31,7 +31,7 @@ import bisect
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, fields
-from typing import Any, Optional
+from typing import Any
 
 import numpy as np
 
@@ -40,7 +40,7 @@ from skillsight.deploy.gaze_rows import GazeRowParser
 from skillsight.deploy.inference import SkillEstimator, WindowPrediction
 from skillsight.exceptions import ConfigError
 
-__all__ = ["StreamStats", "GazeStream", "paced"]
+__all__ = ["GazeStream", "StreamStats", "paced"]
 
 
 @dataclass
@@ -74,16 +74,23 @@ class GazeStream:
         source: name for error messages.
     """
 
-    def __init__(self, estimator: SkillEstimator, hop_s: float = 1.0, trajectory: Optional[Trajectory] = None,
-                 calibration: Optional[DeviceCalibration] = None, reorder_tolerance_s: float = 0.2,
-                 layout: Optional[str] = None, source: str = "<stream>") -> None:
+    def __init__(
+        self,
+        estimator: SkillEstimator,
+        hop_s: float = 1.0,
+        trajectory: Trajectory | None = None,
+        calibration: DeviceCalibration | None = None,
+        reorder_tolerance_s: float = 0.2,
+        layout: str | None = None,
+        source: str = "<stream>",
+    ) -> None:
         if not hop_s > 0:
             raise ConfigError(f"hop_s must be > 0, got {hop_s}")
         if not reorder_tolerance_s >= 0:
             raise ConfigError(f"reorder_tolerance_s must be >= 0, got {reorder_tolerance_s}")
         self.estimator, self.trajectory, self.calibration = estimator, trajectory, calibration
-        self.hop_us = int(round(hop_s * 1e6))
-        self.tolerance_us = int(round(reorder_tolerance_s * 1e6))
+        self.hop_us = round(hop_s * 1e6)
+        self.tolerance_us = round(reorder_tolerance_s * 1e6)
         self.parser = GazeRowParser(layout=layout, source=source)
         self.stats = StreamStats()
         spec = estimator.spec
@@ -91,8 +98,8 @@ class GazeStream:
         self._max_gap_us = int(spec.max_gap_us)
         self._ts: list[int] = []
         self._vals: list[tuple[float, float, float, bool]] = []  # yaw, pitch, depth, depth_valid
-        self._t0: Optional[int] = None
-        self._newest: Optional[int] = None
+        self._t0: int | None = None
+        self._newest: int | None = None
         self._next = 0  # index of the next window to emit
         self._closed = False
 
@@ -119,8 +126,15 @@ class GazeStream:
         self.stats.accepted += 1
         self.stats.nan_rows += parsed.nan_rows
         self._ts.insert(i, ts)
-        self._vals.insert(i, (float(parsed.yaw_rad[0]), float(parsed.pitch_rad[0]), float(parsed.depth_m[0]),
-                              bool(parsed.depth_valid[0])))
+        self._vals.insert(
+            i,
+            (
+                float(parsed.yaw_rad[0]),
+                float(parsed.pitch_rad[0]),
+                float(parsed.depth_m[0]),
+                bool(parsed.depth_valid[0]),
+            ),
+        )
         if self._t0 is None:
             self._t0 = ts
         self._newest = ts if self._newest is None else max(self._newest, ts)
@@ -152,8 +166,9 @@ class GazeStream:
     def _emit(self, ready) -> list[WindowPrediction]:
         out: list[WindowPrediction] = []
         while self._t0 is not None and ready(self._start(self._next) + self._last_offset_us):
-            pred = self.estimator.predict_window(self._track(), self._start(self._next), self.trajectory,
-                                                 self.calibration)
+            pred = self.estimator.predict_window(
+                self._track(), self._start(self._next), self.trajectory, self.calibration
+            )
             if pred.skipped is None:
                 self.stats.predicted += 1
             else:
@@ -165,9 +180,15 @@ class GazeStream:
 
     def _track(self) -> GazeTrack:
         vals = np.asarray(self._vals, dtype=np.float64).reshape(-1, 4)  # (N, 4)
-        return GazeTrack(timestamps_us=np.asarray(self._ts, dtype=np.int64), yaw_rad=vals[:, 0], pitch_rad=vals[:, 1],
-                         depth_m=vals[:, 2], depth_valid=vals[:, 3].astype(bool), layout=self.parser.layout or "rows",
-                         source=self.parser.source)
+        return GazeTrack(
+            timestamps_us=np.asarray(self._ts, dtype=np.int64),
+            yaw_rad=vals[:, 0],
+            pitch_rad=vals[:, 1],
+            depth_m=vals[:, 2],
+            depth_valid=vals[:, 3].astype(bool),
+            layout=self.parser.layout or "rows",
+            source=self.parser.source,
+        )
 
     def _prune(self, keep_from_us: int) -> None:
         """Forget rows no later window can use (further than the gap limit before its first step)."""
@@ -176,10 +197,12 @@ class GazeStream:
             del self._ts[:cut], self._vals[:cut]
 
 
-def paced(rows: Iterable[Mapping[str, Any]], realtime: bool, speed: float = 1.0) -> Iterator[Mapping[str, Any]]:
+def paced(
+    rows: Iterable[Mapping[str, Any]], realtime: bool, speed: float = 1.0
+) -> Iterator[Mapping[str, Any]]:
     """Yield rows, sleeping so that they come at their recorded pace when ``realtime`` (replay)."""
-    start_wall: Optional[float] = None
-    start_ts: Optional[int] = None
+    start_wall: float | None = None
+    start_ts: int | None = None
     for row in rows:
         if realtime:
             try:

@@ -17,8 +17,13 @@ from skillsight.training.checkpoint import save_model
 NUM_STEPS = 8  # 4 s windows: steps 0.5 s apart
 
 
-def make_run(run_dir: Path, name: str = "test_skillsight_student", num_steps: int = NUM_STEPS, seed: int = 0,
-             **model_args: Any) -> Path:
+def make_run(
+    run_dir: Path,
+    name: str = "test_skillsight_student",
+    num_steps: int = NUM_STEPS,
+    seed: int = 0,
+    **model_args: Any,
+) -> Path:
     """config.json + vocab.json + model.* as train_run writes them (random weights)."""
     torch.manual_seed(seed)
     args: dict[str, Any] = {"num_classes": len(PROFICIENCY_LABELS), "num_steps": num_steps, **model_args}
@@ -35,8 +40,9 @@ def make_run(run_dir: Path, name: str = "test_skillsight_student", num_steps: in
     return run_dir
 
 
-def synthetic_track(duration_s: float = 20.0, rate_hz: float = 10.0, t0_us: int = 5_000_000,
-                    seed: int = 0) -> GazeTrack:
+def synthetic_track(
+    duration_s: float = 20.0, rate_hz: float = 10.0, t0_us: int = 5_000_000, seed: int = 0
+) -> GazeTrack:
     """Smooth gaze at ``rate_hz`` with depth on most rows."""
     rng = np.random.default_rng(seed)
     n = int(duration_s * rate_hz)
@@ -44,5 +50,11 @@ def synthetic_track(duration_s: float = 20.0, rate_hz: float = 10.0, t0_us: int 
     t = np.arange(n) / rate_hz
     depth = 0.5 + np.abs(np.sin(t / 3.0)) * 2
     valid = rng.random(n) > 0.2
-    return GazeTrack(timestamps_us=ts, yaw_rad=0.3 * np.sin(t / 2.0), pitch_rad=0.2 * np.cos(t / 1.5) - 0.1,
-                     depth_m=np.where(valid, depth, np.nan), depth_valid=valid, layout="synthetic")
+    return GazeTrack(
+        timestamps_us=ts,
+        yaw_rad=0.3 * np.sin(t / 2.0),
+        pitch_rad=0.2 * np.cos(t / 1.5) - 0.1,
+        depth_m=np.where(valid, depth, np.nan),
+        depth_valid=valid,
+        layout="synthetic",
+    )

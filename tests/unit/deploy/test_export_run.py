@@ -47,11 +47,14 @@ def test_from_run_reuses_an_export_only_for_the_same_weights(tmp_path):
 
 
 def test_soccer_student_export_carries_its_channel_statistics(tmp_path):
-    """The soccer student (generic student on 25 Glasses-2 channels) with per-fold mean/std from its run folder."""
+    """The soccer student (generic student, 25 Glasses-2 channels) with per-fold mean/std from its run."""
     run = make_run(tmp_path / "soccer", "test_skillsight_student", gaze_channels=25, num_actions=9)
     (run / "config.json").unlink()  # soccer runs are not clip-protocol runs
-    norm = {"protocol": "soccer_channel_standardisation", "gaze_mean": list(np.linspace(0, 1, 25)),
-            "gaze_std": [2.0] * 25}
+    norm = {
+        "protocol": "soccer_channel_standardisation",
+        "gaze_mean": list(np.linspace(0, 1, 25)),
+        "gaze_std": [2.0] * 25,
+    }
     (run / "normalisation.json").write_text(json.dumps(norm))
     result = export_run(run, out=tmp_path / "soccer.onnx")
     assert result.max_abs_diff <= 1e-4

@@ -6,9 +6,15 @@ import numpy as np
 import pytest
 import torch
 
-from skillsight.data.aria import (nominal_rgb_calibration, read_device_calibration, read_gaze_csv,
-                                  read_trajectory_csv, write_device_calibration_json, write_gaze_csv,
-                                  write_trajectory_csv)
+from skillsight.data.aria import (
+    nominal_rgb_calibration,
+    read_device_calibration,
+    read_gaze_csv,
+    read_trajectory_csv,
+    write_device_calibration_json,
+    write_gaze_csv,
+    write_trajectory_csv,
+)
 from skillsight.data.datasets import SkillClipDataset
 from skillsight.data.records import GazeTrack, Take, Trajectory
 from skillsight.deploy.gaze_rows import GazeRowParser, iter_csv_rows
@@ -40,14 +46,30 @@ def take(tmp_path_factory):
     root = tmp_path_factory.mktemp("take")
     track = synthetic_track(duration_s=20.0)
     keep = (track.timestamps_us < 11_000_000) | (track.timestamps_us > 12_500_000)  # 1.5 s tracking loss
-    track = GazeTrack(track.timestamps_us[keep], track.yaw_rad[keep], track.pitch_rad[keep], track.depth_m[keep],
-                      track.depth_valid[keep], "synthetic")
+    track = GazeTrack(
+        track.timestamps_us[keep],
+        track.yaw_rad[keep],
+        track.pitch_rad[keep],
+        track.depth_m[keep],
+        track.depth_valid[keep],
+        "synthetic",
+    )
     write_gaze_csv(root / "gaze.csv", track, layout="vergence")
     write_trajectory_csv(root / "traj.csv", _trajectory(int(track.timestamps_us[0]), 21.0))
     write_device_calibration_json(root / "calib.json", nominal_rgb_calibration())
-    return Take(take_uid="t1", take_name="take_1", scenario="Cooking", task_name="a", label=2, split="test",
-                ego_camera="aria01", gaze_path=root / "gaze.csv", trajectory_path=root / "traj.csv",
-                calibration_path=root / "calib.json", duration_sec=20.0)
+    return Take(
+        take_uid="t1",
+        take_name="take_1",
+        scenario="Cooking",
+        task_name="a",
+        label=2,
+        split="test",
+        ego_camera="aria01",
+        gaze_path=root / "gaze.csv",
+        trajectory_path=root / "traj.csv",
+        calibration_path=root / "calib.json",
+        duration_sec=20.0,
+    )
 
 
 def test_train_serve_parity_of_the_gaze_window(run, take):
@@ -60,7 +82,7 @@ def test_train_serve_parity_of_the_gaze_window(run, take):
     masked_steps = 0
     for i in range(len(ds)):
         item = ds[i]
-        start_us = t0 + int(round(item["clip_start"] * 1e6 / 30.0))  # the clip's first frame on the device clock
+        start_us = t0 + round(item["clip_start"] * 1e6 / 30.0)  # the clip's first frame on the device clock
         inputs, samples, _ = est.window_inputs(gaze, start_us, traj, calib)
         np.testing.assert_array_equal(inputs["gaze"][0], item["gaze"].numpy())
         np.testing.assert_array_equal(inputs["gaze_mask"][0], item["gaze_mask"].numpy())
@@ -86,10 +108,12 @@ def test_rows_parse_like_the_file_reader(tmp_path, layout):
 
 
 def test_onnx_and_torch_give_the_same_windows(run, take):
-    kw = dict(trajectory=take.trajectory_path, calibration=take.calibration_path, hop_s=2.0)
+    kw = {"trajectory": take.trajectory_path, "calibration": take.calibration_path, "hop_s": 2.0}
     a = SkillEstimator.from_run(run, backend="torch").predict_windows(take.gaze_path, **kw)
     b = SkillEstimator.from_run(run, backend="onnx").predict_windows(take.gaze_path, **kw)
-    assert [w.start_us for w in a] == [w.start_us for w in b] and len(a) == 9  # starts 0..16 s, last step <= 20 s
+    assert [w.start_us for w in a] == [w.start_us for w in b] and len(
+        a
+    ) == 9  # starts 0..16 s, last step <= 20 s
     for x, y in zip(a, b):
         assert x.skipped == y.skipped
         if x.skipped is None:
@@ -99,8 +123,10 @@ def test_onnx_and_torch_give_the_same_windows(run, take):
 
 def test_row_mappings_nan_rows_and_sorting(run):
     track = synthetic_track(duration_s=10.0)
-    rows = [{"tracking_timestamp_us": str(t), "yaw_rads_cpf": y, "pitch_rads_cpf": p, "depth_m": ""}
-            for t, y, p in zip(track.timestamps_us, track.yaw_rad, track.pitch_rad)]
+    rows = [
+        {"tracking_timestamp_us": str(t), "yaw_rads_cpf": y, "pitch_rads_cpf": p, "depth_m": ""}
+        for t, y, p in zip(track.timestamps_us, track.yaw_rad, track.pitch_rad)
+    ]
     est = SkillEstimator.from_run(run, backend="torch")
     clean = est.predict_windows(rows)
     for r in rows[30:45]:

@@ -77,8 +77,13 @@ def test_nan_rows_are_masked_and_gaps_skipped_with_a_reason(est):
         if 8.0 <= rel < 14.0:
             continue  # 6 s gap
         nan = 2.0 <= rel < 3.0
-        rows.append({"tracking_timestamp_us": str(t), "yaw_rads_cpf": "" if nan else str(float(y)),
-                     "pitch_rads_cpf": str(float(p))})
+        rows.append(
+            {
+                "tracking_timestamp_us": str(t),
+                "yaw_rads_cpf": "" if nan else str(float(y)),
+                "pitch_rads_cpf": str(float(p)),
+            }
+        )
     rows.append({"tracking_timestamp_us": "garbage", "yaw_rads_cpf": "0", "pitch_rads_cpf": "0"})
     stream = GazeStream(est, hop_s=1.0)
     out = stream.push_many(rows) + stream.close()
@@ -105,7 +110,9 @@ def test_stream_cli_file_and_stdin(tmp_path, csv_path):
     run = make_run(tmp_path / "r")
     app = Typer()
     app.command()(stream_command)
-    res = CliRunner().invoke(app, ["--gaze", str(csv_path), "--run", str(run), "--rate", "1", "--backend", "onnx"])
+    res = CliRunner().invoke(
+        app, ["--gaze", str(csv_path), "--run", str(run), "--rate", "1", "--backend", "onnx"]
+    )
     assert res.exit_code == 0, res.output
     lines = [line for line in res.output.splitlines() if line.startswith("[")]
     assert len(lines) == 9 and all("infer" in line and " ms" in line for line in lines)
