@@ -202,7 +202,7 @@ class SkillEstimator:
     @classmethod
     def from_onnx(cls, path: str | Path, **kwargs: Any) -> SkillEstimator:
         """Load an exported ONNX file (its metadata holds the serving spec)."""
-        backend = OnnxBackend.load(path)
+        backend = OnnxBackend.load(path, f"loaded from {path}")
         if "normalisation" not in backend.metadata:
             raise ConfigError(f"{path}: no 'normalisation' metadata; export it with `skillsight export RUN`")
         return cls(backend, ServingSpec.from_metadata(backend.metadata["normalisation"], str(path)), **kwargs)
