@@ -87,8 +87,10 @@ class SupervisedTask(L.LightningModule):
         terms = self.losses(batch, out)
         acc = (out["logits"].argmax(-1) == batch["label"]).float().mean()
         batch_size = int(batch["label"].shape[0])
-        self.log_dict({f"train/{k}": v.detach() for k, v in terms.items()}, batch_size=batch_size, sync_dist=True)
-        self.log("train/acc", acc, prog_bar=True, batch_size=batch_size, sync_dist=True)
+        # Epoch means: tiny demo epochs have fewer batches than any sensible step-logging interval.
+        self.log_dict({f"train/{k}": v.detach() for k, v in terms.items()}, batch_size=batch_size, sync_dist=True,
+                      on_step=False, on_epoch=True)
+        self.log("train/acc", acc, prog_bar=True, batch_size=batch_size, sync_dist=True, on_step=False, on_epoch=True)
         return terms["loss"]
 
     def validation_step(self, batch: dict[str, Any], batch_idx: int) -> None:
