@@ -64,14 +64,14 @@ def gaze_statistics_by_level(data_root: Path) -> dict:
     from skillsight.data.egoexo4d import load_takes
     from skillsight.gaze.features import gaze_features
 
-    wanted = {"fixation_rate_hz": "fixations /s", "mean_fixation_duration_ms": "fixation ms",
-              "saccade_amplitude_deg_mean": "saccade deg", "depth_mean_m": "depth m"}
+    wanted = {"fixation_rate_per_s": "fixations /s", "fixation_duration_mean_ms": "fixation ms",
+              "saccade_amplitude_mean_deg": "saccade deg", "depth_mean_m": "depth m"}
     per_level: dict[int, list[list[float]]] = {i: [] for i in range(len(PROFICIENCY_LABELS))}
     for take in load_takes(data_root).takes:
         if take.split != "train" or take.gaze_path is None or take.label is None:
             continue
         feats = gaze_features(read_gaze_csv(take.gaze_path))
-        per_level[take.label].append([float(feats.get(k, np.nan)) for k in wanted])
+        per_level[take.label].append([float(feats[k]) for k in wanted])
     values = [np.nanmean(np.asarray(v), axis=0).tolist() if v else [np.nan] * len(wanted) for v in per_level.values()]
     return {"groups": list(PROFICIENCY_LABELS), "stats": list(wanted.values()), "values": values}
 
