@@ -53,6 +53,7 @@ from skillsight.data.clips import (CLIP_NUM_FRAMES, CLIP_SAMPLE_FPS, TEST_NUM_CL
 from skillsight.data.records import (PROFICIENCY_LABELS, SCENARIOS, DeviceCalibration, Gaze2DTrack, GazeTrack,
                                      Take, Trajectory)
 from skillsight.data.video import VideoInfo, decode_frames, probe_video
+from skillsight.data.decoded_videos import DecodedVideoCache
 from skillsight.exceptions import ConfigError, DataFormatError
 from skillsight.gaze.crops import crop_frames, gaze_crop_boxes
 from skillsight.gaze.normalize import FAR_CLIP_M, normalize_clip_gaze
@@ -120,6 +121,8 @@ class SkillClipDataset(Dataset):
         gaze_max_gap_us: longest gaze gap bridged by interpolation.
         allow_unlabelled: give unlabelled takes label -1 instead of raising.
         max_cached_takes: takes whose parsed gaze/trajectory files stay in memory (LRU).
+        decoded_videos: serve frames from this cache of whole decoded videos (small videos revisited
+            every epoch) instead of seeking in the file for every clip; None = seek.
     """
 
     def __init__(self, takes: Sequence[Take], input_names: Sequence[str], mode: str = "train",
@@ -130,7 +133,7 @@ class SkillClipDataset(Dataset):
                  sample_fps: float = CLIP_SAMPLE_FPS, num_exo_views: Optional[int] = None,
                  gaze_timeline_fps: float = 30.0, far_clip_m: float = FAR_CLIP_M,
                  gaze_max_gap_us: int = DEFAULT_MAX_GAP_US, allow_unlabelled: bool = False,
-                 max_cached_takes: int = 256) -> None:
+                 max_cached_takes: int = 256, decoded_videos: Optional[DecodedVideoCache] = None) -> None:
         wanted = tuple(dict.fromkeys([*input_names, *targets, "label"]))
         unknown = [n for n in wanted if n not in DATASET_KEYS]
         if unknown:
@@ -157,6 +160,7 @@ class SkillClipDataset(Dataset):
         self.gaze_max_gap_us = int(gaze_max_gap_us)
         self.allow_unlabelled = bool(allow_unlabelled)
         self.max_cached_takes = int(max_cached_takes)
+        self.decoded_videos = decoded_videos
         self.epoch = 0
         self.action_index = self._action_index(action_vocab) if "action" in self.keys else {}
         self.num_exo_views = num_exo_views
@@ -320,6 +324,8 @@ class SkillClipDataset(Dataset):
 
     def _decode(self, take: Take, path: Path, indices: np.ndarray) -> np.ndarray:
         try:
+            if self.decoded_videos is not None:
+                return self.decoded_videos.frames(path, indices, self.frame_size_px)
             return decode_frames(path, indices, size=(self.frame_size_px, self.frame_size_px))
         except DataFormatError as err:
             raise _wrap_error(take, path, err) from err

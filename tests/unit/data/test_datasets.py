@@ -10,6 +10,7 @@ import torch
 
 from skillsight.data import aria, clips, datasets
 from skillsight.data.datasets import CROP_MEAN, CROP_STD, VIDEO_MEAN, VIDEO_STD, SkillClipDataset
+from skillsight.data.decoded_videos import DecodedVideoCache
 from skillsight.data.egoexo4d import read_gaze2d_csv, write_gaze2d_csv
 from skillsight.data.records import (SCENARIOS, DeviceCalibration, Fisheye624Camera, Gaze2DTrack, GazeTrack,
                                      Take, Trajectory)
@@ -182,6 +183,18 @@ def test_exo_views_are_time_synchronised(takes: list[Take]) -> None:
     assert (ego_view == 0).all()
     with pytest.raises(DataFormatError, match="exo views"):
         SkillClipDataset(takes, ("exo_video",), mode="test", num_exo_views=3, **KW)
+
+
+def test_decoded_video_cache_gives_identical_items(takes: list[Take]) -> None:
+    keys = ("video", "exo_video", "crops", "gaze2d")
+    plain = SkillClipDataset(takes, keys, mode="test", num_clips=2, **KW)
+    cache = DecodedVideoCache(max_bytes=1 << 26)
+    cached = SkillClipDataset(takes, keys, mode="test", num_clips=2, decoded_videos=cache, **KW)
+    for index in range(len(plain)):
+        a, b = plain[index], cached[index]
+        for key in keys:
+            torch.testing.assert_close(a[key], b[key], rtol=0, atol=0)
+    assert cache.misses == 3 * len(takes)  # ego + 2 exo views, each decoded once
 
 
 def test_crops_are_the_frame_regions_around_the_gaze(takes: list[Take]) -> None:
