@@ -15,24 +15,18 @@ student is the plain student of the same runs. Run:
 from __future__ import annotations
 
 import argparse
-import logging
 import time
-import warnings
 
 import numpy as np
 
-
-def _quiet() -> None:
-    warnings.filterwarnings("ignore")
-    for name in ("lightning", "lightning.pytorch", "lightning.fabric"):
-        logging.getLogger(name).setLevel(logging.ERROR)
+from skillsight.training.quiet import quiet_lightning
 
 
 def _run_seed(seed: int, kwargs: dict, threads: int) -> tuple[dict, float]:
     """One seed (in its own process with ``--jobs``): quiet, ``threads`` torch threads (0 = default)."""
     import torch
 
-    _quiet()
+    quiet_lightning()
     if threads > 0:
         torch.set_num_threads(threads)
     from skillsight.training.gaze_pipeline import run_demo
@@ -54,7 +48,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.quick:
         args.seeds, args.n_train, args.n_test, args.teacher_epochs, args.student_epochs = [0], 600, 200, 3, 3
-    _quiet()
+    quiet_lightning()
     kwargs = dict(n_train=args.n_train, n_test=args.n_test, teacher_epochs=args.teacher_epochs,
                   student_epochs=args.student_epochs, face_size=args.face_size)
     if args.jobs > 1:

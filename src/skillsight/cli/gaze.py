@@ -14,15 +14,6 @@ HELP = "PriviGaze: estimate gaze from a face image; privileged teacher distilled
 app = typer.Typer(help=HELP, no_args_is_help=True)
 
 
-def _quiet_lightning() -> None:
-    import logging
-    import warnings
-
-    warnings.filterwarnings("ignore", module="lightning")
-    for name in ("lightning", "lightning.pytorch", "lightning.fabric"):
-        logging.getLogger(name).setLevel(logging.ERROR)
-
-
 @app.command()
 def train(
     out: Path = typer.Option(..., help="run folder to write (config.json, checkpoints, metrics.json)"),
@@ -41,7 +32,6 @@ def train(
     seed: int = typer.Option(0),
 ) -> None:
     """Train the teacher and/or the student; writes a run folder."""
-    _quiet_lightning()
     from skillsight.training.gaze_pipeline import GazeTrainConfig, train_gaze
 
     cfg = GazeTrainConfig(mode=mode, data=data, data_root=str(data_root) if data_root else None,
@@ -119,7 +109,6 @@ def demo(
     face_size: int = typer.Option(64, help="64 px on CPU; the paper uses 224"),
 ) -> None:
     """Train teacher, distilled student and plain student on synthetic faces (CPU, a few minutes)."""
-    _quiet_lightning()
     from skillsight.training.gaze_pipeline import run_demo
 
     r = run_demo(seed=seed, n_train=n_train, n_test=n_test, teacher_epochs=teacher_epochs,

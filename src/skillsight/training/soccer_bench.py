@@ -19,10 +19,8 @@ from __future__ import annotations
 
 import csv
 import json
-import logging
 import os
 import time
-import warnings
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Optional, Sequence
@@ -34,6 +32,7 @@ from skillsight.evaluation.crossval import Fold, check_folds, inner_split, leave
 from skillsight.evaluation.metrics import balanced_accuracy
 from skillsight.exceptions import ConfigError
 from skillsight.training.checkpoint import atomic_write_text
+from skillsight.training.quiet import quiet_lightning
 from skillsight.training.soccer_pipeline import ROWS, SoccerTrainConfig, run_fold, select_distill_weight
 
 __all__ = ["PAPER_ACCURACY", "SoccerBenchConfig", "quick_config", "make_folds", "run_soccer_benchmark",
@@ -88,17 +87,11 @@ def make_folds(samples: Sequence[SoccerSample], protocol: str, k: int = 5, seed:
 _SAMPLES: dict[str, SoccerSample] = {}  # set before forking: workers read it without pickling
 
 
-def _quiet() -> None:
-    warnings.filterwarnings("ignore")
-    for name in ("lightning", "lightning.pytorch", "lightning.fabric"):
-        logging.getLogger(name).setLevel(logging.ERROR)
-
-
 def _run_unit(args: tuple[str, Fold, SoccerBenchConfig]) -> dict[str, Any]:
     import torch
 
     protocol, fold, cfg = args
-    _quiet()
+    quiet_lightning()
     torch.set_num_threads(1)
     start = time.time()
     samples = _SAMPLES
@@ -149,7 +142,7 @@ def run_soccer_benchmark(cfg: SoccerBenchConfig, log=print) -> dict[str, Any]:
                     f"({res['seconds']:.0f} s)")  # fmt: skip
                 results.append(res)
     else:
-        _quiet()
+        quiet_lightning()
         for unit in units:
             res = _run_unit(unit)
             log(f"  {res['protocol']} {res['fold']}: lambda_dis={res['distill_weight']:g} ({res['seconds']:.0f} s)")
