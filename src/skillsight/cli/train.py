@@ -22,8 +22,15 @@ class Kind(str, Enum):
 
 
 class Baseline(str, Enum):
-    gaze_only = "gaze_only"
-    video_only = "video_only"
+    """Baselines with tiny and paper presets (``<baseline>_tiny``, ``<baseline>_paper``)."""
+
+    gaze_only = "gaze_only"  # the student without distillation and action token
+    video_only = "video_only"  # the teacher with only its video branch (ablation)
+    timesformer = "timesformer"  # stand-alone video-only TimeSformer
+    gaze_crop = "gaze_crop"  # TimeSformer on gaze-centred crops (EgoExoLearn / Beholder style)
+    skillformer_ego = "skillformer_ego"
+    skillformer_exos = "skillformer_exos"
+    skillformer_egoexos = "skillformer_egoexos"
 
 
 def preset_name(kind: Kind, config: str, baseline: Baseline) -> str:

@@ -19,6 +19,7 @@ from torch.utils.data import Dataset
 
 from skillsight.config import DataConfig
 from skillsight.data.cache import FeatureCache
+from skillsight.data.decoded_videos import shared_decoded_videos
 from skillsight.data.datasets import SkillClipDataset
 from skillsight.data.egoexo4d import load_takes
 from skillsight.data.records import PROFICIENCY_LABELS, SCENARIOS, Take
@@ -85,10 +86,11 @@ def build_clip_dataset(takes: list[Take], input_names: Sequence[str], data: Data
     ``num_clips``: clips per take in test mode (default: the protocol's ``data.num_test_clips``).
     """
     inputs = [n for n in decoded_inputs(input_names) if n not in TARGETS]
+    decoded = shared_decoded_videos(data.decoded_video_cache_mb) if data.decoded_video_cache_mb > 0 else None
     return SkillClipDataset(takes, inputs, mode=mode, num_clips=num_clips or data.num_test_clips, frame_size_px=data.frame_px,
                             crop_px=data.crop_px, crop_out_px=crop_out_px, seed=seed, action_vocab=actions,
                             targets=("label", "action", "scenario"), num_frames=data.num_frames,
-                            sample_fps=data.sample_fps)
+                            sample_fps=data.sample_fps, decoded_videos=decoded)
 
 
 class CropFeatureDataset(Dataset):

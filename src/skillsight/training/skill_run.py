@@ -53,6 +53,10 @@ def model_args_for_data(cfg: RunConfig, data: SkillData) -> dict[str, Any]:
     elif "teacher" in name:
         args.update(num_scenarios=len(SCENARIOS), num_frames=cfg.data.num_frames,
                     video={"image_size": cfg.data.frame_px, **cfg.model.args.get("video", {})})
+    elif name.startswith(("timesformer_video", "skillformer", "gaze_crop_video")):
+        image_px = cfg.data.crop_px if name.startswith("gaze_crop_video") else cfg.data.frame_px
+        args.update(num_frames=cfg.data.num_frames,
+                    backbone={"image_size": image_px, **cfg.model.args.get("backbone", {})})
     MODELS.get(name)  # unknown names fail here with the list of valid ones
     return {**cfg.model.args, **args}
 
