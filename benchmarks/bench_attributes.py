@@ -16,7 +16,6 @@ Usage: python benchmarks/bench_attributes.py [--root DIR] [--backbone NAME ...] 
 from __future__ import annotations
 
 import argparse
-import tempfile
 import time
 from pathlib import Path
 
@@ -56,7 +55,7 @@ def main() -> None:
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     t0 = time.time()
-    root = Path(args.root or Path(tempfile.gettempdir()) / "skillsight_bench_attributes")
+    root = Path(args.root or Path("runs") / "bench_attributes")
     if not (root / "takes.json").is_file():
         generate_synthetic_dataset(root, takes_per_level=args.takes_per_level, seed=args.seed, workers=2)
     generate_synthetic_commentary(root, seed=args.seed)

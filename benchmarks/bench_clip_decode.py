@@ -14,7 +14,6 @@ Usage: ``python benchmarks/bench_clip_decode.py [--gop 12] [--seconds 60] [--cac
 from __future__ import annotations
 
 import argparse
-import tempfile
 import time
 from pathlib import Path
 
@@ -74,7 +73,7 @@ def main() -> None:
     parser.add_argument("--gop", type=int, default=12)
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--ref-clips", type=int, default=2, help="clips timed for the (slow) reference")
-    parser.add_argument("--cache-dir", type=Path, default=Path(tempfile.gettempdir()) / "skillsight_bench")
+    parser.add_argument("--cache-dir", type=Path, default=Path("runs") / "bench_clip_decode")
     args = parser.parse_args()
 
     path = _video(args.cache_dir, args.seconds, args.gop)

@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from skillsight.demo import CLAIMS, demo_steps, run_demo
+from skillsight.training.quiet import quiet_lightning
 
 
 def run_seed(out: Path, seed: int, epochs: int | None) -> dict[str, dict]:
@@ -47,6 +48,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("runs/bench_skillsight_seeds"))
     parser.add_argument("--epochs", type=int, default=None, help="override every run's epochs (smoke runs)")
     args = parser.parse_args()
+    quiet_lightning()
 
     start = time.time()
     per_seed = {seed: run_seed(args.out / f"seed{seed}", seed, args.epochs) for seed in args.seeds}
