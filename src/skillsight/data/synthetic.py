@@ -49,7 +49,7 @@ from skillsight.data.records import (
     GazeTrack,
     Trajectory,
 )
-from skillsight.data.synthetic_behaviour import TakeBehaviour, simulate_take
+from skillsight.data.synthetic_behaviour import simulate_take
 from skillsight.data.synthetic_render import (
     ego_pixel_rays,
     exo_camera_poses,

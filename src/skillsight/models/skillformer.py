@@ -183,11 +183,7 @@ class SkillFormer(DeclaredInputsModule):
         return ("video" in self.input_names) + ("exo_video" in self.input_names) * self.num_exo_views
 
     def _views(self, inputs: dict[str, torch.Tensor]) -> torch.Tensor:
-        unknown = sorted(set(inputs) - set(self.input_names))
-        missing = [n for n in self.input_names if n not in inputs]
-        if unknown or missing:
-            raise DataFormatError(type(self).__name__, ",".join(unknown + missing), sorted(inputs),
-                                  f"inputs must be exactly {self.input_names}")
+        self.check_input_names(inputs)
         T, S, src = self.num_frames, self.image_size, type(self).__name__
         parts = []
         if "video" in self.input_names:

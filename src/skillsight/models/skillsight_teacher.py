@@ -24,7 +24,7 @@ import torch
 from torch import nn
 
 from skillsight.data.records import PROFICIENCY_LABELS, SCENARIOS
-from skillsight.exceptions import ConfigError, DataFormatError
+from skillsight.exceptions import ConfigError
 from skillsight.models._factory import register_model
 from skillsight.models.gaze_attention import GazeBiasedTimesformer, build_timesformer
 from skillsight.models.layers.base import DeclaredInputsModule
@@ -231,45 +231,36 @@ class SkillSightTeacher(DeclaredInputsModule):
         self.sensors = ("rgb",) * needs_rgb + ("eye_tracker",) * needs_eyes  # type: ignore[misc]
 
     # ----------------------------------------------------------------------------------- checks
-    def _check(self, name: str, tensor: torch.Tensor, shape: tuple[int, ...]) -> torch.Tensor:
-        if tuple(tensor.shape) != shape:
-            raise DataFormatError(type(self).__name__, name, tuple(tensor.shape), f"expected shape {shape}")
-        return tensor
-
     # ---------------------------------------------------------------------------------- forward
     def forward_features(self, **inputs: torch.Tensor) -> dict[str, torch.Tensor]:
         """Branch embeddings and their concatenation ``features`` (B, feature_dim)."""
-        unknown = sorted(set(inputs) - set(self.input_names))
-        missing = [name for name in self.input_names if name not in inputs]
-        if unknown or missing:
-            raise DataFormatError(type(self).__name__, ",".join(unknown + missing), sorted(inputs),
-                                  f"inputs must be exactly {self.input_names}")
+        self.check_input_names(inputs)
         T = self.num_frames
         B = inputs[self.input_names[0]].shape[0]
         out: dict[str, torch.Tensor] = {}
         scenario = gaze_mask = None
         if "scenario" in self.input_names:
-            scenario = self._check("scenario", inputs["scenario"], (B,)).long()
+            scenario = self.check_shape("scenario", inputs["scenario"], (B,)).long()
         if "gaze_mask" in self.input_names:
-            gaze_mask = self._check("gaze_mask", inputs["gaze_mask"], (B, T)).bool()
+            gaze_mask = self.check_shape("gaze_mask", inputs["gaze_mask"], (B, T)).bool()
         if self.use_video:
-            video = self._check("video", inputs["video"], (B, T, 3, self.image_size, self.image_size))
+            video = self.check_shape("video", inputs["video"], (B, T, 3, self.image_size, self.image_size))
             if self.use_gaze_bias:
-                gaze2d = self._check("gaze2d", inputs["gaze2d"], (B, T, 2))
+                gaze2d = self.check_shape("gaze2d", inputs["gaze2d"], (B, T, 2))
                 hidden = self.video_encoder(video, gaze2d, scenario, gaze_mask).last_hidden_state
             else:
                 hidden = self.video_encoder(pixel_values=video, return_dict=True).last_hidden_state
             out["video_embedding"] = hidden[:, 0]  # (B, Dv) final CLS
         if self.use_crops:
             if self.crop_input == "crops":
-                crops = self._check("crops", inputs["crops"], (B, T, 3, self.crop_size, self.crop_size))
+                crops = self.check_shape("crops", inputs["crops"], (B, T, 3, self.crop_size, self.crop_size))
                 crop_features = self.crop_encoder(crops)  # (B, T, Dc), no grad
             else:
                 shape = (B, T, self.crop_feature_dim)
-                crop_features = self._check("crop_features", inputs["crop_features"], shape)
+                crop_features = self.check_shape("crop_features", inputs["crop_features"], shape)
             out["crop_embedding"] = self.crop_branch(crop_features.float())
         if self.use_gaze:
-            gaze = self._check("gaze", inputs["gaze"], (B, T, self.gaze_channels))
+            gaze = self.check_shape("gaze", inputs["gaze"], (B, T, self.gaze_channels))
             out["gaze_embedding"] = self.gaze_branch(gaze, gaze_mask, scenario)
         parts = [out[k] for k in ("video_embedding", "crop_embedding", "gaze_embedding") if k in out]
         out["features"] = torch.cat(parts, dim=-1)  # (B, feature_dim)

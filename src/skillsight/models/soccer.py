@@ -23,7 +23,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from skillsight.exceptions import ConfigError, DataFormatError
+from skillsight.exceptions import ConfigError
 from skillsight.models._factory import register_model
 from skillsight.models.layers.base import DeclaredInputsModule
 from skillsight.models.layers.heads import MLP
@@ -132,27 +132,18 @@ class SoccerTeacher(DeclaredInputsModule):
         self.input_names = names  # type: ignore[misc]
         self.sensors = (("eye_tracker",) if use_gaze else ()) + (("imu",) if use_motion else ())  # type: ignore[misc]
 
-    def _check(self, name: str, tensor: torch.Tensor, shape: tuple[int, ...]) -> torch.Tensor:
-        if tuple(tensor.shape) != shape:
-            raise DataFormatError(type(self).__name__, name, tuple(tensor.shape), f"expected shape {shape}")
-        return tensor
-
     def forward_features(self, **inputs: torch.Tensor) -> dict[str, torch.Tensor]:
         """Branch embeddings ("motion_embedding", "gaze_embedding") and their concat ``features``."""
-        unknown = sorted(set(inputs) - set(self.input_names))
-        missing = [name for name in self.input_names if name not in inputs]
-        if unknown or missing:
-            raise DataFormatError(type(self).__name__, ",".join(unknown + missing), sorted(inputs),
-                                  f"inputs must be exactly {self.input_names}")  # fmt: skip
+        self.check_input_names(inputs)
         B, T = inputs[self.input_names[0]].shape[:2]
         out: dict[str, torch.Tensor] = {}
         if self.motion_branch is not None:
-            motion = self._check("motion", inputs["motion"], (B, T, self.motion_features))
-            mask = self._check("motion_mask", inputs["motion_mask"], (B, T))
+            motion = self.check_shape("motion", inputs["motion"], (B, T, self.motion_features))
+            mask = self.check_shape("motion_mask", inputs["motion_mask"], (B, T))
             out["motion_embedding"] = self.motion_branch(motion.float(), mask)  # (B, dim)
         if self.gaze_branch is not None:
-            gaze = self._check("gaze", inputs["gaze"], (B, T, self.gaze_channels))
-            mask = self._check("gaze_mask", inputs["gaze_mask"], (B, T))
+            gaze = self.check_shape("gaze", inputs["gaze"], (B, T, self.gaze_channels))
+            mask = self.check_shape("gaze_mask", inputs["gaze_mask"], (B, T))
             out["gaze_embedding"] = self.gaze_branch(gaze.float(), mask)  # (B, dim)
         parts = [out[k] for k in ("motion_embedding", "gaze_embedding") if k in out]
         out["features"] = torch.cat(parts, dim=-1)  # (B, feature_dim)

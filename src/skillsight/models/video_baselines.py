@@ -20,7 +20,7 @@ import torch
 from torch import nn
 
 from skillsight.data.records import PROFICIENCY_LABELS
-from skillsight.exceptions import ConfigError, DataFormatError
+from skillsight.exceptions import ConfigError
 from skillsight.models._factory import register_model
 from skillsight.models.layers.base import DeclaredInputsModule
 from skillsight.models.layers.timesformer_utils import (POOLINGS, build_timesformer_backbone, check_video,
@@ -69,9 +69,7 @@ class TimesformerVideoClassifier(DeclaredInputsModule):
 
     def forward_features(self, **inputs: torch.Tensor) -> torch.Tensor:
         """Pooled backbone feature (B, D) of the declared clip input (B, T, 3, S, S)."""
-        if set(inputs) != set(self.input_names):
-            raise DataFormatError(type(self).__name__, ",".join(sorted(inputs)), sorted(inputs),
-                                  f"inputs must be exactly {self.input_names}")
+        self.check_input_names(inputs)
         T, S = self.num_frames, self.image_size
         clip = check_video(type(self).__name__, self._input, inputs[self._input], (-1, T, 3, S, S))
         tokens = self.backbone(pixel_values=clip, return_dict=True).last_hidden_state  # (B, 1 + T*P, D)

@@ -8,7 +8,7 @@ A training run writes a run folder: ``config.json`` (the resolved :class:`GazeTr
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Optional, Sequence
 

@@ -7,6 +7,8 @@ from typing import ClassVar
 import torch
 from torch import nn
 
+from skillsight.exceptions import DataFormatError
+
 __all__ = ["DeclaredInputsModule"]
 
 
@@ -26,3 +28,18 @@ class DeclaredInputsModule(nn.Module):
     def example_inputs(self, batch_size: int = 2) -> dict[str, torch.Tensor]:
         """Random inputs of the right shapes and dtypes, keyed by ``input_names``."""
         raise NotImplementedError(f"{type(self).__name__} must implement example_inputs()")
+
+    def check_input_names(self, inputs: dict[str, torch.Tensor]) -> None:
+        """Raise DataFormatError naming the unknown and missing inputs unless they are exactly
+        ``input_names``."""
+        unknown = sorted(set(inputs) - set(self.input_names))
+        missing = [name for name in self.input_names if name not in inputs]
+        if unknown or missing:
+            raise DataFormatError(type(self).__name__, ",".join(unknown + missing), sorted(inputs),
+                                  f"inputs must be exactly {self.input_names}")
+
+    def check_shape(self, name: str, tensor: torch.Tensor, shape: tuple[int, ...]) -> torch.Tensor:
+        """``tensor`` if its shape is ``shape``, else DataFormatError naming the input and both shapes."""
+        if tuple(tensor.shape) != shape:
+            raise DataFormatError(type(self).__name__, name, tuple(tensor.shape), f"expected shape {shape}")
+        return tensor
