@@ -66,11 +66,11 @@ def claim_lines(accuracy: dict[str, float]) -> list[str]:
 
 def write_power(run_dir: Path, window_s: float = WINDOW_S) -> dict:
     """Estimate the power of a run's model for one window and save it as ``power.json``."""
-    from skillsight.deploy.power import estimate_power
+    from skillsight.deploy.power import estimate_deployed_power
     from skillsight.training.checkpoint import atomic_write_text, load_model
 
     model = load_model(run_dir / "model")
-    report = estimate_power(model, model.example_inputs(1), window_s=window_s)
+    report = estimate_deployed_power(model, window_s=window_s)
     data = report.to_dict()
     atomic_write_text(run_dir / "power.json", json.dumps(data, indent=2, default=str))
     return data

@@ -16,10 +16,9 @@ console = Console()
 def power_command(
     target: str = typer.Argument(..., help="a run folder or a registered model name (e.g. skillsight_student)"),
     window_s: float = typer.Option(8.0, "--window-s", help="inference window T in seconds (16 frames at 2 fps = 8 s)"),
-    batch_size: int = typer.Option(1, "--batch-size", help="windows processed per inference"),
 ) -> None:
     """Print MACs, bytes moved, sensor duty cycles and the total power of one inference window."""
-    from skillsight.deploy.power import estimate_power
+    from skillsight.deploy.power import estimate_deployed_power
     from skillsight.models import create_model
     from skillsight.training.checkpoint import load_model
 
@@ -28,5 +27,5 @@ def power_command(
         model = load_model(path / "model")
     else:
         model = create_model(target)
-    report = estimate_power(model, model.example_inputs(batch_size), window_s=window_s)
+    report = estimate_deployed_power(model, window_s=window_s)
     console.print(report.format(), highlight=False)

@@ -126,3 +126,16 @@ def test_transformer_bytes_follow_the_stated_assumption() -> None:
     # leaf calls per layer: self_attn (T x D), linear1 (T x F), linear2 (T x D), norm1, norm2 (T x D);
     # dropouts alias their input and the relu is functional.
     assert b.activation_bytes == L * 2 * 4 * (4 * T * D + T * F)
+
+
+def test_deployed_power_counts_the_frozen_crop_extractor_of_a_feature_fed_teacher() -> None:
+    from skillsight.deploy.power import estimate_deployed_power
+    from skillsight.models import create_model
+
+    fed = create_model("test_skillsight_teacher", crop_input="crop_features").eval()
+    on_features = estimate_power(fed, fed.example_inputs(1), window_s=8.0)
+    deployed = estimate_deployed_power(fed, window_s=8.0)
+    with_extractor = create_model("test_skillsight_teacher", crop_input="crops").eval()
+    assert deployed.macs == estimate_power(with_extractor, with_extractor.example_inputs(1), window_s=8.0).macs
+    assert deployed.macs > on_features.macs
+    assert any("crop extractor" in line for line in deployed.assumptions)
