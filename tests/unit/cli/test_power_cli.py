@@ -1,0 +1,29 @@
+"""``skillsight power`` prints MACs, bytes, sensors, total and its assumptions for a model name."""
+
+from __future__ import annotations
+
+from typer.testing import CliRunner
+
+from skillsight.cli.main import app
+
+
+def test_power_of_the_paper_size_student_is_printed_with_its_assumptions() -> None:
+    result = CliRunner().invoke(app, ["power", "skillsight_student"])
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    assert "421.3" in text and "MMAC/window" in text  # 4 x 768 encoder over 16 steps + heads
+    assert "eye_tracker 7.8 mW" in text and "rgb" not in text.split("assumptions:")[0]
+    assert "total P 9.0" in text and "assumptions:" in text
+
+
+def test_power_of_the_tiny_teacher_counts_camera_eyes_and_crop_extractor() -> None:
+    result = CliRunner().invoke(app, ["power", "skillsight_teacher_tiny"])
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    assert "sensor rgb 35.0 mW" in text and "sensor eye_tracker 7.8 mW" in text
+    assert "frozen crop extractor is counted" in text
+
+
+def test_unknown_model_name_is_a_clean_error() -> None:
+    result = CliRunner().invoke(app, ["power", "no_such_model"])
+    assert result.exit_code != 0
