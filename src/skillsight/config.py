@@ -268,7 +268,10 @@ def _coerce(value: Any, current: Any, where: str) -> Any:
             return int(value)
         raise ConfigError(f"{where}: expected an integer, got {value!r}")
     if isinstance(current, float):
-        raise ConfigError(f"{where}: expected a number, got {value!r}")
+        try:  # YAML 1.1 reads "1e-3" (no dot) as a string
+            return float(value)
+        except (TypeError, ValueError):
+            raise ConfigError(f"{where}: expected a number, got {value!r}") from None
     if isinstance(current, list) and not isinstance(value, list):
         raise ConfigError(f"{where}: expected a list, got {value!r}")
     return value
