@@ -153,10 +153,12 @@ def _teacher_paper() -> RunConfig:
 
 @_preset("teacher_tiny")
 def _teacher_tiny() -> RunConfig:
-    # CPU demo: the same schedule shape at a higher lr (tiny random-init model). 72 training takes give
-    # 9 steps per epoch: 12 epochs (108 steps) left it at 0.38 test accuracy, 40 epochs reach 0.46.
-    optim = _teacher_optim(40)
-    optim.lr = 2e-2
+    # CPU demo: AdamW 1e-3, not the paper's SGD. That recipe fine-tunes a pretrained (EgoVLPv2) backbone;
+    # on the random-init tiny teacher, SGD (lr 2e-2, x0.1 at 22 and 28) fitted its training takes worse
+    # than the gaze-only baseline did (train accuracy 0.51 vs 0.56, 3 seeds) and its gaze branch alone
+    # reached 0.33 test accuracy vs 0.42 for the gaze-only model. Chosen on validation (seed 0, mean of
+    # the last 10 epochs): AdamW 0.52 vs SGD 0.43. 72 training takes give 9 steps per epoch: 40 epochs.
+    optim = OptimConfig(optimizer="adamw", lr=1e-3, weight_decay=1e-2, milestones=[22, 28], gamma=0.1)
     return RunConfig(
         name="teacher",
         data=DataConfig(num_val_clips=3, decoded_video_cache_mb=_TINY_VIDEO_CACHE_MB),
