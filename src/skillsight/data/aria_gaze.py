@@ -32,7 +32,7 @@ from skillsight.data.records import GazeTrack
 from skillsight.exceptions import DataFormatError
 from skillsight.gaze.geometry import DEFAULT_IPD_M, combined_to_vergence, vergence_to_combined
 
-__all__ = ["GAZE_LAYOUTS", "detect_gaze_layout", "read_gaze_csv", "write_gaze_csv"]
+__all__ = ["GAZE_LAYOUTS", "REQUIRED_COLUMNS", "detect_gaze_layout", "read_gaze_csv", "write_gaze_csv"]
 
 TS = "tracking_timestamp_us"
 _BOUNDS = ["yaw_low_rads_cpf", "pitch_low_rads_cpf", "yaw_high_rads_cpf", "pitch_high_rads_cpf"]
@@ -54,8 +54,8 @@ GAZE_LAYOUTS: dict[str, list[str]] = {
     ],
 }  # fmt: skip
 
-# Columns a reader needs (others, e.g. confidence bounds, are optional).
-_REQUIRED: dict[str, list[str]] = {
+#: per layout, the columns a reader needs (others, e.g. confidence bounds, are optional).
+REQUIRED_COLUMNS: dict[str, list[str]] = {
     "legacy_v1": [TS, "yaw_rads_cpf", "pitch_rads_cpf"],
     "legacy_v2": [TS, "yaw_rads_cpf", "pitch_rads_cpf"],
     "vergence": [TS, "left_yaw_rads_cpf", "right_yaw_rads_cpf", "pitch_rads_cpf"],
@@ -94,7 +94,7 @@ def read_gaze_csv(path: str | Path) -> GazeTrack:
     path = Path(path)
     header = read_csv_header(path)
     layout = detect_gaze_layout(header, path)
-    required = _REQUIRED[layout]
+    required = REQUIRED_COLUMNS[layout]
     missing = [c for c in required if c not in header]
     if missing:
         raise DataFormatError(path, missing[0], header, f"layout {layout!r} needs column(s) {missing}")

@@ -29,7 +29,7 @@ from typing import Any, TextIO
 
 import numpy as np
 
-from skillsight.data.aria_gaze import _REQUIRED, TS, detect_gaze_layout  # the reader's own column rules
+from skillsight.data.aria_gaze import REQUIRED_COLUMNS, TS, detect_gaze_layout
 from skillsight.exceptions import DataFormatError
 from skillsight.gaze.geometry import vergence_to_combined
 
@@ -95,8 +95,8 @@ class GazeRowParser:
     """
 
     def __init__(self, layout: str | None = None, source: str = "<rows>") -> None:
-        if layout is not None and layout not in _REQUIRED:
-            raise DataFormatError(source, "layout", layout, f"not one of {sorted(_REQUIRED)}")
+        if layout is not None and layout not in REQUIRED_COLUMNS:
+            raise DataFormatError(source, "layout", layout, f"not one of {sorted(REQUIRED_COLUMNS)}")
         self.layout = layout
         self.source = source
         self._checked = False
@@ -105,7 +105,7 @@ class GazeRowParser:
         cols = [str(c).strip() for c in columns]
         if self.layout is None:
             self.layout = detect_gaze_layout(cols, self.source)
-        missing = [c for c in _REQUIRED[self.layout] if c not in cols]
+        missing = [c for c in REQUIRED_COLUMNS[self.layout] if c not in cols]
         if missing:
             raise DataFormatError(
                 self.source, missing[0], cols, f"layout {self.layout!r} needs column(s) {missing}"
