@@ -112,7 +112,7 @@ def run_demo(out: str | Path, seed: int = 0, takes_per_level: int | None = None,
     generate_synthetic_dataset(data_root, seed=seed, with_exo=True, **kwargs)  # exo views: SkillFormer
     say(f"      done in {time.perf_counter() - start:.0f} s")
     folders, names = [], []
-    for i, step in enumerate(demo_steps()):
+    for step in demo_steps():
         overrides = [o.format(out=out) for o in step.overrides] + [f"data.root={data_root}", f"trainer.seed={seed}"]
         if epochs is not None:
             overrides.append(f"trainer.max_epochs={epochs}")
