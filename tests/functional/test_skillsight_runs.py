@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import subprocess
@@ -62,9 +63,11 @@ def test_cli_resume_continues_after_a_stop(small_skill_dataset: Path, tmp_path: 
     assert first.returncode == 0, first.stderr[-2000:]
     resumed = _cli(*common, "--set", "trainer.max_epochs=2", "--resume")
     assert resumed.returncode == 0, resumed.stderr[-2000:]
-    assert "Restored all states" in resumed.stderr + resumed.stdout
-    rows = (tmp_path / "run" / "logs" / "metrics.csv").read_text().splitlines()
-    assert any(row.startswith("1,") or ",1," in row for row in rows[1:]), "epoch 1 ran after the resume"
+    with (tmp_path / "run" / "logs" / "metrics.csv").open() as f:
+        rows = list(csv.DictReader(f))
+    steps = {int(r["epoch"]): int(r["step"]) for r in rows}
+    assert sorted(steps) == [0, 1], "epoch 0's log kept, epoch 1 ran after the resume"
+    assert steps[1] > steps[0], "the global step continued from the checkpoint (epoch 0 was not re-run)"
 
 
 def test_cli_resume_without_checkpoint_fails_cleanly(small_skill_dataset: Path, tmp_path: Path):
@@ -80,5 +83,5 @@ def test_ddp_two_cpu_processes_one_step(small_skill_dataset: Path, tmp_path: Pat
                   "--set", "data.num_val_clips=1", env={"MASTER_PORT": "29517"})
     out = result.stdout + result.stderr
     assert result.returncode == 0, out[-3000:]
-    assert "distributed_backend=gloo" in out and "All distributed processes registered" in out
+    assert out.count("run folder:") == 2, "both DDP processes ran the command to the end"
     assert (tmp_path / "ddp" / "model.safetensors").is_file()

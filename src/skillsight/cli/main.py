@@ -41,9 +41,6 @@ _add_commands()
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the app, turning package errors into ``error: ...`` and exit code 2."""
-    from skillsight.training.quiet import quiet_lightning
-
-    quiet_lightning()
     console = Console(stderr=True)
     try:
         app(args=argv, standalone_mode=False)

@@ -26,6 +26,7 @@ from skillsight.gaze.angles import DATASET_BINS, angular_error_deg, pitchyaw_to_
 from skillsight.training.checkpoint import atomic_write_text, load_model, save_model
 from skillsight.training.gaze_losses import LossWeights
 from skillsight.training.gaze_task import GazeEstimationTask
+from skillsight.training.quiet import quiet_lightning
 
 __all__ = ["GazeTrainConfig", "PIPELINE_MODES", "train_gaze", "evaluate_gaze", "predict_gaze", "predict_images",
            "gaze_track_from_predictions", "run_demo", "build_datasets", "DEMO_WEIGHTS"]
@@ -120,6 +121,7 @@ def _fit(task: GazeEstimationTask, train: torch.utils.data.Dataset, epochs: int,
     torch.manual_seed(cfg.seed)
     loader = DataLoader(train, batch_size=cfg.batch_size, shuffle=True, num_workers=cfg.num_workers,
                         generator=torch.Generator().manual_seed(cfg.seed))
+    quiet_lightning()
     trainer = L.Trainer(max_epochs=epochs, accelerator="auto", devices=1, logger=False, enable_checkpointing=False,
                         enable_progress_bar=False, enable_model_summary=False, deterministic=False)
     trainer.fit(task, loader)

@@ -13,6 +13,8 @@ because every file is replaced atomically.
 
 from __future__ import annotations
 
+import csv
+import io
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,12 +26,14 @@ from lightning.pytorch.loggers import CSVLogger
 from torch.utils.data import DataLoader
 
 from skillsight.config import TrainerConfig
-from skillsight.training.checkpoint import save_model
+from skillsight.training.checkpoint import atomic_write_text, save_model
 from skillsight.training.checkpoint_io import SafetensorsCheckpointIO
+from skillsight.training.quiet import quiet_lightning
 
 __all__ = ["FitResult", "fit", "BestModelSaver", "EpochSeeder", "seed_epoch", "LAST_CHECKPOINT"]
 
 LAST_CHECKPOINT = Path("checkpoints") / "last.ckpt"
+METRICS_CSV = Path("logs") / "metrics.csv"
 
 
 @dataclass
@@ -112,12 +116,14 @@ def fit(task: L.LightningModule, train_loader: DataLoader, val_loader: DataLoade
         # Lightning builds the first resumed epoch's iterator before any epoch hook runs: seed it here.
         finished_epoch = int(SafetensorsCheckpointIO().load_checkpoint(last)["epoch"])
         seed_epoch(trainer_cfg.seed, finished_epoch + 1, train_loader)
+    earlier_rows = _logged_rows(run_dir / METRICS_CSV, up_to_epoch=finished_epoch) if resume else []
     saver = BestModelSaver(run_dir, monitor=monitor, metadata=metadata)
     callbacks: list[Callback] = [saver, EpochSeeder(trainer_cfg.seed)]
     if trainer_cfg.progress_bar:
         from lightning.pytorch.callbacks import RichProgressBar
 
         callbacks.append(RichProgressBar(leave=False))
+    quiet_lightning()
     trainer = L.Trainer(
         max_epochs=trainer_cfg.max_epochs,
         max_steps=trainer_cfg.max_steps,
@@ -137,9 +143,30 @@ def fit(task: L.LightningModule, train_loader: DataLoader, val_loader: DataLoade
     )
     trainer.fit(task, train_dataloaders=train_loader, val_dataloaders=val_loader,
                 ckpt_path=str(last) if resume else None)
+    if earlier_rows and trainer.is_global_zero:  # the CSV logger starts a new file on resume
+        _write_rows(run_dir / METRICS_CSV, earlier_rows + _logged_rows(run_dir / METRICS_CSV))
     return FitResult(run_dir=run_dir, best_model_path=run_dir / "model.safetensors",
                      best_score=saver.best * saver.sign, epochs_run=trainer.current_epoch,
                      is_global_zero=trainer.is_global_zero)
+
+
+def _logged_rows(path: Path, up_to_epoch: int | None = None) -> list[dict[str, str]]:
+    """Rows of a Lightning metrics.csv (all, or those of epochs <= ``up_to_epoch``); [] if absent."""
+    if not path.is_file():
+        return []
+    with path.open(newline="") as f:
+        rows = list(csv.DictReader(f))
+    return [r for r in rows if up_to_epoch is None or int(r["epoch"]) <= up_to_epoch]
+
+
+def _write_rows(path: Path, rows: list[dict[str, str]]) -> None:
+    """Write rows with the union of their columns (first-seen order), atomically."""
+    columns = list(dict.fromkeys(key for row in rows for key in row))
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    atomic_write_text(path, buffer.getvalue())
 
 
 def _strategy(cfg: TrainerConfig) -> Any:

@@ -31,6 +31,7 @@ from skillsight.evaluation.ranking import fold_summary, ranking_accuracy, score_
 from skillsight.exceptions import ConfigError
 from skillsight.models import create_model
 from skillsight.training.checkpoint import atomic_write_bytes, atomic_write_text, load_model, save_model
+from skillsight.training.quiet import quiet_lightning
 from skillsight.training.ranking_task import RankingTask
 
 __all__ = ["RankingConfig", "train_ranking", "evaluate_ranking", "load_ranking_data"]
@@ -168,6 +169,7 @@ def train_ranking(cfg: RankingConfig, run_dir: str | Path, log: Callable[[str], 
         train_loader = DataLoader(PairDataset(train, loader, "train", seed=cfg.seed + fold),
                                   batch_size=cfg.batch_size, shuffle=True, generator=generator, num_workers=0)
         fold_dir = run_dir / f"fold_{fold}"
+        quiet_lightning()
         trainer = L.Trainer(max_epochs=cfg.epochs, accelerator=cfg.accelerator, devices=1,
                             logger=CSVLogger(fold_dir, name="logs", version=""), enable_checkpointing=False,
                             enable_progress_bar=cfg.progress, enable_model_summary=False, log_every_n_steps=1)
