@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from skillsight.data.egoexo4d_annotations import read_annotations
 from skillsight.exceptions import DataFormatError
 
 __all__ = [
@@ -139,25 +140,12 @@ def read_commentary(path: str | Path) -> list[TakeCommentary]:
         DataFormatError: malformed JSON, records or entries (message names file and field path).
     """
     path = Path(path)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as err:
-        raise DataFormatError(path, "", str(err)[:80], "not valid JSON") from None
-    records = data.get("annotations") if isinstance(data, dict) else data
-    if not isinstance(records, list):
-        raise DataFormatError(path, "annotations", type(records).__name__, "expected a list of take records")
     out: list[TakeCommentary] = []
-    seen: set[str] = set()
-    for i, rec in enumerate(records):
+    # Same record layout as the proficiency files: the shared reader checks the JSON, the list of
+    # records and the unique take_uid of each.
+    for i, rec in enumerate(read_annotations(path)):
         where = f"annotations[{i}]"
-        if not isinstance(rec, dict):
-            raise DataFormatError(path, where, rec, "expected an object")
-        uid = rec.get("take_uid")
-        if not isinstance(uid, str) or not uid:
-            raise DataFormatError(path, f"{where}.take_uid", uid, "expected a non-empty string")
-        if uid in seen:
-            raise DataFormatError(path, f"{where}.take_uid", uid, "take listed twice")
-        seen.add(uid)
+        uid = rec["take_uid"]
         entries: list[CommentaryEntry] = []
         for key, kind in COMMENTARY_KINDS.items():
             raw_list = rec.get(key, [])
