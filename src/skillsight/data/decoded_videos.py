@@ -39,6 +39,7 @@ class DecodedVideoCache:
         self.max_bytes = int(max_bytes)
         self._videos: OrderedDict[_Key, np.ndarray] = OrderedDict()
         self._bytes = 0
+        self._too_big: set[_Key] = set()  # probed once, then always served by seeking
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
@@ -60,8 +61,9 @@ class DecodedVideoCache:
                 self._videos.move_to_end(key)
                 self.hits += 1
         if video is None:
-            if probe_video(path).n_frames * size_px * size_px * 3 > self.max_bytes:
-                return decode_frames(path, indices, size=(size_px, size_px))  # too big to keep
+            if key in self._too_big or probe_video(path).n_frames * size_px * size_px * 3 > self.max_bytes:
+                self._too_big.add(key)
+                return decode_frames(path, indices, size=(size_px, size_px))
             video = decode_all_frames(path, size=(size_px, size_px))
             self._store(key, video)
         if indices.size == 0 or indices.min() < 0 or indices.max() >= len(video):
@@ -95,13 +97,10 @@ class DecodedVideoCache:
         self.__init__(state["max_bytes"])
 
 
-_SHARED: dict[str, DecodedVideoCache] = {}
+_SHARED = DecodedVideoCache(0)  # budget raised by the first caller
 
 
 def shared_decoded_videos(max_mb: int) -> DecodedVideoCache:
     """The process-wide cache, its budget raised to at least ``max_mb`` MiB."""
-    cache = _SHARED.get("cache")
-    if cache is None:
-        cache = _SHARED["cache"] = DecodedVideoCache(max_mb << 20)
-    cache.max_bytes = max(cache.max_bytes, max_mb << 20)
-    return cache
+    _SHARED.max_bytes = max(_SHARED.max_bytes, int(max_mb) << 20)
+    return _SHARED
