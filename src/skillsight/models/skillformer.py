@@ -248,49 +248,22 @@ SKILLFORMER_PRESETS: dict[str, dict[str, Any]] = {
 }
 
 
-def _build(preset: str, kwargs: dict[str, Any]) -> SkillFormer:
-    args = {**SKILLFORMER_PRESETS[preset], **kwargs}
-    args["backbone"] = {**SKILLFORMER_PRESETS[preset].get("backbone", {}), **(kwargs.get("backbone") or {})}
-    return SkillFormer(**args)
+def _register(preset: str) -> None:
+    """Register ``preset``: its arguments, overridden key by key (``backbone`` merged one level down)."""
+
+    def factory(**kwargs: Any) -> SkillFormer:
+        preset_args = SKILLFORMER_PRESETS[preset]
+        args = {**preset_args, **kwargs}
+        args["backbone"] = {**preset_args.get("backbone", {}), **(kwargs.get("backbone") or {})}
+        return SkillFormer(**args)
+
+    factory.__name__ = preset
+    factory.__doc__ = f"SkillFormer preset {preset!r}: {SKILLFORMER_PRESETS[preset]}"
+    register_model(preset)(factory)
 
 
-@register_model("skillformer_ego")
-def skillformer_ego(**kwargs: Any) -> SkillFormer:
-    """Paper Ego configuration: 32 frames, LoRA r32/a64, H 1536 (14M trainable)."""
-    return _build("skillformer_ego", kwargs)
-
-
-@register_model("skillformer_exos")
-def skillformer_exos(**kwargs: Any) -> SkillFormer:
-    """Paper Exos configuration: 4 exo views, 24 frames, LoRA r48/a96, H 2048 (20M trainable)."""
-    return _build("skillformer_exos", kwargs)
-
-
-@register_model("skillformer_egoexos")
-def skillformer_egoexos(**kwargs: Any) -> SkillFormer:
-    """Paper Ego+Exos configuration: ego + 4 exo views, 16 frames, LoRA r64/a128, H 2560 (27M trainable)."""
-    return _build("skillformer_egoexos", kwargs)
-
-
-@register_model("skillformer_ego_tiny")
-def skillformer_ego_tiny(**kwargs: Any) -> SkillFormer:
-    """CPU demo, ego view only."""
-    return _build("skillformer_ego_tiny", kwargs)
-
-
-@register_model("skillformer_egoexos_tiny")
-def skillformer_egoexos_tiny(**kwargs: Any) -> SkillFormer:
-    """CPU demo, ego + 4 exo views."""
-    return _build("skillformer_egoexos_tiny", kwargs)
-
-
-@register_model("test_skillformer")
-def test_skillformer(**kwargs: Any) -> SkillFormer:
-    """Tiny ego + 2 exo views model for unit tests."""
-    return _build("test_skillformer", kwargs)
-
-
-test_skillformer.__test__ = False  # type: ignore[attr-defined]  # not a pytest test
+for _preset in SKILLFORMER_PRESETS:
+    _register(_preset)
 
 
 # --------------------------------------------------------------------------- parameter accounting
@@ -316,7 +289,7 @@ def trainable_parameter_report(names: tuple[str, ...] = tuple(SKILLFORMER_RECIPE
         if name not in SKILLFORMER_PRESETS:
             raise ConfigError(f"unknown SkillFormer variant {name!r}; valid: {sorted(SKILLFORMER_PRESETS)}")
         with torch.device("meta"):
-            model = _build(name, {})
+            model = SkillFormer(**SKILLFORMER_PRESETS[name])
         trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
         total = sum(p.numel() for p in model.parameters())
         lora = sum(p.numel() for n, p in model.backbone.named_parameters() if ".lora_" in n)

@@ -124,49 +124,26 @@ VIDEO_BASELINE_PRESETS: dict[str, dict[str, Any]] = {
 }
 
 
-def _build(cls: type[TimesformerVideoClassifier], preset: str,
-           kwargs: dict[str, Any]) -> TimesformerVideoClassifier:
-    preset_args = VIDEO_BASELINE_PRESETS[preset]
-    args = {**preset_args, **kwargs}
-    args["backbone"] = {**preset_args.get("backbone", {}), **(kwargs.get("backbone") or {})}
-    return cls(**args)
+#: preset -> class: crop presets read gaze-centred crops, the others the whole video.
+_CLASSES: dict[str, type[TimesformerVideoClassifier]] = {
+    name: GazeCropVideoClassifier if "gaze_crop" in name else TimesformerVideoClassifier
+    for name in VIDEO_BASELINE_PRESETS
+}
 
 
-@register_model("timesformer_video")
-def timesformer_video(**kwargs: Any) -> TimesformerVideoClassifier:
-    """Paper-size video-only TimeSformer (ViT-B/16, 448 px, 16 frames); ``linear_probe=True`` for a probe."""
-    return _build(TimesformerVideoClassifier, "timesformer_video", kwargs)
+def _register(preset: str) -> None:
+    """Register ``preset``: its arguments, overridden key by key (``backbone`` merged one level down)."""
+
+    def factory(**kwargs: Any) -> TimesformerVideoClassifier:
+        preset_args = VIDEO_BASELINE_PRESETS[preset]
+        args = {**preset_args, **kwargs}
+        args["backbone"] = {**preset_args.get("backbone", {}), **(kwargs.get("backbone") or {})}
+        return _CLASSES[preset](**args)
+
+    factory.__name__ = preset
+    factory.__doc__ = f"{_CLASSES[preset].__name__} preset {preset!r}: {VIDEO_BASELINE_PRESETS[preset]}"
+    register_model(preset)(factory)
 
 
-@register_model("timesformer_video_tiny")
-def timesformer_video_tiny(**kwargs: Any) -> TimesformerVideoClassifier:
-    """CPU demo video-only TimeSformer (64 px, 16 frames)."""
-    return _build(TimesformerVideoClassifier, "timesformer_video_tiny", kwargs)
-
-
-@register_model("test_timesformer_video")
-def test_timesformer_video(**kwargs: Any) -> TimesformerVideoClassifier:
-    """Tiny video-only TimeSformer for unit tests."""
-    return _build(TimesformerVideoClassifier, "test_timesformer_video", kwargs)
-
-
-@register_model("gaze_crop_video")
-def gaze_crop_video(**kwargs: Any) -> TimesformerVideoClassifier:
-    """Gaze-crop video baseline: ViT-S/16 TimeSformer on 16 gaze-centred 224 px crops."""
-    return _build(GazeCropVideoClassifier, "gaze_crop_video", kwargs)
-
-
-@register_model("gaze_crop_video_tiny")
-def gaze_crop_video_tiny(**kwargs: Any) -> TimesformerVideoClassifier:
-    """CPU demo gaze-crop video baseline (32 px crops, 16 frames)."""
-    return _build(GazeCropVideoClassifier, "gaze_crop_video_tiny", kwargs)
-
-
-@register_model("test_gaze_crop_video")
-def test_gaze_crop_video(**kwargs: Any) -> TimesformerVideoClassifier:
-    """Tiny gaze-crop model for unit tests."""
-    return _build(GazeCropVideoClassifier, "test_gaze_crop_video", kwargs)
-
-
-for _fn in (test_timesformer_video, test_gaze_crop_video):
-    _fn.__test__ = False  # type: ignore[attr-defined]  # not pytest tests
+for _preset in VIDEO_BASELINE_PRESETS:
+    _register(_preset)
