@@ -296,20 +296,11 @@ def estimate_power(model: nn.Module, inputs: Mapping[str, torch.Tensor] | None =
 
 
 def estimate_deployed_power(model: nn.Module, *, window_s: float) -> PowerReport:
-    """:func:`estimate_power` of ``model`` as it would run on the device, at batch 1.
-
-    A model trained on precomputed frozen features (the SkillSight teacher's ``crop_features``) would
-    run its frozen extractor on the glasses: it is rebuilt with the extractor inside (same registered
-    name and arguments, ``crop_input="crops"``) so that the extractor's MACs and bytes count too.
-    """
-    note = None
-    if getattr(model, "crop_input", None) == "crop_features" and hasattr(model, "model_name"):
-        from skillsight.models import create_model
-
-        model = create_model(model.model_name, **{**model.model_args, "crop_input": "crops"}).eval()
-        note = ("the frozen crop extractor is counted (the run was trained on its cached features, the "
-                "device would run it on every crop)")
-    report = estimate_power(model, model.example_inputs(1), window_s=window_s)
+    """:func:`estimate_power` at batch 1 of ``model`` as a device would run it (``model.deployed()``,
+    e.g. the SkillSight teacher with its frozen crop extractor inside); the difference is stated in the
+    report's assumptions."""
+    deployed, note = model.deployed() if hasattr(model, "deployed") else (model, None)
+    report = estimate_power(deployed, deployed.example_inputs(1), window_s=window_s)
     if note:
         report.assumptions.append(note)
     return report

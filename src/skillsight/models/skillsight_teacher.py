@@ -285,6 +285,17 @@ class SkillSightTeacher(DeclaredInputsModule):
         out["logits"] = self.forward_head(out["features"])
         return out
 
+    def deployed(self) -> tuple[DeclaredInputsModule, str | None]:
+        """With ``crop_features`` (cached frozen-DINOv2 outputs) the device would run DINOv2 on every crop:
+        the same registered model with ``crop_input="crops"`` (needs ``create_model``'s name/args)."""
+        if self.crop_input != "crop_features" or not hasattr(self, "model_name"):
+            return self, None
+        from skillsight.models._factory import create_model
+
+        variant = create_model(self.model_name, **{**self.model_args, "crop_input": "crops"}).eval()
+        return variant, ("the frozen crop extractor is counted (the run was trained on its cached features, "
+                         "the device would run it on every crop)")
+
     def example_inputs(self, batch_size: int = 2) -> dict[str, torch.Tensor]:
         """Random inputs for every declared name (a few gaze steps marked invalid)."""
         B, T = batch_size, self.num_frames

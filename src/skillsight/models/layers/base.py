@@ -25,6 +25,14 @@ class DeclaredInputsModule(nn.Module):
     #: sensors that must be on to produce the inputs at inference ("rgb", "eye_tracker", "imu", ...).
     sensors: ClassVar[tuple[str, ...]] = ()
 
+    def deployed(self) -> tuple["DeclaredInputsModule", str | None]:
+        """The module as a device would run it, and what differs from this one (None: nothing).
+
+        A model trained on cached outputs of a frozen extractor returns a variant that runs the
+        extractor, so that power and latency estimates count it.
+        """
+        return self, None
+
     def example_inputs(self, batch_size: int = 2) -> dict[str, torch.Tensor]:
         """Random inputs of the right shapes and dtypes, keyed by ``input_names``."""
         raise NotImplementedError(f"{type(self).__name__} must implement example_inputs()")
