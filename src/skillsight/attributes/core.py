@@ -52,6 +52,9 @@ def mapper_inputs(feats: TakeFeatures, take_context: bool) -> np.ndarray:
 
 @dataclass
 class AttributeModel:
+    """A trained attribute mapper, the proficiency probe on its hidden layer, the attribute names, the
+    decision threshold and whether take-level context features are appended."""
+
     mapper: AttributeMapper
     probe: torch.nn.Linear
     names: list[str]

@@ -27,6 +27,8 @@ EMBEDDERS: tuple[str, ...] = ("hashed", "minilm")
 
 
 class Embedder(Protocol):
+    """Sentence embedder: ``fit`` on a corpus (a no-op for pretrained ones), ``encode`` -> (N, D) float32."""
+
     name: str
 
     def fit(self, texts: Sequence[str]) -> Embedder: ...

@@ -34,6 +34,8 @@ __all__ = ["AttributePrediction", "Feedback", "FeedbackItem", "Tip", "TipBank", 
 
 @dataclass(frozen=True)
 class Tip:
+    """One expert tip: its text, attribute ids, where it was said and how often (merged duplicates)."""
+
     text: str
     attributes: tuple[int, ...]
     scenario: str
@@ -68,6 +70,9 @@ class AttributePrediction:
 
 @dataclass(frozen=True)
 class FeedbackItem:
+    """One feedback sentence, the attribute it addresses (None: generic), confidence in [0, 1] and the
+    (start_s, end_s) windows it is about."""
+
     attribute: str | None
     confidence: float | None
     windows: tuple[tuple[float, float], ...]
@@ -76,6 +81,8 @@ class FeedbackItem:
 
 @dataclass
 class Feedback:
+    """Feedback for one take: its items in order and how they were produced ("retrieval" or an LLM)."""
+
     items: list[FeedbackItem] = field(default_factory=list)
     source: str = "retrieval"
 

@@ -104,6 +104,7 @@ def multilabel_f1(pred: np.ndarray, gt: np.ndarray) -> dict[str, float]:
 
 
 def ngram_counts(tokens: Sequence[str], n: int) -> Counter:
+    """Counts of the contiguous n-token tuples of ``tokens`` (empty when fewer than n tokens)."""
     return Counter(tuple(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
 
 

@@ -82,6 +82,7 @@ class GazeTrainConfig:
         self.eye_size = (int(self.eye_size[0]), int(self.eye_size[1]))
 
     def bins_kwargs(self) -> dict[str, float]:
+        """Angle bins (count, width and lower edge in degrees): the dataset's defaults unless overridden."""
         d = DATASET_BINS[self.data]
         return {"num_bins": self.num_bins or d.num_bins, "bin_width_deg": self.bin_width_deg or d.width_deg,
                 "bin_lo_deg": d.lo_deg if self.bin_lo_deg is None else self.bin_lo_deg}

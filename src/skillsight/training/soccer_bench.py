@@ -23,7 +23,7 @@ import os
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Optional, Sequence
+from typing import Any, Callable, Optional, Sequence
 
 import numpy as np
 
@@ -110,7 +110,7 @@ def _run_unit(args: tuple[str, Fold, SoccerBenchConfig]) -> dict[str, Any]:
             "seconds": time.time() - start}  # fmt: skip
 
 
-def run_soccer_benchmark(cfg: SoccerBenchConfig, log=print) -> dict[str, Any]:
+def run_soccer_benchmark(cfg: SoccerBenchConfig, log: Callable[[str], Any] = print) -> dict[str, Any]:
     """Run every (protocol, fold) unit; write folds, predictions.csv and results.json under out_dir.
 
     Returns the results dict (summary per protocol and row, chosen weights, timings).

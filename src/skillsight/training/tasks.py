@@ -116,6 +116,7 @@ class SupervisedTask(L.LightningModule):
         self._val_labels.clear()
 
     def trainable_parameters(self) -> list[nn.Parameter]:
+        """Parameters the optimiser updates (frozen backbones and teachers excluded)."""
         return [p for p in self.parameters() if p.requires_grad]
 
     def configure_optimizers(self) -> Any:
@@ -151,12 +152,14 @@ class DistillationTask(SupervisedTask):
             teacher.eval().requires_grad_(False)
 
     def train(self, mode: bool = True) -> "DistillationTask":
+        """Switch the student's mode; the frozen teacher always stays in eval mode."""
         super().train(mode)
         if self.teacher is not None:
             self.teacher.eval()
         return self
 
     def teacher_features(self, batch: dict[str, Any]) -> torch.Tensor:
+        """(B, Dt) teacher features: precomputed in the batch, else from the frozen teacher (no grad)."""
         if "teacher_features" in batch:
             return batch["teacher_features"]
         if self.teacher is None:
@@ -165,6 +168,7 @@ class DistillationTask(SupervisedTask):
             return self.teacher(**{n: batch[n] for n in model_inputs(self.teacher)})["features"]
 
     def losses(self, batch: dict[str, Any], out: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        """The supervised terms plus ``distill_l1`` (training only), weighted into ``"loss"``."""
         terms = super().losses(batch, out)
         if self.distill_weight > 0 and self.training:
             if "distill_embedding" not in out:
