@@ -9,6 +9,7 @@ inspected or re-evaluated afterwards with the CLI.
 from __future__ import annotations
 
 import json
+import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -112,6 +113,11 @@ def run_demo(out: str | Path, seed: int = 0, takes_per_level: int | None = None,
     generate_synthetic_dataset(data_root, seed=seed, with_exo=True, **kwargs)  # exo views: SkillFormer
     say(f"      done in {time.perf_counter() - start:.0f} s")
     folders, names = [], []
+    previous = [out / step.folder for step in demo_steps() if (out / step.folder).exists()]
+    if previous:  # the demo owns these folders; training refuses to overwrite a run's checkpoints
+        say(f"      removing the previous demo runs in {out}: {', '.join(p.name for p in previous)}")
+        for folder in previous:
+            shutil.rmtree(folder)
     for step in demo_steps():
         overrides = [o.format(out=out) for o in step.overrides] + [f"data.root={data_root}", f"trainer.seed={seed}"]
         if epochs is not None:

@@ -26,6 +26,7 @@ from lightning.pytorch.loggers import CSVLogger
 from torch.utils.data import DataLoader
 
 from skillsight.config import TrainerConfig
+from skillsight.exceptions import ConfigError
 from skillsight.training.checkpoint import atomic_write_text, save_model
 from skillsight.training.checkpoint_io import SafetensorsCheckpointIO
 from skillsight.training.quiet import quiet_lightning
@@ -103,13 +104,17 @@ def fit(task: L.LightningModule, train_loader: DataLoader, val_loader: DataLoade
     """Train ``task`` and write the run folder; returns where the best model is.
 
     Args:
-        resume: continue from ``run_dir/checkpoints/last.ckpt`` (error if absent).
+        resume: continue from ``run_dir/checkpoints/last.ckpt`` (error if absent). Without it, a folder
+            that already holds a checkpoint is refused (a run never overwrites another's checkpoints).
         monitor: metric deciding the best model (``val/take_acc`` by default; max).
     """
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     L.seed_everything(trainer_cfg.seed, workers=True, verbose=False)
     last = run_dir / LAST_CHECKPOINT
+    if not resume and last.is_file():
+        raise ConfigError(f"{run_dir} already holds a run ({last}); pass --resume to continue it, or choose "
+                          "another output folder (nothing was overwritten)")
     if resume:
         if not last.is_file():
             raise FileNotFoundError(f"--resume given but {last} does not exist (nothing to resume)")

@@ -99,3 +99,16 @@ def test_schedule_applies_warmup_and_milestones():
         opt.step()
         sched.step()
     assert lrs == pytest.approx([0.5, 1.0, 0.1, 0.1, 0.01])
+
+
+def test_training_into_a_finished_run_without_resume_is_refused(tmp_path):
+    from skillsight.exceptions import ConfigError
+
+    def task() -> SupervisedTask:
+        return SupervisedTask(create_model("test_toy_gaze_classifier"), OptimConfig(lr=1e-2))
+
+    fit(task(), *_loaders(), tmp_path, _trainer(1))
+    before = (tmp_path / f"{LAST_CHECKPOINT}.safetensors").read_bytes()
+    with pytest.raises(ConfigError, match="--resume"):
+        fit(task(), *_loaders(), tmp_path, _trainer(1))
+    assert (tmp_path / f"{LAST_CHECKPOINT}.safetensors").read_bytes() == before
