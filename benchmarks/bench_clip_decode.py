@@ -1,7 +1,7 @@
 """Clip decoding speed: seek + decode the 16 frames of a clip vs decoding the whole video.
 
 Writes (once, cached) a 60 s, 30 fps, 224 px synthetic video, then times the 10 SkillSight test
-clips of that video decoded with :func:`skillsight.data.video.decode_frames` against a reference
+clips of that video decoded with :func:`skillsight.data.readers.video.decode_frames` against a reference
 that decodes every frame of the video and keeps the 16 it needs. Both must return identical frames.
 
 Prints::
@@ -21,7 +21,7 @@ import av
 import numpy as np
 
 from skillsight.data.clips import clip_frame_indices, test_clip_starts
-from skillsight.data.video import decode_frames, probe_video, write_video
+from skillsight.data.readers.video import decode_frames, probe_video, write_video
 
 SIZE_PX = 224
 FPS = 30.0

@@ -29,8 +29,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from skillsight.data.aria import read_gaze_csv, write_gaze_csv
-from skillsight.data.records import GazeTrack
+from skillsight.data.readers.aria import read_gaze_csv, write_gaze_csv
+from skillsight.gaze.tracks import GazeTrack
 
 PARSED_COLUMNS = ["tracking_timestamp_us", "left_yaw_rads_cpf", "right_yaw_rads_cpf", "pitch_rads_cpf", "depth_m"]
 

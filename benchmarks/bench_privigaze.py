@@ -29,7 +29,7 @@ def _run_seed(seed: int, kwargs: dict, threads: int) -> tuple[dict, float]:
     quiet_lightning()
     if threads > 0:
         torch.set_num_threads(threads)
-    from skillsight.training.gaze_pipeline import run_demo
+    from skillsight.projects.gaze_estimation.pipeline import run_demo
 
     start = time.time()
     return run_demo(seed=seed, **kwargs), time.time() - start

@@ -29,9 +29,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from skillsight.data.synthetic_pairs import region_mask, write_synthetic_pairs
-from skillsight.evaluation.ranking import attention_mass
-from skillsight.training.ranking_pipeline import RankingConfig, train_ranking
+from skillsight.projects.ranking.synthetic import region_mask, write_synthetic_pairs
+from skillsight.projects.ranking.metrics import attention_mass
+from skillsight.projects.ranking.pipeline import RankingConfig, train_ranking
 
 
 def _attention_on_paper(run_dir: Path, meta: dict) -> tuple[float, float]:

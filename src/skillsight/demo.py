@@ -68,7 +68,8 @@ def claim_lines(accuracy: dict[str, float]) -> list[str]:
 def write_power(run_dir: Path, window_s: float = WINDOW_S) -> dict:
     """Estimate the power of a run's model for one window and save it as ``power.json``."""
     from skillsight.deploy.power import estimate_deployed_power
-    from skillsight.training.checkpoint import atomic_write_text, load_model
+    from skillsight.runs.checkpoint import load_model
+    from skillsight.runs.atomic import atomic_write_text
 
     model = load_model(run_dir / "model")
     report = estimate_deployed_power(model, window_s=window_s)
@@ -79,8 +80,8 @@ def write_power(run_dir: Path, window_s: float = WINDOW_S) -> dict:
 
 def gaze_statistics_by_level(data_root: Path) -> dict:
     """Mean per-take gaze features (events, depth) of the training takes, per skill level."""
-    from skillsight.data.aria import read_gaze_csv
-    from skillsight.data.egoexo4d import load_takes
+    from skillsight.data.readers.aria import read_gaze_csv
+    from skillsight.data.readers.egoexo4d import load_takes
     from skillsight.gaze.features import gaze_features
 
     wanted = {"fixation_rate_per_s": "fixations /s", "fixation_duration_mean_ms": "fixation ms",
@@ -98,7 +99,7 @@ def gaze_statistics_by_level(data_root: Path) -> dict:
 def run_demo(out: str | Path, seed: int = 0, takes_per_level: int | None = None,
              log: Callable[[str], None] | None = None, epochs: int | None = None) -> Path:
     """Run the whole demo into ``out``; returns the report path. Prints the table and the elapsed time."""
-    from skillsight.data.synthetic import generate_synthetic_dataset
+    from skillsight.data.synthetic.takes import generate_synthetic_dataset
     from skillsight.reports.build import build_report, gaze_stats_section
     from skillsight.reports.tables import TABLE_HEADER, read_run, table_rows
     from skillsight.training.skill_run import train_run

@@ -10,7 +10,7 @@ import pytest
 @pytest.fixture(scope="session")
 def small_skill_dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """3 takes per scenario and level (24 train / 24 val / 24 test), 10 s each, 32 px video."""
-    from skillsight.data.synthetic import generate_synthetic_dataset
+    from skillsight.data.synthetic.takes import generate_synthetic_dataset
 
     root = tmp_path_factory.mktemp("skill_data")
     generate_synthetic_dataset(root, seed=0, takes_per_level=3, duration_s=10, frame_px=32)

@@ -10,12 +10,12 @@ import numpy as np
 import pytest
 from scipy.stats import mannwhitneyu
 
-from skillsight.data.aria import read_device_calibration, read_gaze_csv, read_trajectory_csv
-from skillsight.data.egoexo4d import load_takes, read_gaze2d_csv
+from skillsight.data.readers.aria import read_device_calibration, read_gaze_csv, read_trajectory_csv
+from skillsight.data.readers.egoexo4d import load_takes, read_gaze2d_csv
 from skillsight.data.records import PROFICIENCY_LABELS, SCENARIOS
-from skillsight.data.synthetic import generate_synthetic_dataset
-from skillsight.data.synthetic_scenes import SCENES
-from skillsight.data.video import probe_video
+from skillsight.data.synthetic.takes import generate_synthetic_dataset
+from skillsight.data.synthetic.scenes import SCENES
+from skillsight.data.readers.video import probe_video
 
 DURATION_S = 6.0
 FPS = 10

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from _paths import shared_data_dir
 
-from skillsight.data.aria import pose_at, read_device_calibration, read_gaze_csv, read_trajectory_csv
+from skillsight.data.readers.aria import pose_at, read_device_calibration, read_gaze_csv, read_trajectory_csv
 from skillsight.gaze.geometry import gaze_point_cpf, vergence_to_combined
 from skillsight.gaze.projection import project_gaze_to_rgb, to_upright_px
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from _paths import shared_data_dir
 
-from skillsight.data import aria
+from skillsight.data.readers import aria
 from skillsight.gaze.normalize import normalize_clip_gaze
 from skillsight.gaze.resample import gaze_samples_at
 

@@ -7,9 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from skillsight.data.soccer import SOCCER_ACTIONS, load_soccer_dataset, read_scores, resample_normalised
-from skillsight.data.soccer_gaze import GAZE_FEATURES, read_vec_csv
-from skillsight.data.soccer_motion import mirror_motion, read_feature_info, read_motion_file
+from skillsight.projects.soccer.reader import SOCCER_ACTIONS, load_soccer_dataset, read_scores, resample_normalised
+from skillsight.projects.soccer.gaze_files import GAZE_FEATURES, read_vec_csv
+from skillsight.projects.soccer.motion_files import mirror_motion, read_feature_info, read_motion_file
 
 SOCCER_ROOT = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "expert-novice-soccer"
 

@@ -19,7 +19,7 @@ def synth_commentary(
     seed: int = typer.Option(0, help="Commentary seed."),
 ) -> None:
     """Write expert commentary (proficiency_demonstration_<split>.json) for a synthetic dataset."""
-    from skillsight.data.synthetic_commentary import generate_synthetic_commentary
+    from skillsight.projects.attributes.synthetic import generate_synthetic_commentary
 
     for split, path in generate_synthetic_commentary(root, seed).items():
         typer.echo(f"{split}: {path}")
@@ -41,7 +41,7 @@ def discover_cmd(
     ),
 ) -> None:
     """Stage I: extract, embed and cluster commentary phrases into named attributes."""
-    from skillsight.attributes.pipeline import discover
+    from skillsight.projects.attributes.pipeline import discover
 
     vocab = discover(
         root, out, num_attributes, seed, embedder, method, window_s, lm_path=str(lm_path) if lm_path else None
@@ -68,7 +68,7 @@ def train_cmd(
     scenario_norm: bool = typer.Option(False, help="Z-score features per scenario with its own statistics."),
 ) -> None:
     """Train the attribute mapper and proficiency probe on per-second backbone features."""
-    from skillsight.attributes.pipeline import train
+    from skillsight.projects.attributes.pipeline import train
 
     run = train(
         root,
@@ -94,7 +94,7 @@ def feedback_cmd(
     lm_path: Path | None = typer.Option(None, help="Local causal LM folder to word the feedback."),
 ) -> None:
     """Feedback for one take: predicted attributes, confidence, time windows, and tips."""
-    from skillsight.attributes.pipeline import feedback_for_take
+    from skillsight.projects.attributes.pipeline import feedback_for_take
 
     t, preds, fb, names = feedback_for_take(
         run, take, root, split, max_tips, str(lm_path) if lm_path else None
@@ -116,7 +116,7 @@ def eval_cmd(
     scenario: list[str] = typer.Option([], help="Evaluate these scenarios only (e.g. the held-out one)."),
 ) -> None:
     """Attribute IoU@0.7, F1, feedback BLEU-4/ROUGE-L and proficiency accuracy vs the most-frequent baseline."""
-    from skillsight.attributes.pipeline import evaluate
+    from skillsight.projects.attributes.pipeline import evaluate
 
     metrics = evaluate(run, root, split, scenario or None)["metrics"]
     typer.echo(json.dumps(metrics, indent=1))

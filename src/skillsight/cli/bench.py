@@ -26,7 +26,7 @@ def soccer_command(
     seeds: int = typer.Option(3, "--seeds", help="seeds per fold (full mode)"),
 ) -> None:
     """Stratified 5-fold and leave-one-player-out: student, teacher, motion-only, gaze-only, majority."""
-    from skillsight.training.soccer_bench import SoccerBenchConfig, format_lines, quick_config, run_soccer_benchmark
+    from skillsight.projects.soccer.bench import SoccerBenchConfig, format_lines, quick_config, run_soccer_benchmark
 
     if not root.is_dir():
         raise FileNotFoundError(f"--root {root} is not a folder (expected ../shared/data/expert-novice-soccer)")

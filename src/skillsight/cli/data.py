@@ -30,8 +30,8 @@ def synth(
     workers: int = typer.Option(2, "--workers", "-j", help="processes writing takes"),
 ) -> None:
     """Write a synthetic Ego-Exo4D-layout proficiency dataset (6 scenarios x 4 levels) and read it back."""
-    from skillsight.data.egoexo4d import load_takes
-    from skillsight.data.synthetic import generate_synthetic_dataset
+    from skillsight.data.readers.egoexo4d import load_takes
+    from skillsight.data.synthetic.takes import generate_synthetic_dataset
 
     console = Console()
     start = time.perf_counter()
@@ -52,7 +52,7 @@ def inspect(
     gaze: str = typer.Option("general", "--gaze", help="gaze files to require: general or personalized"),
 ) -> None:
     """Scan an Ego-Exo4D-layout dataset: counts per split, scenario and label, and the skip report."""
-    from skillsight.data.egoexo4d import load_takes
+    from skillsight.data.readers.egoexo4d import load_takes
     from skillsight.data.records import PROFICIENCY_LABELS, SCENARIOS
 
     console = Console()

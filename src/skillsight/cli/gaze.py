@@ -32,7 +32,7 @@ def train(
     seed: int = typer.Option(0),
 ) -> None:
     """Train the teacher and/or the student; writes a run folder."""
-    from skillsight.training.gaze_pipeline import GazeTrainConfig, train_gaze
+    from skillsight.projects.gaze_estimation.pipeline import GazeTrainConfig, train_gaze
 
     cfg = GazeTrainConfig(mode=mode, data=data, data_root=str(data_root) if data_root else None,
                           teacher_checkpoint=str(teacher_checkpoint) if teacher_checkpoint else None,
@@ -55,8 +55,8 @@ def evaluate(
     seed: int = typer.Option(12345, help="synthetic evaluation seed (use one not used in training)"),
 ) -> None:
     """Mean/median angular error (degrees) of a checkpoint on held-out data (JSON on stdout)."""
-    from skillsight.training.checkpoint import load_model
-    from skillsight.training.gaze_pipeline import GazeTrainConfig, build_datasets, evaluate_gaze
+    from skillsight.runs.checkpoint import load_model
+    from skillsight.projects.gaze_estimation.pipeline import GazeTrainConfig, build_datasets, evaluate_gaze
 
     model = load_model(checkpoint)
     eye = getattr(model, "eye_size", (32, 48))
@@ -75,7 +75,7 @@ def predict(
     """Print pitch and yaw (degrees) for each face image."""
     import numpy as np
 
-    from skillsight.training.gaze_pipeline import predict_images
+    from skillsight.projects.gaze_estimation.pipeline import predict_images
 
     pred = np.degrees(predict_images(checkpoint, images))
     for path, (pitch, yaw) in zip(images, pred):
@@ -90,7 +90,7 @@ def export(
 ) -> None:
     """Export to ONNX (dynamic batch) with skillsight.deploy.onnx_export."""
     from skillsight.deploy.onnx_export import check_onnx_parity, export_onnx
-    from skillsight.training.checkpoint import load_model
+    from skillsight.runs.checkpoint import load_model
 
     model = load_model(checkpoint)
     export_onnx(model, out, metadata={"angle_order": "pitch,yaw", "bins": model.bins.to_dict()})
@@ -109,7 +109,7 @@ def demo(
     face_size: int = typer.Option(64, help="64 px on CPU; the paper uses 224"),
 ) -> None:
     """Train teacher, distilled student and plain student on synthetic faces (CPU, a few minutes)."""
-    from skillsight.training.gaze_pipeline import run_demo
+    from skillsight.projects.gaze_estimation.pipeline import run_demo
 
     r = run_demo(seed=seed, n_train=n_train, n_test=n_test, teacher_epochs=teacher_epochs,
                  student_epochs=student_epochs, face_size=face_size)

@@ -18,14 +18,16 @@ def power_command(
     window_s: float = typer.Option(8.0, "--window-s", help="inference window T in seconds (16 frames at 2 fps = 8 s)"),
 ) -> None:
     """Print MACs, bytes moved, sensor duty cycles and the total power of one inference window."""
+    from skillsight.catalog import load_all_models
     from skillsight.deploy.power import estimate_deployed_power
     from skillsight.models import create_model
-    from skillsight.training.checkpoint import load_model
+    from skillsight.runs.checkpoint import load_model
 
     path = Path(target)
     if path.is_dir():
         model = load_model(path / "model")
     else:
+        load_all_models()
         model = create_model(target)
     report = estimate_deployed_power(model, window_s=window_s)
     console.print(report.format(), highlight=False)

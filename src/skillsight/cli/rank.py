@@ -44,7 +44,7 @@ def synth(
     seed: int = typer.Option(0, help="Random seed."),
 ) -> None:
     """Write synthetic drawing videos with EPIC-Skills annotations and 4 folds."""
-    from skillsight.data.synthetic_pairs import write_synthetic_pairs
+    from skillsight.projects.ranking.synthetic import write_synthetic_pairs
 
     data = write_synthetic_pairs(out, n_videos=videos, n_frames=frames, size=size, min_skill_gap=min_gap,
                                  max_pairs=max_pairs, seed=seed)
@@ -74,7 +74,7 @@ def train(
     progress: bool = typer.Option(False, help="Show a progress bar."),
 ) -> None:
     """Train one ranker per fold and report ranking accuracy per fold and the mean."""
-    from skillsight.training.ranking_pipeline import RankingConfig, train_ranking
+    from skillsight.projects.ranking.pipeline import RankingConfig, train_ranking
 
     try:
         fold_list = [int(f) for f in folds.split(",") if f.strip()]
@@ -99,8 +99,8 @@ def evaluate(
     """Re-score each fold's checkpoint on its validation pairs (deterministic) and write metrics_eval.json."""
     import html
 
-    from skillsight.reports.attention_overlay import ranking_section, write_attention_pngs
-    from skillsight.training.ranking_pipeline import evaluate_ranking
+    from skillsight.projects.ranking.attention_overlay import ranking_section, write_attention_pngs
+    from skillsight.projects.ranking.pipeline import evaluate_ranking
 
     metrics = evaluate_ranking(run, log=typer.echo)
     acc = metrics["ranking_accuracy"]

@@ -34,7 +34,7 @@ def stream_command(
     ),
 ) -> None:
     """Print one line per window (estimate or SKIPPED with the reason), then a summary."""
-    from skillsight.data.aria import read_device_calibration, read_trajectory_csv
+    from skillsight.data.readers.aria import read_device_calibration, read_trajectory_csv
     from skillsight.deploy.gaze_rows import iter_csv_rows
     from skillsight.deploy.inference import SkillEstimator
     from skillsight.deploy.streaming import GazeStream, paced

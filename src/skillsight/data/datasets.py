@@ -47,13 +47,13 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from skillsight.data import aria, egoexo4d
+from skillsight.data.readers import aria, egoexo4d
 from skillsight.data.clips import (CLIP_NUM_FRAMES, CLIP_SAMPLE_FPS, TEST_NUM_CLIPS, clip_frame_indices,
                                    frame_timestamps_us, test_clip_starts, train_clip_start)
-from skillsight.data.records import (PROFICIENCY_LABELS, SCENARIOS, DeviceCalibration, Gaze2DTrack, GazeTrack,
-                                     Take, Trajectory)
-from skillsight.data.video import VideoInfo, decode_frames, probe_video
-from skillsight.data.decoded_videos import DecodedVideoCache
+from skillsight.data.records import PROFICIENCY_LABELS, SCENARIOS, Take
+from skillsight.gaze.tracks import DeviceCalibration, Gaze2DTrack, GazeTrack, Trajectory
+from skillsight.data.readers.video import VideoInfo, decode_frames, probe_video
+from skillsight.data.readers.decoded_videos import DecodedVideoCache
 from skillsight.exceptions import ConfigError, DataFormatError
 from skillsight.gaze.crops import crop_frames, gaze_crop_boxes
 from skillsight.gaze.normalize import FAR_CLIP_M, normalize_clip_gaze
@@ -103,7 +103,7 @@ class SkillClipDataset(Dataset):
     """Clips of takes, decoding only the declared inputs.
 
     Args:
-        takes: the takes (from :func:`skillsight.data.egoexo4d.load_takes` or the synthetic data).
+        takes: the takes (from :func:`skillsight.data.readers.egoexo4d.load_takes` or the synthetic data).
         input_names: keys the model consumes (see the module table); unknown names raise.
         mode: "train" (one random clip per take per epoch) or "test" (``num_clips`` per take).
         num_clips: test clips per take.

@@ -7,7 +7,6 @@ the choice and, for a fall-back, its reason are kept in :attr:`Backend.note`.
 
 from __future__ import annotations
 
-import hashlib
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -17,8 +16,9 @@ import numpy as np
 import torch
 
 from skillsight.exceptions import ConfigError, MissingDependencyError
+from skillsight.runs.hashes import weights_sha256
 
-__all__ = ["Backend", "OnnxBackend", "TorchBackend", "make_run_backend", "weights_sha256"]
+__all__ = ["Backend", "OnnxBackend", "TorchBackend", "make_run_backend"]
 
 
 class Backend:
@@ -73,15 +73,6 @@ class OnnxBackend(Backend):
             raise ConfigError(f"ONNX model needs inputs {self.input_names}, missing {missing}")
         (logits,) = self.session.run(["logits"], {n: inputs[n] for n in self.input_names})
         return logits
-
-
-def weights_sha256(run_dir: str | Path) -> str:
-    """SHA-256 of a run's ``model.safetensors`` (ties an export to the weights it came from)."""
-    digest = hashlib.sha256()
-    with open(Path(run_dir) / "model.safetensors", "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _onnx_available() -> bool:

@@ -26,7 +26,7 @@ from typing import Any
 
 from torch import nn
 
-from skillsight.deploy.backends import weights_sha256
+from skillsight.runs.hashes import weights_sha256
 from skillsight.deploy.onnx_export import check_onnx_parity, export_onnx
 from skillsight.deploy.spec import ServingSpec, spec_from_run
 from skillsight.exceptions import ConfigError, DataFormatError
@@ -123,7 +123,7 @@ def export_run(
     Returns:
         ExportResult with the path, the largest |ONNX - PyTorch| difference and the metadata.
     """
-    from skillsight.training.checkpoint import load_model
+    from skillsight.runs.checkpoint import load_model
 
     if fmt not in EXPORT_FORMATS:
         raise ConfigError(f"export format {fmt!r} is not supported; supported: {list(EXPORT_FORMATS)}")

@@ -1,7 +1,7 @@
 """Raw MPS eye-gaze rows (any of the four layouts) -> gaze arrays, as :func:`read_gaze_csv` reads them.
 
 A live eye tracker delivers rows one at a time, as mappings ``column -> cell`` with the column
-names of the MPS CSV layouts (``skillsight.data.aria_gaze.GAZE_LAYOUTS``); cells may be strings
+names of the MPS CSV layouts (``skillsight.data.readers.aria_gaze.GAZE_LAYOUTS``); cells may be strings
 (as read from a CSV line), numbers or None. The layout is detected from the first row's columns
 with the reader's own :func:`detect_gaze_layout`, and a row becomes the same (timestamp, combined
 yaw, pitch, depth) the file reader produces: vergence rows through the shared
@@ -29,7 +29,7 @@ from typing import Any, TextIO
 
 import numpy as np
 
-from skillsight.data.aria_gaze import REQUIRED_COLUMNS, TS, detect_gaze_layout
+from skillsight.data.readers.aria_gaze import REQUIRED_COLUMNS, TS, detect_gaze_layout
 from skillsight.exceptions import DataFormatError
 from skillsight.gaze.geometry import vergence_to_combined
 

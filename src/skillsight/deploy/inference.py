@@ -30,7 +30,8 @@ from typing import Any, Union
 
 import numpy as np
 
-from skillsight.data.records import SCENARIOS, DeviceCalibration, GazeTrack, Trajectory
+from skillsight.data.records import SCENARIOS
+from skillsight.gaze.tracks import DeviceCalibration, GazeTrack, Trajectory
 from skillsight.deploy.backends import Backend, OnnxBackend, TorchBackend, make_run_backend
 from skillsight.deploy.gaze_rows import GazeRowParser, GazeRows
 from skillsight.deploy.spec import ServingSpec, spec_from_run
@@ -90,12 +91,12 @@ def to_gaze_track(gaze: GazeInput, source: str = "<rows>") -> tuple[GazeTrack, d
 
     Rows (mappings or :class:`GazeRows`) are sorted by timestamp (counted in ``reordered``);
     repeated timestamps keep the first row (``duplicates``). A path goes through the strict file
-    reader :func:`skillsight.data.aria.read_gaze_csv`.
+    reader :func:`skillsight.data.readers.aria.read_gaze_csv`.
 
     Raises:
         DataFormatError: no rows, unknown layout, or a file the reader refuses.
     """
-    from skillsight.data.aria import read_gaze_csv
+    from skillsight.data.readers.aria import read_gaze_csv
 
     counts = {"rows": 0, "nan_rows": 0, "bad_timestamp_rows": 0, "reordered": 0, "duplicates": 0}
     if isinstance(gaze, (str, Path)):
@@ -147,7 +148,7 @@ def window_starts(first_us: int, last_us: int, spec: ServingSpec, hop_us: int) -
 def _trajectory(trajectory: Trajectory | str | Path | None) -> Trajectory | None:
     if trajectory is None or isinstance(trajectory, Trajectory):
         return trajectory
-    from skillsight.data.aria import read_trajectory_csv
+    from skillsight.data.readers.aria import read_trajectory_csv
 
     return read_trajectory_csv(trajectory)
 
@@ -155,7 +156,7 @@ def _trajectory(trajectory: Trajectory | str | Path | None) -> Trajectory | None
 def _calibration(calibration: DeviceCalibration | str | Path | None) -> DeviceCalibration | None:
     if calibration is None or isinstance(calibration, DeviceCalibration):
         return calibration
-    from skillsight.data.aria import read_device_calibration
+    from skillsight.data.readers.aria import read_device_calibration
 
     return read_device_calibration(calibration)
 
@@ -193,7 +194,7 @@ class SkillEstimator:
     @classmethod
     def from_run(cls, run_dir: str | Path, backend: str = "auto", **kwargs: Any) -> SkillEstimator:
         """Load a run folder; ``backend`` "auto" (onnxruntime when installed), "onnx" or "torch"."""
-        from skillsight.training.checkpoint import load_model
+        from skillsight.runs.checkpoint import load_model
 
         model = load_model(Path(run_dir) / "model")
         spec = spec_from_run(run_dir, model)

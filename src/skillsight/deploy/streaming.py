@@ -35,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-from skillsight.data.records import DeviceCalibration, GazeTrack, Trajectory
+from skillsight.gaze.tracks import DeviceCalibration, GazeTrack, Trajectory
 from skillsight.deploy.gaze_rows import GazeRowParser
 from skillsight.deploy.inference import SkillEstimator, WindowPrediction
 from skillsight.exceptions import ConfigError

@@ -21,7 +21,7 @@ from typing import Any, Optional, Sequence
 import numpy as np
 
 from skillsight.exceptions import ConfigError, DataFormatError, SplitLeakageError
-from skillsight.training.checkpoint import atomic_write_text
+from skillsight.runs.atomic import atomic_write_text
 
 __all__ = [
     "Fold",

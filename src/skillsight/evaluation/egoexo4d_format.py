@@ -33,10 +33,10 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from skillsight.data.egoexo4d_annotations import scenario_from_name
+from skillsight.data.readers.egoexo4d_annotations import scenario_from_name
 from skillsight.data.records import PROFICIENCY_LABELS, SCENARIOS
 from skillsight.exceptions import DataFormatError
-from skillsight.training.checkpoint import atomic_write_text
+from skillsight.runs.atomic import atomic_write_text
 
 __all__ = [
     "OFFICIAL_NUM_EXO_VIEWS",

@@ -25,7 +25,7 @@ from skillsight.evaluation.metrics import (
     majority_labels,
     per_group_accuracy,
 )
-from skillsight.training.checkpoint import atomic_write_text
+from skillsight.runs.atomic import atomic_write_text
 
 __all__ = ["TakePredictions", "predict_takes", "score_predictions", "majority_predictions", "write_evaluation"]
 

@@ -40,7 +40,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.ndimage import maximum_filter1d, minimum_filter1d
 
-from skillsight.data.records import GazeTrack
+from skillsight.gaze.tracks import GazeTrack
 from skillsight.exceptions import ConfigError, DataFormatError
 from skillsight.gaze.geometry import gaze_direction_cpf
 

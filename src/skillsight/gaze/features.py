@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from skillsight.data.records import GazeTrack
+from skillsight.gaze.tracks import GazeTrack
 from skillsight.exceptions import DataFormatError
 from skillsight.gaze.events import detect_events, median_interval_ms
 

@@ -21,14 +21,13 @@ distortion not rotated); :func:`project_gaze_to_rgb` reproduces that by default
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 import numpy as np
 
 from skillsight.gaze.geometry import invert_poses, transform_points
+from skillsight.gaze.tracks import DeviceCalibration
 
-if TYPE_CHECKING:  # gaze/ sits below data/: the record type is only needed for annotations
-    from skillsight.data.records import DeviceCalibration
 
 __all__ = [
     "FISHEYE624_NUM_PARAMS",
@@ -239,7 +238,7 @@ def from_upright_px(xy_upright_px: np.ndarray, raw_height_px: int = 1408) -> np.
     return np.stack([xy[:, 1], raw_height_px - 1 - xy[:, 0]], axis=-1)
 
 
-def T_camera_cpf(calibration: "DeviceCalibration", rotate_cw90: bool = False) -> np.ndarray:
+def T_camera_cpf(calibration: DeviceCalibration, rotate_cw90: bool = False) -> np.ndarray:
     """``inverse(T_device_camera [@ rotZ(-90)]) @ T_device_cpf`` (4, 4)."""
     T_device_camera = np.asarray(calibration.T_device_camera, dtype=np.float64)
     if rotate_cw90:
@@ -249,7 +248,7 @@ def T_camera_cpf(calibration: "DeviceCalibration", rotate_cw90: bool = False) ->
 
 def project_gaze_to_rgb(
     point_cpf_m: np.ndarray,
-    calibration: "DeviceCalibration",
+    calibration: DeviceCalibration,
     upright: bool = False,
     upright_mode: Literal["make_upright", "rotate_image"] = "make_upright",
 ) -> np.ndarray:

@@ -11,16 +11,16 @@ which :func:`skillsight.gaze.normalize.normalize_clip_gaze` turns into model inp
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Optional
+from typing import Optional
 
 import numpy as np
 
 from skillsight.exceptions import DataFormatError
+from skillsight.gaze.aria_cad import cad_T_device_cpf
 from skillsight.gaze.geometry import gaze_direction_cpf, matrix_to_quat_xyzw, pose_matrices, transform_points
+from skillsight.gaze.poses import pose_at
 from skillsight.gaze.projection import project_gaze_to_rgb, to_upright_px
-
-if TYPE_CHECKING:  # gaze/ sits below data/: record types only for annotations
-    from skillsight.data.records import DeviceCalibration, Gaze2DTrack, GazeTrack, Trajectory
+from skillsight.gaze.tracks import DeviceCalibration, Gaze2DTrack, GazeTrack, Trajectory
 
 __all__ = ["DEFAULT_MAX_GAP_US", "DEFAULT_DEPTH_M", "ARIA_RGB_SIZE_PX", "GazeSamples", "resample_track",
            "gaze_samples_at"]
@@ -122,7 +122,7 @@ def resample_track(timestamps_us: np.ndarray, values: np.ndarray, query_us: np.n
     return out, valid
 
 
-def _gaze2d_at(gaze2d: "Gaze2DTrack", query_us: np.ndarray,
+def _gaze2d_at(gaze2d: Gaze2DTrack, query_us: np.ndarray,
                max_gap_us: int) -> tuple[np.ndarray, np.ndarray, tuple[int, int]]:
     xy, valid = resample_track(gaze2d.timestamps_us, gaze2d.xy_px, query_us, max_gap_us)
     width, height = (int(v) for v in gaze2d.image_size_px)
@@ -132,8 +132,8 @@ def _gaze2d_at(gaze2d: "Gaze2DTrack", query_us: np.ndarray,
     return xy, valid, (width, height)
 
 
-def gaze_samples_at(gaze: "GazeTrack", query_us: np.ndarray, trajectory: Optional["Trajectory"] = None,
-                    gaze2d: Optional["Gaze2DTrack"] = None, calibration: Optional["DeviceCalibration"] = None,
+def gaze_samples_at(gaze: GazeTrack, query_us: np.ndarray, trajectory: Optional[Trajectory] = None,
+                    gaze2d: Optional[Gaze2DTrack] = None, calibration: Optional[DeviceCalibration] = None,
                     default_depth_m: float = DEFAULT_DEPTH_M,
                     max_gap_us: int = DEFAULT_MAX_GAP_US) -> GazeSamples:
     """Gather a clip's raw gaze at its frame timestamps.
@@ -151,13 +151,11 @@ def gaze_samples_at(gaze: "GazeTrack", query_us: np.ndarray, trajectory: Optiona
         default_depth_m: depth that places the 3D point where the recording has no depth
             (``depth_m`` stays NaN and ``depth_valid`` False there).
         max_gap_us: longest gaze/2D-gaze sample gap bridged by interpolation (trajectory gaps use
-            :func:`skillsight.data.aria.pose_at`'s own limit).
+            :func:`skillsight.gaze.poses.pose_at`'s own limit).
 
     Returns:
         GazeSamples with T rows.
     """
-    from skillsight.data.aria import cad_T_device_cpf, pose_at  # data/ readers (lazy: gaze/ sits below data/)
-
     query = np.asarray(query_us, dtype=np.int64).reshape(-1)
     T = query.shape[0]
     angles, gaze_valid = resample_track(gaze.timestamps_us, np.stack([gaze.yaw_rad, gaze.pitch_rad], 1),

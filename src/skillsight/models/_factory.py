@@ -7,21 +7,22 @@ from typing import Any, Callable
 
 from torch import nn
 
+from skillsight.exceptions import ConfigError
 from skillsight.registry import Registry
 
-__all__ = ["MODELS", "register_model", "create_model", "list_models", "model_inputs"]
+__all__ = ["MODELS", "register_model", "create_model", "import_model_module", "list_models", "model_inputs"]
 
 MODELS: Registry[nn.Module] = Registry("model")
 
-# Modules whose import registers models. Imported lazily so `skillsight --help` stays fast.
+# Spine modules whose import registers models. Imported lazily so `skillsight --help` stays fast.
+# Project models (skillsight.projects.*.models) register when their project imports them; a checkpoint
+# records the module that registered its model, so load_model finds project models without this list
+# naming them (the spine never imports a project). skillsight.catalog lists every model.
 _BUILTIN_MODEL_MODULES: tuple[str, ...] = (
     "skillsight.models.skillsight_teacher",
     "skillsight.models.skillsight_student",
     "skillsight.models.skillformer",
     "skillsight.models.video_baselines",
-    "skillsight.models.soccer",
-    "skillsight.models.gaze_estimator",
-    "skillsight.models.attention_rnn",
 )
 _loaded = False
 
@@ -45,13 +46,37 @@ def register_model(name: str) -> Callable[[Callable[..., nn.Module]], Callable[.
     return MODELS.register(name)
 
 
-def create_model(name: str, **kwargs: Any) -> nn.Module:
-    """Build registered model ``name``; records ``model_name`` and ``model_args`` on it for checkpoints."""
+def create_model(name: str, model_module: str | None = None, **kwargs: Any) -> nn.Module:
+    """Build registered model ``name``; records ``model_name``, ``model_args`` and ``model_module`` on it
+    for checkpoints.
+
+    Args:
+        name: registry name.
+        model_module: the module that registers ``name``, imported first when ``name`` is not registered yet
+            (checkpoints store it, so project models load without the spine importing projects).
+        kwargs: constructor arguments.
+    """
     _load_builtin_models()
-    model = MODELS.create(name, **kwargs)
+    if model_module and name not in MODELS:
+        import_model_module(model_module)
+    factory = MODELS.get(name)
+    model = factory(**kwargs)
     model.model_name = name  # type: ignore[attr-defined]
     model.model_args = dict(kwargs)  # type: ignore[attr-defined]
+    model.model_module = factory.__module__  # type: ignore[attr-defined]
     return model
+
+
+def import_model_module(module: str) -> None:
+    """Import a module that registers models; only ``skillsight.*`` modules are accepted."""
+    if module != "skillsight" and not module.startswith("skillsight."):
+        raise ConfigError(f"model module {module!r} is not part of skillsight (refusing to import it)")
+    try:
+        importlib.import_module(module)
+    except ModuleNotFoundError as err:
+        if err.name == module:
+            raise ConfigError(f"model module {module!r} does not exist") from None
+        raise
 
 
 def list_models() -> list[str]:

@@ -27,8 +27,9 @@ from torch.utils.data import DataLoader
 
 from skillsight.config import TrainerConfig
 from skillsight.exceptions import ConfigError
-from skillsight.training.checkpoint import atomic_write_text, save_model
-from skillsight.training.checkpoint_io import SafetensorsCheckpointIO
+from skillsight.runs.checkpoint import save_model
+from skillsight.runs.atomic import atomic_write_text
+from skillsight.runs.checkpoint_io import SafetensorsCheckpointIO
 from skillsight.training.quiet import quiet_lightning
 
 __all__ = ["FitResult", "fit", "BestModelSaver", "EpochSeeder", "seed_epoch", "LAST_CHECKPOINT"]

@@ -19,9 +19,9 @@ from torch.utils.data import Dataset
 
 from skillsight.config import DataConfig
 from skillsight.data.cache import FeatureCache
-from skillsight.data.decoded_videos import shared_decoded_videos
+from skillsight.data.readers.decoded_videos import shared_decoded_videos
 from skillsight.data.datasets import SkillClipDataset
-from skillsight.data.egoexo4d import load_takes
+from skillsight.data.readers.egoexo4d import load_takes
 from skillsight.data.records import PROFICIENCY_LABELS, SCENARIOS, Take
 from skillsight.exceptions import ConfigError
 from skillsight.models.layers.crop_features import CropFeatureExtractor

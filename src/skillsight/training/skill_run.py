@@ -15,14 +15,16 @@ from typing import Any
 
 import torch
 
-from skillsight.config import RunConfig, config_from_dict, save_config
+from skillsight.config import RunConfig
+from skillsight.runs.run_config import load_run_config, save_config
 from skillsight.data.cache import FeatureCache
 from skillsight.data.records import PROFICIENCY_LABELS, SCENARIOS
 from skillsight.evaluation.evaluate import majority_predictions, predict_takes, score_predictions, write_evaluation
 from skillsight.exceptions import ConfigError
 from skillsight.models import create_model, model_inputs
 from skillsight.models.layers.crop_features import CropFeatureExtractor
-from skillsight.training.checkpoint import atomic_write_text, load_model, read_model_spec
+from skillsight.runs.checkpoint import load_model, read_model_spec
+from skillsight.runs.atomic import atomic_write_text
 from skillsight.training.loop import fit
 from skillsight.training.sampling import make_loader
 from skillsight.training.skill_data import (
@@ -36,7 +38,7 @@ from skillsight.training.skill_data import (
 )
 from skillsight.training.tasks import DistillationTask, SupervisedTask
 
-__all__ = ["train_run", "evaluate_run", "load_run_config", "model_args_for_data"]
+__all__ = ["train_run", "evaluate_run", "model_args_for_data"]
 
 
 def model_args_for_data(cfg: RunConfig, data: SkillData) -> dict[str, Any]:
@@ -143,14 +145,6 @@ def _distillation_setup(model: torch.nn.Module, cfg: RunConfig, data: SkillData,
     task = DistillationTask(model, projection, cfg.optim, distill_weight=cfg.task.distill_weight,
                             action_loss_weight=cfg.task.action_loss_weight, label_smoothing=cfg.task.label_smoothing)
     return task, train_ds
-
-
-def load_run_config(run_dir: str | Path) -> RunConfig:
-    """The resolved RunConfig stored in a run folder."""
-    path = Path(run_dir) / "config.json"
-    if not path.is_file():
-        raise FileNotFoundError(f"{run_dir} is not a run folder: {path} is missing")
-    return config_from_dict(json.loads(path.read_text()), source=str(path))
 
 
 def evaluate_run(run_dir: str | Path, split: str = "test", cache_root: str | Path | None = None) -> dict[str, Any]:

@@ -8,13 +8,14 @@ import numpy as np
 import pytest
 import torch
 
-from skillsight.data import aria, clips, datasets
+from skillsight.data import clips, datasets
+from skillsight.data.readers import aria
 from skillsight.data.datasets import CROP_MEAN, CROP_STD, VIDEO_MEAN, VIDEO_STD, SkillClipDataset
-from skillsight.data.decoded_videos import DecodedVideoCache
-from skillsight.data.egoexo4d import read_gaze2d_csv, write_gaze2d_csv
-from skillsight.data.records import (SCENARIOS, DeviceCalibration, Fisheye624Camera, Gaze2DTrack, GazeTrack,
-                                     Take, Trajectory)
-from skillsight.data.video import write_video
+from skillsight.data.readers.decoded_videos import DecodedVideoCache
+from skillsight.data.readers.egoexo4d import read_gaze2d_csv, write_gaze2d_csv
+from skillsight.data.records import SCENARIOS, Take
+from skillsight.gaze.tracks import DeviceCalibration, Fisheye624Camera, Gaze2DTrack, GazeTrack, Trajectory
+from skillsight.data.readers.video import write_video
 from skillsight.exceptions import ConfigError, DataFormatError
 from skillsight.gaze.crops import gaze_crop_boxes
 from skillsight.gaze.geometry import pose_matrices

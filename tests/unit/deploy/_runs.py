@@ -9,10 +9,12 @@ from typing import Any
 import numpy as np
 import torch
 
-from skillsight.config import RunConfig, save_config
-from skillsight.data.records import PROFICIENCY_LABELS, GazeTrack
+from skillsight.config import RunConfig
+from skillsight.runs.run_config import save_config
+from skillsight.data.records import PROFICIENCY_LABELS
+from skillsight.gaze.tracks import GazeTrack
 from skillsight.models import create_model
-from skillsight.training.checkpoint import save_model
+from skillsight.runs.checkpoint import save_model
 
 NUM_STEPS = 8  # 4 s windows: steps 0.5 s apart
 

@@ -9,7 +9,7 @@ import pytest
 from typer import Typer
 from typer.testing import CliRunner
 
-from skillsight.deploy.backends import weights_sha256
+from skillsight.runs.hashes import weights_sha256
 from skillsight.deploy.export import export_model, export_run
 from skillsight.deploy.inference import SkillEstimator
 from skillsight.deploy.onnx_export import check_onnx_parity

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from skillsight.data.aria import (
+from skillsight.data.readers.aria import (
     nominal_rgb_calibration,
     read_device_calibration,
     read_gaze_csv,
@@ -16,7 +16,8 @@ from skillsight.data.aria import (
     write_trajectory_csv,
 )
 from skillsight.data.datasets import SkillClipDataset
-from skillsight.data.records import GazeTrack, Take, Trajectory
+from skillsight.data.records import Take
+from skillsight.gaze.tracks import GazeTrack, Trajectory
 from skillsight.deploy.gaze_rows import GazeRowParser, iter_csv_rows
 from skillsight.deploy.inference import SkillEstimator, to_gaze_track
 from skillsight.exceptions import ConfigError, DataFormatError

@@ -9,7 +9,7 @@ import pytest
 from typer import Typer
 from typer.testing import CliRunner
 
-from skillsight.data.aria import write_gaze_csv
+from skillsight.data.readers.aria import write_gaze_csv
 from skillsight.deploy.gaze_rows import iter_csv_rows
 from skillsight.deploy.inference import SkillEstimator
 from skillsight.deploy.streaming import GazeStream

@@ -145,7 +145,7 @@ def test_bad_input_raises_with_field_and_value() -> None:
     with pytest.raises(ConfigError, match="velocity_threshold"):
         detect_ivt(_timestamps(10, 100.0), np.zeros(10), np.zeros(10), velocity_threshold=0)
     with pytest.raises(ConfigError, match="unknown event detection method 'hmm'"):
-        from skillsight.data.records import GazeTrack
+        from skillsight.gaze.tracks import GazeTrack
 
         n = 10
         track = GazeTrack(_timestamps(n, 100.0), np.zeros(n), np.zeros(n), np.zeros(n), np.ones(n, bool), "x")

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from skillsight.data.records import GazeTrack
+from skillsight.gaze.tracks import GazeTrack
 from skillsight.exceptions import ConfigError, DataFormatError
 from skillsight.gaze.features import FEATURE_NAMES, gaze_features
 

@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from skillsight.data.aria_calibration import cad_T_device_cpf
-from skillsight.data.records import DeviceCalibration, Fisheye624Camera
+from skillsight.data.readers.aria_calibration import cad_T_device_cpf
+from skillsight.gaze.tracks import DeviceCalibration, Fisheye624Camera
 from skillsight.gaze.geometry import gaze_point_cpf, pose_matrices, transform_points
 from skillsight.gaze.projection import (
     T_CAMERA_CAMERA_CW90,

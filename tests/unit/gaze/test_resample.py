@@ -46,8 +46,7 @@ def test_empty_track_and_bad_timestamps() -> None:
 
 # --- gaze_samples_at: the raw per-clip arrays ----------------------------------------------------
 
-from skillsight.data.records import (DeviceCalibration, Fisheye624Camera, Gaze2DTrack, GazeTrack,  # noqa: E402
-                                     Trajectory)
+from skillsight.gaze.tracks import DeviceCalibration, Fisheye624Camera, Gaze2DTrack, GazeTrack, Trajectory  # noqa: E402
 from skillsight.gaze.geometry import (gaze_point_cpf_from_world, pose_matrices,  # noqa: E402
                                       transform_points)
 from skillsight.gaze.normalize import normalize_clip_gaze  # noqa: E402
@@ -136,7 +135,7 @@ def test_without_depth_trajectory_or_calibration() -> None:
     assert not s.depth_valid.any() and np.isnan(s.depth_m).all()
     np.testing.assert_allclose(np.linalg.norm(s.point_cpf_m, axis=1), 2.0)
     assert not s.has_trajectory and not s.pose_valid.any()
-    from skillsight.data.aria import cad_T_device_cpf
+    from skillsight.data.readers.aria import cad_T_device_cpf
     np.testing.assert_allclose(s.point_world_m, transform_points(cad_T_device_cpf("DVT-S"), s.point_cpf_m))
     assert not s.gaze2d_valid.any() and s.image_size_px == (1408, 1408)
     out = normalize_clip_gaze(s)

@@ -2,7 +2,7 @@
 
 For each ``test_*`` model in the registry: declared inputs match ``example_inputs``; outputs are a dict
 of finite tensors with batch-first "logits"; gradients reach every trainable parameter; a save -> load
-round trip through :mod:`skillsight.training.checkpoint` gives identical outputs. (ONNX export is
+round trip through :mod:`skillsight.runs.checkpoint` gives identical outputs. (ONNX export is
 checked per model where it is a deployment target, e.g. the SkillSight student.)
 """
 
@@ -11,10 +11,11 @@ from __future__ import annotations
 import pytest
 import torch
 
-from skillsight.models import create_model, list_models, model_inputs
-from skillsight.training.checkpoint import load_model, save_model
+from skillsight.catalog import all_model_names
+from skillsight.models import create_model, model_inputs
+from skillsight.runs.checkpoint import load_model, save_model
 
-TEST_MODELS = [name for name in list_models() if name.startswith("test_")]
+TEST_MODELS = [name for name in all_model_names() if name.startswith("test_")]
 BATCH = 2
 
 

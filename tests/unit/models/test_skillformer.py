@@ -13,7 +13,7 @@ from torch.utils.data import default_collate
 
 from skillsight.data.datasets import SkillClipDataset
 from skillsight.data.records import Take
-from skillsight.data.video import write_video
+from skillsight.data.readers.video import write_video
 from skillsight.exceptions import ConfigError, DataFormatError
 from skillsight.models import create_model
 from skillsight.models.skillformer import (LORA_TARGET_MODULES, PAPER_FULL_FINETUNE_M, SKILLFORMER_RECIPES,

@@ -10,7 +10,7 @@ from torch import nn
 from torch.utils.data import DataLoader
 
 from skillsight.config import OptimConfig, TrainerConfig
-from skillsight.training.checkpoint import load_model
+from skillsight.runs.checkpoint import load_model
 from skillsight.training.loop import LAST_CHECKPOINT, fit
 from skillsight.training.sampling import make_loader
 from skillsight.training.tasks import DistillationTask, SupervisedTask, build_optimizer

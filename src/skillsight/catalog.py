@@ -1,0 +1,25 @@
+"""Every registered model of the toolkit, spine and projects, for listing and building by name.
+
+The spine's models register lazily through :func:`skillsight.models.create_model`; each project's
+models register when its ``models`` module is imported. This module (above both) imports them all,
+for the CLI's listings and the model-contract tests.
+"""
+
+from __future__ import annotations
+
+from skillsight.models import list_models
+
+__all__ = ["load_all_models", "all_model_names"]
+
+
+def load_all_models() -> None:
+    """Import every project's model module (the spine's models load on first use)."""
+    import skillsight.projects.gaze_estimation.models  # noqa: F401
+    import skillsight.projects.ranking.models  # noqa: F401
+    import skillsight.projects.soccer.models  # noqa: F401
+
+
+def all_model_names() -> list[str]:
+    """Names of every registered model, spine and projects, sorted."""
+    load_all_models()
+    return list_models()

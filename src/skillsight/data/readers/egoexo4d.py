@@ -1,0 +1,48 @@
+"""Ego-Exo4D proficiency reader: one import point for the annotation, takes.json, 2D gaze and scan code.
+
+The work lives in :mod:`skillsight.data.readers.egoexo4d_annotations` (files -> dicts/records) and
+:mod:`skillsight.data.readers.egoexo4d_takes` (dataset scan -> :class:`~skillsight.data.records.Take` list with a
+skip report). Typical use::
+
+    scan = load_takes("/data/egoexo4d", splits=("train", "val"), require=("gaze", "video"))
+    print(scan.format_summary())
+    for take in scan.takes: ...
+"""
+
+from __future__ import annotations
+
+from skillsight.data.readers.egoexo4d_annotations import (
+    GAZE2D_COLUMNS,
+    label_from_score,
+    read_annotations,
+    read_gaze2d_csv,
+    read_takes_json,
+    scenario_from_name,
+    write_gaze2d_csv,
+)
+from skillsight.data.readers.egoexo4d_takes import (
+    CALIBRATION_CANDIDATES,
+    REQUIREMENTS,
+    SPLITS,
+    TakeScan,
+    annotation_path,
+    check_split_leakage,
+    load_takes,
+)
+
+__all__ = [
+    "GAZE2D_COLUMNS",
+    "CALIBRATION_CANDIDATES",
+    "REQUIREMENTS",
+    "SPLITS",
+    "TakeScan",
+    "annotation_path",
+    "check_split_leakage",
+    "label_from_score",
+    "load_takes",
+    "read_annotations",
+    "read_gaze2d_csv",
+    "read_takes_json",
+    "scenario_from_name",
+    "write_gaze2d_csv",
+]

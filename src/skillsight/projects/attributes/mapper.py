@@ -1,0 +1,223 @@
+"""Video(+gaze)-to-attribute mapper (CrossTrainer stage I, offline).
+
+Frozen features of any registered backbone at 1 per second -> 2-layer GELU MLP -> multi-label
+attribute logits. Proficiency is a linear probe on the mapper's hidden layer (the attribute-trained
+representation), averaged over a take's seconds.
+
+Features: for each take, ``floor(duration_s)`` clips (at least one), one starting near every second
+(:class:`~skillsight.data.datasets.SkillClipDataset` test mode), each as long as the backbone's example
+input (its frame count sampled at that many frames per second, i.e. about one second of video). The
+backbone's output ``"features"`` (or ``"distill_embedding"`` / ``"embedding"``) is the feature; several
+backbones are concatenated (e.g. a video and a gaze model). A backbone is a registered model name
+(random init unless the user has weights) or a checkpoint path saved by ``save_model``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from skillsight.data.datasets import SkillClipDataset
+from skillsight.data.records import Take
+from skillsight.exceptions import ConfigError
+
+__all__ = [
+    "FEATURE_KEYS",
+    "AttributeMapper",
+    "TakeFeatures",
+    "extract_features",
+    "load_backbone",
+    "train_mapper",
+    "train_proficiency_probe",
+]
+
+FEATURE_KEYS: tuple[str, ...] = ("features", "distill_embedding", "embedding")
+
+
+@dataclass
+class TakeFeatures:
+    """Per-second features of one take: ``times_s`` (S,) clip centres, ``features`` (S, D) float32."""
+
+    take_uid: str
+    times_s: np.ndarray
+    features: np.ndarray
+
+
+def load_backbone(spec: str | nn.Module, seed: int = 0, **model_kwargs) -> nn.Module:
+    """A frozen backbone in eval mode: a module, a checkpoint path, or a registered model name.
+
+    A registered name is built with ``torch`` seeded by ``seed`` (in a forked RNG, so the caller's random
+    state is untouched): the same name gives the same random-init weights in every process. Runs still save
+    the backbone they used (see :func:`skillsight.projects.attributes.pipeline.train`) so evaluation never depends
+    on this.
+    """
+    if isinstance(spec, nn.Module):
+        model = spec
+    elif Path(str(spec)).with_suffix(".json").is_file():
+        from skillsight.runs.checkpoint import load_model
+
+        model = load_model(spec)
+    else:
+        from skillsight.models import create_model
+
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            model = create_model(str(spec), **model_kwargs)
+    for p in model.parameters():
+        p.requires_grad_(False)
+    return model.eval()
+
+
+def _pick_features(out: dict, name: str) -> torch.Tensor:
+    for key in FEATURE_KEYS:
+        if key in out and out[key].dim() == 2:
+            return out[key]
+    raise ConfigError(
+        f"backbone {name} returns {sorted(out)}; none of {list(FEATURE_KEYS)} to use as features"
+    )
+
+
+@torch.no_grad()
+def _one_backbone(
+    model: nn.Module, takes: Sequence[Take], batch_size: int
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    name = getattr(model, "model_name", type(model).__name__)
+    ex = model.example_inputs(1)
+    inputs = tuple(model.input_names)
+    T = next(v.shape[1] for k, v in ex.items() if v.dim() >= 2 and k != "scenario")
+    frame_px = int(ex["video"].shape[-1]) if "video" in ex else 448
+    crop_px = int(ex["crops"].shape[-1]) if "crops" in ex else 224
+    out: dict[str, tuple[list, list]] = {}
+    for take in takes:
+        n_sec = max(1, int(np.floor(take.duration_sec)))
+        ds = SkillClipDataset(
+            [take],
+            inputs,
+            mode="test",
+            num_clips=n_sec,
+            num_frames=int(T),
+            sample_fps=float(T),
+            frame_size_px=frame_px,
+            crop_px=min(crop_px, frame_px),
+            crop_out_px=crop_px,
+            allow_unlabelled=True,
+        )
+        feats, times = [], []
+        for start in range(0, len(ds), batch_size):
+            items = [ds[i] for i in range(start, min(start + batch_size, len(ds)))]
+            batch = {k: torch.stack([it[k] for it in items]) for k in inputs}
+            feats.append(_pick_features(model(**batch), name).float().numpy())
+            for i in range(start, start + len(items)):
+                _, _, idx, fps = ds.clip_plan(i)
+                times.append(0.5 * (idx[0] + idx[-1] + 1) / fps)
+        out[take.take_uid] = (np.asarray(times), np.concatenate(feats))
+    return out
+
+
+def extract_features(
+    takes: Sequence[Take], backbones: Sequence[str | nn.Module], batch_size: int = 16
+) -> dict[str, TakeFeatures]:
+    """Per-second features of every take, backbones concatenated along D.
+
+    Returns:
+        take_uid -> TakeFeatures with (S, sum of backbone dims) features.
+    """
+    if not backbones:
+        raise ConfigError("extract_features needs at least one backbone")
+    per = [_one_backbone(load_backbone(b), takes, batch_size) for b in backbones]
+    result = {}
+    for take in takes:
+        times = per[0][take.take_uid][0]
+        feats = np.concatenate([p[take.take_uid][1] for p in per], axis=1).astype(np.float32)  # (S, D)
+        result[take.take_uid] = TakeFeatures(take.take_uid, times, feats)
+    return result
+
+
+class AttributeMapper(nn.Module):
+    """(B, D) standardised features -> Linear -> GELU -> Linear -> (B, K) attribute logits.
+
+    Args:
+        in_dim: feature size D.
+        num_attributes: K.
+        hidden_dim: width of the hidden (representation) layer.
+    """
+
+    def __init__(self, in_dim: int, num_attributes: int, hidden_dim: int = 128, dropout: float = 0.1) -> None:
+        super().__init__()
+        self.register_buffer("mean", torch.zeros(in_dim))
+        self.register_buffer("std", torch.ones(in_dim))
+        self.fc1 = nn.Linear(in_dim, hidden_dim)
+        self.act = nn.GELU()
+        self.drop = nn.Dropout(dropout)
+        self.fc2 = nn.Linear(hidden_dim, num_attributes)
+
+    def representation(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, D) -> (B, H) hidden layer after GELU."""
+        return self.act(self.fc1((x - self.mean) / self.std))
+
+    def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+        h = self.representation(x)  # (B, H)
+        return {"attribute_logits": self.fc2(self.drop(h)), "hidden": h}
+
+
+def train_mapper(
+    x: np.ndarray,
+    y: np.ndarray,
+    hidden_dim: int = 128,
+    epochs: int = 200,
+    lr: float = 3e-3,
+    weight_decay: float = 1e-3,
+    seed: int = 0,
+    balance: bool = False,
+) -> AttributeMapper:
+    """Full-batch AdamW on multi-label BCE.
+
+    Args:
+        x: (N, D) per-second features of labelled seconds.
+        y: (N, K) {0, 1} attribute targets.
+        balance: weight positives by (1 - f) / f (f = label frequency, capped at 20). Off by default: it
+            inflates probabilities, so a 0.5 threshold then predicts too many attributes.
+    """
+    if x.ndim != 2 or y.ndim != 2 or len(x) != len(y) or len(x) == 0:
+        raise ConfigError(f"train_mapper needs (N, D) and (N, K) with N > 0, got {x.shape} and {y.shape}")
+    torch.manual_seed(seed)
+    model = AttributeMapper(x.shape[1], y.shape[1], hidden_dim)
+    xt, yt = torch.from_numpy(x).float(), torch.from_numpy(y).float()
+    model.mean.copy_(xt.mean(0))
+    model.std.copy_(xt.std(0).clamp_min(1e-6) if len(xt) > 1 else torch.ones(x.shape[1]))
+    pos = yt.mean(0).clamp(1e-3, 1 - 1e-3)
+    loss_fn = nn.BCEWithLogitsLoss(pos_weight=((1 - pos) / pos).clamp(max=20.0) if balance else None)
+    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
+    model.train()
+    for _ in range(epochs):
+        opt.zero_grad()
+        loss_fn(model(xt)["attribute_logits"], yt).backward()
+        opt.step()
+    return model.eval()
+
+
+def train_proficiency_probe(
+    h: np.ndarray,
+    labels: np.ndarray,
+    num_classes: int = 4,
+    epochs: int = 300,
+    lr: float = 1e-2,
+    seed: int = 0,
+) -> nn.Linear:
+    """Linear probe (multinomial logistic regression) on (N, H) take representations."""
+    if len(h) != len(labels) or len(h) == 0:
+        raise ConfigError(f"train_proficiency_probe got {len(h)} representations and {len(labels)} labels")
+    torch.manual_seed(seed)
+    probe = nn.Linear(h.shape[1], num_classes)
+    ht, lt = torch.from_numpy(h).float(), torch.from_numpy(np.asarray(labels)).long()
+    opt = torch.optim.AdamW(probe.parameters(), lr=lr, weight_decay=1e-3)
+    for _ in range(epochs):
+        opt.zero_grad()
+        nn.functional.cross_entropy(probe(ht), lt).backward()
+        opt.step()
+    return probe.eval()

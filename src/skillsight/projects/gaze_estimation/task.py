@@ -1,0 +1,132 @@
+"""``GazeEstimationTask``: how PriviGaze models learn (the nn.Modules stay plain and exportable).
+
+Modes:
+    ``pretrain_teacher``  train the teacher on labels (task + angular loss).
+    ``distill``           freeze a trained teacher; train the student with all five losses.
+    ``both``              one fit: the first ``teacher_epochs`` epochs pretrain the teacher, the rest
+                          distil the (then frozen) teacher into the student.
+    ``plain_student``     train the student on labels only: the no-distillation baseline.
+
+Batches are dicts with ``face`` (B, 1, S, S), ``left_eye``/``right_eye`` (B, 3, h, w) in [0, 1] and
+``pitchyaw_rad`` (B, 2). The task owns a linear projection of the student feature into the
+teacher's feature space (for the contrastive and MMD terms); it is not part of the student.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Optional
+
+import lightning as L
+import torch
+from torch import nn
+
+from skillsight.exceptions import ConfigError
+from skillsight.projects.gaze_estimation.angles import angular_error_deg_torch
+from skillsight.projects.gaze_estimation.losses import LossWeights, distillation_loss, teacher_loss
+
+__all__ = ["GazeEstimationTask", "TASK_MODES"]
+
+TASK_MODES = ("pretrain_teacher", "distill", "both", "plain_student")
+
+
+class GazeEstimationTask(L.LightningModule):
+    """Lightning task around a PriviGaze teacher and/or student.
+
+    Args:
+        mode: one of ``TASK_MODES``.
+        teacher, student: the models the mode needs (ConfigError names what is missing).
+        lr, weight_decay: AdamW settings (cosine decay per phase, per epoch).
+        weights: loss weights (REFERENCE.md defaults).
+        teacher_epochs: length of the teacher phase in mode ``both``.
+        nce_temperature, kd_temperature: InfoNCE and logit-KL temperatures.
+    """
+
+    def __init__(self, mode: str, teacher: Optional[nn.Module] = None, student: Optional[nn.Module] = None,
+                 lr: float = 3e-3, weight_decay: float = 1e-4, weights: LossWeights = LossWeights(),
+                 teacher_epochs: int = 0, nce_temperature: float = 0.1, kd_temperature: float = 2.0) -> None:
+        super().__init__()
+        if mode not in TASK_MODES:
+            raise ConfigError(f"unknown gaze task mode {mode!r}; valid: {', '.join(TASK_MODES)}")
+        needs_teacher = mode in ("pretrain_teacher", "distill", "both")
+        needs_student = mode in ("distill", "both", "plain_student")
+        if needs_teacher and teacher is None:
+            raise ConfigError(f"gaze task mode {mode!r} needs a teacher")
+        if needs_student and student is None:
+            raise ConfigError(f"gaze task mode {mode!r} needs a student")
+        if mode == "both" and teacher_epochs < 1:
+            raise ConfigError(f"gaze task mode 'both' needs teacher_epochs >= 1, got {teacher_epochs}")
+        self.mode, self.weights = mode, weights
+        self.teacher = teacher if needs_teacher else None
+        self.student = student if needs_student else None
+        self.lr, self.weight_decay, self.teacher_epochs = lr, weight_decay, int(teacher_epochs)
+        self.nce_temperature, self.kd_temperature = nce_temperature, kd_temperature
+        self.bins = (self.student or self.teacher).bins  # type: ignore[union-attr]
+        self.projection: Optional[nn.Module] = None
+        if self.teacher is not None and self.student is not None:
+            if self.teacher.bins != self.student.bins:
+                raise ConfigError(f"teacher bins {self.teacher.bins} differ from student bins {self.student.bins}")
+            t_dim = self.teacher.head.pitch.in_features
+            s_dim = self.student.head.pitch.in_features
+            self.projection = nn.Linear(s_dim, t_dim)
+        if mode == "distill":
+            self.teacher.requires_grad_(False)  # type: ignore[union-attr]
+
+    # ------------------------------------------------------------------ phases
+    def phase(self) -> str:
+        """"teacher", "plain" or "distill" for the current epoch."""
+        if self.mode == "pretrain_teacher":
+            return "teacher"
+        if self.mode == "plain_student":
+            return "plain"
+        if self.mode == "both" and self.current_epoch < self.teacher_epochs:
+            return "teacher"
+        return "distill"
+
+    def _teacher_inputs(self, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        return {k: batch[k] for k in ("face", "left_eye", "right_eye")}
+
+    def training_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> torch.Tensor:
+        target_deg = torch.rad2deg(batch["pitchyaw_rad"])
+        phase = self.phase()
+        if phase == "teacher":
+            terms = teacher_loss(self.teacher(**self._teacher_inputs(batch)), target_deg, self.bins, self.weights)
+        elif phase == "plain":
+            terms = teacher_loss(self.student(face=batch["face"]), target_deg, self.bins, self.weights)
+        else:
+            self.teacher.eval()
+            self.teacher.requires_grad_(False)
+            with torch.no_grad():
+                t_out = self.teacher(**self._teacher_inputs(batch))
+            s_out = self.student(face=batch["face"])
+            terms = distillation_loss(s_out, t_out, self.projection(s_out["features"]), target_deg, self.bins,
+                                      self.weights, self.nce_temperature, self.kd_temperature)
+        B = target_deg.shape[0]
+        for name, value in terms.items():
+            self.log(f"train_{phase}_{name}", value.detach(), batch_size=B, on_step=False, on_epoch=True)
+        return terms["loss"]
+
+    def validation_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> None:
+        B = batch["face"].shape[0]
+        for name, model, inputs in (("teacher", self.teacher, self._teacher_inputs(batch)),
+                                    ("student", self.student, {"face": batch["face"]})):
+            if model is None:
+                continue
+            pred = torch.deg2rad(model(**inputs)["pitchyaw_deg"])
+            err = angular_error_deg_torch(pred, batch["pitchyaw_rad"]).mean()
+            self.log(f"val_{name}_error_deg", err, batch_size=B, on_step=False, on_epoch=True, prog_bar=True)
+
+    # ------------------------------------------------------------------ optimiser
+    def configure_optimizers(self) -> dict[str, Any]:
+        params = [p for p in self.parameters() if p.requires_grad]
+        opt = torch.optim.AdamW(params, lr=self.lr, weight_decay=self.weight_decay)
+        total = int(self.trainer.max_epochs or 1) if self._trainer is not None else 1
+        split = self.teacher_epochs if self.mode == "both" else 0
+
+        def factor(epoch: int) -> float:
+            start, length = (0, max(1, split)) if epoch < split else (split, max(1, total - split))
+            progress = min(1.0, (epoch - start) / length)
+            return 0.02 + 0.98 * 0.5 * (1.0 + math.cos(math.pi * progress))
+
+        sched = torch.optim.lr_scheduler.LambdaLR(opt, factor)
+        return {"optimizer": opt, "lr_scheduler": {"scheduler": sched, "interval": "epoch"}}
