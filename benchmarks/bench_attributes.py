@@ -22,13 +22,13 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from skillsight.data.readers.egoexo4d import load_takes
+from skillsight.data.records import SCENARIOS
+from skillsight.data.synthetic.takes import generate_synthetic_dataset
 from skillsight.projects.attributes.core import normalise_per_scenario
 from skillsight.projects.attributes.discovery import AttributeVocabulary, load_window_labels
 from skillsight.projects.attributes.mapper import TakeFeatures, extract_features
 from skillsight.projects.attributes.pipeline import discover, evaluate_core, fit
-from skillsight.data.readers.egoexo4d import load_takes
-from skillsight.data.records import SCENARIOS
-from skillsight.data.synthetic.takes import generate_synthetic_dataset
 from skillsight.projects.attributes.synthetic import generate_synthetic_commentary
 
 

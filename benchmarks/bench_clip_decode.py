@@ -50,8 +50,9 @@ def _video(cache_dir: Path, seconds: int, gop: int) -> Path:
     cache_dir.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp.mp4")
     chunk = 300
-    frames = np.concatenate([_synthetic_frames(min(chunk, n_frames - s), seed=s)
-                             for s in range(0, n_frames, chunk)])
+    frames = np.concatenate(
+        [_synthetic_frames(min(chunk, n_frames - s), seed=s) for s in range(0, n_frames, chunk)]
+    )
     write_video(tmp, frames, fps=FPS, gop=gop)
     tmp.replace(path)
     return path
@@ -78,8 +79,10 @@ def main() -> None:
 
     path = _video(args.cache_dir, args.seconds, args.gop)
     info = probe_video(path)
-    clips = [clip_frame_indices(info.n_frames, info.fps, start=int(s))
-             for s in test_clip_starts(info.n_frames, info.fps)]
+    clips = [
+        clip_frame_indices(info.n_frames, info.fps, start=int(s))
+        for s in test_clip_starts(info.n_frames, info.fps)
+    ]
 
     start = time.perf_counter()
     ours = [decode_frames(path, idx) for idx in clips]
@@ -92,8 +95,10 @@ def main() -> None:
     for k, ref in zip(ref_idx, refs):
         assert np.array_equal(ours[k], ref), f"clip {k}: seek-decoded frames differ from full decode"
 
-    print(f"clip_decode_clips_per_s={clip_per_s:.2f} ref_full_decode_clips_per_s={ref_per_s:.2f} "
-          f"ratio={clip_per_s / ref_per_s:.2f}")
+    print(
+        f"clip_decode_clips_per_s={clip_per_s:.2f} ref_full_decode_clips_per_s={ref_per_s:.2f} "
+        f"ratio={clip_per_s / ref_per_s:.2f}"
+    )
 
 
 if __name__ == "__main__":

@@ -32,7 +32,13 @@ import pandas as pd
 from skillsight.data.readers.aria import read_gaze_csv, write_gaze_csv
 from skillsight.gaze.tracks import GazeTrack
 
-PARSED_COLUMNS = ["tracking_timestamp_us", "left_yaw_rads_cpf", "right_yaw_rads_cpf", "pitch_rads_cpf", "depth_m"]
+PARSED_COLUMNS = [
+    "tracking_timestamp_us",
+    "left_yaw_rads_cpf",
+    "right_yaw_rads_cpf",
+    "pitch_rads_cpf",
+    "depth_m",
+]
 
 
 def _make_file(path: Path, rows: int, empty_fraction: float, seed: int = 0) -> None:
@@ -48,7 +54,13 @@ def _make_file(path: Path, rows: int, empty_fraction: float, seed: int = 0) -> N
         layout="synthetic",
     )
     tmp = path.with_suffix(".tmp")
-    write_gaze_csv(tmp, track, layout="vergence", session_uid="9123c598-cbed-4083-997a-e42195bde05f", bound_halfwidth_rad=0.04)
+    write_gaze_csv(
+        tmp,
+        track,
+        layout="vergence",
+        session_uid="9123c598-cbed-4083-997a-e42195bde05f",
+        bound_halfwidth_rad=0.04,
+    )
     tmp.replace(path)
 
 
@@ -65,8 +77,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--empty-depth-fraction", type=float, default=0.02, help="rows written with an empty depth_m")
-    parser.add_argument("--cache-dir", type=Path, default=Path(__file__).resolve().parents[1] / "cache" / "bench_gaze_parse")
+    parser.add_argument(
+        "--empty-depth-fraction", type=float, default=0.02, help="rows written with an empty depth_m"
+    )
+    parser.add_argument(
+        "--cache-dir", type=Path, default=Path(__file__).resolve().parents[1] / "cache" / "bench_gaze_parse"
+    )
     args = parser.parse_args()
 
     args.cache_dir.mkdir(parents=True, exist_ok=True)
@@ -84,7 +100,9 @@ def main() -> None:
 
     ours_rate = args.rows / ours_s
     ref_rate = args.rows / ref_s
-    print(f"gaze_csv_rows_per_s={ours_rate:.0f} ref_pandas_rows_per_s={ref_rate:.0f} ratio={ours_rate / ref_rate:.2f}")
+    print(
+        f"gaze_csv_rows_per_s={ours_rate:.0f} ref_pandas_rows_per_s={ref_rate:.0f} ratio={ours_rate / ref_rate:.2f}"
+    )
 
 
 if __name__ == "__main__":

@@ -43,14 +43,21 @@ def main() -> None:
     parser.add_argument("--teacher-epochs", type=int, default=8)
     parser.add_argument("--student-epochs", type=int, default=10)
     parser.add_argument("--face-size", type=int, default=64)
-    parser.add_argument("--jobs", type=int, default=1, help="seeds run in parallel processes (1 torch thread each)")
+    parser.add_argument(
+        "--jobs", type=int, default=1, help="seeds run in parallel processes (1 torch thread each)"
+    )
     parser.add_argument("--quick", action="store_true", help="1 seed, 600 samples, 3 + 3 epochs")
     args = parser.parse_args()
     if args.quick:
         args.seeds, args.n_train, args.n_test, args.teacher_epochs, args.student_epochs = [0], 600, 200, 3, 3
     quiet_lightning()
-    kwargs = dict(n_train=args.n_train, n_test=args.n_test, teacher_epochs=args.teacher_epochs,
-                  student_epochs=args.student_epochs, face_size=args.face_size)
+    kwargs = dict(
+        n_train=args.n_train,
+        n_test=args.n_test,
+        teacher_epochs=args.teacher_epochs,
+        student_epochs=args.student_epochs,
+        face_size=args.face_size,
+    )
     if args.jobs > 1:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
@@ -64,10 +71,13 @@ def main() -> None:
     rows = []
     for seed, (r, seconds) in zip(args.seeds, results):
         rows.append(r)
-        print(f"seed={seed} teacher_error_deg={r['teacher_error_deg']:.3f} "
-              f"distilled_student_error_deg={r['distilled_student_error_deg']:.3f} "
-              f"plain_student_error_deg={r['plain_student_error_deg']:.3f} "
-              f"distilled_vs_plain_ratio={r['distilled_vs_plain_ratio']:.3f} seconds={seconds:.0f}", flush=True)
+        print(
+            f"seed={seed} teacher_error_deg={r['teacher_error_deg']:.3f} "
+            f"distilled_student_error_deg={r['distilled_student_error_deg']:.3f} "
+            f"plain_student_error_deg={r['plain_student_error_deg']:.3f} "
+            f"distilled_vs_plain_ratio={r['distilled_vs_plain_ratio']:.3f} seconds={seconds:.0f}",
+            flush=True,
+        )
 
     def stats(key: str) -> tuple[float, float]:
         v = np.array([r[key] for r in rows])
@@ -79,9 +89,13 @@ def main() -> None:
     r_mean, r_sd = stats("distilled_vs_plain_ratio")
     wins = sum(r["distilled_student_error_deg"] < r["plain_student_error_deg"] for r in rows)
     print(f"teacher_error_deg={t_mean:.3f} spread={t_sd:.3f} ref={p_mean:.3f} ratio={t_mean / p_mean:.3f}")
-    print(f"distilled_student_error_deg={d_mean:.3f} spread={d_sd:.3f} ref={p_mean:.3f} ratio={d_mean / p_mean:.3f}")
+    print(
+        f"distilled_student_error_deg={d_mean:.3f} spread={d_sd:.3f} ref={p_mean:.3f} ratio={d_mean / p_mean:.3f}"
+    )
     print(f"plain_student_error_deg={p_mean:.3f} spread={p_sd:.3f}")
-    print(f"distilled_vs_plain ratio={r_mean:.3f} spread={r_sd:.3f} wins={wins}/{len(rows)} seeds={len(rows)}")
+    print(
+        f"distilled_vs_plain ratio={r_mean:.3f} spread={r_sd:.3f} wins={wins}/{len(rows)} seeds={len(rows)}"
+    )
 
 
 if __name__ == "__main__":

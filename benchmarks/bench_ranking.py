@@ -29,9 +29,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from skillsight.projects.ranking.synthetic import region_mask, write_synthetic_pairs
 from skillsight.projects.ranking.metrics import attention_mass
 from skillsight.projects.ranking.pipeline import RankingConfig, train_ranking
+from skillsight.projects.ranking.synthetic import region_mask, write_synthetic_pairs
 
 
 def _attention_on_paper(run_dir: Path, meta: dict) -> tuple[float, float]:
@@ -68,16 +68,26 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = args.out or Path(tmp)
         for seed in args.seeds:
-            data = write_synthetic_pairs(root / f"data_{seed}", n_videos=args.videos, n_frames=args.frames,
-                                         size=64, seed=seed)
+            data = write_synthetic_pairs(
+                root / f"data_{seed}", n_videos=args.videos, n_frames=args.frames, size=64, seed=seed
+            )
             meta = json.loads((data.root / "synthetic_meta.json").read_text())
             for attention in ("full", "none"):
-                cfg = RankingConfig(annotation_dir=str(data.annotation_dir), task=data.task,
-                                    video_root=str(data.video_dir), model="attention_rnn_tiny",
-                                    model_args={"num_segments": args.segments, "attention": attention},
-                                    folds=list(args.folds), epochs=args.epochs, batch_size=8, lr=args.lr,
-                                    seed=seed, keep_in_memory=True, attention_videos=args.videos,
-                                    flow_cache_dir=str(root / f"flow_{seed}"))
+                cfg = RankingConfig(
+                    annotation_dir=str(data.annotation_dir),
+                    task=data.task,
+                    video_root=str(data.video_dir),
+                    model="attention_rnn_tiny",
+                    model_args={"num_segments": args.segments, "attention": attention},
+                    folds=list(args.folds),
+                    epochs=args.epochs,
+                    batch_size=8,
+                    lr=args.lr,
+                    seed=seed,
+                    keep_in_memory=True,
+                    attention_videos=args.videos,
+                    flow_cache_dir=str(root / f"flow_{seed}"),
+                )
                 run_dir = root / f"run_{seed}_{attention}"
                 metrics = train_ranking(cfg, run_dir, log=lambda _msg: None)
                 acc[attention].append(metrics["ranking_accuracy"]["mean"])
@@ -85,17 +95,26 @@ def main() -> None:
                     mass, fraction = _attention_on_paper(run_dir, meta)
                     masses.append(mass)
                     fractions.append(fraction)
-            print(f"seed={seed} ranking_acc_full={acc['full'][-1]:.3f} ranking_acc_none={acc['none'][-1]:.3f} "
-                  f"attention_mass_paper={masses[-1]:.3f} area_fraction={fractions[-1]:.3f}", flush=True)
+            print(
+                f"seed={seed} ranking_acc_full={acc['full'][-1]:.3f} ranking_acc_none={acc['none'][-1]:.3f} "
+                f"attention_mass_paper={masses[-1]:.3f} area_fraction={fractions[-1]:.3f}",
+                flush=True,
+            )
     full, none = np.array(acc["full"]), np.array(acc["none"])
     mass, fraction = float(np.mean(masses)), float(np.mean(fractions))
-    print(f"ranking_acc_full_mean={full.mean():.3f} ref={none.mean():.3f} ratio={full.mean() / none.mean():.3f}")
-    print(f"ranking_acc_full_std={full.std():.3f} ref={none.std():.3f} "
-          f"ratio={full.std() / none.std() if none.std() > 0 else float('nan'):.3f}")
+    print(
+        f"ranking_acc_full_mean={full.mean():.3f} ref={none.mean():.3f} ratio={full.mean() / none.mean():.3f}"
+    )
+    print(
+        f"ranking_acc_full_std={full.std():.3f} ref={none.std():.3f} "
+        f"ratio={full.std() / none.std() if none.std() > 0 else float('nan'):.3f}"
+    )
     print(f"ranking_acc_none_mean={none.mean():.3f} ref=0.500 ratio={none.mean() / 0.5:.3f}")
     print(f"attention_mass_paper={mass:.3f} ref={fraction:.3f} ratio={mass / fraction:.3f}")
-    print(f"bench_ranking_seconds={time.perf_counter() - start:.0f} seeds={len(args.seeds)} "
-          f"folds={len(args.folds)} epochs={args.epochs}")
+    print(
+        f"bench_ranking_seconds={time.perf_counter() - start:.0f} seeds={len(args.seeds)} "
+        f"folds={len(args.folds)} epochs={args.epochs}"
+    )
 
 
 if __name__ == "__main__":

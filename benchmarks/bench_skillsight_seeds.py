@@ -61,15 +61,22 @@ def main() -> None:
     for folder in folders:
         first = per_seed[args.seeds[0]][folder]
         per = " ".join(f"seed{s}={per_seed[s][folder]['overall_accuracy']:.3f}" for s in args.seeds)
-        print(f"name={folder} acc_mean={acc[folder].mean():.3f} acc_std={spread(acc[folder]):.3f} "
-              f"majority={first['majority']['overall_accuracy']:.3f} power_mw={first['power_mw']:.1f} {per}", flush=True)
+        print(
+            f"name={folder} acc_mean={acc[folder].mean():.3f} acc_std={spread(acc[folder]):.3f} "
+            f"majority={first['majority']['overall_accuracy']:.3f} power_mw={first['power_mw']:.1f} {per}",
+            flush=True,
+        )
     for better, worse in CLAIMS:
         margin = acc[better] - acc[worse]
-        print(f"claim={better}>{worse} holds_on={int((margin > 0).sum())}/{len(args.seeds)} "
-              f"margin_mean={margin.mean():+.3f} margin_std={spread(margin):.3f}")
+        print(
+            f"claim={better}>{worse} holds_on={int((margin > 0).sum())}/{len(args.seeds)} "
+            f"margin_mean={margin.mean():+.3f} margin_std={spread(margin):.3f}"
+        )
     ratio = acc["student"].mean() / acc["gaze_only"].mean()
-    print(f"name=student_vs_gaze_only value={acc['student'].mean():.3f} ref={acc['gaze_only'].mean():.3f} "
-          f"ratio={ratio:.3f}")
+    print(
+        f"name=student_vs_gaze_only value={acc['student'].mean():.3f} ref={acc['gaze_only'].mean():.3f} "
+        f"ratio={ratio:.3f}"
+    )
     print(f"seeds={args.seeds} seconds={time.time() - start:.0f}")
 
 

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from skillsight.models import list_models
 
-__all__ = ["load_all_models", "all_model_names"]
+__all__ = ["all_model_names", "load_all_models"]
 
 
 def load_all_models() -> None:
     """Import every project's model module (the spine's models load on first use)."""
-    import skillsight.projects.gaze_estimation.models  # noqa: F401
-    import skillsight.projects.ranking.models  # noqa: F401
-    import skillsight.projects.soccer.models  # noqa: F401
+    import skillsight.projects.gaze_estimation.models
+    import skillsight.projects.ranking.models
+    import skillsight.projects.soccer.models
 
 
 def all_model_names() -> list[str]:

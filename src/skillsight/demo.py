@@ -11,9 +11,9 @@ from __future__ import annotations
 import json
 import shutil
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 from rich.console import Console
@@ -22,7 +22,15 @@ from rich.table import Table
 from skillsight.config import RunConfig, load_config
 from skillsight.data.records import PROFICIENCY_LABELS
 
-__all__ = ["DemoStep", "demo_steps", "run_demo", "write_power", "gaze_statistics_by_level", "CLAIMS", "claim_lines"]
+__all__ = [
+    "CLAIMS",
+    "DemoStep",
+    "claim_lines",
+    "demo_steps",
+    "gaze_statistics_by_level",
+    "run_demo",
+    "write_power",
+]
 
 WINDOW_S = 8.0  # 16 frames at 2 fps
 
@@ -51,7 +59,11 @@ def demo_steps() -> list[DemoStep]:
 
 
 #: The paper's claims the demo checks, as (better, worse) run folder names.
-CLAIMS: tuple[tuple[str, str], ...] = (("teacher", "timesformer"), ("teacher", "gaze_only"), ("student", "gaze_only"))
+CLAIMS: tuple[tuple[str, str], ...] = (
+    ("teacher", "timesformer"),
+    ("teacher", "gaze_only"),
+    ("student", "gaze_only"),
+)
 
 
 def claim_lines(accuracy: dict[str, float]) -> list[str]:
@@ -60,16 +72,18 @@ def claim_lines(accuracy: dict[str, float]) -> list[str]:
     for better, worse in CLAIMS:
         margin = accuracy[better] - accuracy[worse]
         verdict = "holds" if margin > 0 else "DOES NOT HOLD"
-        lines.append(f"{better} {100 * accuracy[better]:.1f}% vs {worse} {100 * accuracy[worse]:.1f}%: "
-                     f"{100 * margin:+.1f} points, {verdict}")
+        lines.append(
+            f"{better} {100 * accuracy[better]:.1f}% vs {worse} {100 * accuracy[worse]:.1f}%: "
+            f"{100 * margin:+.1f} points, {verdict}"
+        )
     return lines
 
 
 def write_power(run_dir: Path, window_s: float = WINDOW_S) -> dict:
     """Estimate the power of a run's model for one window and save it as ``power.json``."""
     from skillsight.deploy.power import estimate_deployed_power
-    from skillsight.runs.checkpoint import load_model
     from skillsight.runs.atomic import atomic_write_text
+    from skillsight.runs.checkpoint import load_model
 
     model = load_model(run_dir / "model")
     report = estimate_deployed_power(model, window_s=window_s)
@@ -84,20 +98,32 @@ def gaze_statistics_by_level(data_root: Path) -> dict:
     from skillsight.data.readers.egoexo4d import load_takes
     from skillsight.gaze.features import gaze_features
 
-    wanted = {"fixation_rate_per_s": "fixations /s", "fixation_duration_mean_ms": "fixation ms",
-              "saccade_amplitude_mean_deg": "saccade deg", "depth_mean_m": "depth m"}
+    wanted = {
+        "fixation_rate_per_s": "fixations /s",
+        "fixation_duration_mean_ms": "fixation ms",
+        "saccade_amplitude_mean_deg": "saccade deg",
+        "depth_mean_m": "depth m",
+    }
     per_level: dict[int, list[list[float]]] = {i: [] for i in range(len(PROFICIENCY_LABELS))}
     for take in load_takes(data_root).takes:
         if take.split != "train" or take.gaze_path is None or take.label is None:
             continue
         feats = gaze_features(read_gaze_csv(take.gaze_path))
         per_level[take.label].append([float(feats[k]) for k in wanted])
-    values = [np.nanmean(np.asarray(v), axis=0).tolist() if v else [np.nan] * len(wanted) for v in per_level.values()]
+    values = [
+        np.nanmean(np.asarray(v), axis=0).tolist() if v else [np.nan] * len(wanted)
+        for v in per_level.values()
+    ]
     return {"groups": list(PROFICIENCY_LABELS), "stats": list(wanted.values()), "values": values}
 
 
-def run_demo(out: str | Path, seed: int = 0, takes_per_level: int | None = None,
-             log: Callable[[str], None] | None = None, epochs: int | None = None) -> Path:
+def run_demo(
+    out: str | Path,
+    seed: int = 0,
+    takes_per_level: int | None = None,
+    log: Callable[[str], None] | None = None,
+    epochs: int | None = None,
+) -> Path:
     """Run the whole demo into ``out``; returns the report path. Prints the table and the elapsed time."""
     from skillsight.data.synthetic.takes import generate_synthetic_dataset
     from skillsight.reports.build import build_report, gaze_stats_section
@@ -120,7 +146,10 @@ def run_demo(out: str | Path, seed: int = 0, takes_per_level: int | None = None,
         for folder in previous:
             shutil.rmtree(folder)
     for step in demo_steps():
-        overrides = [o.format(out=out) for o in step.overrides] + [f"data.root={data_root}", f"trainer.seed={seed}"]
+        overrides = [o.format(out=out) for o in step.overrides] + [
+            f"data.root={data_root}",
+            f"trainer.seed={seed}",
+        ]
         if epochs is not None:
             overrides.append(f"trainer.max_epochs={epochs}")
         cfg: RunConfig = load_config(step.preset, overrides)
@@ -136,7 +165,9 @@ def run_demo(out: str | Path, seed: int = 0, takes_per_level: int | None = None,
     elapsed = time.perf_counter() - start
     runs = [read_run(f, n) for f, n in zip(folders, names)]
     scenarios = sorted({s for r in runs for s in r.metrics["per_scenario_accuracy"]})
-    table = Table(title=f"skillsight demo (synthetic, seed {seed}; test takes: {runs[0].metrics['num_takes']})")
+    table = Table(
+        title=f"skillsight demo (synthetic, seed {seed}; test takes: {runs[0].metrics['num_takes']})"
+    )
     for col in TABLE_HEADER + scenarios:
         table.add_column(col, justify="left" if col == "method" else "right")
     for row in table_rows(runs, scenarios):
@@ -146,10 +177,18 @@ def run_demo(out: str | Path, seed: int = 0, takes_per_level: int | None = None,
     for line in claim_lines(accuracy):
         say(f"claim: {line}")
     say("[4/4] writing the report")
-    notes = [f"Power: estimate from the power model for one {WINDOW_S:.0f} s window (see assumptions below).",
-             f"Elapsed: {elapsed:.0f} s on this machine."]
-    report = build_report(folders, out / "report.html", names=names, title="skillsight demo (synthetic data)",
-                          extra_sections=[gaze_stats_section(stats)], notes=notes)
+    notes = [
+        f"Power: estimate from the power model for one {WINDOW_S:.0f} s window (see assumptions below).",
+        f"Elapsed: {elapsed:.0f} s on this machine.",
+    ]
+    report = build_report(
+        folders,
+        out / "report.html",
+        names=names,
+        title="skillsight demo (synthetic data)",
+        extra_sections=[gaze_stats_section(stats)],
+        notes=notes,
+    )
     say(f"report: {report}")
     say(f"elapsed: {time.perf_counter() - start:.0f} s")
     return report

@@ -6,10 +6,10 @@ from pathlib import Path
 from typing import Any
 
 __all__ = [
-    "SkillsightError",
-    "DataFormatError",
     "ConfigError",
+    "DataFormatError",
     "MissingDependencyError",
+    "SkillsightError",
     "SplitLeakageError",
 ]
 

@@ -19,20 +19,35 @@ SMALL = ["data.frame_px=32", "data.crop_px=16", "data.num_val_clips=2", "trainer
 
 def _cli(*args: str, env: dict | None = None, timeout: int = 600) -> subprocess.CompletedProcess:
     exe = Path(sys.executable).with_name("skillsight")
-    return subprocess.run([str(exe), *args], capture_output=True, text=True, timeout=timeout,
-                          env={**os.environ, **(env or {})})
+    return subprocess.run(
+        [str(exe), *args], capture_output=True, text=True, timeout=timeout, env={**os.environ, **(env or {})}
+    )
 
 
 @pytest.fixture(scope="module")
 def teacher_run(small_skill_dataset: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    cfg = load_config("teacher_tiny", [f"data.root={small_skill_dataset}", *SMALL, "trainer.max_epochs=6",
-                                       "model.args={video: {patch_size: 8}}"])
+    cfg = load_config(
+        "teacher_tiny",
+        [
+            f"data.root={small_skill_dataset}",
+            *SMALL,
+            "trainer.max_epochs=6",
+            "model.args={video: {patch_size: 8}}",
+        ],
+    )
     return train_run(cfg, tmp_path_factory.mktemp("runs") / "teacher")
 
 
 def test_teacher_run_folder_and_accuracy_above_chance(teacher_run: Path):
-    for name in ("config.json", "vocab.json", "model.json", "model.safetensors", "metrics.json", "predictions.csv",
-                 "checkpoints/last.ckpt"):
+    for name in (
+        "config.json",
+        "vocab.json",
+        "model.json",
+        "model.safetensors",
+        "metrics.json",
+        "predictions.csv",
+        "checkpoints/last.ckpt",
+    ):
         assert (teacher_run / name).exists(), name
     metrics = json.loads((teacher_run / "metrics.json").read_text())
     assert metrics["num_takes"] == 24
@@ -47,8 +62,15 @@ def test_evaluation_is_deterministic(teacher_run: Path):
 
 
 def test_student_distils_from_teacher_run(teacher_run: Path, small_skill_dataset: Path):
-    cfg = load_config("student_tiny", [f"data.root={small_skill_dataset}", *SMALL, "trainer.max_epochs=2",
-                                       f"task.teacher_run={teacher_run}"])
+    cfg = load_config(
+        "student_tiny",
+        [
+            f"data.root={small_skill_dataset}",
+            *SMALL,
+            "trainer.max_epochs=2",
+            f"task.teacher_run={teacher_run}",
+        ],
+    )
     run = train_run(cfg, teacher_run.parent / "student")
     metrics = json.loads((run / "metrics.json").read_text())
     assert metrics["input_names"] == ["gaze", "gaze_mask"] and metrics["sensors"] == ["eye_tracker"]
@@ -57,8 +79,20 @@ def test_student_distils_from_teacher_run(teacher_run: Path, small_skill_dataset
 
 
 def test_cli_resume_continues_after_a_stop(small_skill_dataset: Path, tmp_path: Path):
-    common = ["train", "baseline", "--config", "tiny", "--data", str(small_skill_dataset), "--out", str(tmp_path / "run"),
-              "--set", "trainer.progress_bar=false", "--set", "data.num_val_clips=1"]
+    common = [
+        "train",
+        "baseline",
+        "--config",
+        "tiny",
+        "--data",
+        str(small_skill_dataset),
+        "--out",
+        str(tmp_path / "run"),
+        "--set",
+        "trainer.progress_bar=false",
+        "--set",
+        "data.num_val_clips=1",
+    ]
     first = _cli(*common, "--set", "trainer.max_epochs=1")
     assert first.returncode == 0, first.stderr[-2000:]
     resumed = _cli(*common, "--set", "trainer.max_epochs=2", "--resume")
@@ -71,16 +105,35 @@ def test_cli_resume_continues_after_a_stop(small_skill_dataset: Path, tmp_path: 
 
 
 def test_cli_resume_without_checkpoint_fails_cleanly(small_skill_dataset: Path, tmp_path: Path):
-    result = _cli("train", "baseline", "--data", str(small_skill_dataset), "--out", str(tmp_path / "none"), "--resume")
+    result = _cli(
+        "train", "baseline", "--data", str(small_skill_dataset), "--out", str(tmp_path / "none"), "--resume"
+    )
     assert result.returncode == 2
     assert "nothing to resume" in result.stderr
 
 
 def test_ddp_two_cpu_processes_one_step(small_skill_dataset: Path, tmp_path: Path):
-    result = _cli("train", "baseline", "--config", "tiny", "--data", str(small_skill_dataset), "--out",
-                  str(tmp_path / "ddp"), "--set", "trainer.devices=2", "--set", "trainer.strategy=ddp",
-                  "--set", "trainer.max_steps=1", "--set", "trainer.progress_bar=false",
-                  "--set", "data.num_val_clips=1", env={"MASTER_PORT": "29517"})
+    result = _cli(
+        "train",
+        "baseline",
+        "--config",
+        "tiny",
+        "--data",
+        str(small_skill_dataset),
+        "--out",
+        str(tmp_path / "ddp"),
+        "--set",
+        "trainer.devices=2",
+        "--set",
+        "trainer.strategy=ddp",
+        "--set",
+        "trainer.max_steps=1",
+        "--set",
+        "trainer.progress_bar=false",
+        "--set",
+        "data.num_val_clips=1",
+        env={"MASTER_PORT": "29517"},
+    )
     out = result.stdout + result.stderr
     assert result.returncode == 0, out[-3000:]
     assert out.count("run folder:") == 2, "both DDP processes ran the command to the end"

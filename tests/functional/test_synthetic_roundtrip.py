@@ -12,10 +12,10 @@ from scipy.stats import mannwhitneyu
 
 from skillsight.data.readers.aria import read_device_calibration, read_gaze_csv, read_trajectory_csv
 from skillsight.data.readers.egoexo4d import load_takes, read_gaze2d_csv
-from skillsight.data.records import PROFICIENCY_LABELS, SCENARIOS
-from skillsight.data.synthetic.takes import generate_synthetic_dataset
-from skillsight.data.synthetic.scenes import SCENES
 from skillsight.data.readers.video import probe_video
+from skillsight.data.records import PROFICIENCY_LABELS, SCENARIOS
+from skillsight.data.synthetic.scenes import SCENES
+from skillsight.data.synthetic.takes import generate_synthetic_dataset
 
 DURATION_S = 6.0
 FPS = 10
@@ -77,8 +77,15 @@ def test_files_are_readable_and_time_aligned(dataset: Path) -> None:
 
 
 def test_exo_views_are_discovered(tmp_path: Path) -> None:
-    root = generate_synthetic_dataset(tmp_path, takes_per_level=3, duration_s=4.0, frame_px=16, with_exo=True,
-                                      workers=1, scenarios=("Music",))
+    root = generate_synthetic_dataset(
+        tmp_path,
+        takes_per_level=3,
+        duration_s=4.0,
+        frame_px=16,
+        with_exo=True,
+        workers=1,
+        scenarios=("Music",),
+    )
     scan = load_takes(root, require=("gaze", "video", "exo"))
     assert scan.skipped == [] and len(scan.takes) == 12
     take = scan.takes[0]
@@ -92,8 +99,11 @@ def test_experts_look_further_ahead_in_the_written_gaze(dataset: Path) -> None:
     scan = load_takes(dataset)
     novice, expert = [], []
     for scenario in SCENARIOS:
-        depth = {t.take_uid: np.median(np.log(read_gaze_csv(t.gaze_path).depth_m)) for t in scan.takes
-                 if t.scenario == scenario}
+        depth = {
+            t.take_uid: np.median(np.log(read_gaze_csv(t.gaze_path).depth_m))
+            for t in scan.takes
+            if t.scenario == scenario
+        }
         centre = np.median(list(depth.values()))
         for t in scan.takes:
             if t.scenario == scenario and t.label in (0, 3):

@@ -76,7 +76,9 @@ def test_golden_vergence_rows(samples, golden):
         i = int(np.flatnonzero(track.timestamps_us == row["tracking_timestamp_us"])[0])
         assert track.yaw_rad[i] == pytest.approx(row["reader_yaw"], abs=1e-5)
         assert track.depth_m[i] == pytest.approx(row["reader_depth"], abs=1e-5)
-        yaw, depth = vergence_to_combined(np.array([row["left_yaw"]]), np.array([row["right_yaw"]]), np.array([row["pitch"]]))
+        yaw, depth = vergence_to_combined(
+            np.array([row["left_yaw"]]), np.array([row["right_yaw"]]), np.array([row["pitch"]])
+        )
         assert yaw[0] == pytest.approx(row["computed_combined_yaw"], abs=1e-5)
         assert depth[0] == pytest.approx(row["computed_depth"], abs=1e-5)
         point = gaze_point_cpf(np.array([row["reader_yaw"]]), np.array([row["pitch"]]), 1.0)
@@ -117,12 +119,16 @@ def test_cad_extrinsics_move_the_gaze_pixel_5_to_11_px(samples, golden):
     rows = golden["aea_gaze_reprojection_rgb_1408"]
     point = gaze_point_cpf(np.array([r["yaw"] for r in rows]), np.array([r["pitch"] for r in rows]), 1.0)
     shift = np.linalg.norm(
-        project_gaze_to_rgb(point, read_device_calibration(path, extrinsics="cad")) - project_gaze_to_rgb(point, read_device_calibration(path)), axis=1
+        project_gaze_to_rgb(point, read_device_calibration(path, extrinsics="cad"))
+        - project_gaze_to_rgb(point, read_device_calibration(path)),
+        axis=1,
     )
     assert np.all((shift > 5.0) & (shift < 12.0))
 
 
-@pytest.mark.parametrize("rel,rows", [("closed_loop_trajectory.csv", 199), ("closed_loop_trajectory_20col.csv", 6)])
+@pytest.mark.parametrize(
+    "rel,rows", [("closed_loop_trajectory.csv", 199), ("closed_loop_trajectory_20col.csv", 6)]
+)
 def test_trajectories_parse(samples, rel, rows):
     traj = read_trajectory_csv(samples / "trajectory" / rel)
     assert len(traj) == rows

@@ -7,9 +7,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from skillsight.projects.soccer.reader import SOCCER_ACTIONS, load_soccer_dataset, read_scores, resample_normalised
 from skillsight.projects.soccer.gaze_files import GAZE_FEATURES, read_vec_csv
 from skillsight.projects.soccer.motion_files import mirror_motion, read_feature_info, read_motion_file
+from skillsight.projects.soccer.reader import (
+    SOCCER_ACTIONS,
+    load_soccer_dataset,
+    read_scores,
+    resample_normalised,
+)
 
 SOCCER_ROOT = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "expert-novice-soccer"
 
@@ -68,7 +73,9 @@ def test_motion_rate_is_inferred_near_120_hz(two_players) -> None:
 def _peak_foot_speeds(values: np.ndarray, names: tuple[str, ...]) -> tuple[float, float]:
     right = [names.index(f"04-V-{a}") for a in "xyz"]
     left = [names.index(f"07-V-{a}") for a in "xyz"]
-    return float(np.linalg.norm(values[:, right], axis=1).max()), float(np.linalg.norm(values[:, left], axis=1).max())
+    return float(np.linalg.norm(values[:, right], axis=1).max()), float(
+        np.linalg.norm(values[:, left], axis=1).max()
+    )
 
 
 @pytest.mark.parametrize("player", [2, 5])

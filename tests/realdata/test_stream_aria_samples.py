@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 from _paths import shared_data_dir
+from tests.unit.deploy._runs import make_run
 
 from skillsight.data.readers.aria import read_device_calibration, read_trajectory_csv
 from skillsight.deploy.gaze_rows import iter_csv_rows
 from skillsight.deploy.inference import SkillEstimator
 from skillsight.deploy.streaming import GazeStream
-from tests.unit.deploy._runs import make_run
 
 pytestmark = pytest.mark.realdata
 

@@ -207,12 +207,15 @@ def test_cycle_finder_finds_a_cycle() -> None:
     assert _cycles({"a": {"b"}, "b": set()}) == []
 
 
-@pytest.mark.parametrize("unit,target,allowed", [
-    ("data", "skillsight.models._factory", False),
-    ("models", "skillsight.data.records", True),
-    ("projects.soccer", "skillsight.projects.ranking.models", False),
-    ("cli", "skillsight.projects.soccer.bench", True),
-])
+@pytest.mark.parametrize(
+    "unit,target,allowed",
+    [
+        ("data", "skillsight.models._factory", False),
+        ("models", "skillsight.data.records", True),
+        ("projects.soccer", "skillsight.projects.ranking.models", False),
+        ("cli", "skillsight.projects.soccer.bench", True),
+    ],
+)
 def test_layer_rule_examples(unit: str, target: str, allowed: bool) -> None:
     other = _unit(target)
     assert (other == unit or _layer(other) < _layer(unit)) is allowed

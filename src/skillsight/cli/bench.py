@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-__all__ = ["app", "HELP", "soccer_command"]
+__all__ = ["HELP", "app", "soccer_command"]
 
 HELP = "Benchmarks on real data that print figures next to the papers' numbers."
 app = typer.Typer(help=HELP, no_args_is_help=True)
@@ -19,17 +19,28 @@ def _group() -> None:
 
 @app.command("soccer")
 def soccer_command(
-    root: Path = typer.Option(Path("../shared/data/expert-novice-soccer"), "--root", help="expert-novice-soccer folder"),
+    root: Path = typer.Option(
+        Path("../shared/data/expert-novice-soccer"), "--root", help="expert-novice-soccer folder"
+    ),
     out_dir: Path = typer.Option(None, "--out", help="where folds, predictions.csv and results.json go"),
-    quick: bool = typer.Option(False, "--quick", help="1 seed, 3 epochs, no inner search: a smoke run, not a result"),
+    quick: bool = typer.Option(
+        False, "--quick", help="1 seed, 3 epochs, no inner search: a smoke run, not a result"
+    ),
     jobs: int = typer.Option(2, "--jobs", help="worker processes (one torch thread each)"),
     seeds: int = typer.Option(3, "--seeds", help="seeds per fold (full mode)"),
 ) -> None:
     """Stratified 5-fold and leave-one-player-out: student, teacher, motion-only, gaze-only, majority."""
-    from skillsight.projects.soccer.bench import SoccerBenchConfig, format_lines, quick_config, run_soccer_benchmark
+    from skillsight.projects.soccer.bench import (
+        SoccerBenchConfig,
+        format_lines,
+        quick_config,
+        run_soccer_benchmark,
+    )
 
     if not root.is_dir():
-        raise FileNotFoundError(f"--root {root} is not a folder (expected ../shared/data/expert-novice-soccer)")
+        raise FileNotFoundError(
+            f"--root {root} is not a folder (expected ../shared/data/expert-novice-soccer)"
+        )
     if quick:
         cfg = quick_config(str(root), str(out_dir or "runs/bench_soccer_quick"), jobs=jobs)
     else:

@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-__all__ = ["app", "HELP", "synth", "inspect"]
+__all__ = ["HELP", "app", "inspect", "synth"]
 
 HELP = "Generate synthetic data in real on-disk layouts and inspect datasets."
 app = typer.Typer(help=HELP, no_args_is_help=True)
@@ -36,14 +36,24 @@ def synth(
     console = Console()
     start = time.perf_counter()
     root = generate_synthetic_dataset(
-        out, takes_per_level=takes_per_level, seed=seed, difficulty=difficulty, label_noise=label_noise,
-        with_exo=exo, frame_px=size, video_fps=fps, duration_s=duration, workers=workers,
+        out,
+        takes_per_level=takes_per_level,
+        seed=seed,
+        difficulty=difficulty,
+        label_noise=label_noise,
+        with_exo=exo,
+        frame_px=size,
+        video_fps=fps,
+        duration_s=duration,
+        workers=workers,
     )
     elapsed = time.perf_counter() - start
     require = ("gaze", "gaze2d", "video", "trajectory", "calibration") + (("exo",) if exo else ())
     scan = load_takes(root, require=require)
-    console.print(f"wrote {len(scan.takes)} takes to {root} in {elapsed:.1f} s "
-                  f"({len(scan.skipped)} skipped when read back)")
+    console.print(
+        f"wrote {len(scan.takes)} takes to {root} in {elapsed:.1f} s "
+        f"({len(scan.skipped)} skipped when read back)"
+    )
 
 
 @app.command()
@@ -75,8 +85,11 @@ def inspect(
                 continue
             exo = sorted({len(t.exo_cameras) for t in takes})
             table.add_row(
-                split, scenario, *[str(counts[(split, scenario, i)]) for i in range(len(PROFICIENCY_LABELS))],
-                str(counts[(split, scenario, None)]), str(len({t.task_name for t in takes})),
+                split,
+                scenario,
+                *[str(counts[(split, scenario, i)]) for i in range(len(PROFICIENCY_LABELS))],
+                str(counts[(split, scenario, None)]),
+                str(len({t.task_name for t in takes})),
                 str(exo[0]) if len(exo) == 1 else f"{exo[0]}-{exo[-1]}",
             )
     console.print(table)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -15,8 +14,8 @@ HELP = "Generate synthetic data, train teacher, student and baselines, evaluate,
 def demo_command(
     out: Path = typer.Option(Path("runs/demo"), "--out", "-o", help="output folder (data, runs, report)"),
     seed: int = typer.Option(0, help="seed of the data and of every run"),
-    takes_per_level: Optional[int] = typer.Option(None, help="synthetic takes per scenario and level"),
-    epochs: Optional[int] = typer.Option(None, help="override every run's epochs (quick checks)"),
+    takes_per_level: int | None = typer.Option(None, help="synthetic takes per scenario and level"),
+    epochs: int | None = typer.Option(None, help="override every run's epochs (quick checks)"),
 ) -> None:
     """Run the whole demo on CPU; prints the table and the elapsed time."""
     from skillsight.demo import run_demo

@@ -27,8 +27,14 @@ def evaluate_command(
     table.add_column("accuracy %", justify="right")
     table.add_column("majority %", justify="right")
     for name, acc in metrics["per_scenario_accuracy"].items():
-        table.add_row(name, f"{100 * acc:.1f}", f"{100 * metrics['majority']['per_scenario_accuracy'][name]:.1f}")
-    table.add_row("overall (pooled)", f"{100 * metrics['overall_accuracy']:.1f}",
-                  f"{100 * metrics['majority']['overall_accuracy']:.1f}", style="bold")
+        table.add_row(
+            name, f"{100 * acc:.1f}", f"{100 * metrics['majority']['per_scenario_accuracy'][name]:.1f}"
+        )
+    table.add_row(
+        "overall (pooled)",
+        f"{100 * metrics['overall_accuracy']:.1f}",
+        f"{100 * metrics['majority']['overall_accuracy']:.1f}",
+        style="bold",
+    )
     console.print(table)
     console.print(f"balanced accuracy: {100 * metrics['balanced_accuracy']:.1f}%")

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import List, Optional
 
 import typer
 
-__all__ = ["app", "HELP"]
+__all__ = ["HELP", "app"]
 
-HELP = "PriviGaze: estimate gaze from a face image; privileged teacher distilled into an ~80K-parameter student."
+HELP = (
+    "PriviGaze: estimate gaze from a face image; privileged teacher distilled into an ~80K-parameter student."
+)
 app = typer.Typer(help=HELP, no_args_is_help=True)
 
 
@@ -19,12 +20,16 @@ def train(
     out: Path = typer.Option(..., help="run folder to write (config.json, checkpoints, metrics.json)"),
     mode: str = typer.Option("both", help="both | pretrain_teacher | distill | plain_student"),
     data: str = typer.Option("synthetic", help="synthetic | mpiifacegaze | ethxgaze | gaze360"),
-    data_root: Optional[Path] = typer.Option(None, help="dataset folder (real datasets)"),
-    teacher_checkpoint: Optional[Path] = typer.Option(None, help="teacher checkpoint for --mode distill"),
-    teacher_model: str = typer.Option("privigaze_teacher_small", help="registered teacher (privigaze_teacher = paper size)"),
+    data_root: Path | None = typer.Option(None, help="dataset folder (real datasets)"),
+    teacher_checkpoint: Path | None = typer.Option(None, help="teacher checkpoint for --mode distill"),
+    teacher_model: str = typer.Option(
+        "privigaze_teacher_small", help="registered teacher (privigaze_teacher = paper size)"
+    ),
     student_model: str = typer.Option("privigaze_student"),
     face_size: int = typer.Option(64, help="face side in pixels (paper: 224)"),
-    val_subject: List[str] = typer.Option([], help="held-out subject id (repeatable; MPIIFaceGaze / ETH-XGaze)"),
+    val_subject: list[str] = typer.Option(
+        [], help="held-out subject id (repeatable; MPIIFaceGaze / ETH-XGaze)"
+    ),
     n_train: int = typer.Option(2000, help="synthetic training samples"),
     teacher_epochs: int = typer.Option(6),
     student_epochs: int = typer.Option(8),
@@ -34,14 +39,26 @@ def train(
     """Train the teacher and/or the student; writes a run folder."""
     from skillsight.projects.gaze_estimation.pipeline import GazeTrainConfig, train_gaze
 
-    cfg = GazeTrainConfig(mode=mode, data=data, data_root=str(data_root) if data_root else None,
-                          teacher_checkpoint=str(teacher_checkpoint) if teacher_checkpoint else None,
-                          teacher_model=teacher_model, student_model=student_model, face_size=face_size,
-                          val_subjects=list(val_subject), n_train=n_train, teacher_epochs=teacher_epochs,
-                          student_epochs=student_epochs, batch_size=batch_size, seed=seed)
+    cfg = GazeTrainConfig(
+        mode=mode,
+        data=data,
+        data_root=str(data_root) if data_root else None,
+        teacher_checkpoint=str(teacher_checkpoint) if teacher_checkpoint else None,
+        teacher_model=teacher_model,
+        student_model=student_model,
+        face_size=face_size,
+        val_subjects=list(val_subject),
+        n_train=n_train,
+        teacher_epochs=teacher_epochs,
+        student_epochs=student_epochs,
+        batch_size=batch_size,
+        seed=seed,
+    )
     metrics = train_gaze(cfg, out)
     for role, m in metrics.items():
-        typer.echo(f"{role}: mean angular error {m['mean_deg']:.2f} deg (median {m['median_deg']:.2f}, n={m['n']})")
+        typer.echo(
+            f"{role}: mean angular error {m['mean_deg']:.2f} deg (median {m['median_deg']:.2f}, n={m['n']})"
+        )
     typer.echo(f"run folder: {out}")
 
 
@@ -49,20 +66,28 @@ def train(
 def evaluate(
     checkpoint: Path = typer.Argument(..., help="teacher.safetensors or student.safetensors of a run"),
     data: str = typer.Option("synthetic", help="synthetic | mpiifacegaze | ethxgaze | gaze360"),
-    data_root: Optional[Path] = typer.Option(None),
-    val_subject: List[str] = typer.Option([], help="subjects to evaluate on (MPIIFaceGaze / ETH-XGaze)"),
+    data_root: Path | None = typer.Option(None),
+    val_subject: list[str] = typer.Option([], help="subjects to evaluate on (MPIIFaceGaze / ETH-XGaze)"),
     n: int = typer.Option(500, help="synthetic evaluation samples"),
     seed: int = typer.Option(12345, help="synthetic evaluation seed (use one not used in training)"),
 ) -> None:
     """Mean/median angular error (degrees) of a checkpoint on held-out data (JSON on stdout)."""
-    from skillsight.runs.checkpoint import load_model
     from skillsight.projects.gaze_estimation.pipeline import GazeTrainConfig, build_datasets, evaluate_gaze
+    from skillsight.runs.checkpoint import load_model
 
     model = load_model(checkpoint)
     eye = getattr(model, "eye_size", (32, 48))
-    cfg = GazeTrainConfig(mode="pretrain_teacher", data=data, data_root=str(data_root) if data_root else None,
-                          face_size=model.face_size, eye_size=eye, val_subjects=list(val_subject), n_train=1, n_val=n,
-                          seed=seed - 10_000)
+    cfg = GazeTrainConfig(
+        mode="pretrain_teacher",
+        data=data,
+        data_root=str(data_root) if data_root else None,
+        face_size=model.face_size,
+        eye_size=eye,
+        val_subjects=list(val_subject),
+        n_train=1,
+        n_val=n,
+        seed=seed - 10_000,
+    )
     _, val = build_datasets(cfg)
     typer.echo(json.dumps(evaluate_gaze(model, val), indent=2))
 
@@ -70,7 +95,7 @@ def evaluate(
 @app.command()
 def predict(
     checkpoint: Path = typer.Argument(..., help="student checkpoint (.safetensors)"),
-    images: List[Path] = typer.Argument(..., help="face image files (each taken as a face crop)"),
+    images: list[Path] = typer.Argument(..., help="face image files (each taken as a face crop)"),
 ) -> None:
     """Print pitch and yaw (degrees) for each face image."""
     import numpy as np
@@ -111,8 +136,14 @@ def demo(
     """Train teacher, distilled student and plain student on synthetic faces (CPU, a few minutes)."""
     from skillsight.projects.gaze_estimation.pipeline import run_demo
 
-    r = run_demo(seed=seed, n_train=n_train, n_test=n_test, teacher_epochs=teacher_epochs,
-                 student_epochs=student_epochs, face_size=face_size)
+    r = run_demo(
+        seed=seed,
+        n_train=n_train,
+        n_test=n_test,
+        teacher_epochs=teacher_epochs,
+        student_epochs=student_epochs,
+        face_size=face_size,
+    )
     typer.echo(f"teacher (eyes + blurred face)        : {r['teacher_error_deg']:.2f} deg")
     typer.echo(f"student, distilled (face only)       : {r['distilled_student_error_deg']:.2f} deg")
     typer.echo(f"student, no distillation (face only) : {r['plain_student_error_deg']:.2f} deg")

@@ -22,17 +22,38 @@ app = typer.Typer(
 
 def _add_commands() -> None:
     """Attach command groups (modules exposing ``app``) and single commands (``*_command``)."""
-    from skillsight.cli import (attributes, bench, data, demo, evaluate, export, gaze, power, rank, report,
-                                stream, train)
+    from skillsight.cli import (
+        attributes,
+        bench,
+        data,
+        demo,
+        evaluate,
+        export,
+        gaze,
+        power,
+        rank,
+        report,
+        stream,
+        train,
+    )
 
-    for name, module in (("data", data), ("gaze", gaze), ("rank", rank), ("bench", bench),
-                         ("attributes", attributes)):
+    for name, module in (
+        ("data", data),
+        ("gaze", gaze),
+        ("rank", rank),
+        ("bench", bench),
+        ("attributes", attributes),
+    ):
         app.add_typer(module.app, name=name, help=module.HELP)
-    for name, module, command in (("demo", demo, demo.demo_command), ("train", train, train.train_command),
-                                  ("evaluate", evaluate, evaluate.evaluate_command),
-                                  ("power", power, power.power_command), ("report", report, report.report_command),
-                                  ("export", export, export.export_command),
-                                  ("stream", stream, stream.stream_command)):
+    for name, module, command in (
+        ("demo", demo, demo.demo_command),
+        ("train", train, train.train_command),
+        ("evaluate", evaluate, evaluate.evaluate_command),
+        ("power", power, power.power_command),
+        ("report", report, report.report_command),
+        ("export", export, export.export_command),
+        ("stream", stream, stream.stream_command),
+    ):
         app.command(name=name, help=module.HELP)(command)
 
 

@@ -14,8 +14,12 @@ console = Console()
 
 
 def power_command(
-    target: str = typer.Argument(..., help="a run folder or a registered model name (e.g. skillsight_student)"),
-    window_s: float = typer.Option(8.0, "--window-s", help="inference window T in seconds (16 frames at 2 fps = 8 s)"),
+    target: str = typer.Argument(
+        ..., help="a run folder or a registered model name (e.g. skillsight_student)"
+    ),
+    window_s: float = typer.Option(
+        8.0, "--window-s", help="inference window T in seconds (16 frames at 2 fps = 8 s)"
+    ),
 ) -> None:
     """Print MACs, bytes moved, sensor duty cycles and the total power of one inference window."""
     from skillsight.catalog import load_all_models

@@ -8,7 +8,9 @@ import typer
 
 __all__ = ["HELP", "report_command"]
 
-HELP = "Write an HTML report (table, confusion matrices, per-scenario bars, accuracy vs power) from run folders."
+HELP = (
+    "Write an HTML report (table, confusion matrices, per-scenario bars, accuracy vs power) from run folders."
+)
 
 
 def report_command(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from enum import Enum
 from pathlib import Path
-from typing import Optional
 
 import typer
 from rich.console import Console
@@ -45,11 +44,15 @@ def train_command(
     kind: Kind = typer.Argument(..., help="teacher | student | baseline"),
     config: str = typer.Option("tiny", "--config", "-c", help="tiny | paper | a preset name | a YAML file"),
     out: Path = typer.Option(..., "--out", "-o", help="run folder to write (or resume)"),
-    data_root: Optional[Path] = typer.Option(None, "--data", help="dataset root (overrides data.root)"),
-    teacher: Optional[Path] = typer.Option(None, "--teacher", help="teacher run folder (student distillation)"),
-    baseline: Baseline = typer.Option(Baseline.gaze_only, "--baseline", help="which baseline for KIND=baseline"),
+    data_root: Path | None = typer.Option(None, "--data", help="dataset root (overrides data.root)"),
+    teacher: Path | None = typer.Option(None, "--teacher", help="teacher run folder (student distillation)"),
+    baseline: Baseline = typer.Option(
+        Baseline.gaze_only, "--baseline", help="which baseline for KIND=baseline"
+    ),
     overrides: list[str] = typer.Option([], "--set", help="override a config value: section.key=value"),
-    resume: bool = typer.Option(False, "--resume", help="continue from OUT/checkpoints/last.ckpt after a kill"),
+    resume: bool = typer.Option(
+        False, "--resume", help="continue from OUT/checkpoints/last.ckpt after a kill"
+    ),
 ) -> None:
     """Train a model and evaluate its best checkpoint on the test split."""
     from skillsight.config import load_config
@@ -63,4 +66,3 @@ def train_command(
     cfg = load_config(preset_name(kind, config, baseline), extra)
     run_dir = train_run(cfg, out, resume=resume)
     console.print(f"run folder: {run_dir}")
-

@@ -8,17 +8,24 @@ so every run can be re-created from its folder alone.
 
 from skillsight.config.overrides import apply_overrides, config_from_dict, load_config
 from skillsight.config.presets import PRESETS
-from skillsight.config.schema import DataConfig, ModelConfig, OptimConfig, RunConfig, TaskConfig, TrainerConfig
+from skillsight.config.schema import (
+    DataConfig,
+    ModelConfig,
+    OptimConfig,
+    RunConfig,
+    TaskConfig,
+    TrainerConfig,
+)
 
 __all__ = [
+    "PRESETS",
     "DataConfig",
     "ModelConfig",
     "OptimConfig",
+    "RunConfig",
     "TaskConfig",
     "TrainerConfig",
-    "RunConfig",
-    "PRESETS",
-    "load_config",
     "apply_overrides",
     "config_from_dict",
+    "load_config",
 ]

@@ -17,10 +17,12 @@ from skillsight.config.presets import PRESETS
 from skillsight.config.schema import RunConfig
 from skillsight.exceptions import ConfigError
 
-__all__ = ["config_from_dict", "apply_overrides", "load_config"]
+__all__ = ["apply_overrides", "config_from_dict", "load_config"]
 
 
-def config_from_dict(data: dict[str, Any], base: RunConfig | None = None, source: str = "config") -> RunConfig:
+def config_from_dict(
+    data: dict[str, Any], base: RunConfig | None = None, source: str = "config"
+) -> RunConfig:
     """Merge a nested dict onto ``base`` (defaults when None); unknown keys raise ConfigError."""
     cfg = dataclasses.replace(base) if base is not None else RunConfig()
     cfg = _merge_into(cfg, data, source, prefix="")

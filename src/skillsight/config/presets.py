@@ -5,10 +5,18 @@ Tiny presets are the CPU demo's recipes; paper presets follow the papers (source
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
-from skillsight.config.schema import DataConfig, ModelConfig, OptimConfig, RunConfig, TaskConfig, TrainerConfig
+from skillsight.config.schema import (
+    DataConfig,
+    ModelConfig,
+    OptimConfig,
+    RunConfig,
+    TaskConfig,
+    TrainerConfig,
+)
 from skillsight.registry import Registry
 
 __all__ = ["PRESETS"]
@@ -28,8 +36,15 @@ _TINY_VIDEO_CACHE_MB = 2048
 def _teacher_optim(epochs: int) -> OptimConfig:
     # Released SkillSight config: SGD nesterov, lr 1e-3, x0.1 at epoch 11 and x0.01 at 14 of 20.
     first, second = round(epochs * 11 / 20), round(epochs * 14 / 20)
-    return OptimConfig(optimizer="sgd", lr=1e-3, weight_decay=1e-4, momentum=0.9, nesterov=True,
-                       milestones=[first, second], gamma=0.1)
+    return OptimConfig(
+        optimizer="sgd",
+        lr=1e-3,
+        weight_decay=1e-4,
+        momentum=0.9,
+        nesterov=True,
+        milestones=[first, second],
+        gamma=0.1,
+    )
 
 
 @_preset("teacher_paper")
@@ -104,8 +119,10 @@ def _gaze_only_tiny() -> RunConfig:
 def _video_only_tiny() -> RunConfig:
     cfg = _teacher_tiny()
     cfg.name = "video_only"
-    cfg.model = ModelConfig(name="skillsight_teacher_tiny",
-                            args={"use_video": True, "use_crops": False, "use_gaze": False, "use_gaze_bias": False})
+    cfg.model = ModelConfig(
+        name="skillsight_teacher_tiny",
+        args={"use_video": True, "use_crops": False, "use_gaze": False, "use_gaze_bias": False},
+    )
     return cfg
 
 
@@ -113,8 +130,10 @@ def _video_only_tiny() -> RunConfig:
 def _video_only_paper() -> RunConfig:
     cfg = _teacher_paper()
     cfg.name = "video_only"
-    cfg.model = ModelConfig(name="skillsight_teacher",
-                            args={"use_video": True, "use_crops": False, "use_gaze": False, "use_gaze_bias": False})
+    cfg.model = ModelConfig(
+        name="skillsight_teacher",
+        args={"use_video": True, "use_crops": False, "use_gaze": False, "use_gaze_bias": False},
+    )
     return cfg
 
 
@@ -140,10 +159,12 @@ _VIDEO_BASELINES: dict[str, _VideoBaseline] = {
     "gaze_crop": _VideoBaseline("gaze_crop_video", "gaze_crop_video_tiny", 448, 16, 5e-5, 15),
     "skillformer_ego": _VideoBaseline("skillformer_ego", "skillformer_ego_tiny", 224, 32, 5e-5, 4),
     # no dedicated tiny Exos variant: the tiny Ego+Exos one reading the exo views only
-    "skillformer_exos": _VideoBaseline("skillformer_exos", "skillformer_egoexos_tiny", 224, 24, 3e-5, 4,
-                                       (("views", "exos"),), tiny_frames=8),
-    "skillformer_egoexos": _VideoBaseline("skillformer_egoexos", "skillformer_egoexos_tiny", 224, 16, 2e-5, 4,
-                                          tiny_frames=8),
+    "skillformer_exos": _VideoBaseline(
+        "skillformer_exos", "skillformer_egoexos_tiny", 224, 24, 3e-5, 4, (("views", "exos"),), tiny_frames=8
+    ),
+    "skillformer_egoexos": _VideoBaseline(
+        "skillformer_egoexos", "skillformer_egoexos_tiny", 224, 16, 2e-5, 4, tiny_frames=8
+    ),
 }
 
 
@@ -152,18 +173,29 @@ def _video_baseline(stem: str, size: str) -> RunConfig:
     40 epochs as the tiny teacher: at 12 the random-init tiny TimeSformer stayed at chance)."""
     spec = _VIDEO_BASELINES[stem]
     if size == "paper":
-        return RunConfig(name=stem, data=DataConfig(frame_px=spec.paper_frame_px, crop_px=224,
-                                                    num_frames=spec.paper_frames, batch_size=4),
-                         model=ModelConfig(name=spec.paper_model, args=dict(spec.args)),
-                         optim=OptimConfig(optimizer="adamw", lr=spec.paper_lr, weight_decay=1e-2),
-                         trainer=TrainerConfig(max_epochs=spec.paper_epochs))
+        return RunConfig(
+            name=stem,
+            data=DataConfig(
+                frame_px=spec.paper_frame_px, crop_px=224, num_frames=spec.paper_frames, batch_size=4
+            ),
+            model=ModelConfig(name=spec.paper_model, args=dict(spec.args)),
+            optim=OptimConfig(optimizer="adamw", lr=spec.paper_lr, weight_decay=1e-2),
+            trainer=TrainerConfig(max_epochs=spec.paper_epochs),
+        )
     clip_s = DataConfig.num_frames / DataConfig.sample_fps  # the 8 s SkillSight clip
-    tiny_data = DataConfig(num_frames=spec.tiny_frames, sample_fps=spec.tiny_frames / clip_s, num_val_clips=3,
-                           decoded_video_cache_mb=_TINY_VIDEO_CACHE_MB)
-    return RunConfig(name=stem, data=tiny_data,
-                     model=ModelConfig(name=spec.tiny_model, args=dict(spec.args)),
-                     optim=OptimConfig(optimizer="adamw", lr=1e-3, weight_decay=1e-2, milestones=[30], gamma=0.1),
-                     trainer=TrainerConfig(max_epochs=40))
+    tiny_data = DataConfig(
+        num_frames=spec.tiny_frames,
+        sample_fps=spec.tiny_frames / clip_s,
+        num_val_clips=3,
+        decoded_video_cache_mb=_TINY_VIDEO_CACHE_MB,
+    )
+    return RunConfig(
+        name=stem,
+        data=tiny_data,
+        model=ModelConfig(name=spec.tiny_model, args=dict(spec.args)),
+        optim=OptimConfig(optimizer="adamw", lr=1e-3, weight_decay=1e-2, milestones=[30], gamma=0.1),
+        trainer=TrainerConfig(max_epochs=40),
+    )
 
 
 for _stem in _VIDEO_BASELINES:

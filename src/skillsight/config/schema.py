@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-__all__ = ["DataConfig", "ModelConfig", "OptimConfig", "TaskConfig", "TrainerConfig", "RunConfig"]
+__all__ = ["DataConfig", "ModelConfig", "OptimConfig", "RunConfig", "TaskConfig", "TrainerConfig"]
 
 
 @dataclass

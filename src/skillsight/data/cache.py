@@ -90,8 +90,12 @@ class FeatureCache:
             raise ValueError(f"take_uid must be a non-empty string, got {take_uid!r}")
         if isinstance(clip_index, bool) or not isinstance(clip_index, (int, np.integer)) or clip_index < 0:
             raise ValueError(f"clip_index must be a non-negative integer, got {clip_index!r}")
-        return {"take_uid": take_uid, "clip_index": int(clip_index), "crop_params": dict(crop_params),
-                "extractor": extractor}
+        return {
+            "take_uid": take_uid,
+            "clip_index": int(clip_index),
+            "crop_params": dict(crop_params),
+            "extractor": extractor,
+        }
 
     def key(
         self,
@@ -152,7 +156,10 @@ class FeatureCache:
             raise ValueError("put() needs at least one array")
         tensors = {
             str(name): (torch.from_numpy(np.ascontiguousarray(a)) if isinstance(a, np.ndarray) else a)
-            .detach().cpu().contiguous().clone()
+            .detach()
+            .cpu()
+            .contiguous()
+            .clone()
             for name, a in arrays.items()
         }
         metadata = {_KEY_FIELDS_META: json.dumps(_canonical(key_fields or {}), sort_keys=True)}

@@ -13,7 +13,7 @@ their last frame (the clip keeps its 16 steps, so the gaze sequence keeps its le
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -23,12 +23,12 @@ __all__ = [
     "CLIP_NUM_FRAMES",
     "CLIP_SAMPLE_FPS",
     "TEST_NUM_CLIPS",
-    "clip_stride",
-    "clip_length_frames",
     "clip_frame_indices",
-    "train_clip_start",
-    "test_clip_starts",
+    "clip_length_frames",
+    "clip_stride",
     "frame_timestamps_us",
+    "test_clip_starts",
+    "train_clip_start",
 ]
 
 #: Frames per clip (SkillSight protocol).
@@ -54,17 +54,23 @@ def clip_stride(video_fps: float, sample_fps: float = CLIP_SAMPLE_FPS) -> int:
     """Frames of video between two clip frames: ``max(1, round(video_fps / sample_fps))``."""
     if not np.isfinite(video_fps) or video_fps <= 0 or not np.isfinite(sample_fps) or sample_fps <= 0:
         raise ConfigError(f"fps must be > 0, got video_fps={video_fps}, sample_fps={sample_fps}")
-    return max(1, int(round(video_fps / sample_fps)))
+    return max(1, round(video_fps / sample_fps))
 
 
-def clip_length_frames(video_fps: float, num_frames: int = CLIP_NUM_FRAMES,
-                       sample_fps: float = CLIP_SAMPLE_FPS) -> int:
+def clip_length_frames(
+    video_fps: float, num_frames: int = CLIP_NUM_FRAMES, sample_fps: float = CLIP_SAMPLE_FPS
+) -> int:
     """Video frames a clip covers: ``num_frames * stride`` (240 at 30 fps, 16 frames, 2 fps)."""
     return int(num_frames) * clip_stride(video_fps, sample_fps)
 
 
-def clip_frame_indices(n_frames: int, video_fps: float, num_frames: int = CLIP_NUM_FRAMES,
-                       sample_fps: float = CLIP_SAMPLE_FPS, start: int = 0) -> np.ndarray:
+def clip_frame_indices(
+    n_frames: int,
+    video_fps: float,
+    num_frames: int = CLIP_NUM_FRAMES,
+    sample_fps: float = CLIP_SAMPLE_FPS,
+    start: int = 0,
+) -> np.ndarray:
     """Frame indices of the clip that starts at frame ``start``.
 
     Args:
@@ -86,8 +92,13 @@ def clip_frame_indices(n_frames: int, video_fps: float, num_frames: int = CLIP_N
     return np.minimum(indices, int(n_frames) - 1)
 
 
-def train_clip_start(n_frames: int, video_fps: float, rng: np.random.Generator,
-                     num_frames: int = CLIP_NUM_FRAMES, sample_fps: float = CLIP_SAMPLE_FPS) -> int:
+def train_clip_start(
+    n_frames: int,
+    video_fps: float,
+    rng: np.random.Generator,
+    num_frames: int = CLIP_NUM_FRAMES,
+    sample_fps: float = CLIP_SAMPLE_FPS,
+) -> int:
     """One random clip start, uniform over ``[0, max(n_frames - clip_len, 0)]``.
 
     Args:
@@ -104,8 +115,13 @@ def train_clip_start(n_frames: int, video_fps: float, rng: np.random.Generator,
     return int(rng.integers(0, last_start + 1))
 
 
-def test_clip_starts(n_frames: int, video_fps: float, num_frames: int = CLIP_NUM_FRAMES,
-                     sample_fps: float = CLIP_SAMPLE_FPS, num_clips: int = TEST_NUM_CLIPS) -> np.ndarray:
+def test_clip_starts(
+    n_frames: int,
+    video_fps: float,
+    num_frames: int = CLIP_NUM_FRAMES,
+    sample_fps: float = CLIP_SAMPLE_FPS,
+    num_clips: int = TEST_NUM_CLIPS,
+) -> np.ndarray:
     """Evenly spaced test clip starts ``floor(max(n_frames - clip_len, 0) * k / num_clips)``.
 
     Returns:
@@ -119,8 +135,9 @@ def test_clip_starts(n_frames: int, video_fps: float, num_frames: int = CLIP_NUM
     return (span * k) // int(num_clips)  # exact integer floor
 
 
-def frame_timestamps_us(frame_indices: Sequence[int] | np.ndarray, video_fps: float,
-                        t0_us: int) -> np.ndarray:
+def frame_timestamps_us(
+    frame_indices: Sequence[int] | np.ndarray, video_fps: float, t0_us: int
+) -> np.ndarray:
     """Device-clock timestamps of video frames.
 
     Args:

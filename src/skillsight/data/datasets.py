@@ -39,27 +39,34 @@ with the take, as the frame-aligned videos do).
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping, Optional, Sequence
 
 import numpy as np
 import torch
 from torch.utils.data import Dataset
 
+from skillsight.data.clips import (
+    CLIP_NUM_FRAMES,
+    CLIP_SAMPLE_FPS,
+    TEST_NUM_CLIPS,
+    clip_frame_indices,
+    frame_timestamps_us,
+    test_clip_starts,
+    train_clip_start,
+)
 from skillsight.data.readers import aria, egoexo4d
-from skillsight.data.clips import (CLIP_NUM_FRAMES, CLIP_SAMPLE_FPS, TEST_NUM_CLIPS, clip_frame_indices,
-                                   frame_timestamps_us, test_clip_starts, train_clip_start)
-from skillsight.data.records import PROFICIENCY_LABELS, SCENARIOS, Take
-from skillsight.gaze.tracks import DeviceCalibration, Gaze2DTrack, GazeTrack, Trajectory
-from skillsight.data.readers.video import VideoInfo, decode_frames, probe_video
 from skillsight.data.readers.decoded_videos import DecodedVideoCache
+from skillsight.data.readers.video import VideoInfo, decode_frames, probe_video
+from skillsight.data.records import PROFICIENCY_LABELS, SCENARIOS, Take
 from skillsight.exceptions import ConfigError, DataFormatError
 from skillsight.gaze.crops import crop_frames, gaze_crop_boxes
 from skillsight.gaze.normalize import FAR_CLIP_M, normalize_clip_gaze
 from skillsight.gaze.resample import DEFAULT_MAX_GAP_US, gaze_samples_at
+from skillsight.gaze.tracks import DeviceCalibration, Gaze2DTrack, GazeTrack, Trajectory
 
-__all__ = ["VIDEO_MEAN", "VIDEO_STD", "CROP_MEAN", "CROP_STD", "DATASET_KEYS", "SkillClipDataset"]
+__all__ = ["CROP_MEAN", "CROP_STD", "DATASET_KEYS", "VIDEO_MEAN", "VIDEO_STD", "SkillClipDataset"]
 
 #: Pixel normalisation of video frames (SkillSight / TimeSformer).
 VIDEO_MEAN, VIDEO_STD = 0.45, 0.225
@@ -67,8 +74,18 @@ VIDEO_MEAN, VIDEO_STD = 0.45, 0.225
 CROP_MEAN = (0.485, 0.456, 0.406)
 CROP_STD = (0.229, 0.224, 0.225)
 #: Names a model may declare (inputs) or a task may ask for (targets).
-DATASET_KEYS: tuple[str, ...] = ("video", "exo_video", "crops", "gaze", "gaze_mask", "gaze2d", "gaze2d_mask",
-                                 "scenario", "action", "label")
+DATASET_KEYS: tuple[str, ...] = (
+    "video",
+    "exo_video",
+    "crops",
+    "gaze",
+    "gaze_mask",
+    "gaze2d",
+    "gaze2d_mask",
+    "scenario",
+    "action",
+    "label",
+)
 _GAZE_KEYS = frozenset({"crops", "gaze", "gaze_mask", "gaze2d", "gaze2d_mask"})
 _EGO_KEYS = frozenset({"video", "crops"})
 #: Trajectory rows kept around the take (the file may cover the whole capture).
@@ -78,9 +95,9 @@ _TRAJECTORY_MARGIN_US = 1_000_000
 @dataclass(frozen=True)
 class _GazeRecords:
     gaze: GazeTrack
-    trajectory: Optional[Trajectory]
-    gaze2d: Optional[Gaze2DTrack]
-    calibration: Optional[DeviceCalibration]
+    trajectory: Trajectory | None
+    gaze2d: Gaze2DTrack | None
+    calibration: DeviceCalibration | None
 
 
 def _wrap_error(take: Take, path: Path, err: Exception) -> DataFormatError:
@@ -125,15 +142,28 @@ class SkillClipDataset(Dataset):
             every epoch) instead of seeking in the file for every clip; None = seek.
     """
 
-    def __init__(self, takes: Sequence[Take], input_names: Sequence[str], mode: str = "train",
-                 num_clips: int = TEST_NUM_CLIPS, frame_size_px: int = 448, crop_px: int = 224,
-                 crop_out_px: Optional[int] = None, seed: int = 0,
-                 action_vocab: Optional[Sequence[str] | Mapping[str, int]] = None,
-                 targets: Sequence[str] = ("label",), num_frames: int = CLIP_NUM_FRAMES,
-                 sample_fps: float = CLIP_SAMPLE_FPS, num_exo_views: Optional[int] = None,
-                 gaze_timeline_fps: float = 30.0, far_clip_m: float = FAR_CLIP_M,
-                 gaze_max_gap_us: int = DEFAULT_MAX_GAP_US, allow_unlabelled: bool = False,
-                 max_cached_takes: int = 256, decoded_videos: Optional[DecodedVideoCache] = None) -> None:
+    def __init__(
+        self,
+        takes: Sequence[Take],
+        input_names: Sequence[str],
+        mode: str = "train",
+        num_clips: int = TEST_NUM_CLIPS,
+        frame_size_px: int = 448,
+        crop_px: int = 224,
+        crop_out_px: int | None = None,
+        seed: int = 0,
+        action_vocab: Sequence[str] | Mapping[str, int] | None = None,
+        targets: Sequence[str] = ("label",),
+        num_frames: int = CLIP_NUM_FRAMES,
+        sample_fps: float = CLIP_SAMPLE_FPS,
+        num_exo_views: int | None = None,
+        gaze_timeline_fps: float = 30.0,
+        far_clip_m: float = FAR_CLIP_M,
+        gaze_max_gap_us: int = DEFAULT_MAX_GAP_US,
+        allow_unlabelled: bool = False,
+        max_cached_takes: int = 256,
+        decoded_videos: DecodedVideoCache | None = None,
+    ) -> None:
         wanted = tuple(dict.fromkeys([*input_names, *targets, "label"]))
         unknown = [n for n in wanted if n not in DATASET_KEYS]
         if unknown:
@@ -141,8 +171,10 @@ class SkillClipDataset(Dataset):
         if mode not in ("train", "test"):
             raise ConfigError(f"mode must be 'train' or 'test', got {mode!r}")
         if int(num_clips) < 1 or int(frame_size_px) < 1 or int(crop_px) < 1:
-            raise ConfigError(f"num_clips, frame_size_px and crop_px must be >= 1, got "
-                              f"{num_clips}, {frame_size_px}, {crop_px}")
+            raise ConfigError(
+                f"num_clips, frame_size_px and crop_px must be >= 1, got "
+                f"{num_clips}, {frame_size_px}, {crop_px}"
+            )
         if not takes:
             raise ConfigError("SkillClipDataset got no takes")
         self.takes = list(takes)
@@ -170,7 +202,7 @@ class SkillClipDataset(Dataset):
 
     # ----------------------------------------------------------------------------------- set-up
     @staticmethod
-    def _action_index(vocab: Optional[Sequence[str] | Mapping[str, int]]) -> dict[str, int]:
+    def _action_index(vocab: Sequence[str] | Mapping[str, int] | None) -> dict[str, int]:
         if vocab is None:
             raise ConfigError("'action' was asked for but no action_vocab was given")
         if isinstance(vocab, Mapping):
@@ -192,9 +224,12 @@ class SkillClipDataset(Dataset):
         if self.num_exo_views is None:
             return cams
         if len(cams) < self.num_exo_views:
-            raise DataFormatError(take.take_uid, "video_paths", cams,
-                                  f"take {take.take_name} has {len(cams)} exo views, "
-                                  f"{self.num_exo_views} needed")
+            raise DataFormatError(
+                take.take_uid,
+                "video_paths",
+                cams,
+                f"take {take.take_name} has {len(cams)} exo views, {self.num_exo_views} needed",
+            )
         return cams[: self.num_exo_views]
 
     def _check_takes(self) -> None:
@@ -202,36 +237,52 @@ class SkillClipDataset(Dataset):
         for take in self.takes:
             where = f"take {take.take_uid} ({take.take_name})"
             if take.label is None and not self.allow_unlabelled:
-                raise DataFormatError(take.take_uid, "label", None,
-                                      f"{where} has no label (allow_unlabelled=False)")
+                raise DataFormatError(
+                    take.take_uid, "label", None, f"{where} has no label (allow_unlabelled=False)"
+                )
             if take.label is not None and not 0 <= int(take.label) < len(PROFICIENCY_LABELS):
-                raise DataFormatError(take.take_uid, "label", take.label,
-                                      f"{where}: label outside 0..{len(PROFICIENCY_LABELS) - 1}")
+                raise DataFormatError(
+                    take.take_uid,
+                    "label",
+                    take.label,
+                    f"{where}: label outside 0..{len(PROFICIENCY_LABELS) - 1}",
+                )
             if "scenario" in self.keys and take.scenario not in SCENARIOS:
-                raise DataFormatError(take.take_uid, "scenario", take.scenario,
-                                      f"{where}: not one of {list(SCENARIOS)}")
+                raise DataFormatError(
+                    take.take_uid, "scenario", take.scenario, f"{where}: not one of {list(SCENARIOS)}"
+                )
             if "action" in self.keys and take.task_name not in self.action_index:
-                raise DataFormatError(take.take_uid, "task_name", take.task_name,
-                                      f"{where}: not in the action vocabulary {sorted(self.action_index)}")
-            paths: list[tuple[str, Optional[Path]]] = []
+                raise DataFormatError(
+                    take.take_uid,
+                    "task_name",
+                    take.task_name,
+                    f"{where}: not in the action vocabulary {sorted(self.action_index)}",
+                )
+            paths: list[tuple[str, Path | None]] = []
             if self.keys & _EGO_KEYS:
                 paths.append((f"video_paths[{take.ego_camera}]", take.video_paths.get(take.ego_camera)))
             if "exo_video" in self.keys:
                 cams = self._exo_cameras(take)
                 if not cams:
-                    raise DataFormatError(take.take_uid, "video_paths", sorted(take.video_paths),
-                                          f"{where} has no exo video")
+                    raise DataFormatError(
+                        take.take_uid, "video_paths", sorted(take.video_paths), f"{where} has no exo video"
+                    )
                 exo_counts.add(len(cams))
                 paths += [(f"video_paths[{c}]", take.video_paths[c]) for c in cams]
             if self.needs_gaze:
                 paths.append(("gaze_path", take.gaze_path))
             for field_name, path in paths:
                 if path is None or not Path(path).is_file():
-                    raise DataFormatError(path if path is not None else take.take_uid, field_name, path,
-                                          f"{where}: file missing but the inputs {sorted(self.keys)} need it")
+                    raise DataFormatError(
+                        path if path is not None else take.take_uid,
+                        field_name,
+                        path,
+                        f"{where}: file missing but the inputs {sorted(self.keys)} need it",
+                    )
         if len(exo_counts) > 1:
-            raise ConfigError(f"takes have different numbers of exo views {sorted(exo_counts)}; "
-                              "set num_exo_views")
+            raise ConfigError(
+                f"takes have different numbers of exo views {sorted(exo_counts)}; set num_exo_views"
+            )
 
     # ------------------------------------------------------------------------------ file access
     def _probe(self, take: Take, path: Path) -> VideoInfo:
@@ -261,8 +312,9 @@ class SkillClipDataset(Dataset):
             return self._records[uid]
         gaze = self._read(take, take.gaze_path, aria.read_gaze_csv)
         if len(gaze) == 0:
-            raise DataFormatError(take.gaze_path, "", 0,
-                                  f"take {uid} ({take.take_name}): gaze file has no rows")
+            raise DataFormatError(
+                take.gaze_path, "", 0, f"take {uid} ({take.take_name}): gaze file has no rows"
+            )
         trajectory = None
         if take.trajectory_path is not None:
             full = self._read(take, take.trajectory_path, aria.read_trajectory_csv)
@@ -270,12 +322,23 @@ class SkillClipDataset(Dataset):
             end = max(int(gaze.timestamps_us[-1]), t0 + int(take.duration_sec * 1e6))
             ts = full.timestamps_us
             keep = (ts >= t0 - _TRAJECTORY_MARGIN_US) & (ts <= end + _TRAJECTORY_MARGIN_US)
-            trajectory = Trajectory(full.timestamps_us[keep], full.t_world_device_m[keep],
-                                    full.q_world_device_xyzw[keep], full.quality[keep], full.source)
-        gaze2d = (self._read(take, take.gaze2d_path, egoexo4d.read_gaze2d_csv)
-                  if take.gaze2d_path is not None else None)
-        calibration = (self._read(take, take.calibration_path, aria.read_device_calibration)
-                       if take.calibration_path is not None else None)
+            trajectory = Trajectory(
+                full.timestamps_us[keep],
+                full.t_world_device_m[keep],
+                full.q_world_device_xyzw[keep],
+                full.quality[keep],
+                full.source,
+            )
+        gaze2d = (
+            self._read(take, take.gaze2d_path, egoexo4d.read_gaze2d_csv)
+            if take.gaze2d_path is not None
+            else None
+        )
+        calibration = (
+            self._read(take, take.calibration_path, aria.read_device_calibration)
+            if take.calibration_path is not None
+            else None
+        )
         records = _GazeRecords(gaze, trajectory, gaze2d, calibration)
         self._records[uid] = records
         while len(self._records) > self.max_cached_takes:
@@ -332,8 +395,12 @@ class SkillClipDataset(Dataset):
 
     def __getitem__(self, index: int) -> dict:
         take, clip_index, indices, fps = self.clip_plan(index)
-        item: dict = {"take_uid": take.take_uid, "clip_index": clip_index, "clip_start": int(indices[0]),
-                      "label": torch.tensor(-1 if take.label is None else int(take.label), dtype=torch.long)}
+        item: dict = {
+            "take_uid": take.take_uid,
+            "clip_index": clip_index,
+            "clip_start": int(indices[0]),
+            "label": torch.tensor(-1 if take.label is None else int(take.label), dtype=torch.long),
+        }
         if "scenario" in self.keys:
             item["scenario"] = torch.tensor(SCENARIOS.index(take.scenario), dtype=torch.long)
         if "action" in self.keys:
@@ -342,11 +409,21 @@ class SkillClipDataset(Dataset):
         if self.needs_gaze:
             rec = self._gaze_records(take)
             query_us = frame_timestamps_us(indices, fps, int(rec.gaze.timestamps_us[0]))
-            samples = gaze_samples_at(rec.gaze, query_us, rec.trajectory, rec.gaze2d, rec.calibration,
-                                      max_gap_us=self.gaze_max_gap_us)
+            samples = gaze_samples_at(
+                rec.gaze,
+                query_us,
+                rec.trajectory,
+                rec.gaze2d,
+                rec.calibration,
+                max_gap_us=self.gaze_max_gap_us,
+            )
             norm = normalize_clip_gaze(samples, far_clip_m=self.far_clip_m)
-            arrays = {"gaze": norm.gaze, "gaze_mask": norm.mask, "gaze2d": norm.gaze2d,
-                      "gaze2d_mask": norm.gaze2d_mask}
+            arrays = {
+                "gaze": norm.gaze,
+                "gaze_mask": norm.mask,
+                "gaze2d": norm.gaze2d,
+                "gaze2d_mask": norm.gaze2d_mask,
+            }
             item.update({k: torch.from_numpy(v) for k, v in arrays.items() if k in self.keys})
         if self.keys & _EGO_KEYS:
             path = Path(take.video_paths[take.ego_camera])

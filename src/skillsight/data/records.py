@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional
 
 import numpy as np
 
@@ -34,7 +33,7 @@ class Motion:
 
     values: np.ndarray
     feature_names: tuple[str, ...]
-    rate_hz: Optional[float] = None
+    rate_hz: float | None = None
     source: str = ""
 
 
@@ -59,14 +58,14 @@ class Take:
     take_name: str
     scenario: str
     task_name: str
-    label: Optional[int]
+    label: int | None
     split: str
     ego_camera: str
     video_paths: dict[str, Path] = field(default_factory=dict)
-    gaze_path: Optional[Path] = None
-    gaze2d_path: Optional[Path] = None
-    trajectory_path: Optional[Path] = None
-    calibration_path: Optional[Path] = None
+    gaze_path: Path | None = None
+    gaze2d_path: Path | None = None
+    trajectory_path: Path | None = None
+    calibration_path: Path | None = None
     duration_sec: float = 0.0
     participant_id: str = ""
 

@@ -77,8 +77,8 @@ class OnnxBackend(Backend):
 
 def _onnx_available() -> bool:
     try:
-        import onnx  # noqa: F401
-        import onnxruntime  # noqa: F401
+        import onnx
+        import onnxruntime
     except ImportError:
         return False
     return True

@@ -26,10 +26,10 @@ from typing import Any
 
 from torch import nn
 
-from skillsight.runs.hashes import weights_sha256
 from skillsight.deploy.onnx_export import check_onnx_parity, export_onnx
 from skillsight.deploy.spec import ServingSpec, spec_from_run
 from skillsight.exceptions import ConfigError, DataFormatError
+from skillsight.runs.hashes import weights_sha256
 
 __all__ = ["EXPORT_FORMATS", "ExportResult", "export_model", "export_run"]
 

@@ -31,13 +31,13 @@ from typing import Any, Union
 import numpy as np
 
 from skillsight.data.records import SCENARIOS
-from skillsight.gaze.tracks import DeviceCalibration, GazeTrack, Trajectory
 from skillsight.deploy.backends import Backend, OnnxBackend, TorchBackend, make_run_backend
 from skillsight.deploy.gaze_rows import GazeRowParser, GazeRows
 from skillsight.deploy.spec import ServingSpec, spec_from_run
 from skillsight.exceptions import ConfigError, DataFormatError
 from skillsight.gaze.normalize import normalize_clip_gaze
 from skillsight.gaze.resample import gaze_samples_at
+from skillsight.gaze.tracks import DeviceCalibration, GazeTrack, Trajectory
 
 __all__ = ["GazeInput", "SkillEstimator", "WindowPrediction", "to_gaze_track", "window_starts"]
 

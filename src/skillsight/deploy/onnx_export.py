@@ -36,7 +36,7 @@ from torch import nn
 
 from skillsight.exceptions import ConfigError, DataFormatError, MissingDependencyError, SkillsightError
 
-__all__ = ["OnnxParityError", "flatten_outputs", "export_onnx", "load_onnx_session", "check_onnx_parity"]
+__all__ = ["OnnxParityError", "check_onnx_parity", "export_onnx", "flatten_outputs", "load_onnx_session"]
 
 #: metadata keys written by export_onnx itself.
 _AUTO_KEYS = ("input_spec", "output_names", "sensors", "exporter")
@@ -55,8 +55,9 @@ def flatten_outputs(outputs: object, prefix: str = "") -> dict[str, torch.Tensor
     elif isinstance(outputs, (tuple, list)):
         items = [(str(i), v) for i, v in enumerate(outputs)]
     else:
-        raise ConfigError(f"model output {prefix or '<root>'!r} is a {type(outputs).__name__}, "
-                          "not a tensor/dict/tuple")
+        raise ConfigError(
+            f"model output {prefix or '<root>'!r} is a {type(outputs).__name__}, not a tensor/dict/tuple"
+        )
     flat: dict[str, torch.Tensor] = {}
     for key, value in items:
         flat.update(flatten_outputs(value, f"{prefix}.{key}" if prefix else key))
@@ -94,19 +95,23 @@ class _Positional(nn.Module):
 def _declared_inputs(model: nn.Module, batch_size: int) -> tuple[tuple[str, ...], dict[str, torch.Tensor]]:
     names = tuple(getattr(model, "input_names", ()))
     if not names or not hasattr(model, "example_inputs"):
-        raise ConfigError(f"{type(model).__name__} must declare input_names and example_inputs() "
-                          "to be exported")
+        raise ConfigError(
+            f"{type(model).__name__} must declare input_names and example_inputs() to be exported"
+        )
     inputs = model.example_inputs(batch_size)
     if tuple(inputs) != names and set(inputs) == set(names):
         inputs = {n: inputs[n] for n in names}
     if set(inputs) != set(names):
-        raise ConfigError(f"{type(model).__name__}.example_inputs() gives {sorted(inputs)}, "
-                          f"but input_names declares {list(names)}")
+        raise ConfigError(
+            f"{type(model).__name__}.example_inputs() gives {sorted(inputs)}, "
+            f"but input_names declares {list(names)}"
+        )
     for name, t in inputs.items():
         if not isinstance(t, torch.Tensor) or t.ndim == 0 or t.shape[0] != batch_size:
             shape = tuple(t.shape) if isinstance(t, torch.Tensor) else type(t).__name__
-            raise ConfigError(f"example input {name!r} must be a tensor with batch axis 0 of size "
-                              f"{batch_size}, got {shape}")
+            raise ConfigError(
+                f"example input {name!r} must be a tensor with batch axis 0 of size {batch_size}, got {shape}"
+            )
     return names, inputs
 
 
@@ -117,8 +122,9 @@ def _json(key: str, value: Any) -> str:
         raise ConfigError(f"ONNX metadata {key!r} must be JSON-serialisable: {err}") from None
 
 
-def export_onnx(model: nn.Module, path: str | Path, metadata: Mapping[str, Any] | None = None,
-                opset: int = 17) -> Path:
+def export_onnx(
+    model: nn.Module, path: str | Path, metadata: Mapping[str, Any] | None = None, opset: int = 17
+) -> Path:
     """Export ``model`` to ``path`` with a dynamic batch axis on every input and output.
 
     Args:
@@ -141,8 +147,9 @@ def export_onnx(model: nn.Module, path: str | Path, metadata: Mapping[str, Any] 
         flat = flatten_outputs(model(**inputs))
     for name, t in flat.items():
         if t.ndim == 0 or t.shape[0] != 2:
-            raise ConfigError(f"output {name!r} has shape {tuple(t.shape)}: every output needs batch "
-                              "axis 0 to export")
+            raise ConfigError(
+                f"output {name!r} has shape {tuple(t.shape)}: every output needs batch axis 0 to export"
+            )
     output_names = tuple(flat)
 
     meta: dict[str, Any] = {}
@@ -151,11 +158,14 @@ def export_onnx(model: nn.Module, path: str | Path, metadata: Mapping[str, Any] 
         meta["model_args"] = dict(getattr(model, "model_args", {}))
     for key, value in (metadata or {}).items():
         if key in _AUTO_KEYS or (key in meta and meta[key] != value):
-            raise ConfigError(f"ONNX metadata key {key!r} is set by export_onnx from the model; "
-                              "do not pass it")
+            raise ConfigError(
+                f"ONNX metadata key {key!r} is set by export_onnx from the model; do not pass it"
+            )
         meta[key] = value
-    meta["input_spec"] = {n: {"shape": ["batch", *t.shape[1:]], "dtype": str(t.dtype).replace("torch.", "")}
-                          for n, t in inputs.items()}
+    meta["input_spec"] = {
+        n: {"shape": ["batch", *t.shape[1:]], "dtype": str(t.dtype).replace("torch.", "")}
+        for n, t in inputs.items()
+    }
     meta["output_names"] = list(output_names)
     meta["sensors"] = list(getattr(model, "sensors", ()))
     meta["exporter"] = f"torch {torch.__version__} TorchScript exporter, opset {opset}"
@@ -169,9 +179,15 @@ def export_onnx(model: nn.Module, path: str | Path, metadata: Mapping[str, Any] 
         warnings.filterwarnings("ignore", category=DeprecationWarning)
         traced = Path(tmp) / "model.onnx"
         torch.onnx.export(
-            _Positional(model, names, output_names), tuple(inputs.values()), str(traced), dynamo=False,
-            input_names=list(names), output_names=list(output_names), dynamic_axes=dynamic_axes,
-            opset_version=opset, do_constant_folding=True,
+            _Positional(model, names, output_names),
+            tuple(inputs.values()),
+            str(traced),
+            dynamo=False,
+            input_names=list(names),
+            output_names=list(output_names),
+            dynamic_axes=dynamic_axes,
+            opset_version=opset,
+            do_constant_folding=True,
         )
         proto = onnx.load(str(traced))
         for key, value in props.items():
@@ -209,8 +225,9 @@ def load_onnx_session(path: str | Path) -> tuple[Any, dict[str, Any]]:
     return session, metadata
 
 
-def check_onnx_parity(model: nn.Module, path: str | Path, batch_sizes: tuple[int, ...] = (1, 3),
-                      atol: float = 1e-4) -> float:
+def check_onnx_parity(
+    model: nn.Module, path: str | Path, batch_sizes: tuple[int, ...] = (1, 3), atol: float = 1e-4
+) -> float:
     """Run PyTorch (eval) and onnxruntime on ``model.example_inputs(b)`` for each batch size.
 
     Returns:
@@ -234,14 +251,16 @@ def check_onnx_parity(model: nn.Module, path: str | Path, batch_sizes: tuple[int
         finally:
             model.train(was_training)
         if list(expected) != onnx_outputs:
-            raise OnnxParityError(f"{path}: ONNX outputs {onnx_outputs} but the model returns "
-                                  f"{list(expected)}")
+            raise OnnxParityError(
+                f"{path}: ONNX outputs {onnx_outputs} but the model returns {list(expected)}"
+            )
         got = session.run(None, {n: t.numpy() for n, t in inputs.items()})
         for name, ref, out in zip(onnx_outputs, expected.values(), got):
             ref_np = ref.numpy()
             if out.shape != ref_np.shape:
-                raise OnnxParityError(f"{path}: output {name!r} at batch {b}: ONNX shape {out.shape}, "
-                                      f"torch {ref_np.shape}")
+                raise OnnxParityError(
+                    f"{path}: output {name!r} at batch {b}: ONNX shape {out.shape}, torch {ref_np.shape}"
+                )
             is_float = ref_np.dtype.kind == "f"
             same_nan = np.isnan(ref_np) & np.isnan(out) if is_float else np.zeros(ref_np.shape, bool)
             diff = np.abs(out.astype(np.float64) - ref_np.astype(np.float64))
@@ -251,6 +270,7 @@ def check_onnx_parity(model: nn.Module, path: str | Path, batch_sizes: tuple[int
             if err > atol:
                 problems.append(f"{name!r} at batch {b}: max |diff| {err:.3g}")
     if problems:
-        raise OnnxParityError(f"{path}: ONNX differs from PyTorch by more than atol={atol}: "
-                              + "; ".join(problems))
+        raise OnnxParityError(
+            f"{path}: ONNX differs from PyTorch by more than atol={atol}: " + "; ".join(problems)
+        )
     return worst

@@ -29,14 +29,14 @@ from torch.utils.flop_counter import FlopCounterMode
 from skillsight.exceptions import ConfigError
 
 __all__ = [
-    "estimate_deployed_power",
     "SENSOR_POWER_MW",
-    "PowerModel",
     "ByteCount",
+    "PowerModel",
     "PowerReport",
-    "counting_mode",
-    "count_macs",
     "bytes_moved",
+    "count_macs",
+    "counting_mode",
+    "estimate_deployed_power",
     "estimate_power",
 ]
 
@@ -80,9 +80,7 @@ def _check_inputs(model: nn.Module, inputs: Mapping[str, torch.Tensor]) -> None:
         raise ConfigError(f"inputs must be a dict of name -> Tensor, got {type(inputs).__name__}")
     declared = tuple(getattr(model, "input_names", ()))
     if declared and set(inputs) != set(declared):
-        raise ConfigError(
-            f"{type(model).__name__} declares inputs {list(declared)} but got {sorted(inputs)}"
-        )
+        raise ConfigError(f"{type(model).__name__} declares inputs {list(declared)} but got {sorted(inputs)}")
 
 
 def count_macs(model: nn.Module, inputs: Mapping[str, torch.Tensor]) -> int:
@@ -174,8 +172,9 @@ def bytes_moved(model: nn.Module, inputs: Mapping[str, torch.Tensor]) -> ByteCou
     finally:
         for h in handles:
             h.remove()
-    return ByteCount(weight_bytes=sum(weights.values()), input_bytes=input_bytes,
-                     activation_bytes=activation[0])
+    return ByteCount(
+        weight_bytes=sum(weights.values()), input_bytes=input_bytes, activation_bytes=activation[0]
+    )
 
 
 @dataclass
@@ -197,11 +196,18 @@ class PowerReport:
     def to_dict(self) -> dict[str, object]:
         """Plain numbers for JSON (run folders, reports)."""
         return {
-            "model_name": self.model_name, "macs": self.macs, "bytes": self.bytes.total,
-            "weight_bytes": self.bytes.weight_bytes, "input_bytes": self.bytes.input_bytes,
-            "activation_bytes": self.bytes.activation_bytes, "window_s": self.window_s,
-            "compute_mw": self.compute_mw, "memory_mw": self.memory_mw, "sensor_mw": dict(self.sensor_mw),
-            "duty_cycles": dict(self.duty_cycles), "total_mw": self.total_mw,
+            "model_name": self.model_name,
+            "macs": self.macs,
+            "bytes": self.bytes.total,
+            "weight_bytes": self.bytes.weight_bytes,
+            "input_bytes": self.bytes.input_bytes,
+            "activation_bytes": self.bytes.activation_bytes,
+            "window_s": self.window_s,
+            "compute_mw": self.compute_mw,
+            "memory_mw": self.memory_mw,
+            "sensor_mw": dict(self.sensor_mw),
+            "duty_cycles": dict(self.duty_cycles),
+            "total_mw": self.total_mw,
             "assumptions": list(self.assumptions),
         }
 
@@ -219,22 +225,27 @@ class PowerReport:
             f"activations {b.activation_bytes / 1e6:.4f} MB",
         ]
         for name, mw in self.sensor_mw.items():
-            lines.append(f"  sensor {name:<12} {pm.sensor_mw[name]:.1f} mW x duty "
-                         f"{self.duty_cycles[name]:.2f} = {mw:.4f} mW")
+            lines.append(
+                f"  sensor {name:<12} {pm.sensor_mw[name]:.1f} mW x duty "
+                f"{self.duty_cycles[name]:.2f} = {mw:.4f} mW"
+            )
         lines.append(f"  total P          {self.total_mw:.4f} mW")
         lines.append("assumptions:")
         lines.extend(f"  - {a}" for a in self.assumptions)
         return "\n".join(lines)
 
 
-def _duty_cycles(model: nn.Module, sensors: Sequence[str] | Mapping[str, float] | None,
-                 power_model: PowerModel) -> dict[str, float]:
+def _duty_cycles(
+    model: nn.Module, sensors: Sequence[str] | Mapping[str, float] | None, power_model: PowerModel
+) -> dict[str, float]:
     if sensors is None:
         sensors = tuple(getattr(model, "sensors", ()))
         if not sensors:
-            raise ConfigError(f"{type(model).__name__} declares no `sensors`; pass sensors=[...] explicitly "
-                              f"(valid: {sorted(power_model.sensor_mw)})")
-    duty = dict(sensors) if isinstance(sensors, Mapping) else {name: 1.0 for name in sensors}
+            raise ConfigError(
+                f"{type(model).__name__} declares no `sensors`; pass sensors=[...] explicitly "
+                f"(valid: {sorted(power_model.sensor_mw)})"
+            )
+    duty = dict(sensors) if isinstance(sensors, Mapping) else dict.fromkeys(sensors, 1.0)
     for name, d in duty.items():
         if name not in power_model.sensor_mw:
             raise ConfigError(f"unknown sensor {name!r}; valid: {sorted(power_model.sensor_mw)}")
@@ -243,9 +254,14 @@ def _duty_cycles(model: nn.Module, sensors: Sequence[str] | Mapping[str, float] 
     return {name: float(d) for name, d in duty.items()}
 
 
-def estimate_power(model: nn.Module, inputs: Mapping[str, torch.Tensor] | None = None, *, window_s: float,
-                   sensors: Sequence[str] | Mapping[str, float] | None = None,
-                   power_model: PowerModel | None = None) -> PowerReport:
+def estimate_power(
+    model: nn.Module,
+    inputs: Mapping[str, torch.Tensor] | None = None,
+    *,
+    window_s: float,
+    sensors: Sequence[str] | Mapping[str, float] | None = None,
+    power_model: PowerModel | None = None,
+) -> PowerReport:
     """Estimate the power of running ``model`` once per window of ``window_s`` seconds.
 
     Args:
@@ -288,9 +304,16 @@ def estimate_power(model: nn.Module, inputs: Mapping[str, torch.Tensor] | None =
         f"energy per op: {pm.pj_per_mac} pJ/MAC, {pm.pj_per_byte} pJ/byte (REFERENCE.md section 1)",
     ]
     return PowerReport(
-        model_name=str(getattr(model, "model_name", type(model).__name__)), macs=macs, bytes=nbytes,
-        window_s=float(window_s), compute_mw=compute_mw, memory_mw=memory_mw, sensor_mw=sensor_mw,
-        duty_cycles=duty, total_mw=compute_mw + memory_mw + sum(sensor_mw.values()), power_model=pm,
+        model_name=str(getattr(model, "model_name", type(model).__name__)),
+        macs=macs,
+        bytes=nbytes,
+        window_s=float(window_s),
+        compute_mw=compute_mw,
+        memory_mw=memory_mw,
+        sensor_mw=sensor_mw,
+        duty_cycles=duty,
+        total_mw=compute_mw + memory_mw + sum(sensor_mw.values()),
+        power_model=pm,
         assumptions=assumptions,
     )
 

@@ -35,10 +35,10 @@ from typing import Any
 
 import numpy as np
 
-from skillsight.gaze.tracks import DeviceCalibration, GazeTrack, Trajectory
 from skillsight.deploy.gaze_rows import GazeRowParser
 from skillsight.deploy.inference import SkillEstimator, WindowPrediction
 from skillsight.exceptions import ConfigError
+from skillsight.gaze.tracks import DeviceCalibration, GazeTrack, Trajectory
 
 __all__ = ["GazeStream", "StreamStats", "paced"]
 

@@ -14,9 +14,10 @@ the test fold): a stratified hold-out for k-fold, whole groups for leave-one-gro
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Optional, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -25,12 +26,12 @@ from skillsight.runs.atomic import atomic_write_text
 
 __all__ = [
     "Fold",
-    "stratified_kfold",
-    "leave_one_group_out",
-    "inner_split",
     "check_folds",
-    "write_folds",
+    "inner_split",
+    "leave_one_group_out",
     "read_folds",
+    "stratified_kfold",
+    "write_folds",
 ]
 
 
@@ -93,7 +94,7 @@ def leave_one_group_out(ids: Sequence[str], groups: Sequence[str]) -> list[Fold]
 def inner_split(
     train_ids: Sequence[str],
     labels: Sequence[int],
-    groups: Optional[Sequence[str]] = None,
+    groups: Sequence[str] | None = None,
     val_fraction: float = 0.25,
     seed: int = 0,
 ) -> Fold:
@@ -116,21 +117,21 @@ def inner_split(
     ids_arr = np.asarray(train_ids)
     rng = np.random.default_rng(seed)
     if groups is None:
-        k = max(2, int(round(1.0 / val_fraction)))
+        k = max(2, round(1.0 / val_fraction))
         first = stratified_kfold(train_ids, labels, k, seed)[0]
         return Fold("inner", first.train, first.test)
     groups_arr = np.asarray([str(g) for g in groups])
     unique = sorted(set(groups_arr.tolist()))
     if len(unique) < 2:
         raise ConfigError(f"inner split by group needs >= 2 groups, got {unique}")
-    n_val = min(len(unique) - 1, max(1, int(round(val_fraction * len(unique)))))
+    n_val = min(len(unique) - 1, max(1, round(val_fraction * len(unique))))
     val_groups = set(rng.choice(unique, size=n_val, replace=False).tolist())
     is_val = np.isin(groups_arr, list(val_groups))
     return Fold("inner", tuple(sorted(ids_arr[~is_val])), tuple(sorted(ids_arr[is_val])))
 
 
 def check_folds(
-    folds: Sequence[Fold], all_ids: Optional[Sequence[str]] = None, groups: Optional[dict[str, str]] = None
+    folds: Sequence[Fold], all_ids: Sequence[str] | None = None, groups: dict[str, str] | None = None
 ) -> None:
     """Raise SplitLeakageError on any overlap.
 
@@ -158,10 +159,14 @@ def check_folds(
         twice = sorted({i for i in tested if tested.count(i) > 1})
         never = sorted(known - set(tested))
         if twice or never:
-            raise SplitLeakageError(f"test parts must partition the items: tested twice {twice[:5]}, never {never[:5]}")
+            raise SplitLeakageError(
+                f"test parts must partition the items: tested twice {twice[:5]}, never {never[:5]}"
+            )
 
 
-def write_folds(path: str | Path, protocol: str, folds: Sequence[Fold], meta: Optional[dict[str, Any]] = None) -> None:
+def write_folds(
+    path: str | Path, protocol: str, folds: Sequence[Fold], meta: dict[str, Any] | None = None
+) -> None:
     """Write folds as JSON: {"protocol", "meta", "folds": [{"name", "train", "test"}]} (atomic)."""
     payload = {
         "protocol": protocol,

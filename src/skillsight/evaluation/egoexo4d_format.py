@@ -27,9 +27,10 @@ match: "Dance" is never "Music"), and non-finite logits are refused.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -39,18 +40,18 @@ from skillsight.exceptions import DataFormatError
 from skillsight.runs.atomic import atomic_write_text
 
 __all__ = [
-    "OFFICIAL_NUM_EXO_VIEWS",
     "MODES",
-    "ProficiencyPredictions",
+    "OFFICIAL_NUM_EXO_VIEWS",
     "ProficiencyGroundTruth",
-    "single_model_predictions",
-    "write_predictions",
-    "read_predictions",
-    "write_ground_truth",
-    "read_ground_truth",
-    "mode_probabilities",
-    "evaluate_proficiency",
+    "ProficiencyPredictions",
     "evaluate_files",
+    "evaluate_proficiency",
+    "mode_probabilities",
+    "read_ground_truth",
+    "read_predictions",
+    "single_model_predictions",
+    "write_ground_truth",
+    "write_predictions",
 ]
 
 #: Exo views per video the official script requires.
@@ -92,8 +93,9 @@ def _logits(source: str, field: str, value: Any, shape: tuple[int, ...]) -> np.n
     try:
         arr = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError) as err:
-        raise DataFormatError(source, field, str(value)[:80],
-                              f"not a rectangular array of numbers ({err})") from err
+        raise DataFormatError(
+            source, field, str(value)[:80], f"not a rectangular array of numbers ({err})"
+        ) from err
     if arr.ndim != len(shape) or any(s not in (-1, a) for s, a in zip(shape, arr.shape)):
         want = tuple("N" if s == -1 else s for s in shape)
         raise DataFormatError(source, field, arr.shape, f"expected shape {want}")
@@ -103,8 +105,9 @@ def _logits(source: str, field: str, value: Any, shape: tuple[int, ...]) -> np.n
     return arr
 
 
-def _check_predictions(source: str, videos: Any, ego: Any, exo: Any,
-                       num_exo_views: int | None) -> ProficiencyPredictions:
+def _check_predictions(
+    source: str, videos: Any, ego: Any, exo: Any, num_exo_views: int | None
+) -> ProficiencyPredictions:
     ids = _videos(source, videos)
     n = len(ids)
     ego_arr = _logits(source, "ego_model_predictions", ego, (n, _C))
@@ -115,8 +118,9 @@ def _check_predictions(source: str, videos: Any, ego: Any, exo: Any,
     return ProficiencyPredictions(ids, ego_arr, exo_arr)
 
 
-def single_model_predictions(videos: Sequence[str], logits: np.ndarray,
-                             num_exo_views: int = OFFICIAL_NUM_EXO_VIEWS) -> ProficiencyPredictions:
+def single_model_predictions(
+    videos: Sequence[str], logits: np.ndarray, num_exo_views: int = OFFICIAL_NUM_EXO_VIEWS
+) -> ProficiencyPredictions:
     """Predictions of a model with ONE output per take (e.g. SkillFormer Ego+Exos, an ego-only model).
 
     The same (N, 4) logits fill the ego slot and every exo slot, so the ego, exo and combined scores
@@ -127,13 +131,18 @@ def single_model_predictions(videos: Sequence[str], logits: np.ndarray,
     return _check_predictions("single_model_predictions", list(videos), arr, exo, num_exo_views)
 
 
-def write_predictions(path: str | Path, predictions: ProficiencyPredictions,
-                      num_exo_views: int | None = OFFICIAL_NUM_EXO_VIEWS) -> Path:
+def write_predictions(
+    path: str | Path, predictions: ProficiencyPredictions, num_exo_views: int | None = OFFICIAL_NUM_EXO_VIEWS
+) -> Path:
     """Write a predictions file (checked first; ``num_exo_views=None`` allows any V >= 1)."""
-    p = _check_predictions(str(path), predictions.videos, predictions.ego_logits, predictions.exo_logits,
-                           num_exo_views)
-    data = {"videos": p.videos, "ego_model_predictions": p.ego_logits.tolist(),
-            "exo_model_predictions": p.exo_logits.tolist()}
+    p = _check_predictions(
+        str(path), predictions.videos, predictions.ego_logits, predictions.exo_logits, num_exo_views
+    )
+    data = {
+        "videos": p.videos,
+        "ego_model_predictions": p.ego_logits.tolist(),
+        "exo_model_predictions": p.exo_logits.tolist(),
+    }
     atomic_write_text(path, json.dumps(data))
     return Path(path)
 
@@ -151,12 +160,14 @@ def _load_json(path: str | Path, keys: tuple[str, ...]) -> dict[str, Any]:
     return data
 
 
-def read_predictions(path: str | Path,
-                     num_exo_views: int | None = OFFICIAL_NUM_EXO_VIEWS) -> ProficiencyPredictions:
+def read_predictions(
+    path: str | Path, num_exo_views: int | None = OFFICIAL_NUM_EXO_VIEWS
+) -> ProficiencyPredictions:
     """Read and check a predictions file."""
     data = _load_json(path, ("videos", "ego_model_predictions", "exo_model_predictions"))
-    return _check_predictions(str(path), data["videos"], data["ego_model_predictions"],
-                              data["exo_model_predictions"], num_exo_views)
+    return _check_predictions(
+        str(path), data["videos"], data["ego_model_predictions"], data["exo_model_predictions"], num_exo_views
+    )
 
 
 def _check_ground_truth(source: str, videos: Any, labels: Any, scenarios: Any) -> ProficiencyGroundTruth:
@@ -164,16 +175,21 @@ def _check_ground_truth(source: str, videos: Any, labels: Any, scenarios: Any) -
     for field, value in (("gt_annotations", labels), ("scenario_names", scenarios)):
         if not isinstance(value, (list, tuple, np.ndarray)) or len(value) != len(ids):
             got = len(value) if hasattr(value, "__len__") else type(value).__name__
-            raise DataFormatError(source, field, got,
-                                  f"expected a list of {len(ids)} entries (one per video)")
+            raise DataFormatError(
+                source, field, got, f"expected a list of {len(ids)} entries (one per video)"
+            )
     class_ids = []
     for uid, label in zip(ids, labels):
         if isinstance(label, str) and label in PROFICIENCY_LABELS:
             label = PROFICIENCY_LABELS.index(label)
         is_int = isinstance(label, (int, np.integer)) and not isinstance(label, (bool, np.bool_))
         if not is_int or not 0 <= label < _C:
-            raise DataFormatError(f"{source} (video {uid})", "gt_annotations", label,
-                                  f"expected a class id 0..{_C - 1} or one of {list(PROFICIENCY_LABELS)}")
+            raise DataFormatError(
+                f"{source} (video {uid})",
+                "gt_annotations",
+                label,
+                f"expected a class id 0..{_C - 1} or one of {list(PROFICIENCY_LABELS)}",
+            )
         class_ids.append(int(label))
     names = [scenario_from_name(name, source, uid) for uid, name in zip(ids, scenarios)]
     return ProficiencyGroundTruth(ids, np.asarray(class_ids, dtype=np.int64), names)
@@ -181,8 +197,9 @@ def _check_ground_truth(source: str, videos: Any, labels: Any, scenarios: Any) -
 
 def write_ground_truth(path: str | Path, ground_truth: ProficiencyGroundTruth) -> Path:
     """Write a ground-truth file in the official format (class ids, exact scenario names)."""
-    gt = _check_ground_truth(str(path), ground_truth.videos, list(ground_truth.labels),
-                             ground_truth.scenarios)
+    gt = _check_ground_truth(
+        str(path), ground_truth.videos, list(ground_truth.labels), ground_truth.scenarios
+    )
     data = {"videos": gt.videos, "gt_annotations": gt.labels.tolist(), "scenario_names": gt.scenarios}
     atomic_write_text(path, json.dumps(data))
     return Path(path)
@@ -212,8 +229,9 @@ def mode_probabilities(predictions: ProficiencyPredictions, mode: str) -> np.nda
     raise ValueError(f"unknown mode {mode!r}; valid: {list(MODES)}")
 
 
-def evaluate_proficiency(predictions: ProficiencyPredictions, ground_truth: ProficiencyGroundTruth,
-                         source: str = "predictions") -> dict[str, Any]:
+def evaluate_proficiency(
+    predictions: ProficiencyPredictions, ground_truth: ProficiencyGroundTruth, source: str = "predictions"
+) -> dict[str, Any]:
     """Official top-1 scores.
 
     Returns:
@@ -224,11 +242,17 @@ def evaluate_proficiency(predictions: ProficiencyPredictions, ground_truth: Prof
         DataFormatError: the prediction videos differ from the ground truth's (same ids, same order).
     """
     if predictions.videos != ground_truth.videos:
-        diff = next((i for i, (a, b) in enumerate(zip(predictions.videos, ground_truth.videos)) if a != b),
-                    min(len(predictions.videos), len(ground_truth.videos)))
-        raise DataFormatError(source, "videos", diff,
-                              f"differs from the ground truth's videos from index {diff} "
-                              f"({len(predictions.videos)} vs {len(ground_truth.videos)} videos)")
+        diff = next(
+            (i for i, (a, b) in enumerate(zip(predictions.videos, ground_truth.videos)) if a != b),
+            min(len(predictions.videos), len(ground_truth.videos)),
+        )
+        raise DataFormatError(
+            source,
+            "videos",
+            diff,
+            f"differs from the ground truth's videos from index {diff} "
+            f"({len(predictions.videos)} vs {len(ground_truth.videos)} videos)",
+        )
     if not ground_truth.videos:
         raise DataFormatError(source, "videos", [], "nothing to score: the ground truth has no videos")
     scenarios = np.asarray(ground_truth.scenarios, dtype=object)
@@ -236,14 +260,18 @@ def evaluate_proficiency(predictions: ProficiencyPredictions, ground_truth: Prof
     for mode in MODES:
         predicted = _softmax(mode_probabilities(predictions, mode)).argmax(axis=-1)  # as the official script
         correct = predicted == ground_truth.labels
-        per = {name: float(correct[scenarios == name].mean())
-               for name in SCENARIOS if (scenarios == name).any()}
+        per = {
+            name: float(correct[scenarios == name].mean()) for name in SCENARIOS if (scenarios == name).any()
+        }
         out[mode] = {"overall": float(correct.mean()), "per_scenario": per}
     return out
 
 
-def evaluate_files(ground_truth_path: str | Path, predictions_path: str | Path,
-                   num_exo_views: int | None = OFFICIAL_NUM_EXO_VIEWS) -> dict[str, Any]:
+def evaluate_files(
+    ground_truth_path: str | Path,
+    predictions_path: str | Path,
+    num_exo_views: int | None = OFFICIAL_NUM_EXO_VIEWS,
+) -> dict[str, Any]:
     """Read both files and score them (see :func:`evaluate_proficiency`)."""
     gt = read_ground_truth(ground_truth_path)
     preds = read_predictions(predictions_path, num_exo_views)

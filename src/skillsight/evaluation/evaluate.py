@@ -10,9 +10,10 @@ from __future__ import annotations
 import csv
 import json
 from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 import numpy as np
 import torch
@@ -27,7 +28,13 @@ from skillsight.evaluation.metrics import (
 )
 from skillsight.runs.atomic import atomic_write_text
 
-__all__ = ["TakePredictions", "predict_takes", "score_predictions", "majority_predictions", "write_evaluation"]
+__all__ = [
+    "TakePredictions",
+    "majority_predictions",
+    "predict_takes",
+    "score_predictions",
+    "write_evaluation",
+]
 
 
 @dataclass
@@ -63,8 +70,12 @@ class TakePredictions:
 
 
 @torch.no_grad()
-def predict_takes(model: nn.Module, batches: Iterable[dict[str, Any]], scenario_names: Sequence[str],
-                  class_names: Sequence[str] = ()) -> TakePredictions:
+def predict_takes(
+    model: nn.Module,
+    batches: Iterable[dict[str, Any]],
+    scenario_names: Sequence[str],
+    class_names: Sequence[str] = (),
+) -> TakePredictions:
     """Run ``model`` over clip batches and average logits per take.
 
     Each batch holds the model's declared inputs plus ``take_uid`` (list of str), ``scenario``
@@ -82,7 +93,9 @@ def predict_takes(model: nn.Module, batches: Iterable[dict[str, Any]], scenario_
             counts[uid] += 1
             scenario, label = scenario_names[int(batch["scenario"][i])], int(batch["label"][i])
             if uid in meta and meta[uid] != (scenario, label):
-                raise ValueError(f"take {uid}: clips disagree on scenario/label {meta[uid]} vs {(scenario, label)}")
+                raise ValueError(
+                    f"take {uid}: clips disagree on scenario/label {meta[uid]} vs {(scenario, label)}"
+                )
             meta[uid] = (scenario, label)
     if not sums:
         raise ValueError("no clips to evaluate (empty test set)")
@@ -97,10 +110,12 @@ def predict_takes(model: nn.Module, batches: Iterable[dict[str, Any]], scenario_
     )
 
 
-def score_predictions(labels: np.ndarray, predicted: np.ndarray, scenarios: Sequence[str], num_classes: int) -> dict[str, Any]:
+def score_predictions(
+    labels: np.ndarray, predicted: np.ndarray, scenarios: Sequence[str], num_classes: int
+) -> dict[str, Any]:
     """Overall (pooled) top-1, per-scenario top-1, balanced accuracy and the confusion matrix."""
     return {
-        "num_takes": int(len(labels)),
+        "num_takes": len(labels),
         "overall_accuracy": accuracy(labels, predicted),
         "balanced_accuracy": balanced_accuracy(labels, predicted, num_classes),
         "per_scenario_accuracy": per_group_accuracy(labels, predicted, scenarios),
@@ -108,8 +123,9 @@ def score_predictions(labels: np.ndarray, predicted: np.ndarray, scenarios: Sequ
     }
 
 
-def majority_predictions(train_labels: Sequence[int], train_scenarios: Sequence[str],
-                         test_scenarios: Sequence[str]) -> np.ndarray:
+def majority_predictions(
+    train_labels: Sequence[int], train_scenarios: Sequence[str], test_scenarios: Sequence[str]
+) -> np.ndarray:
     """Per-scenario training majority label for each test take (the paper's "majority vote")."""
     return majority_labels(train_labels, train_scenarios, test_scenarios)
 
@@ -117,11 +133,15 @@ def majority_predictions(train_labels: Sequence[int], train_scenarios: Sequence[
 def write_evaluation(run_dir: str | Path, preds: TakePredictions, metrics: dict[str, Any]) -> None:
     """Write ``predictions.csv`` (one row per take, with probabilities) and ``metrics.json``."""
     run_dir = Path(run_dir)
-    rows = [["take_uid", "scenario", "label", "predicted", "num_clips"]
-            + [f"p_{name or i}" for i, name in enumerate(preds.class_names or range(preds.logits.shape[1]))]]
+    rows = [
+        ["take_uid", "scenario", "label", "predicted", "num_clips"]
+        + [f"p_{name or i}" for i, name in enumerate(preds.class_names or range(preds.logits.shape[1]))]
+    ]
     for i, uid in enumerate(preds.take_uids):
-        rows.append([uid, preds.scenarios[i], int(preds.labels[i]), int(preds.predicted[i]), int(preds.num_clips[i])]
-                    + [f"{p:.6f}" for p in preds.probabilities[i]])
+        rows.append(
+            [uid, preds.scenarios[i], int(preds.labels[i]), int(preds.predicted[i]), int(preds.num_clips[i])]
+            + [f"{p:.6f}" for p in preds.probabilities[i]]
+        )
     lines = []
 
     class _Sink:

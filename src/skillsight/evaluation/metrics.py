@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -27,7 +27,9 @@ def confusion_matrix(y_true: Sequence[int], y_pred: Sequence[int], num_classes: 
     t, p = np.asarray(y_true, dtype=np.int64), np.asarray(y_pred, dtype=np.int64)
     _check(t, p)
     if t.size and (t.min() < 0 or p.min() < 0 or t.max() >= num_classes or p.max() >= num_classes):
-        raise ValueError(f"labels must lie in [0, {num_classes}); got true {np.unique(t)}, predicted {np.unique(p)}")
+        raise ValueError(
+            f"labels must lie in [0, {num_classes}); got true {np.unique(t)}, predicted {np.unique(p)}"
+        )
     cm = np.zeros((num_classes, num_classes), dtype=np.int64)
     np.add.at(cm, (t, p), 1)
     return cm
@@ -43,14 +45,18 @@ def balanced_accuracy(y_true: Sequence[int], y_pred: Sequence[int], num_classes:
     return float(np.mean(np.diag(cm)[present] / support[present]))
 
 
-def per_group_accuracy(y_true: Sequence[int], y_pred: Sequence[int], groups: Sequence[str]) -> dict[str, float]:
+def per_group_accuracy(
+    y_true: Sequence[int], y_pred: Sequence[int], groups: Sequence[str]
+) -> dict[str, float]:
     """Accuracy within each group (e.g. scenario), sorted by group name."""
     t, p, g = np.asarray(y_true), np.asarray(y_pred), np.asarray(groups)
     _check(t, p)
     return {str(name): float(np.mean(t[g == name] == p[g == name])) for name in sorted(set(g.tolist()))}
 
 
-def majority_labels(train_labels: Sequence[int], train_groups: Sequence[str], test_groups: Sequence[str]) -> np.ndarray:
+def majority_labels(
+    train_labels: Sequence[int], train_groups: Sequence[str], test_groups: Sequence[str]
+) -> np.ndarray:
     """Majority baseline: each test item gets its group's most frequent TRAINING label.
 
     Ties go to the smaller label (deterministic). A test group absent from training raises ValueError.

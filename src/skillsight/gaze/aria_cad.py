@@ -52,7 +52,10 @@ def cad_T_cpf_sensor(build_version: str, label: str, source: str | Path = "<cad>
     if table is None:
         known = list(_CAD_TABLES)
         raise DataFormatError(
-            source, "DeviceClassInfo.BuildVersion", build_version, f"no CAD extrinsics for this build ({known})"
+            source,
+            "DeviceClassInfo.BuildVersion",
+            build_version,
+            f"no CAD extrinsics for this build ({known})",
         )
     if label not in table:
         reason = f"no CAD pose for this sensor; known: {sorted(table)}"

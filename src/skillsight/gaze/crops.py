@@ -12,7 +12,7 @@ import numpy as np
 
 from skillsight.exceptions import ConfigError, DataFormatError
 
-__all__ = ["gaze_crop_boxes", "crop_frames", "resize_bilinear"]
+__all__ = ["crop_frames", "gaze_crop_boxes", "resize_bilinear"]
 
 
 def gaze_crop_boxes(gaze2d_01: np.ndarray, frame_hw: tuple[int, int], crop_px: int) -> np.ndarray:
@@ -90,12 +90,21 @@ def crop_frames(frames: np.ndarray, boxes: np.ndarray, out_px: int) -> np.ndarra
     frames = np.asarray(frames)
     boxes = np.asarray(boxes)
     if frames.ndim != 4 or boxes.shape != (frames.shape[0], 4):
-        raise DataFormatError("crop_frames", "shape", (frames.shape, boxes.shape),
-                              "expected frames (T, H, W, C) and boxes (T, 4)")
+        raise DataFormatError(
+            "crop_frames",
+            "shape",
+            (frames.shape, boxes.shape),
+            "expected frames (T, H, W, C) and boxes (T, 4)",
+        )
     T, H, W, C = frames.shape
     widths, heights = boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]
-    if (boxes[:, :2] < 0).any() or (boxes[:, 2] > W).any() or (boxes[:, 3] > H).any() \
-            or (widths < 1).any() or (heights < 1).any():
+    if (
+        (boxes[:, :2] < 0).any()
+        or (boxes[:, 2] > W).any()
+        or (boxes[:, 3] > H).any()
+        or (widths < 1).any()
+        or (heights < 1).any()
+    ):
         raise DataFormatError("crop_frames", "boxes", boxes.tolist(), f"boxes outside a {H}x{W} frame")
     if len(set(widths.tolist())) == 1 and len(set(heights.tolist())) == 1:  # vectorised gather
         h, w = int(heights[0]), int(widths[0])
@@ -103,5 +112,11 @@ def crop_frames(frames: np.ndarray, boxes: np.ndarray, out_px: int) -> np.ndarra
         cols = boxes[:, 0, None] + np.arange(w)[None]  # (T, w)
         crops = frames[np.arange(T)[:, None, None], rows[:, :, None], cols[:, None, :]]  # (T, h, w, C)
         return resize_bilinear(crops, (out_px, out_px))
-    return np.concatenate([resize_bilinear(frames[t:t + 1, boxes[t, 1]:boxes[t, 3], boxes[t, 0]:boxes[t, 2]],
-                                           (out_px, out_px)) for t in range(T)])
+    return np.concatenate(
+        [
+            resize_bilinear(
+                frames[t : t + 1, boxes[t, 1] : boxes[t, 3], boxes[t, 0] : boxes[t, 2]], (out_px, out_px)
+            )
+            for t in range(T)
+        ]
+    )

@@ -40,17 +40,17 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.ndimage import maximum_filter1d, minimum_filter1d
 
-from skillsight.gaze.tracks import GazeTrack
 from skillsight.exceptions import ConfigError, DataFormatError
 from skillsight.gaze.geometry import gaze_direction_cpf
+from skillsight.gaze.tracks import GazeTrack
 
 __all__ = [
     "GazeEvents",
     "angular_velocity_deg_s",
-    "median_interval_ms",
-    "detect_ivt",
-    "detect_idt",
     "detect_events",
+    "detect_idt",
+    "detect_ivt",
+    "median_interval_ms",
 ]
 
 #: relative jitter of the sampling interval tolerated before a rate is called too low.
@@ -87,7 +87,7 @@ class GazeEvents:
     def __len__(self) -> int:
         return int(self.kind.shape[0])
 
-    def select(self, kind: str) -> "GazeEvents":
+    def select(self, kind: str) -> GazeEvents:
         """Only the events of one kind ("fixation" or "saccade")."""
         if kind not in ("fixation", "saccade"):
             raise ConfigError(f"event kind must be 'fixation' or 'saccade', got {kind!r}")
@@ -95,11 +95,11 @@ class GazeEvents:
         return GazeEvents(**{name: getattr(self, name)[keep] for name in self.__dataclass_fields__})
 
     @property
-    def fixations(self) -> "GazeEvents":
+    def fixations(self) -> GazeEvents:
         return self.select("fixation")
 
     @property
-    def saccades(self) -> "GazeEvents":
+    def saccades(self) -> GazeEvents:
         return self.select("saccade")
 
 
@@ -114,19 +114,29 @@ def _validate(timestamps_us: np.ndarray, yaw_rad: np.ndarray, pitch_rad: np.ndar
     yaw = np.asarray(yaw_rad, dtype=np.float64)
     pitch = np.asarray(pitch_rad, dtype=np.float64)
     if t.ndim != 1 or yaw.shape != t.shape or pitch.shape != t.shape:
-        raise DataFormatError(source, "timestamps_us/yaw_rad/pitch_rad", (t.shape, yaw.shape, pitch.shape),
-                              "expected three 1-D arrays of the same length")
+        raise DataFormatError(
+            source,
+            "timestamps_us/yaw_rad/pitch_rad",
+            (t.shape, yaw.shape, pitch.shape),
+            "expected three 1-D arrays of the same length",
+        )
     if t.shape[0] < 2:
-        raise DataFormatError(source, "timestamps_us", int(t.shape[0]),
-                              "event detection needs at least 2 samples")
+        raise DataFormatError(
+            source, "timestamps_us", int(t.shape[0]), "event detection needs at least 2 samples"
+        )
     if not np.issubdtype(t.dtype, np.integer):
-        raise DataFormatError(source, "timestamps_us", str(t.dtype),
-                              "timestamps must be integer microseconds")
+        raise DataFormatError(
+            source, "timestamps_us", str(t.dtype), "timestamps must be integer microseconds"
+        )
     bad = np.flatnonzero(np.diff(t) <= 0)
     if bad.size:
         i = int(bad[0])
-        raise DataFormatError(source, "timestamps_us", (int(t[i]), int(t[i + 1])),
-                              f"timestamps must be strictly increasing (row {i + 1}; {bad.size} bad steps)")
+        raise DataFormatError(
+            source,
+            "timestamps_us",
+            (int(t[i]), int(t[i + 1])),
+            f"timestamps must be strictly increasing (row {i + 1}; {bad.size} bad steps)",
+        )
     return t.astype(np.int64), yaw, pitch
 
 
@@ -135,8 +145,9 @@ def median_interval_ms(timestamps_us: np.ndarray) -> float:
     return float(np.median(np.diff(np.asarray(timestamps_us, dtype=np.int64)))) / 1e3
 
 
-def angular_velocity_deg_s(timestamps_us: np.ndarray, yaw_rad: np.ndarray,
-                           pitch_rad: np.ndarray) -> np.ndarray:
+def angular_velocity_deg_s(
+    timestamps_us: np.ndarray, yaw_rad: np.ndarray, pitch_rad: np.ndarray
+) -> np.ndarray:
     """Angular speed of each interval between consecutive samples.
 
     Args:
@@ -164,8 +175,9 @@ def _check_rate(dt_ms: float, minimum_duration: float, name: str) -> None:
         )
 
 
-def _interval_validity(t: np.ndarray, yaw: np.ndarray, pitch: np.ndarray, max_gap_ms: float | None,
-                       dt_ms: float) -> np.ndarray:
+def _interval_validity(
+    t: np.ndarray, yaw: np.ndarray, pitch: np.ndarray, max_gap_ms: float | None, dt_ms: float
+) -> np.ndarray:
     finite = np.isfinite(yaw) & np.isfinite(pitch)  # (N,)
     gap_ms = _GAP_FACTOR * dt_ms if max_gap_ms is None else float(max_gap_ms)
     if gap_ms <= 0:
@@ -179,8 +191,15 @@ def _runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
 
 
-def _build(kinds: np.ndarray, a: np.ndarray, b: np.ndarray, t: np.ndarray, yaw: np.ndarray,
-           pitch: np.ndarray, velocity: np.ndarray) -> GazeEvents:
+def _build(
+    kinds: np.ndarray,
+    a: np.ndarray,
+    b: np.ndarray,
+    t: np.ndarray,
+    yaw: np.ndarray,
+    pitch: np.ndarray,
+    velocity: np.ndarray,
+) -> GazeEvents:
     """Events spanning samples a..b (inclusive, a < b, no invalid interval inside)."""
     order = np.lexsort((b, a))
     kinds, a, b = kinds[order], a[order].astype(np.int64), b[order].astype(np.int64)
@@ -196,20 +215,35 @@ def _build(kinds: np.ndarray, a: np.ndarray, b: np.ndarray, t: np.ndarray, yaw: 
     else:
         peak = amplitude = mean_yaw = mean_pitch = np.zeros(0)
     return GazeEvents(
-        kind=kinds.astype("<U8"), onset_index=a, offset_index=b, onset_us=t[a], offset_us=t[b],
-        duration_ms=(t[b] - t[a]).astype(np.float64) / 1e3, amplitude_deg=amplitude,
-        peak_velocity_deg_s=peak, mean_yaw_rad=mean_yaw, mean_pitch_rad=mean_pitch,
+        kind=kinds.astype("<U8"),
+        onset_index=a,
+        offset_index=b,
+        onset_us=t[a],
+        offset_us=t[b],
+        duration_ms=(t[b] - t[a]).astype(np.float64) / 1e3,
+        amplitude_deg=amplitude,
+        peak_velocity_deg_s=peak,
+        mean_yaw_rad=mean_yaw,
+        mean_pitch_rad=mean_pitch,
     )
 
 
-def _long_enough(t: np.ndarray, a: np.ndarray, b: np.ndarray, minimum_duration: float,
-                 dt_ms: float) -> np.ndarray:
+def _long_enough(
+    t: np.ndarray, a: np.ndarray, b: np.ndarray, minimum_duration: float, dt_ms: float
+) -> np.ndarray:
     return (b > a) & ((t[b] - t[a]) / 1e3 >= minimum_duration - 0.5 * dt_ms)
 
 
-def detect_ivt(timestamps_us: np.ndarray, yaw_rad: np.ndarray, pitch_rad: np.ndarray, *,
-               velocity_threshold: float = 20.0, minimum_duration: float = 100,
-               max_gap_ms: float | None = None, source: str = "") -> GazeEvents:
+def detect_ivt(
+    timestamps_us: np.ndarray,
+    yaw_rad: np.ndarray,
+    pitch_rad: np.ndarray,
+    *,
+    velocity_threshold: float = 20.0,
+    minimum_duration: float = 100,
+    max_gap_ms: float | None = None,
+    source: str = "",
+) -> GazeEvents:
     """Velocity-threshold identification (I-VT) of fixations and saccades.
 
     Args:
@@ -250,9 +284,16 @@ def _first_true(mask: np.ndarray) -> int:
     return int(hit[0]) if hit.size else -1
 
 
-def detect_idt(timestamps_us: np.ndarray, yaw_rad: np.ndarray, pitch_rad: np.ndarray, *,
-               dispersion_threshold: float = 1.0, minimum_duration: float = 100,
-               max_gap_ms: float | None = None, source: str = "") -> GazeEvents:
+def detect_idt(
+    timestamps_us: np.ndarray,
+    yaw_rad: np.ndarray,
+    pitch_rad: np.ndarray,
+    *,
+    dispersion_threshold: float = 1.0,
+    minimum_duration: float = 100,
+    max_gap_ms: float | None = None,
+    source: str = "",
+) -> GazeEvents:
     """Dispersion-threshold identification (I-DT) of fixations; saccades are the gaps between them.
 
     The greedy window of Salvucci & Goldberg: a window of the minimum length whose dispersion is
@@ -284,7 +325,7 @@ def detect_idt(timestamps_us: np.ndarray, yaw_rad: np.ndarray, pitch_rad: np.nda
     pos = np.nan_to_num(np.degrees(np.stack([yaw, pitch], axis=1)))  # (N, 2) degrees, NaN masked by `valid`
     fa: list[int] = []
     fb: list[int] = []
-    if N >= n_min:
+    if n_min <= N:
         origin = -(n_min // 2)  # so that filter output [s] covers samples s .. s+n_min-1
         hi = maximum_filter1d(pos, size=n_min, axis=0, origin=origin)
         lo = minimum_filter1d(pos, size=n_min, axis=0, origin=origin)
@@ -305,7 +346,7 @@ def detect_idt(timestamps_us: np.ndarray, yaw_rad: np.ndarray, pitch_rad: np.nda
                 stop = min(N, e + 1 + chunk)
                 seg = pos[s:stop]
                 extent = (np.maximum.accumulate(seg) - np.minimum.accumulate(seg)).sum(axis=1)
-                broken = (extent[e + 1 - s:] > dispersion_threshold) | ~valid[e:stop - 1]
+                broken = (extent[e + 1 - s :] > dispersion_threshold) | ~valid[e : stop - 1]
                 j = _first_true(broken)
                 if j >= 0:
                     e = e + j

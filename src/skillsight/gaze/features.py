@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from skillsight.gaze.tracks import GazeTrack
 from skillsight.exceptions import DataFormatError
 from skillsight.gaze.events import detect_events, median_interval_ms
+from skillsight.gaze.tracks import GazeTrack
 
-__all__ = ["gaze_features", "FEATURE_NAMES"]
+__all__ = ["FEATURE_NAMES", "gaze_features"]
 
 #: keys of the dict returned by :func:`gaze_features`, in order.
 FEATURE_NAMES: tuple[str, ...] = (
@@ -77,8 +77,12 @@ def gaze_features(track: GazeTrack, method: str = "ivt", **detector_kwargs: floa
     depth = np.asarray(track.depth_m, dtype=np.float64)
     depth_valid = np.asarray(track.depth_valid, dtype=bool)
     if depth.shape != (n,) or depth_valid.shape != (n,):
-        raise DataFormatError(track.source, "depth_m/depth_valid", (depth.shape, depth_valid.shape),
-                              f"expected shape ({n},) like timestamps_us")
+        raise DataFormatError(
+            track.source,
+            "depth_m/depth_valid",
+            (depth.shape, depth_valid.shape),
+            f"expected shape ({n},) like timestamps_us",
+        )
     events = detect_events(track, method, **detector_kwargs)
 
     t = np.asarray(track.timestamps_us, dtype=np.int64)

@@ -19,18 +19,18 @@ import numpy as np
 
 __all__ = [
     "DEFAULT_IPD_M",
-    "vergence_to_combined",
     "combined_to_vergence",
     "gaze_direction_cpf",
     "gaze_point_cpf",
-    "quat_xyzw_to_matrix",
+    "gaze_point_cpf_from_world",
+    "gaze_point_world",
+    "invert_poses",
     "matrix_to_quat_xyzw",
     "pose_matrices",
-    "invert_poses",
-    "transform_points",
+    "quat_xyzw_to_matrix",
     "slerp_xyzw",
-    "gaze_point_world",
-    "gaze_point_cpf_from_world",
+    "transform_points",
+    "vergence_to_combined",
 ]
 
 #: Inter-pupillary distance MPS uses to intersect the two eye rays (metres).
@@ -190,7 +190,7 @@ def pose_matrices(t: np.ndarray, q_xyzw: np.ndarray) -> np.ndarray:
     """
     t = _f64(t)
     rot = quat_xyzw_to_matrix(q_xyzw)
-    out = np.zeros(rot.shape[:-2] + (4, 4))
+    out = np.zeros((*rot.shape[:-2], 4, 4))
     out[..., :3, :3] = rot
     out[..., :3, 3] = t
     out[..., 3, 3] = 1.0

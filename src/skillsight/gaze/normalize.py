@@ -30,7 +30,6 @@ Missing data (nothing is silently invented; validity is returned next to every v
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
 
 import numpy as np
 
@@ -38,13 +37,23 @@ from skillsight.exceptions import ConfigError, DataFormatError
 from skillsight.gaze.geometry import invert_poses, matrix_to_quat_xyzw, pose_matrices
 from skillsight.gaze.resample import GazeSamples
 
-__all__ = ["GAZE_CHANNELS", "NUM_GAZE_CHANNELS", "FAR_CLIP_M", "NormalizedGaze", "normalize_clip_gaze"]
+__all__ = ["FAR_CLIP_M", "GAZE_CHANNELS", "NUM_GAZE_CHANNELS", "NormalizedGaze", "normalize_clip_gaze"]
 
 #: The 14 sequence channels, in order.
 GAZE_CHANNELS: tuple[str, ...] = (
-    "point_x_m", "point_y_m", "point_z_m",
-    "dir_x", "dir_y", "dir_z",
-    "head_tx_m", "head_ty_m", "head_tz_m", "head_qx", "head_qy", "head_qz", "head_qw",
+    "point_x_m",
+    "point_y_m",
+    "point_z_m",
+    "dir_x",
+    "dir_y",
+    "dir_z",
+    "head_tx_m",
+    "head_ty_m",
+    "head_tz_m",
+    "head_qx",
+    "head_qy",
+    "head_qz",
+    "head_qw",
     "depth_m",
 )
 NUM_GAZE_CHANNELS = len(GAZE_CHANNELS)
@@ -73,16 +82,25 @@ class NormalizedGaze:
     channel_mask: np.ndarray
 
 
-def _first(flags: np.ndarray) -> Optional[int]:
+def _first(flags: np.ndarray) -> int | None:
     hits = np.flatnonzero(flags)
     return int(hits[0]) if hits.size else None
 
 
 def _check(samples: GazeSamples) -> int:
     T = len(samples)
-    shapes = {"dir_cpf": (T, 3), "depth_m": (T,), "point_world_m": (T, 3), "head_t_world_m": (T, 3),
-              "head_q_xyzw": (T, 4), "gaze2d_px": (T, 2), "gaze_valid": (T,), "depth_valid": (T,),
-              "pose_valid": (T,), "gaze2d_valid": (T,)}
+    shapes = {
+        "dir_cpf": (T, 3),
+        "depth_m": (T,),
+        "point_world_m": (T, 3),
+        "head_t_world_m": (T, 3),
+        "head_q_xyzw": (T, 4),
+        "gaze2d_px": (T, 2),
+        "gaze_valid": (T,),
+        "depth_valid": (T,),
+        "pose_valid": (T,),
+        "gaze2d_valid": (T,),
+    }
     for name, shape in shapes.items():
         got = np.shape(getattr(samples, name))
         if got != shape:
@@ -90,8 +108,9 @@ def _check(samples: GazeSamples) -> int:
     return T
 
 
-def normalize_clip_gaze(samples: GazeSamples, image_size_px: Optional[tuple[int, int]] = None,
-                        far_clip_m: float = FAR_CLIP_M) -> NormalizedGaze:
+def normalize_clip_gaze(
+    samples: GazeSamples, image_size_px: tuple[int, int] | None = None, far_clip_m: float = FAR_CLIP_M
+) -> NormalizedGaze:
     """Normalise one clip's gaze relative to the clip (see the module docstring).
 
     Args:
@@ -154,5 +173,10 @@ def normalize_clip_gaze(samples: GazeSamples, image_size_px: Optional[tuple[int,
 
     xy01 = np.asarray(samples.gaze2d_px, dtype=np.float64) / np.array([width, height], dtype=np.float64)
     gaze2d = np.where(gaze2d_valid[:, None], np.clip(np.nan_to_num(xy01, nan=0.5), 0.0, 1.0), 0.5)
-    return NormalizedGaze(gaze=gaze, gaze2d=gaze2d.astype(np.float32), mask=gaze_valid.copy(),
-                          gaze2d_mask=gaze2d_valid, channel_mask=channel_mask)
+    return NormalizedGaze(
+        gaze=gaze,
+        gaze2d=gaze2d.astype(np.float32),
+        mask=gaze_valid.copy(),
+        gaze2d_mask=gaze2d_valid,
+        channel_mask=channel_mask,
+    )

@@ -41,7 +41,9 @@ def pose_at(
         raise ValueError(f"mode must be 'interpolate' or 'nearest', got {mode!r}")
     ts = np.asarray(traj.timestamps_us, dtype=np.int64)
     raw_query = np.asarray(timestamps_us).reshape(-1)
-    whole = np.isfinite(raw_query) & (raw_query == np.round(raw_query)) if raw_query.dtype.kind == "f" else True
+    whole = (
+        np.isfinite(raw_query) & (raw_query == np.round(raw_query)) if raw_query.dtype.kind == "f" else True
+    )
     if not np.all(whole):
         raise ValueError("timestamps_us must be whole microseconds (got fractional or non-finite values)")
     query = raw_query.astype(np.int64)

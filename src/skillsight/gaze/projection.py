@@ -28,19 +28,18 @@ import numpy as np
 from skillsight.gaze.geometry import invert_poses, transform_points
 from skillsight.gaze.tracks import DeviceCalibration
 
-
 __all__ = [
     "FISHEYE624_NUM_PARAMS",
     "T_CAMERA_CAMERA_CW90",
+    "T_camera_cpf",
+    "from_upright_px",
     "project_fisheye624",
-    "unproject_fisheye624",
+    "project_gaze_to_rgb",
     "project_pinhole",
-    "unproject_pinhole",
     "rotate_fisheye624_params_cw90",
     "to_upright_px",
-    "from_upright_px",
-    "T_camera_cpf",
-    "project_gaze_to_rgb",
+    "unproject_fisheye624",
+    "unproject_pinhole",
 ]
 
 FISHEYE624_NUM_PARAMS = 15
@@ -143,7 +142,8 @@ def unproject_fisheye624(pixels: np.ndarray, params: np.ndarray) -> np.ndarray:
         th2 = th * th
         poly = 1.0 + th2 * (p[3] + th2 * (p[4] + th2 * (p[5] + th2 * (p[6] + th2 * (p[7] + th2 * p[8])))))
         dpoly = 1.0 + th2 * (
-            3 * p[3] + th2 * (5 * p[4] + th2 * (7 * p[5] + th2 * (9 * p[6] + th2 * (11 * p[7] + th2 * 13 * p[8]))))
+            3 * p[3]
+            + th2 * (5 * p[4] + th2 * (7 * p[5] + th2 * (9 * p[6] + th2 * (11 * p[7] + th2 * 13 * p[8]))))
         )
         step = (norm - th * poly) / np.where(np.abs(dpoly) > 1e-15, dpoly, 1e-15)
         th = np.clip(th + step, 0.0, 0.999 * np.pi / 2)

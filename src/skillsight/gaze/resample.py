@@ -11,7 +11,6 @@ which :func:`skillsight.gaze.normalize.normalize_clip_gaze` turns into model inp
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
 
 import numpy as np
 
@@ -22,8 +21,14 @@ from skillsight.gaze.poses import pose_at
 from skillsight.gaze.projection import project_gaze_to_rgb, to_upright_px
 from skillsight.gaze.tracks import DeviceCalibration, Gaze2DTrack, GazeTrack, Trajectory
 
-__all__ = ["DEFAULT_MAX_GAP_US", "DEFAULT_DEPTH_M", "ARIA_RGB_SIZE_PX", "GazeSamples", "resample_track",
-           "gaze_samples_at"]
+__all__ = [
+    "ARIA_RGB_SIZE_PX",
+    "DEFAULT_DEPTH_M",
+    "DEFAULT_MAX_GAP_US",
+    "GazeSamples",
+    "gaze_samples_at",
+    "resample_track",
+]
 
 #: Longest gap between two gaze samples that interpolation bridges (microseconds).
 DEFAULT_MAX_GAP_US = 250_000
@@ -79,8 +84,9 @@ class GazeSamples:
         return int(self.timestamps_us.shape[0])
 
 
-def resample_track(timestamps_us: np.ndarray, values: np.ndarray, query_us: np.ndarray,
-                   max_gap_us: int = DEFAULT_MAX_GAP_US) -> tuple[np.ndarray, np.ndarray]:
+def resample_track(
+    timestamps_us: np.ndarray, values: np.ndarray, query_us: np.ndarray, max_gap_us: int = DEFAULT_MAX_GAP_US
+) -> tuple[np.ndarray, np.ndarray]:
     """Linear interpolation of a multi-channel track at query times, with a validity flag.
 
     Args:
@@ -98,8 +104,9 @@ def resample_track(timestamps_us: np.ndarray, values: np.ndarray, query_us: np.n
     vals = np.asarray(values, dtype=np.float64)
     query = np.asarray(query_us, dtype=np.int64)
     if ts.ndim != 1 or vals.ndim != 2 or vals.shape[0] != ts.shape[0]:
-        raise DataFormatError("resample_track", "shape", (ts.shape, vals.shape),
-                              "expected timestamps (N,) and values (N, C)")
+        raise DataFormatError(
+            "resample_track", "shape", (ts.shape, vals.shape), "expected timestamps (N,) and values (N, C)"
+        )
     M, C = query.shape[0], vals.shape[1]
     out = np.full((M, C), np.nan)
     if ts.shape[0] == 0:
@@ -122,8 +129,9 @@ def resample_track(timestamps_us: np.ndarray, values: np.ndarray, query_us: np.n
     return out, valid
 
 
-def _gaze2d_at(gaze2d: Gaze2DTrack, query_us: np.ndarray,
-               max_gap_us: int) -> tuple[np.ndarray, np.ndarray, tuple[int, int]]:
+def _gaze2d_at(
+    gaze2d: Gaze2DTrack, query_us: np.ndarray, max_gap_us: int
+) -> tuple[np.ndarray, np.ndarray, tuple[int, int]]:
     xy, valid = resample_track(gaze2d.timestamps_us, gaze2d.xy_px, query_us, max_gap_us)
     width, height = (int(v) for v in gaze2d.image_size_px)
     if not gaze2d.upright:  # raw sensor pixels -> the upright image of the Ego-Exo4D MP4s
@@ -132,10 +140,15 @@ def _gaze2d_at(gaze2d: Gaze2DTrack, query_us: np.ndarray,
     return xy, valid, (width, height)
 
 
-def gaze_samples_at(gaze: GazeTrack, query_us: np.ndarray, trajectory: Optional[Trajectory] = None,
-                    gaze2d: Optional[Gaze2DTrack] = None, calibration: Optional[DeviceCalibration] = None,
-                    default_depth_m: float = DEFAULT_DEPTH_M,
-                    max_gap_us: int = DEFAULT_MAX_GAP_US) -> GazeSamples:
+def gaze_samples_at(
+    gaze: GazeTrack,
+    query_us: np.ndarray,
+    trajectory: Trajectory | None = None,
+    gaze2d: Gaze2DTrack | None = None,
+    calibration: DeviceCalibration | None = None,
+    default_depth_m: float = DEFAULT_DEPTH_M,
+    max_gap_us: int = DEFAULT_MAX_GAP_US,
+) -> GazeSamples:
     """Gather a clip's raw gaze at its frame timestamps.
 
     Args:
@@ -158,8 +171,9 @@ def gaze_samples_at(gaze: GazeTrack, query_us: np.ndarray, trajectory: Optional[
     """
     query = np.asarray(query_us, dtype=np.int64).reshape(-1)
     T = query.shape[0]
-    angles, gaze_valid = resample_track(gaze.timestamps_us, np.stack([gaze.yaw_rad, gaze.pitch_rad], 1),
-                                        query, max_gap_us)  # (T, 2)
+    angles, gaze_valid = resample_track(
+        gaze.timestamps_us, np.stack([gaze.yaw_rad, gaze.pitch_rad], 1), query, max_gap_us
+    )  # (T, 2)
     direction = gaze_direction_cpf(angles[:, 0], angles[:, 1])  # (T, 3), NaN where invalid
     depth_track = np.where(np.asarray(gaze.depth_valid, bool), gaze.depth_m, np.nan)[:, None]
     depth, depth_valid = resample_track(gaze.timestamps_us, depth_track, query, max_gap_us)
@@ -167,8 +181,11 @@ def gaze_samples_at(gaze: GazeTrack, query_us: np.ndarray, trajectory: Optional[
     depth_m = np.where(depth_valid, depth[:, 0], np.nan)
     point_cpf = direction * np.where(depth_valid, depth_m, float(default_depth_m))[:, None]  # (T, 3)
 
-    T_device_cpf = (np.asarray(calibration.T_device_cpf, dtype=np.float64) if calibration is not None
-                    else cad_T_device_cpf("DVT-S"))
+    T_device_cpf = (
+        np.asarray(calibration.T_device_cpf, dtype=np.float64)
+        if calibration is not None
+        else cad_T_device_cpf("DVT-S")
+    )
     if trajectory is not None:
         t_wd, q_wd, pose_valid = pose_at(trajectory, query, mode="interpolate")
         T_world_cpf = np.full((T, 4, 4), np.nan)
@@ -190,15 +207,27 @@ def gaze_samples_at(gaze: GazeTrack, query_us: np.ndarray, trajectory: Optional[
     elif calibration is not None:
         gaze2d_px = np.full((T, 2), np.nan)
         if gaze_valid.any():
-            gaze2d_px[gaze_valid] = project_gaze_to_rgb(point_cpf[gaze_valid], calibration, upright=True,
-                                                        upright_mode="rotate_image")
+            gaze2d_px[gaze_valid] = project_gaze_to_rgb(
+                point_cpf[gaze_valid], calibration, upright=True, upright_mode="rotate_image"
+            )
         gaze2d_valid = np.isfinite(gaze2d_px).all(axis=1)
         image_size = (int(calibration.camera.height_px), int(calibration.camera.width_px))  # upright: turned
     else:
         gaze2d_px, gaze2d_valid = np.full((T, 2), np.nan), np.zeros(T, dtype=bool)
         image_size = ARIA_RGB_SIZE_PX
     return GazeSamples(
-        timestamps_us=query, dir_cpf=direction, depth_m=depth_m, point_cpf_m=point_cpf,
-        point_world_m=point_world, head_t_world_m=head_t, head_q_xyzw=head_q, gaze2d_px=gaze2d_px,
-        gaze_valid=gaze_valid, depth_valid=depth_valid, pose_valid=pose_valid & has_pose,
-        gaze2d_valid=gaze2d_valid, image_size_px=image_size, has_trajectory=trajectory is not None)
+        timestamps_us=query,
+        dir_cpf=direction,
+        depth_m=depth_m,
+        point_cpf_m=point_cpf,
+        point_world_m=point_world,
+        head_t_world_m=head_t,
+        head_q_xyzw=head_q,
+        gaze2d_px=gaze2d_px,
+        gaze_valid=gaze_valid,
+        depth_valid=depth_valid,
+        pose_valid=pose_valid & has_pose,
+        gaze2d_valid=gaze2d_valid,
+        image_size_px=image_size,
+        has_trajectory=trajectory is not None,
+    )

@@ -9,11 +9,10 @@ radians, ``*_m`` metres, ``*_px`` pixels, ``*_cpf`` Central Pupil Frame (X left,
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
 
 import numpy as np
 
-__all__ = ["GazeTrack", "Gaze2DTrack", "Trajectory", "Fisheye624Camera", "DeviceCalibration"]
+__all__ = ["DeviceCalibration", "Fisheye624Camera", "Gaze2DTrack", "GazeTrack", "Trajectory"]
 
 
 @dataclass(frozen=True)
@@ -38,8 +37,8 @@ class GazeTrack:
     depth_valid: np.ndarray
     layout: str
     source: str = ""
-    left_yaw_rad: Optional[np.ndarray] = None
-    right_yaw_rad: Optional[np.ndarray] = None
+    left_yaw_rad: np.ndarray | None = None
+    right_yaw_rad: np.ndarray | None = None
 
     def __len__(self) -> int:
         return int(self.timestamps_us.shape[0])

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import importlib
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from torch import nn
 
 from skillsight.exceptions import ConfigError
 from skillsight.registry import Registry
 
-__all__ = ["MODELS", "register_model", "create_model", "import_model_module", "list_models", "model_inputs"]
+__all__ = ["MODELS", "create_model", "import_model_module", "list_models", "model_inputs", "register_model"]
 
 MODELS: Registry[nn.Module] = Registry("model")
 

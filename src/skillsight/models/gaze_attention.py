@@ -42,12 +42,12 @@ from transformers.modeling_outputs import BaseModelOutput
 from skillsight.exceptions import ConfigError
 
 __all__ = [
-    "PAPER_SIGMA_PATCHES",
     "PAPER_GRID",
-    "gaze_gaussian_bias",
-    "build_timesformer",
+    "PAPER_SIGMA_PATCHES",
     "GazeBiasedSelfAttention",
     "GazeBiasedTimesformer",
+    "build_timesformer",
+    "gaze_gaussian_bias",
 ]
 
 #: sigma of the gaze Gaussian in patches at the paper's 28 x 28 grid (448 px frames, 16 px patches).
@@ -102,7 +102,9 @@ def build_timesformer(
     reshape with ``config.num_frames`` / ``config.image_size``, so those must describe the real input.
     """
     if pretrained_dir is None:
-        return TimesformerModel(config if isinstance(config, TimesformerConfig) else TimesformerConfig(**config))
+        return TimesformerModel(
+            config if isinstance(config, TimesformerConfig) else TimesformerConfig(**config)
+        )
     if not Path(pretrained_dir).is_dir():
         raise ConfigError(f"pretrained_dir {str(pretrained_dir)!r} is not a local folder")
     model = TimesformerModel.from_pretrained(str(pretrained_dir), local_files_only=True)
@@ -240,7 +242,7 @@ class GazeBiasedTimesformer(nn.Module):
             The Hugging Face ``BaseModelOutput`` (``last_hidden_state[:, 0]`` is the CLS token).
         """
         B, T = pixel_values.shape[:2]
-        if T != self.num_frames:
+        if self.num_frames != T:
             raise ValueError(
                 f"video has {T} frames, the TimeSformer config expects num_frames={self.num_frames}"
             )

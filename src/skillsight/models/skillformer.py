@@ -28,20 +28,24 @@ from skillsight.data.records import PROFICIENCY_LABELS
 from skillsight.exceptions import ConfigError, DataFormatError
 from skillsight.models._factory import register_model
 from skillsight.models.layers.base import DeclaredInputsModule
-from skillsight.models.layers.timesformer_utils import (build_timesformer_backbone, check_video, pool_tokens,
-                                                        timesformer_config)
+from skillsight.models.layers.timesformer_utils import (
+    build_timesformer_backbone,
+    check_video,
+    pool_tokens,
+    timesformer_config,
+)
 
 __all__ = [
     "LORA_TARGET_MODULES",
-    "VIEW_SETS",
-    "SkillFormerRecipe",
-    "SKILLFORMER_RECIPES",
     "SKILLFORMER_PRESETS",
+    "SKILLFORMER_RECIPES",
+    "VIEW_SETS",
     "CrossViewFusion",
-    "SkillFormer",
     "ParameterCount",
-    "trainable_parameter_report",
+    "SkillFormer",
+    "SkillFormerRecipe",
     "format_parameter_report",
+    "trainable_parameter_report",
 ]
 
 #: The seven module-name suffixes LoRA is applied to (peft matches ``name == t or name.endswith("." + t)``).
@@ -57,7 +61,9 @@ LORA_TARGET_MODULES: tuple[str, ...] = (
 
 #: Which views each configuration reads: "ego" (video), "exos" (exo_video), "egoexos" (both).
 VIEW_SETS: dict[str, tuple[str, ...]] = {
-    "ego": ("video",), "exos": ("exo_video",), "egoexos": ("video", "exo_video"),
+    "ego": ("video",),
+    "exos": ("exo_video",),
+    "egoexos": ("video", "exo_video"),
 }
 
 
@@ -97,9 +103,17 @@ class CrossViewFusion(nn.Module):
     There is no residual around the attention (as in the paper and code).
     """
 
-    def __init__(self, dim: int = 768, hidden_dim: int = 1536, num_classes: int = len(PROFICIENCY_LABELS),
-                 num_heads: int = 16, dropout: float = 0.1, init_std: float = 0.1168,
-                 init_mean: float = 0.0007, eps: float = 1e-6) -> None:
+    def __init__(
+        self,
+        dim: int = 768,
+        hidden_dim: int = 1536,
+        num_classes: int = len(PROFICIENCY_LABELS),
+        num_heads: int = 16,
+        dropout: float = 0.1,
+        init_std: float = 0.1168,
+        init_mean: float = 0.0007,
+        eps: float = 1e-6,
+    ) -> None:
         super().__init__()
         if dim % num_heads:
             raise ConfigError(f"fusion dim {dim} is not divisible by num_heads {num_heads}")
@@ -151,11 +165,23 @@ class SkillFormer(DeclaredInputsModule):
 
     sensors = ("rgb",)
 
-    def __init__(self, *, views: str = "ego", num_frames: int = 32, num_exo_views: int = 4,
-                 lora_rank: int = 32, lora_alpha: float = 64.0, lora_dropout: float = 0.1,
-                 fusion_hidden: int = 1536, fusion_heads: int = 16, fusion_dropout: float = 0.1,
-                 num_classes: int = len(PROFICIENCY_LABELS), backbone_size: str = "base",
-                 backbone: dict[str, Any] | None = None, pretrained_dir: str | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        views: str = "ego",
+        num_frames: int = 32,
+        num_exo_views: int = 4,
+        lora_rank: int = 32,
+        lora_alpha: float = 64.0,
+        lora_dropout: float = 0.1,
+        fusion_hidden: int = 1536,
+        fusion_heads: int = 16,
+        fusion_dropout: float = 0.1,
+        num_classes: int = len(PROFICIENCY_LABELS),
+        backbone_size: str = "base",
+        backbone: dict[str, Any] | None = None,
+        pretrained_dir: str | None = None,
+    ) -> None:
         super().__init__()
         if views not in VIEW_SETS:
             raise ConfigError(f"unknown SkillFormer views {views!r}; valid: {sorted(VIEW_SETS)}")
@@ -169,13 +195,19 @@ class SkillFormer(DeclaredInputsModule):
         self.backbone = build_timesformer_backbone(config, pretrained_dir)
         self.image_size = int(config.image_size)
         self.feature_dim = int(config.hidden_size)
-        lora = LoraConfig(r=int(lora_rank), lora_alpha=float(lora_alpha), lora_dropout=float(lora_dropout),
-                          target_modules=list(LORA_TARGET_MODULES), bias="none")
+        lora = LoraConfig(
+            r=int(lora_rank),
+            lora_alpha=float(lora_alpha),
+            lora_dropout=float(lora_dropout),
+            target_modules=list(LORA_TARGET_MODULES),
+            bias="none",
+        )
         inject_adapter_in_model(lora, self.backbone)
         for name, param in self.backbone.named_parameters():
             param.requires_grad = ".lora_" in name
-        self.fusion = CrossViewFusion(self.feature_dim, int(fusion_hidden), int(num_classes),
-                                      int(fusion_heads), float(fusion_dropout))
+        self.fusion = CrossViewFusion(
+            self.feature_dim, int(fusion_hidden), int(num_classes), int(fusion_heads), float(fusion_dropout)
+        )
 
     @property
     def num_views(self) -> int:
@@ -223,8 +255,10 @@ class SkillFormer(DeclaredInputsModule):
         """Random normalised frames for every declared view."""
         gen = torch.Generator().manual_seed(0)
         T, S = self.num_frames, self.image_size
-        shapes = {"video": (batch_size, T, 3, S, S),
-                  "exo_video": (batch_size, self.num_exo_views, T, 3, S, S)}
+        shapes = {
+            "video": (batch_size, T, 3, S, S),
+            "exo_video": (batch_size, self.num_exo_views, T, 3, S, S),
+        }
         return {name: torch.randn(*shapes[name], generator=gen) for name in self.input_names}
 
 
@@ -234,17 +268,29 @@ SKILLFORMER_PRESETS: dict[str, dict[str, Any]] = {
     # Paper configurations: ViT-B/16 TimeSformer (224 px), 4 exo views.
     "skillformer_ego": dict(views="ego", num_frames=32, lora_rank=32, lora_alpha=64, fusion_hidden=1536),
     "skillformer_exos": dict(views="exos", num_frames=24, lora_rank=48, lora_alpha=96, fusion_hidden=2048),
-    "skillformer_egoexos": dict(views="egoexos", num_frames=16, lora_rank=64, lora_alpha=128,
-                                fusion_hidden=2560),
+    "skillformer_egoexos": dict(
+        views="egoexos", num_frames=16, lora_rank=64, lora_alpha=128, fusion_hidden=2560
+    ),
     # CPU demo: the demo clip protocol (16 frames, 64 px), tiny backbone; 64-d views, 16 fusion heads.
-    "skillformer_ego_tiny": dict(views="ego", num_frames=16, lora_rank=8, lora_alpha=16, fusion_hidden=128,
-                                 backbone_size="tiny"),
-    "skillformer_egoexos_tiny": dict(views="egoexos", num_frames=16, lora_rank=8, lora_alpha=16,
-                                     fusion_hidden=128, backbone_size="tiny"),
+    "skillformer_ego_tiny": dict(
+        views="ego", num_frames=16, lora_rank=8, lora_alpha=16, fusion_hidden=128, backbone_size="tiny"
+    ),
+    "skillformer_egoexos_tiny": dict(
+        views="egoexos", num_frames=16, lora_rank=8, lora_alpha=16, fusion_hidden=128, backbone_size="tiny"
+    ),
     # Unit tests (two exo views keep them fast).
-    "test_skillformer": dict(views="egoexos", num_frames=4, num_exo_views=2, lora_rank=2, lora_alpha=4,
-                             fusion_hidden=32, fusion_heads=4, fusion_dropout=0.0, lora_dropout=0.0,
-                             backbone_size="test"),
+    "test_skillformer": dict(
+        views="egoexos",
+        num_frames=4,
+        num_exo_views=2,
+        lora_rank=2,
+        lora_alpha=4,
+        fusion_hidden=32,
+        fusion_heads=4,
+        fusion_dropout=0.0,
+        lora_dropout=0.0,
+        backbone_size="test",
+    ),
 }
 
 
@@ -305,8 +351,10 @@ def format_parameter_report(rows: list[ParameterCount]) -> str:
     """One line per configuration: trainable / total / full fine-tuning in millions, with the paper figure."""
     lines = [f"{'model':<22} {'trainable':>10} {'total':>9} {'full FT':>8} {'paper':>6}"]
     for r in rows:
-        lines.append(f"{r.name:<22} {r.trainable / 1e6:9.2f}M {r.total / 1e6:8.2f}M "
-                     f"{r.full_finetune / 1e6:7.2f}M {r.paper_trainable_m:5.0f}M")
+        lines.append(
+            f"{r.name:<22} {r.trainable / 1e6:9.2f}M {r.total / 1e6:8.2f}M "
+            f"{r.full_finetune / 1e6:7.2f}M {r.paper_trainable_m:5.0f}M"
+        )
     return "\n".join(lines)
 
 

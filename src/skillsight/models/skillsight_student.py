@@ -37,7 +37,7 @@ from skillsight.models.layers.heads import MLP
 from skillsight.models.layers.positional import SinusoidalPositions
 from skillsight.models.layers.sequence_encoder import SequenceEncoder
 
-__all__ = ["TeacherProjection", "SkillSightStudent", "STUDENT_PRESETS"]
+__all__ = ["STUDENT_PRESETS", "SkillSightStudent", "TeacherProjection"]
 
 
 class TeacherProjection(MLP):
@@ -123,8 +123,9 @@ class SkillSightStudent(DeclaredInputsModule):
     ) -> torch.Tensor:
         """Encoded tokens (B, K + T, dim); the first K = ``num_tokens`` are [cls, (act), (dis)]."""
         if gaze.dim() != 3 or gaze.shape[-1] != self.gaze_channels:
-            raise DataFormatError(type(self).__name__, "gaze", tuple(gaze.shape),
-                                  f"expected (B, T, {self.gaze_channels})")
+            raise DataFormatError(
+                type(self).__name__, "gaze", tuple(gaze.shape), f"expected (B, T, {self.gaze_channels})"
+            )
         B, T, _ = gaze.shape
         if tuple(gaze_mask.shape) != (B, T):
             raise DataFormatError(
@@ -139,8 +140,12 @@ class SkillSightStudent(DeclaredInputsModule):
             cls = tokens[:, :1] + self.scenario_embedding(scenario.long()).unsqueeze(1)  # (B, 1, dim)
             tokens = torch.cat([cls, tokens[:, 1:]], dim=1)  # (B, K, dim)
         elif scenario is not None:
-            raise DataFormatError(type(self).__name__, "scenario", tuple(scenario.shape),
-                                  "this student has no scenario embedding (num_scenarios=0)")
+            raise DataFormatError(
+                type(self).__name__,
+                "scenario",
+                tuple(scenario.shape),
+                "this student has no scenario embedding (num_scenarios=0)",
+            )
         seq = torch.cat([tokens, x], dim=1)  # (B, K + T, dim)
         # The learned tokens are never padded, so every query keeps at least one key.
         never = torch.zeros(B, self.num_tokens, dtype=torch.bool, device=gaze.device)  # (B, K)
@@ -188,8 +193,9 @@ class SkillSightStudent(DeclaredInputsModule):
 _PAPER = dict(dim=768, num_layers=4, num_heads=12, ffn_dim=2048, distill_hidden=512, distill_dim=256)
 _COMPACT = dict(dim=128, num_layers=2, num_heads=4, ffn_dim=256, distill_hidden=256, distill_dim=256)
 _TINY = dict(dim=64, num_layers=2, num_heads=4, ffn_dim=128, distill_hidden=128, distill_dim=64)
-_TEST = dict(dim=32, num_layers=1, num_heads=4, ffn_dim=64, distill_hidden=32, distill_dim=16, num_steps=8,
-             dropout=0.0)
+_TEST = dict(
+    dim=32, num_layers=1, num_heads=4, ffn_dim=64, distill_hidden=32, distill_dim=16, num_steps=8, dropout=0.0
+)
 _BASELINE = dict(use_action_token=False, use_distill_token=False)
 
 #: constructor arguments of each registered variant.

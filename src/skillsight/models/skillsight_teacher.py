@@ -34,10 +34,10 @@ from skillsight.models.layers.positional import LearnedPositions
 from skillsight.models.layers.sequence_encoder import SequenceEncoder
 
 __all__ = [
+    "TEACHER_PRESETS",
     "CropSequenceBranch",
     "GazeDynamicsBranch",
     "SkillSightTeacher",
-    "TEACHER_PRESETS",
     "skillsight_teacher",
     "skillsight_teacher_tiny",
     "test_skillsight_teacher",
@@ -293,8 +293,10 @@ class SkillSightTeacher(DeclaredInputsModule):
         from skillsight.models._factory import create_model
 
         variant = create_model(self.model_name, **{**self.model_args, "crop_input": "crops"}).eval()
-        return variant, ("the frozen crop extractor is counted (the run was trained on its cached features, "
-                         "the device would run it on every crop)")
+        return variant, (
+            "the frozen crop extractor is counted (the run was trained on its cached features, "
+            "the device would run it on every crop)"
+        )
 
     def example_inputs(self, batch_size: int = 2) -> dict[str, torch.Tensor]:
         """Random inputs for every declared name (a few gaze steps marked invalid)."""
@@ -320,27 +322,65 @@ TEACHER_PRESETS: dict[str, dict[str, Any]] = {
     # Paper size: ViT-B/16 TimeSformer on 448 px frames (28 x 28 patches), 16 frames; DINOv2 ViT-B/14.
     "skillsight_teacher": dict(
         num_frames=16,
-        video=dict(image_size=448, patch_size=16, hidden_size=768, num_hidden_layers=12,
-                   num_attention_heads=12, intermediate_size=3072),
-        crop_extractor="dinov2_vitb14", embed_dim=768, crop_layers=2, crop_heads=8,
-        gaze_layers=4, gaze_heads=8, ffn_dim=2048, fusion_hidden=768,
+        video=dict(
+            image_size=448,
+            patch_size=16,
+            hidden_size=768,
+            num_hidden_layers=12,
+            num_attention_heads=12,
+            intermediate_size=3072,
+        ),
+        crop_extractor="dinov2_vitb14",
+        embed_dim=768,
+        crop_layers=2,
+        crop_heads=8,
+        gaze_layers=4,
+        gaze_heads=8,
+        ffn_dim=2048,
+        fusion_hidden=768,
     ),
     # CPU demo size: 64 px frames, 16 frames, 32 px crops through a tiny DINOv2. 16 px patches give a
     # 4 x 4 grid (sigma 1.3 patches); video={"patch_size": 8} gives 8 x 8 at about 3x the cost per step.
     "skillsight_teacher_tiny": dict(
         num_frames=16,
-        video=dict(image_size=64, patch_size=16, hidden_size=64, num_hidden_layers=2,
-                   num_attention_heads=4, intermediate_size=128),
-        crop_extractor="dinov2_tiny", embed_dim=64, crop_layers=2, crop_heads=4,
-        gaze_layers=2, gaze_heads=4, ffn_dim=128, fusion_hidden=64,
+        video=dict(
+            image_size=64,
+            patch_size=16,
+            hidden_size=64,
+            num_hidden_layers=2,
+            num_attention_heads=4,
+            intermediate_size=128,
+        ),
+        crop_extractor="dinov2_tiny",
+        embed_dim=64,
+        crop_layers=2,
+        crop_heads=4,
+        gaze_layers=2,
+        gaze_heads=4,
+        ffn_dim=128,
+        fusion_hidden=64,
     ),
     # Unit tests: raw crops so the frozen DINOv2 path is exercised too.
     "test_skillsight_teacher": dict(
         num_frames=4,
-        video=dict(image_size=32, patch_size=8, hidden_size=32, num_hidden_layers=2,
-                   num_attention_heads=4, intermediate_size=64),
-        crop_input="crops", crop_extractor="dinov2_test", embed_dim=32, crop_layers=1, crop_heads=4,
-        gaze_layers=1, gaze_heads=4, ffn_dim=64, fusion_hidden=32, dropout=0.0,
+        video=dict(
+            image_size=32,
+            patch_size=8,
+            hidden_size=32,
+            num_hidden_layers=2,
+            num_attention_heads=4,
+            intermediate_size=64,
+        ),
+        crop_input="crops",
+        crop_extractor="dinov2_test",
+        embed_dim=32,
+        crop_layers=1,
+        crop_heads=4,
+        gaze_layers=1,
+        gaze_heads=4,
+        ffn_dim=64,
+        fusion_hidden=32,
+        dropout=0.0,
     ),
 }
 

@@ -23,10 +23,15 @@ from skillsight.data.records import PROFICIENCY_LABELS
 from skillsight.exceptions import ConfigError
 from skillsight.models._factory import register_model
 from skillsight.models.layers.base import DeclaredInputsModule
-from skillsight.models.layers.timesformer_utils import (POOLINGS, build_timesformer_backbone, check_video,
-                                                        pool_tokens, timesformer_config)
+from skillsight.models.layers.timesformer_utils import (
+    POOLINGS,
+    build_timesformer_backbone,
+    check_video,
+    pool_tokens,
+    timesformer_config,
+)
 
-__all__ = ["TimesformerVideoClassifier", "GazeCropVideoClassifier", "VIDEO_BASELINE_PRESETS"]
+__all__ = ["VIDEO_BASELINE_PRESETS", "GazeCropVideoClassifier", "TimesformerVideoClassifier"]
 
 
 class TimesformerVideoClassifier(DeclaredInputsModule):
@@ -46,10 +51,18 @@ class TimesformerVideoClassifier(DeclaredInputsModule):
     input_names: ClassVar[tuple[str, ...]] = ("video",)
     sensors: ClassVar[tuple[str, ...]] = ("rgb",)
 
-    def __init__(self, *, num_frames: int = 16, backbone_size: str = "base",
-                 backbone: dict[str, Any] | None = None, pooling: str = "cls", linear_probe: bool = False,
-                 head_dropout: float = 0.0, num_classes: int = len(PROFICIENCY_LABELS),
-                 pretrained_dir: str | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        num_frames: int = 16,
+        backbone_size: str = "base",
+        backbone: dict[str, Any] | None = None,
+        pooling: str = "cls",
+        linear_probe: bool = False,
+        head_dropout: float = 0.0,
+        num_classes: int = len(PROFICIENCY_LABELS),
+        pretrained_dir: str | None = None,
+    ) -> None:
         super().__init__()
         if pooling not in POOLINGS:
             raise ConfigError(f"unknown pooling {pooling!r}; valid: {list(POOLINGS)}")
@@ -109,18 +122,22 @@ class GazeCropVideoClassifier(TimesformerVideoClassifier):
 #: Constructor arguments of each registered variant (``backbone`` overrides merge key by key).
 VIDEO_BASELINE_PRESETS: dict[str, dict[str, Any]] = {
     # SkillSight's TimeSformer row: ViT-B/16 on the clip protocol (16 frames, 448 px), CLS, full fine-tune.
-    "timesformer_video": dict(num_frames=16, backbone_size="base", backbone={"image_size": 448},
-                              pooling="cls"),
+    "timesformer_video": dict(
+        num_frames=16, backbone_size="base", backbone={"image_size": 448}, pooling="cls"
+    ),
     "timesformer_video_tiny": dict(num_frames=16, backbone_size="tiny", pooling="cls"),
     "test_timesformer_video": dict(num_frames=4, backbone_size="test", pooling="mean"),
     # Gaze crops: ViT-S/16 TimeSformer on 16 crops of 224 px (the SkillSight crop size).
-    "gaze_crop_video": dict(num_frames=16, backbone_size="small", backbone={"image_size": 224},
-                            pooling="cls"),
+    "gaze_crop_video": dict(
+        num_frames=16, backbone_size="small", backbone={"image_size": 224}, pooling="cls"
+    ),
     # CPU demo: 32 px crops (the demo's crop_px), 8 px patches (4 x 4 grid).
-    "gaze_crop_video_tiny": dict(num_frames=16, backbone_size="tiny",
-                                 backbone={"image_size": 32, "patch_size": 8}, pooling="cls"),
-    "test_gaze_crop_video": dict(num_frames=4, backbone_size="test", backbone={"image_size": 16},
-                                 pooling="cls"),
+    "gaze_crop_video_tiny": dict(
+        num_frames=16, backbone_size="tiny", backbone={"image_size": 32, "patch_size": 8}, pooling="cls"
+    ),
+    "test_gaze_crop_video": dict(
+        num_frames=4, backbone_size="test", backbone={"image_size": 16}, pooling="cls"
+    ),
 }
 
 

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import io
-from typing import Sequence
+from collections.abc import Sequence
 
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
 
-__all__ = ["confusion_png", "scenario_bars_png", "accuracy_power_png", "group_stats_png"]
+__all__ = ["accuracy_power_png", "confusion_png", "group_stats_png", "scenario_bars_png"]
 
 
-def _png(fig: "plt.Figure") -> bytes:
+def _png(fig: plt.Figure) -> bytes:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=100, bbox_inches="tight")
     plt.close(fig)
@@ -29,7 +29,14 @@ def confusion_png(cm: Sequence[Sequence[int]], class_names: Sequence[str], title
     ax.imshow(rates, vmin=0, vmax=1, cmap="Blues")
     for i in range(counts.shape[0]):
         for j in range(counts.shape[1]):
-            ax.text(j, i, int(counts[i, j]), ha="center", va="center", color="black" if rates[i, j] < 0.6 else "white")
+            ax.text(
+                j,
+                i,
+                int(counts[i, j]),
+                ha="center",
+                va="center",
+                color="black" if rates[i, j] < 0.6 else "white",
+            )
     short = [n.replace(" Expert", "\nExpert") for n in class_names]
     ax.set_xticks(range(len(short)), short, fontsize=7)
     ax.set_yticks(range(len(short)), short, fontsize=7)

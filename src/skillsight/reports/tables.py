@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["RunSummary", "read_run", "modality_of", "table_rows", "TABLE_HEADER"]
+__all__ = ["TABLE_HEADER", "RunSummary", "modality_of", "read_run", "table_rows"]
 
 
 def modality_of(sensors: list[str]) -> str:
@@ -57,10 +57,14 @@ def table_rows(runs: list[RunSummary], scenarios: list[str]) -> list[list[str]]:
     for run in runs:
         per = run.metrics["per_scenario_accuracy"]
         power = "-" if run.power_mw is None else f"{run.power_mw:.1f}"
-        rows.append([run.name, run.modality, power, f"{100 * run.metrics['overall_accuracy']:.1f}"]
-                    + [f"{100 * per[s]:.1f}" if s in per else "-" for s in scenarios])
+        rows.append(
+            [run.name, run.modality, power, f"{100 * run.metrics['overall_accuracy']:.1f}"]
+            + [f"{100 * per[s]:.1f}" if s in per else "-" for s in scenarios]
+        )
     if runs:
         major = runs[0].metrics["majority"]
-        rows.append(["majority (train, per scenario)", "-", "0", f"{100 * major['overall_accuracy']:.1f}"]
-                    + [f"{100 * major['per_scenario_accuracy'].get(s, float('nan')):.1f}" for s in scenarios])
+        rows.append(
+            ["majority (train, per scenario)", "-", "0", f"{100 * major['overall_accuracy']:.1f}"]
+            + [f"{100 * major['per_scenario_accuracy'].get(s, float('nan')):.1f}" for s in scenarios]
+        )
     return rows

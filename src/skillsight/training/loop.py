@@ -27,12 +27,12 @@ from torch.utils.data import DataLoader
 
 from skillsight.config import TrainerConfig
 from skillsight.exceptions import ConfigError
-from skillsight.runs.checkpoint import save_model
 from skillsight.runs.atomic import atomic_write_text
+from skillsight.runs.checkpoint import save_model
 from skillsight.runs.checkpoint_io import SafetensorsCheckpointIO
 from skillsight.training.quiet import quiet_lightning
 
-__all__ = ["FitResult", "fit", "BestModelSaver", "EpochSeeder", "seed_epoch", "LAST_CHECKPOINT"]
+__all__ = ["LAST_CHECKPOINT", "BestModelSaver", "EpochSeeder", "FitResult", "fit", "seed_epoch"]
 
 LAST_CHECKPOINT = Path("checkpoints") / "last.ckpt"
 METRICS_CSV = Path("logs") / "metrics.csv"
@@ -53,8 +53,13 @@ class BestModelSaver(Callback):
     """After each validation (or each epoch without validation) save the model if ``monitor`` improved,
     and always write the resume checkpoint ``checkpoints/last.ckpt``."""
 
-    def __init__(self, run_dir: Path, monitor: str = "val/take_acc", mode: str = "max",
-                 metadata: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        run_dir: Path,
+        monitor: str = "val/take_acc",
+        mode: str = "max",
+        metadata: dict[str, Any] | None = None,
+    ) -> None:
         self.run_dir = run_dir
         self.monitor = monitor
         self.sign = 1.0 if mode == "max" else -1.0
@@ -74,7 +79,11 @@ class BestModelSaver(Callback):
         if value is None or score >= self.best:
             self.best = max(score, self.best) if value is not None else self.best
             if trainer.is_global_zero:
-                meta = {**self.metadata, "epoch": trainer.current_epoch, self.monitor: None if value is None else float(value)}
+                meta = {
+                    **self.metadata,
+                    "epoch": trainer.current_epoch,
+                    self.monitor: None if value is None else float(value),
+                }
                 save_model(pl_module.model, self.run_dir / "model", metadata=meta)
         trainer.save_checkpoint(self.run_dir / LAST_CHECKPOINT)
 
@@ -99,9 +108,16 @@ def seed_epoch(seed: int, epoch: int, loader: Any) -> None:
             part.set_epoch(epoch)
 
 
-def fit(task: L.LightningModule, train_loader: DataLoader, val_loader: DataLoader | None, run_dir: str | Path,
-        trainer_cfg: TrainerConfig, resume: bool = False, monitor: str = "val/take_acc",
-        metadata: dict[str, Any] | None = None) -> FitResult:
+def fit(
+    task: L.LightningModule,
+    train_loader: DataLoader,
+    val_loader: DataLoader | None,
+    run_dir: str | Path,
+    trainer_cfg: TrainerConfig,
+    resume: bool = False,
+    monitor: str = "val/take_acc",
+    metadata: dict[str, Any] | None = None,
+) -> FitResult:
     """Train ``task`` and write the run folder; returns where the best model is.
 
     Args:
@@ -114,8 +130,10 @@ def fit(task: L.LightningModule, train_loader: DataLoader, val_loader: DataLoade
     L.seed_everything(trainer_cfg.seed, workers=True, verbose=False)
     last = run_dir / LAST_CHECKPOINT
     if not resume and last.is_file():
-        raise ConfigError(f"{run_dir} already holds a run ({last}); pass --resume to continue it, or choose "
-                          "another output folder (nothing was overwritten)")
+        raise ConfigError(
+            f"{run_dir} already holds a run ({last}); pass --resume to continue it, or choose "
+            "another output folder (nothing was overwritten)"
+        )
     if resume:
         if not last.is_file():
             raise FileNotFoundError(f"--resume given but {last} does not exist (nothing to resume)")
@@ -147,13 +165,21 @@ def fit(task: L.LightningModule, train_loader: DataLoader, val_loader: DataLoade
         check_val_every_n_epoch=trainer_cfg.check_val_every_n_epoch,
         num_sanity_val_steps=0,
     )
-    trainer.fit(task, train_dataloaders=train_loader, val_dataloaders=val_loader,
-                ckpt_path=str(last) if resume else None)
+    trainer.fit(
+        task,
+        train_dataloaders=train_loader,
+        val_dataloaders=val_loader,
+        ckpt_path=str(last) if resume else None,
+    )
     if earlier_rows and trainer.is_global_zero:  # the CSV logger starts a new file on resume
         _write_rows(run_dir / METRICS_CSV, earlier_rows + _logged_rows(run_dir / METRICS_CSV))
-    return FitResult(run_dir=run_dir, best_model_path=run_dir / "model.safetensors",
-                     best_score=saver.best * saver.sign, epochs_run=trainer.current_epoch,
-                     is_global_zero=trainer.is_global_zero)
+    return FitResult(
+        run_dir=run_dir,
+        best_model_path=run_dir / "model.safetensors",
+        best_score=saver.best * saver.sign,
+        epochs_run=trainer.current_epoch,
+        is_global_zero=trainer.is_global_zero,
+    )
 
 
 def _logged_rows(path: Path, up_to_epoch: int | None = None) -> list[dict[str, str]]:
@@ -181,4 +207,3 @@ def _strategy(cfg: TrainerConfig) -> Any:
 
         return DDPStrategy(process_group_backend="gloo")
     return cfg.strategy
-

@@ -15,7 +15,7 @@ __all__ = ["quiet_lightning"]
 
 def quiet_lightning() -> None:
     """Lightning loggers to ERROR and warnings raised inside ``lightning`` ignored (process-wide)."""
-    import lightning.pytorch  # noqa: F401  (its import sets its loggers to INFO: import first, then quiet)
+    import lightning.pytorch
 
     for name in ("lightning", "lightning.pytorch", "lightning.fabric"):
         logging.getLogger(name).setLevel(logging.ERROR)

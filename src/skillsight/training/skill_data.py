@@ -8,9 +8,10 @@ computed once per training take and clip for distillation).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 import torch
@@ -19,15 +20,23 @@ from torch.utils.data import Dataset
 
 from skillsight.config import DataConfig
 from skillsight.data.cache import FeatureCache
-from skillsight.data.readers.decoded_videos import shared_decoded_videos
 from skillsight.data.datasets import SkillClipDataset
+from skillsight.data.readers.decoded_videos import shared_decoded_videos
 from skillsight.data.readers.egoexo4d import load_takes
 from skillsight.data.records import PROFICIENCY_LABELS, SCENARIOS, Take
 from skillsight.exceptions import ConfigError
 from skillsight.models.layers.crop_features import CropFeatureExtractor
 
-__all__ = ["SkillData", "load_skill_data", "decoded_inputs", "CropFeatureDataset", "TeacherFeatureDataset",
-           "build_clip_dataset", "precompute_teacher_features", "collate"]
+__all__ = [
+    "CropFeatureDataset",
+    "SkillData",
+    "TeacherFeatureDataset",
+    "build_clip_dataset",
+    "collate",
+    "decoded_inputs",
+    "load_skill_data",
+    "precompute_teacher_features",
+]
 
 TARGETS = ("label", "action", "scenario")
 
@@ -57,7 +66,9 @@ def load_skill_data(data: DataConfig) -> SkillData:
     """Scan ``data.root`` (Ego-Exo4D layout), check leakage, split, and build the action vocabulary."""
     root = Path(data.root)
     if not root.is_dir():
-        raise FileNotFoundError(f"dataset root {root} does not exist (generate one with `skillsight data synth {root}`)")
+        raise FileNotFoundError(
+            f"dataset root {root} does not exist (generate one with `skillsight data synth {root}`)"
+        )
     scan = load_takes(root, gaze_kind=data.gaze_file)  # raises SplitLeakageError on a take in two splits
     takes = [t for t in scan.takes if not data.scenarios or t.scenario in data.scenarios]
     unknown = sorted(set(data.scenarios) - set(SCENARIOS))
@@ -77,9 +88,16 @@ def decoded_inputs(input_names: Sequence[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys([*names, *TARGETS[:3]]))
 
 
-def build_clip_dataset(takes: list[Take], input_names: Sequence[str], data: DataConfig, mode: str,
-                       actions: list[str], seed: int, crop_out_px: int | None = None,
-                       num_clips: int | None = None) -> SkillClipDataset:
+def build_clip_dataset(
+    takes: list[Take],
+    input_names: Sequence[str],
+    data: DataConfig,
+    mode: str,
+    actions: list[str],
+    seed: int,
+    crop_out_px: int | None = None,
+    num_clips: int | None = None,
+) -> SkillClipDataset:
     """The clip dataset for a model's inputs (``mode``: "train" one random clip, "test" the 10 clips).
 
     ``crop_out_px``: side the gaze crops are resized to (the crop extractor's input size).
@@ -87,10 +105,21 @@ def build_clip_dataset(takes: list[Take], input_names: Sequence[str], data: Data
     """
     inputs = [n for n in decoded_inputs(input_names) if n not in TARGETS]
     decoded = shared_decoded_videos(data.decoded_video_cache_mb) if data.decoded_video_cache_mb > 0 else None
-    return SkillClipDataset(takes, inputs, mode=mode, num_clips=num_clips or data.num_test_clips, frame_size_px=data.frame_px,
-                            crop_px=data.crop_px, crop_out_px=crop_out_px, seed=seed, action_vocab=actions,
-                            targets=("label", "action", "scenario"), num_frames=data.num_frames,
-                            sample_fps=data.sample_fps, decoded_videos=decoded)
+    return SkillClipDataset(
+        takes,
+        inputs,
+        mode=mode,
+        num_clips=num_clips or data.num_test_clips,
+        frame_size_px=data.frame_px,
+        crop_px=data.crop_px,
+        crop_out_px=crop_out_px,
+        seed=seed,
+        action_vocab=actions,
+        targets=("label", "action", "scenario"),
+        num_frames=data.num_frames,
+        sample_fps=data.sample_fps,
+        decoded_videos=decoded,
+    )
 
 
 class CropFeatureDataset(Dataset):
@@ -100,8 +129,13 @@ class CropFeatureDataset(Dataset):
     changed protocol never reads stale features.
     """
 
-    def __init__(self, base: Dataset, extractor: CropFeatureExtractor, cache: FeatureCache | None,
-                 crop_params: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        base: Dataset,
+        extractor: CropFeatureExtractor,
+        cache: FeatureCache | None,
+        crop_params: dict[str, Any],
+    ) -> None:
         self.base, self.extractor, self.cache, self.crop_params = base, extractor, cache, crop_params
         self.identity = extractor.identity()  # includes a weight fingerprint: computed once
 

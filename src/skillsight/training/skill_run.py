@@ -16,15 +16,20 @@ from typing import Any
 import torch
 
 from skillsight.config import RunConfig
-from skillsight.runs.run_config import load_run_config, save_config
 from skillsight.data.cache import FeatureCache
 from skillsight.data.records import PROFICIENCY_LABELS, SCENARIOS
-from skillsight.evaluation.evaluate import majority_predictions, predict_takes, score_predictions, write_evaluation
+from skillsight.evaluation.evaluate import (
+    majority_predictions,
+    predict_takes,
+    score_predictions,
+    write_evaluation,
+)
 from skillsight.exceptions import ConfigError
 from skillsight.models import create_model, model_inputs
 from skillsight.models.layers.crop_features import CropFeatureExtractor
-from skillsight.runs.checkpoint import load_model, read_model_spec
 from skillsight.runs.atomic import atomic_write_text
+from skillsight.runs.checkpoint import load_model, read_model_spec
+from skillsight.runs.run_config import load_run_config, save_config
 from skillsight.training.loop import fit
 from skillsight.training.sampling import make_loader
 from skillsight.training.skill_data import (
@@ -38,7 +43,7 @@ from skillsight.training.skill_data import (
 )
 from skillsight.training.tasks import DistillationTask, SupervisedTask
 
-__all__ = ["train_run", "evaluate_run", "model_args_for_data"]
+__all__ = ["evaluate_run", "model_args_for_data", "train_run"]
 
 
 def model_args_for_data(cfg: RunConfig, data: SkillData) -> dict[str, Any]:
@@ -53,33 +58,59 @@ def model_args_for_data(cfg: RunConfig, data: SkillData) -> dict[str, Any]:
         if "student" in name:
             args.update(num_actions=len(data.actions))
     elif "teacher" in name:
-        args.update(num_scenarios=len(SCENARIOS), num_frames=cfg.data.num_frames,
-                    video={"image_size": cfg.data.frame_px, **cfg.model.args.get("video", {})})
+        args.update(
+            num_scenarios=len(SCENARIOS),
+            num_frames=cfg.data.num_frames,
+            video={"image_size": cfg.data.frame_px, **cfg.model.args.get("video", {})},
+        )
     elif name.startswith(("timesformer_video", "skillformer", "gaze_crop_video")):
         image_px = cfg.data.crop_px if name.startswith("gaze_crop_video") else cfg.data.frame_px
-        args.update(num_frames=cfg.data.num_frames,
-                    backbone={"image_size": image_px, **cfg.model.args.get("backbone", {})})
+        args.update(
+            num_frames=cfg.data.num_frames,
+            backbone={"image_size": image_px, **cfg.model.args.get("backbone", {})},
+        )
     MODELS.get(name)  # unknown names fail here with the list of valid ones
     return {**cfg.model.args, **args}
 
 
-def _datasets(model: torch.nn.Module, cfg: RunConfig, data: SkillData, split: str, mode: str, cache_root: Path,
-              num_clips: int | None = None) -> Any:
+def _datasets(
+    model: torch.nn.Module,
+    cfg: RunConfig,
+    data: SkillData,
+    split: str,
+    mode: str,
+    cache_root: Path,
+    num_clips: int | None = None,
+) -> Any:
     """Clip dataset of a split for the model's inputs; ``crop_features`` come from the cached frozen extractor."""
     takes = {"train": data.train, "val": data.val, "test": data.test}[split]
     extractor = None
     if "crop_features" in model_inputs(model):
-        extractor = CropFeatureExtractor(getattr(model, "crop_extractor_name"))
-    ds = build_clip_dataset(takes, model_inputs(model), cfg.data, mode, data.actions, cfg.trainer.seed,
-                            crop_out_px=None if extractor is None else extractor.crop_size, num_clips=num_clips)
+        extractor = CropFeatureExtractor(model.crop_extractor_name)
+    ds = build_clip_dataset(
+        takes,
+        model_inputs(model),
+        cfg.data,
+        mode,
+        data.actions,
+        cfg.trainer.seed,
+        crop_out_px=None if extractor is None else extractor.crop_size,
+        num_clips=num_clips,
+    )
     if extractor is None:
         return ds
-    params = {"crop_px": cfg.data.crop_px, "frame_px": cfg.data.frame_px, "num_frames": cfg.data.num_frames,
-              "sample_fps": cfg.data.sample_fps}
+    params = {
+        "crop_px": cfg.data.crop_px,
+        "frame_px": cfg.data.frame_px,
+        "num_frames": cfg.data.num_frames,
+        "sample_fps": cfg.data.sample_fps,
+    }
     return CropFeatureDataset(ds, extractor, FeatureCache(cache_root), params)
 
 
-def train_run(cfg: RunConfig, run_dir: str | Path, resume: bool = False, cache_root: str | Path | None = None) -> Path:
+def train_run(
+    cfg: RunConfig, run_dir: str | Path, resume: bool = False, cache_root: str | Path | None = None
+) -> Path:
     """Train ``cfg`` into ``run_dir`` (resumable), then evaluate the best model on the test split."""
     run_dir = Path(run_dir)
     cache = Path(cache_root) if cache_root else run_dir.parent / "cache"
@@ -101,20 +132,43 @@ def train_run(cfg: RunConfig, run_dir: str | Path, resume: bool = False, cache_r
         task = SupervisedTask(model, cfg.optim, cfg.task.action_loss_weight, cfg.task.label_smoothing)
     else:
         raise ConfigError(f"task.kind {cfg.task.kind!r} is not one of supervised, distillation")
-    train_loader = make_loader(train_ds, cfg.data.batch_size, shuffle=True, seed=cfg.trainer.seed,
-                               num_workers=cfg.data.num_workers, collate_fn=collate)
-    val_loader = (make_loader(val_ds, cfg.data.eval_batch_size, shuffle=False, num_workers=cfg.data.num_workers,
-                              collate_fn=collate) if val_ds is not None else None)
-    result = fit(task, train_loader, val_loader, run_dir, cfg.trainer, resume=resume,
+    train_loader = make_loader(
+        train_ds,
+        cfg.data.batch_size,
+        shuffle=True,
+        seed=cfg.trainer.seed,
+        num_workers=cfg.data.num_workers,
+        collate_fn=collate,
+    )
+    val_loader = (
+        make_loader(
+            val_ds,
+            cfg.data.eval_batch_size,
+            shuffle=False,
+            num_workers=cfg.data.num_workers,
+            collate_fn=collate,
+        )
+        if val_ds is not None
+        else None
+    )
+    result = fit(
+        task,
+        train_loader,
+        val_loader,
+        run_dir,
+        cfg.trainer,
+        resume=resume,
         monitor="val/take_acc" if val_loader is not None else "train/acc",
-        metadata={"run_name": cfg.name, "config": "config.json"})
+        metadata={"run_name": cfg.name, "config": "config.json"},
+    )
     if data.test and result.is_global_zero:
         evaluate_run(run_dir, cache_root=cache)
     return run_dir
 
 
-def _distillation_setup(model: torch.nn.Module, cfg: RunConfig, data: SkillData, run_dir: Path,
-                        cache: Path) -> tuple[DistillationTask, Any]:
+def _distillation_setup(
+    model: torch.nn.Module, cfg: RunConfig, data: SkillData, run_dir: Path, cache: Path
+) -> tuple[DistillationTask, Any]:
     """Student + fixed f_t; teacher features computed once over the 10 protocol clips of each train take."""
     from skillsight.models.skillsight_student import TeacherProjection
 
@@ -135,19 +189,29 @@ def _distillation_setup(model: torch.nn.Module, cfg: RunConfig, data: SkillData,
         features = precompute_teacher_features(teacher, teacher_clips, cfg.data.eval_batch_size)
         from safetensors.torch import save_file
 
-        save_file({"features": features}, str(features_path), metadata={"teacher": json.dumps(spec["model_args"])})
+        save_file(
+            {"features": features}, str(features_path), metadata={"teacher": json.dumps(spec["model_args"])}
+        )
     n_clips = cfg.data.num_test_clips
     features = features.reshape(len(data.train), n_clips, -1)  # (takes, clips, Dt)
     student_clips = _datasets(model, cfg, data, "train", "test", cache)
     train_ds = TeacherFeatureDataset(student_clips, features, cfg.trainer.seed)
     torch.manual_seed(cfg.trainer.seed + 1)
-    projection = TeacherProjection(int(features.shape[-1]), out_dim=int(getattr(model, "distill_dim")))
-    task = DistillationTask(model, projection, cfg.optim, distill_weight=cfg.task.distill_weight,
-                            action_loss_weight=cfg.task.action_loss_weight, label_smoothing=cfg.task.label_smoothing)
+    projection = TeacherProjection(int(features.shape[-1]), out_dim=int(model.distill_dim))
+    task = DistillationTask(
+        model,
+        projection,
+        cfg.optim,
+        distill_weight=cfg.task.distill_weight,
+        action_loss_weight=cfg.task.action_loss_weight,
+        label_smoothing=cfg.task.label_smoothing,
+    )
     return task, train_ds
 
 
-def evaluate_run(run_dir: str | Path, split: str = "test", cache_root: str | Path | None = None) -> dict[str, Any]:
+def evaluate_run(
+    run_dir: str | Path, split: str = "test", cache_root: str | Path | None = None
+) -> dict[str, Any]:
     """10-clip evaluation of a run's best model; writes predictions.csv and metrics.json (with majority)."""
     run_dir = Path(run_dir)
     cfg = load_run_config(run_dir)
@@ -161,9 +225,16 @@ def evaluate_run(run_dir: str | Path, split: str = "test", cache_root: str | Pat
     loader = make_loader(clips, cfg.data.eval_batch_size, shuffle=False, collate_fn=collate)
     preds = predict_takes(model, loader, SCENARIOS, PROFICIENCY_LABELS)
     metrics = score_predictions(preds.labels, preds.predicted, preds.scenarios, len(PROFICIENCY_LABELS))
-    majority = majority_predictions([t.label for t in data.train], [t.scenario for t in data.train], preds.scenarios)
+    majority = majority_predictions(
+        [t.label for t in data.train], [t.scenario for t in data.train], preds.scenarios
+    )
     metrics["majority"] = score_predictions(preds.labels, majority, preds.scenarios, len(PROFICIENCY_LABELS))
-    metrics.update(split=split, model_name=model.model_name, run_name=cfg.name,  # type: ignore[attr-defined]
-                   input_names=list(model_inputs(model)), sensors=list(getattr(model, "sensors", ())))
+    metrics.update(
+        split=split,
+        model_name=model.model_name,
+        run_name=cfg.name,  # type: ignore[attr-defined]
+        input_names=list(model_inputs(model)),
+        sensors=list(getattr(model, "sensors", ())),
+    )
     write_evaluation(run_dir, preds, metrics)
     return metrics

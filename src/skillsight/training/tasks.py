@@ -18,16 +18,21 @@ from torch import nn
 from skillsight.config import OptimConfig
 from skillsight.models import model_inputs
 
-__all__ = ["SupervisedTask", "DistillationTask", "build_optimizer"]
+__all__ = ["DistillationTask", "SupervisedTask", "build_optimizer"]
 
 
-def build_optimizer(params: list[nn.Parameter], optim: OptimConfig, steps_per_epoch: int = 1) -> tuple[
-        torch.optim.Optimizer, torch.optim.lr_scheduler.LRScheduler]:
+def build_optimizer(
+    params: list[nn.Parameter], optim: OptimConfig, steps_per_epoch: int = 1
+) -> tuple[torch.optim.Optimizer, torch.optim.lr_scheduler.LRScheduler]:
     """SGD (nesterov) or AdamW plus a per-epoch schedule: linear warmup, then x gamma at each milestone."""
     if optim.optimizer == "sgd":
-        opt: torch.optim.Optimizer = torch.optim.SGD(params, lr=optim.lr, momentum=optim.momentum,
-                                                     nesterov=optim.nesterov and optim.momentum > 0,
-                                                     weight_decay=optim.weight_decay)
+        opt: torch.optim.Optimizer = torch.optim.SGD(
+            params,
+            lr=optim.lr,
+            momentum=optim.momentum,
+            nesterov=optim.nesterov and optim.momentum > 0,
+            weight_decay=optim.weight_decay,
+        )
     else:
         opt = torch.optim.AdamW(params, lr=optim.lr, weight_decay=optim.weight_decay)
     milestones, gamma, warmup = sorted(optim.milestones), optim.gamma, optim.warmup_epochs
@@ -49,8 +54,13 @@ class SupervisedTask(L.LightningModule):
         label_smoothing: cross-entropy label smoothing.
     """
 
-    def __init__(self, model: nn.Module, optim: OptimConfig, action_loss_weight: float = 0.0,
-                 label_smoothing: float = 0.0) -> None:
+    def __init__(
+        self,
+        model: nn.Module,
+        optim: OptimConfig,
+        action_loss_weight: float = 0.0,
+        label_smoothing: float = 0.0,
+    ) -> None:
         super().__init__()
         self.model = model
         self.optim = optim
@@ -88,9 +98,22 @@ class SupervisedTask(L.LightningModule):
         acc = (out["logits"].argmax(-1) == batch["label"]).float().mean()
         batch_size = int(batch["label"].shape[0])
         # Epoch means: tiny demo epochs have fewer batches than any sensible step-logging interval.
-        self.log_dict({f"train/{k}": v.detach() for k, v in terms.items()}, batch_size=batch_size, sync_dist=True,
-                      on_step=False, on_epoch=True)
-        self.log("train/acc", acc, prog_bar=True, batch_size=batch_size, sync_dist=True, on_step=False, on_epoch=True)
+        self.log_dict(
+            {f"train/{k}": v.detach() for k, v in terms.items()},
+            batch_size=batch_size,
+            sync_dist=True,
+            on_step=False,
+            on_epoch=True,
+        )
+        self.log(
+            "train/acc",
+            acc,
+            prog_bar=True,
+            batch_size=batch_size,
+            sync_dist=True,
+            on_step=False,
+            on_epoch=True,
+        )
         return terms["loss"]
 
     def validation_step(self, batch: dict[str, Any], batch_idx: int) -> None:
@@ -107,7 +130,10 @@ class SupervisedTask(L.LightningModule):
     def on_validation_epoch_end(self) -> None:
         if not self._val_logits:
             return
-        correct = [int(torch.stack(v).mean(0).argmax()) == self._val_labels[uid] for uid, v in self._val_logits.items()]
+        correct = [
+            int(torch.stack(v).mean(0).argmax()) == self._val_labels[uid]
+            for uid, v in self._val_logits.items()
+        ]
         hits = torch.tensor([sum(correct), len(correct)], dtype=torch.float64, device=self.device)
         if self.trainer.world_size > 1:
             hits = self.all_gather(hits).sum(0)
@@ -140,9 +166,17 @@ class DistillationTask(SupervisedTask):
         distill_weight: lambda_dis.
     """
 
-    def __init__(self, model: nn.Module, teacher_projection: nn.Module, optim: OptimConfig,
-                 distill_weight: float = 1.0, action_loss_weight: float = 0.1, teacher: nn.Module | None = None,
-                 train_teacher_projection: bool = False, label_smoothing: float = 0.0) -> None:
+    def __init__(
+        self,
+        model: nn.Module,
+        teacher_projection: nn.Module,
+        optim: OptimConfig,
+        distill_weight: float = 1.0,
+        action_loss_weight: float = 0.1,
+        teacher: nn.Module | None = None,
+        train_teacher_projection: bool = False,
+        label_smoothing: float = 0.0,
+    ) -> None:
         super().__init__(model, optim, action_loss_weight, label_smoothing)
         self.teacher_projection = teacher_projection
         self.teacher_projection.requires_grad_(train_teacher_projection)
@@ -151,7 +185,7 @@ class DistillationTask(SupervisedTask):
         if teacher is not None:
             teacher.eval().requires_grad_(False)
 
-    def train(self, mode: bool = True) -> "DistillationTask":
+    def train(self, mode: bool = True) -> DistillationTask:
         """Switch the student's mode; the frozen teacher always stays in eval mode."""
         super().train(mode)
         if self.teacher is not None:

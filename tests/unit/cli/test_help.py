@@ -26,8 +26,20 @@ def _command_paths() -> list[list[str]]:
 
 def test_the_expected_commands_are_registered() -> None:
     top = {path[0] for path in _command_paths()}
-    expected = {"demo", "train", "evaluate", "power", "report", "export", "stream",
-                "data", "gaze", "rank", "bench", "attributes"}
+    expected = {
+        "demo",
+        "train",
+        "evaluate",
+        "power",
+        "report",
+        "export",
+        "stream",
+        "data",
+        "gaze",
+        "rank",
+        "bench",
+        "attributes",
+    }
     assert expected <= top
 
 

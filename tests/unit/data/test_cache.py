@@ -17,7 +17,9 @@ def test_key_is_stable_and_depends_on_every_field(tmp_path) -> None:
     cache = FeatureCache(tmp_path)
     key = cache.key("take-a", 3, CROP, EXTRACTOR)
     # The key is the stable hash of the named fields; dict order and numpy ints do not change it.
-    assert key == stable_hash({"take_uid": "take-a", "clip_index": 3, "crop_params": CROP, "extractor": EXTRACTOR})
+    assert key == stable_hash(
+        {"take_uid": "take-a", "clip_index": 3, "crop_params": CROP, "extractor": EXTRACTOR}
+    )
     assert key == cache.key("take-a", np.int64(3), dict(reversed(list(CROP.items()))), EXTRACTOR)
     others = {
         cache.key("take-b", 3, CROP, EXTRACTOR),
@@ -32,7 +34,10 @@ def test_key_is_stable_and_depends_on_every_field(tmp_path) -> None:
 def test_stable_hash_is_pinned() -> None:
     assert stable_hash({"b": [1, 2.5], "a": "x"}) == stable_hash({"a": "x", "b": (1, 2.5)})
     # sha256 of the canonical JSON '{"a":"x","b":[1,2.5]}', written out so a format change is caught.
-    assert stable_hash({"a": "x", "b": [1, 2.5]}) == "66efddae6a97500318e4c6cdc4bc04149f340a165a7ef2d830393048b67b7a31"
+    assert (
+        stable_hash({"a": "x", "b": [1, 2.5]})
+        == "66efddae6a97500318e4c6cdc4bc04149f340a165a7ef2d830393048b67b7a31"
+    )
 
 
 def test_put_get_round_trip_and_metadata(tmp_path) -> None:
@@ -43,13 +48,19 @@ def test_put_get_round_trip_and_metadata(tmp_path) -> None:
     with pytest.raises(KeyError):
         cache.get(key)
     features = torch.randn(4, 32)
-    path = cache.put(key, {"crop_features": features, "valid": np.array([1, 1, 0, 1], dtype=np.uint8)}, fields)
+    path = cache.put(
+        key, {"crop_features": features, "valid": np.array([1, 1, 0, 1], dtype=np.uint8)}, fields
+    )
     assert path.parent.name == key[:2] and cache.has(key)
     got = cache.get(key)
     assert torch.equal(got["crop_features"], features)
     assert got["valid"].tolist() == [1, 1, 0, 1]
-    assert cache.stored_key_fields(key) == {"take_uid": "take-a", "clip_index": 0, "crop_params": CROP,
-                                            "extractor": EXTRACTOR}
+    assert cache.stored_key_fields(key) == {
+        "take_uid": "take-a",
+        "clip_index": 0,
+        "crop_params": CROP,
+        "extractor": EXTRACTOR,
+    }
     assert not list(path.parent.glob("*.tmp"))  # the temporary file was renamed into place
 
 

@@ -6,8 +6,14 @@ import numpy as np
 import pytest
 
 from skillsight.data import clips
-from skillsight.data.clips import (clip_frame_indices, clip_length_frames, clip_stride,
-                                   frame_timestamps_us, test_clip_starts, train_clip_start)
+from skillsight.data.clips import (
+    clip_frame_indices,
+    clip_length_frames,
+    clip_stride,
+    frame_timestamps_us,
+    test_clip_starts,
+    train_clip_start,
+)
 from skillsight.exceptions import ConfigError
 
 
@@ -46,7 +52,8 @@ def test_train_start_is_uniform_in_range_and_seeded() -> None:
     starts = np.array([train_clip_start(300, 30.0, rng) for _ in range(2000)])
     assert starts.min() == 0 and starts.max() == 60  # 300 - 240
     assert train_clip_start(300, 30.0, np.random.default_rng(5)) == train_clip_start(
-        300, 30.0, np.random.default_rng(5))
+        300, 30.0, np.random.default_rng(5)
+    )
     assert train_clip_start(100, 30.0, rng) == 0  # shorter than a clip
 
 
@@ -67,13 +74,12 @@ def test_bad_arguments_raise() -> None:
         test_clip_starts(100, 30.0, num_clips=0)
 
 
-from hypothesis import given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 
 @settings(max_examples=200, deadline=None)
-@given(n=st.integers(1, 20_000), fps=st.sampled_from([10.0, 25.0, 29.97, 30.0, 60.0]),
-       k=st.integers(1, 12))
+@given(n=st.integers(1, 20_000), fps=st.sampled_from([10.0, 25.0, 29.97, 30.0, 60.0]), k=st.integers(1, 12))
 def test_every_test_clip_lies_inside_the_video(n: int, fps: float, k: int) -> None:
     starts = test_clip_starts(n, fps, num_clips=k)
     assert (np.diff(starts) >= 0).all() and starts[0] == 0

@@ -9,18 +9,18 @@ import pytest
 import torch
 
 from skillsight.data import clips, datasets
-from skillsight.data.readers import aria
 from skillsight.data.datasets import CROP_MEAN, CROP_STD, VIDEO_MEAN, VIDEO_STD, SkillClipDataset
+from skillsight.data.readers import aria
 from skillsight.data.readers.decoded_videos import DecodedVideoCache
 from skillsight.data.readers.egoexo4d import read_gaze2d_csv, write_gaze2d_csv
-from skillsight.data.records import SCENARIOS, Take
-from skillsight.gaze.tracks import DeviceCalibration, Fisheye624Camera, Gaze2DTrack, GazeTrack, Trajectory
 from skillsight.data.readers.video import write_video
+from skillsight.data.records import SCENARIOS, Take
 from skillsight.exceptions import ConfigError, DataFormatError
 from skillsight.gaze.crops import gaze_crop_boxes
 from skillsight.gaze.geometry import pose_matrices
 from skillsight.gaze.normalize import normalize_clip_gaze
 from skillsight.gaze.resample import gaze_samples_at
+from skillsight.gaze.tracks import DeviceCalibration, Fisheye624Camera, Gaze2DTrack, GazeTrack, Trajectory
 
 FPS = 10
 SIZE = 32
@@ -33,7 +33,7 @@ def _barcode(n: int, view: int) -> np.ndarray:
     frames = np.zeros((n, SIZE, SIZE, 3), np.uint8)
     t = np.arange(n)
     frames[:, 4:, : SIZE // 2] = ((t // 16) * 16 + 8)[:, None, None, None]
-    frames[:, 4:, SIZE // 2:] = ((t % 16) * 16 + 8)[:, None, None, None]
+    frames[:, 4:, SIZE // 2 :] = ((t % 16) * 16 + 8)[:, None, None, None]
     frames[:, :4] = 40 * view + 8
     return frames
 
@@ -41,8 +41,8 @@ def _barcode(n: int, view: int) -> np.ndarray:
 def _read_barcode(video: torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
     """(..., T, 3, H, W) normalised -> frame numbers (..., T) and view ids (..., T)."""
     px = (video * VIDEO_STD + VIDEO_MEAN) * 255.0
-    hi = px[..., 8:-4, 4:SIZE // 2 - 4].mean(dim=(-1, -2, -3)).numpy()
-    lo = px[..., 8:-4, SIZE // 2 + 4:-4].mean(dim=(-1, -2, -3)).numpy()
+    hi = px[..., 8:-4, 4 : SIZE // 2 - 4].mean(dim=(-1, -2, -3)).numpy()
+    lo = px[..., 8:-4, SIZE // 2 + 4 : -4].mean(dim=(-1, -2, -3)).numpy()
     view = px[..., 1:3, 4:-4].mean(dim=(-1, -2, -3)).numpy()
     frame = np.round((hi - 8) / 16) * 16 + np.round((lo - 8) / 16)
     return frame.astype(int), np.round((view - 8) / 40).astype(int)
@@ -51,8 +51,11 @@ def _read_barcode(video: torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
 def _calibration() -> DeviceCalibration:
     params = np.array([610.0, 715.0, 716.0, 0.4, -0.5, 0.1, 1.0, -1.6, 0.7, 1e-4, -2e-4, 1e-4, 0, 0, 0])
     T_device_camera = pose_matrices(np.array([-0.005, 0.01, 0.0]), np.array([0.0, 0.0, 0.0, 1.0]))
-    return DeviceCalibration(T_device_cpf=aria.cad_T_device_cpf(), T_device_camera=T_device_camera,
-                             camera=Fisheye624Camera(params=params, width_px=1408, height_px=1408))
+    return DeviceCalibration(
+        T_device_cpf=aria.cad_T_device_cpf(),
+        T_device_camera=T_device_camera,
+        camera=Fisheye624Camera(params=params, width_px=1408, height_px=1408),
+    )
 
 
 def _write_take(root: Path, i: int, n_frames: int, scenario: str, task: str, label: int) -> Take:
@@ -64,24 +67,41 @@ def _write_take(root: Path, i: int, n_frames: int, scenario: str, task: str, lab
     duration_us = int(n_frames / FPS * 1e6)
     gaze_ts = T0_US + np.arange(0, duration_us, 100_000, dtype=np.int64)  # 10 Hz
     n = len(gaze_ts)
-    gaze = GazeTrack(gaze_ts, rng.uniform(-0.3, 0.3, n), rng.uniform(-0.2, 0.2, n), rng.uniform(0.5, 3.0, n),
-                     np.ones(n, bool), "vergence")
+    gaze = GazeTrack(
+        gaze_ts,
+        rng.uniform(-0.3, 0.3, n),
+        rng.uniform(-0.2, 0.2, n),
+        rng.uniform(0.5, 3.0, n),
+        np.ones(n, bool),
+        "vergence",
+    )
     aria.write_gaze_csv(folder / "eye_gaze" / "general_eye_gaze.csv", gaze)
     traj_ts = T0_US - 200_000 + np.arange(0, duration_us + 400_000, 10_000, dtype=np.int64)  # 100 Hz
     m = len(traj_ts)
     half = np.linspace(0, 0.4, m)
     q = np.stack([np.zeros(m), np.sin(half), np.zeros(m), np.cos(half)], axis=1)
-    aria.write_trajectory_csv(folder / "trajectory" / "closed_loop_trajectory.csv",
-                              Trajectory(traj_ts, np.cumsum(rng.normal(0, 0.01, (m, 3)), 0), q, np.ones(m)))
+    aria.write_trajectory_csv(
+        folder / "trajectory" / "closed_loop_trajectory.csv",
+        Trajectory(traj_ts, np.cumsum(rng.normal(0, 0.01, (m, 3)), 0), q, np.ones(m)),
+    )
     xy = np.stack([rng.uniform(0, 1408, n), rng.uniform(0, 1408, n)], axis=1)
     write_gaze2d_csv(folder / "eye_gaze" / "general_eye_gaze_2d.csv", Gaze2DTrack(gaze_ts, xy, (1408, 1408)))
     aria.write_device_calibration_json(folder / "device_calibration.json", _calibration())
-    return Take(take_uid=f"uid{i}", take_name=f"take{i}", scenario=scenario, task_name=task, label=label,
-                split="train", ego_camera="aria01", video_paths=videos,
-                gaze_path=folder / "eye_gaze" / "general_eye_gaze.csv",
-                gaze2d_path=folder / "eye_gaze" / "general_eye_gaze_2d.csv",
-                trajectory_path=folder / "trajectory" / "closed_loop_trajectory.csv",
-                calibration_path=folder / "device_calibration.json", duration_sec=n_frames / FPS)
+    return Take(
+        take_uid=f"uid{i}",
+        take_name=f"take{i}",
+        scenario=scenario,
+        task_name=task,
+        label=label,
+        split="train",
+        ego_camera="aria01",
+        video_paths=videos,
+        gaze_path=folder / "eye_gaze" / "general_eye_gaze.csv",
+        gaze2d_path=folder / "eye_gaze" / "general_eye_gaze_2d.csv",
+        trajectory_path=folder / "trajectory" / "closed_loop_trajectory.csv",
+        calibration_path=folder / "device_calibration.json",
+        duration_sec=n_frames / FPS,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -99,8 +119,16 @@ def test_test_mode_items_follow_the_clip_protocol(takes: list[Take]) -> None:
     ds = SkillClipDataset(takes, ("video", "gaze", "gaze_mask", "scenario"), mode="test", num_clips=4, **KW)
     assert len(ds) == 12
     item = ds[5]  # take 1, clip 1
-    assert set(item) == {"video", "gaze", "gaze_mask", "scenario", "label", "take_uid", "clip_index",
-                         "clip_start"}
+    assert set(item) == {
+        "video",
+        "gaze",
+        "gaze_mask",
+        "scenario",
+        "label",
+        "take_uid",
+        "clip_index",
+        "clip_start",
+    }
     assert item["video"].shape == (16, 3, SIZE, SIZE) and item["video"].dtype == torch.float32
     assert item["gaze"].shape == (16, 14) and item["gaze_mask"].dtype == torch.bool
     assert (item["take_uid"], item["clip_index"]) == ("uid1", 1)
@@ -116,14 +144,18 @@ def test_test_mode_items_follow_the_clip_protocol(takes: list[Take]) -> None:
 
 
 def test_gaze_channels_equal_the_library_pipeline(takes: list[Take]) -> None:
-    ds = SkillClipDataset(takes, ("gaze", "gaze_mask", "gaze2d", "gaze2d_mask"), mode="test", num_clips=3,
-                          **KW)
+    ds = SkillClipDataset(
+        takes, ("gaze", "gaze_mask", "gaze2d", "gaze2d_mask"), mode="test", num_clips=3, **KW
+    )
     take, clip_index, indices, fps = ds.clip_plan(4)
     gaze = aria.read_gaze_csv(take.gaze_path)
-    samples = gaze_samples_at(gaze, clips.frame_timestamps_us(indices, fps, T0_US),
-                              aria.read_trajectory_csv(take.trajectory_path),
-                              read_gaze2d_csv(take.gaze2d_path),
-                              aria.read_device_calibration(take.calibration_path))
+    samples = gaze_samples_at(
+        gaze,
+        clips.frame_timestamps_us(indices, fps, T0_US),
+        aria.read_trajectory_csv(take.trajectory_path),
+        read_gaze2d_csv(take.gaze2d_path),
+        aria.read_device_calibration(take.calibration_path),
+    )
     expected = normalize_clip_gaze(samples)
     item = ds[4]
     np.testing.assert_allclose(item["gaze"].numpy(), expected.gaze, atol=1e-6)
@@ -139,11 +171,14 @@ def test_gaze_only_model_never_opens_a_video(takes: list[Take], monkeypatch) -> 
 
     monkeypatch.setattr(datasets, "decode_frames", fail)
     monkeypatch.setattr(datasets, "probe_video", fail)
-    ds = SkillClipDataset(takes, ("gaze", "gaze_mask", "scenario"), mode="test", num_clips=2,
-                          gaze_timeline_fps=FPS, **KW)
+    ds = SkillClipDataset(
+        takes, ("gaze", "gaze_mask", "scenario"), mode="test", num_clips=2, gaze_timeline_fps=FPS, **KW
+    )
     items = [ds[i] for i in range(len(ds))]
-    assert all(set(it) == {"gaze", "gaze_mask", "scenario", "label", "take_uid", "clip_index", "clip_start"}
-               for it in items)
+    assert all(
+        set(it) == {"gaze", "gaze_mask", "scenario", "label", "take_uid", "clip_index", "clip_start"}
+        for it in items
+    )
 
 
 def test_video_free_timeline_gives_the_same_clips_as_the_video(takes: list[Take], monkeypatch) -> None:
@@ -202,7 +237,7 @@ def test_crops_are_the_frame_regions_around_the_gaze(takes: list[Take]) -> None:
     ds = SkillClipDataset(takes, ("video", "crops", "gaze2d"), mode="test", num_clips=2, **KW)
     item = ds[0]
     assert item["crops"].shape == (16, 3, 16, 16)
-    frames = (item["video"] * VIDEO_STD + VIDEO_MEAN)  # (T, 3, H, W) in [0, 1]
+    frames = item["video"] * VIDEO_STD + VIDEO_MEAN  # (T, 3, H, W) in [0, 1]
     boxes = gaze_crop_boxes(item["gaze2d"].numpy(), (SIZE, SIZE), 16)
     mean = torch.tensor(CROP_MEAN).view(3, 1, 1)
     std = torch.tensor(CROP_STD).view(3, 1, 1)
@@ -212,8 +247,9 @@ def test_crops_are_the_frame_regions_around_the_gaze(takes: list[Take]) -> None:
 
 
 def test_action_vocabulary_and_labels(takes: list[Take]) -> None:
-    ds = SkillClipDataset(takes, ("gaze",), mode="test", num_clips=1, targets=("label", "action"),
-                          gaze_timeline_fps=FPS, **KW)
+    ds = SkillClipDataset(
+        takes, ("gaze",), mode="test", num_clips=1, targets=("label", "action"), gaze_timeline_fps=FPS, **KW
+    )
     assert [ds[i]["action"].item() for i in range(3)] == [0, 2, 1]
     with pytest.raises(ConfigError, match="action_vocab"):
         SkillClipDataset(takes, ("gaze",), targets=("action",), frame_size_px=SIZE)
@@ -256,4 +292,5 @@ def test_batches_collate(takes: list[Take]) -> None:
 
 def test_crop_normalisation_is_what_the_frozen_dinov2_expects() -> None:
     from skillsight.models.layers.crop_features import DINOV2_PIXEL_MEAN, DINOV2_PIXEL_STD
-    assert (CROP_MEAN, CROP_STD) == (tuple(DINOV2_PIXEL_MEAN), tuple(DINOV2_PIXEL_STD))
+
+    assert (tuple(DINOV2_PIXEL_MEAN), tuple(DINOV2_PIXEL_STD)) == (CROP_MEAN, CROP_STD)

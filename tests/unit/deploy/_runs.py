@@ -10,11 +10,11 @@ import numpy as np
 import torch
 
 from skillsight.config import RunConfig
-from skillsight.runs.run_config import save_config
 from skillsight.data.records import PROFICIENCY_LABELS
 from skillsight.gaze.tracks import GazeTrack
 from skillsight.models import create_model
 from skillsight.runs.checkpoint import save_model
+from skillsight.runs.run_config import save_config
 
 NUM_STEPS = 8  # 4 s windows: steps 0.5 s apart
 

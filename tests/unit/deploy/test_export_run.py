@@ -9,13 +9,13 @@ import pytest
 from typer import Typer
 from typer.testing import CliRunner
 
-from skillsight.runs.hashes import weights_sha256
 from skillsight.deploy.export import export_model, export_run
 from skillsight.deploy.inference import SkillEstimator
 from skillsight.deploy.onnx_export import check_onnx_parity
 from skillsight.deploy.spec import ARIA_GAZE_PROTOCOL, ServingSpec
 from skillsight.exceptions import ConfigError
 from skillsight.models import create_model
+from skillsight.runs.hashes import weights_sha256
 from tests.unit.deploy._runs import NUM_STEPS, make_run
 
 

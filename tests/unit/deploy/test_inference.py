@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import torch
 
+from skillsight.data.datasets import SkillClipDataset
 from skillsight.data.readers.aria import (
     nominal_rgb_calibration,
     read_device_calibration,
@@ -15,12 +16,11 @@ from skillsight.data.readers.aria import (
     write_gaze_csv,
     write_trajectory_csv,
 )
-from skillsight.data.datasets import SkillClipDataset
 from skillsight.data.records import Take
-from skillsight.gaze.tracks import GazeTrack, Trajectory
 from skillsight.deploy.gaze_rows import GazeRowParser, iter_csv_rows
 from skillsight.deploy.inference import SkillEstimator, to_gaze_track
 from skillsight.exceptions import ConfigError, DataFormatError
+from skillsight.gaze.tracks import GazeTrack, Trajectory
 from tests.unit.deploy._runs import NUM_STEPS, make_run, synthetic_track
 
 LAYOUTS = ("legacy_v1", "legacy_v2", "vergence", "gen2")

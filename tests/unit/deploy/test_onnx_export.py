@@ -49,7 +49,7 @@ class TinyEncoder(DeclaredInputsModule):
         mask = torch.rand(batch_size, T_STEPS, generator=g) > 0.3
         mask[:, 0] = True
         if batch_size > 1:
-            mask[-1, T_STEPS // 2:] = False  # a padded sequence in every batch
+            mask[-1, T_STEPS // 2 :] = False  # a padded sequence in every batch
         return {
             "gaze": torch.randn(batch_size, T_STEPS, CHANNELS, generator=g),
             "gaze_mask": mask,
@@ -63,8 +63,10 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> tuple[TinyEncoder, Pat
     model = TinyEncoder().train()  # export must switch to eval (dropout off) by itself
     model.model_name = "test_tiny_encoder"
     model.model_args = {"num_classes": 4, "num_scenarios": 3}
-    meta = {"class_names": ["Novice", "Early Expert", "Intermediate Expert", "Late Expert"],
-            "normalisation": {"image_size_px": 1408, "depth_clip_m": 10.0}}
+    meta = {
+        "class_names": ["Novice", "Early Expert", "Intermediate Expert", "Late Expert"],
+        "normalisation": {"image_size_px": 1408, "depth_clip_m": 10.0},
+    }
     path = export_onnx(model, tmp_path_factory.mktemp("onnx") / "sub" / "tiny.onnx", metadata=meta)
     return model, path
 

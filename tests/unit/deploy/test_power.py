@@ -136,6 +136,8 @@ def test_deployed_power_counts_the_frozen_crop_extractor_of_a_feature_fed_teache
     on_features = estimate_power(fed, fed.example_inputs(1), window_s=8.0)
     deployed = estimate_deployed_power(fed, window_s=8.0)
     with_extractor = create_model("test_skillsight_teacher", crop_input="crops").eval()
-    assert deployed.macs == estimate_power(with_extractor, with_extractor.example_inputs(1), window_s=8.0).macs
+    assert (
+        deployed.macs == estimate_power(with_extractor, with_extractor.example_inputs(1), window_s=8.0).macs
+    )
     assert deployed.macs > on_features.macs
     assert any("crop extractor" in line for line in deployed.assumptions)

@@ -9,11 +9,18 @@ import numpy as np
 import pytest
 
 from skillsight.data.records import SCENARIOS
-from skillsight.evaluation.egoexo4d_format import (ProficiencyGroundTruth, ProficiencyPredictions,
-                                                   evaluate_files, evaluate_proficiency, mode_probabilities,
-                                                   read_ground_truth, read_predictions,
-                                                   single_model_predictions, write_ground_truth,
-                                                   write_predictions)
+from skillsight.evaluation.egoexo4d_format import (
+    ProficiencyGroundTruth,
+    ProficiencyPredictions,
+    evaluate_files,
+    evaluate_proficiency,
+    mode_probabilities,
+    read_ground_truth,
+    read_predictions,
+    single_model_predictions,
+    write_ground_truth,
+    write_predictions,
+)
 from skillsight.exceptions import DataFormatError
 
 # Logits are log-probabilities, so each softmax is the probability vector written here and the means
@@ -78,6 +85,7 @@ def test_file_round_trip_in_the_official_layout(tmp_path: Path) -> None:
 
 def _official_loop(labels, ego, exo, scenarios, mode):
     """The official script's per-video loop, restated from its behaviour (the reference for this test)."""
+
     def softmax(x):
         e = np.exp(x - np.max(x))
         return e / e.sum(axis=-1, keepdims=True)
@@ -102,8 +110,10 @@ def test_vectorised_scores_equal_the_per_video_loop_on_random_logits() -> None:
     n = 60
     ego, exo = rng.normal(0, 2, (n, 4)), rng.normal(0, 2, (n, 4, 4))
     labels, scenarios = rng.integers(0, 4, n), list(rng.choice(SCENARIOS, n))
-    scores = evaluate_proficiency(ProficiencyPredictions([f"t{i}" for i in range(n)], ego, exo),
-                                  ProficiencyGroundTruth([f"t{i}" for i in range(n)], labels, scenarios))
+    scores = evaluate_proficiency(
+        ProficiencyPredictions([f"t{i}" for i in range(n)], ego, exo),
+        ProficiencyGroundTruth([f"t{i}" for i in range(n)], labels, scenarios),
+    )
     for mode in ("ego", "exo", "combined"):
         overall, per = _official_loop(labels, ego, exo, scenarios, mode)
         assert scores[mode]["overall"] == pytest.approx(overall)
@@ -131,8 +141,9 @@ def test_bad_files_raise_precise_errors(tmp_path: Path) -> None:
     with pytest.raises(DataFormatError, match="differs from the ground truth"):
         evaluate_proficiency(ProficiencyPredictions(VIDEOS[::-1], preds.ego_logits, preds.exo_logits), gt)
     for labels in ([0, 2, 4], [0, 2, "Expert"], [0, 2, True]):
-        (tmp_path / "gt.json").write_text(json.dumps({"videos": VIDEOS, "gt_annotations": labels,
-                                                      "scenario_names": SCENARIO_NAMES}))
+        (tmp_path / "gt.json").write_text(
+            json.dumps({"videos": VIDEOS, "gt_annotations": labels, "scenario_names": SCENARIO_NAMES})
+        )
         with pytest.raises(DataFormatError, match="gt_annotations"):
             read_ground_truth(tmp_path / "gt.json")
     (tmp_path / "gt.json").write_text(json.dumps({"videos": VIDEOS, "gt_annotations": LABELS}))

@@ -26,7 +26,9 @@ def test_accuracy_confusion_balanced_by_hand():
 
 def test_per_group_accuracy_is_within_group():
     assert per_group_accuracy([0, 1, 1, 0], [0, 0, 1, 0], ["Music", "Music", "Dance", "Dance"]) == {
-        "Dance": 1.0, "Music": 0.5}
+        "Dance": 1.0,
+        "Music": 0.5,
+    }
 
 
 def test_majority_is_per_group_training_majority_with_deterministic_ties():
@@ -51,10 +53,18 @@ class _Fixed(nn.Module):
 
 def test_predict_takes_averages_clip_logits_and_pools_overall(tmp_path):
     batches = [
-        {"x": torch.tensor([[2.0, 0.0], [0.0, 1.0]]), "take_uid": ["a", "a"], "scenario": torch.tensor([0, 0]),
-         "label": torch.tensor([0, 0])},
-        {"x": torch.tensor([[0.0, 3.0], [0.0, 1.0]]), "take_uid": ["b", "c"], "scenario": torch.tensor([1, 1]),
-         "label": torch.tensor([0, 1])},
+        {
+            "x": torch.tensor([[2.0, 0.0], [0.0, 1.0]]),
+            "take_uid": ["a", "a"],
+            "scenario": torch.tensor([0, 0]),
+            "label": torch.tensor([0, 0]),
+        },
+        {
+            "x": torch.tensor([[0.0, 3.0], [0.0, 1.0]]),
+            "take_uid": ["b", "c"],
+            "scenario": torch.tensor([1, 1]),
+            "label": torch.tensor([0, 1]),
+        },
     ]
     preds = predict_takes(_Fixed(), batches, ["Music", "Dance"], ["Novice", "Expert"])
     assert preds.take_uids == ["a", "b", "c"]
@@ -70,7 +80,13 @@ def test_predict_takes_averages_clip_logits_and_pools_overall(tmp_path):
 
 
 def test_predict_takes_rejects_inconsistent_clips():
-    batches = [{"x": torch.zeros(2, 2), "take_uid": ["a", "a"], "scenario": torch.tensor([0, 0]),
-                "label": torch.tensor([0, 1])}]
+    batches = [
+        {
+            "x": torch.zeros(2, 2),
+            "take_uid": ["a", "a"],
+            "scenario": torch.tensor([0, 0]),
+            "label": torch.tensor([0, 1]),
+        }
+    ]
     with pytest.raises(ValueError, match="take a: clips disagree"):
         predict_takes(_Fixed(), batches, ["Music"])

@@ -64,17 +64,23 @@ def test_crop_frames_rejects_boxes_outside_frame() -> None:
         crop_frames(np.zeros((1, 10, 10, 3), np.uint8), np.array([[5, 5, 15, 15]]), 4)
 
 
-from hypothesis import given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 
 @settings(max_examples=200, deadline=None)
-@given(x=st.floats(-0.5, 1.5), y=st.floats(-0.5, 1.5), h=st.integers(1, 300), w=st.integers(1, 300),
-       crop=st.integers(1, 400))
-def test_boxes_always_lie_inside_the_frame_with_the_right_size(x: float, y: float, h: int, w: int,
-                                                               crop: int) -> None:
-    (x0, y0, x1, y1), = gaze_crop_boxes(np.array([[x, y]]), (h, w), crop)
-    assert 0 <= x0 and x1 <= w and 0 <= y0 and y1 <= h
+@given(
+    x=st.floats(-0.5, 1.5),
+    y=st.floats(-0.5, 1.5),
+    h=st.integers(1, 300),
+    w=st.integers(1, 300),
+    crop=st.integers(1, 400),
+)
+def test_boxes_always_lie_inside_the_frame_with_the_right_size(
+    x: float, y: float, h: int, w: int, crop: int
+) -> None:
+    ((x0, y0, x1, y1),) = gaze_crop_boxes(np.array([[x, y]]), (h, w), crop)
+    assert x0 >= 0 and x1 <= w and y0 >= 0 and y1 <= h
     assert (x1 - x0, y1 - y0) == (min(crop, w), min(crop, h))
     if crop <= min(h, w) and 0.2 < x < 0.8 and 0.2 < y < 0.8 and crop < 0.4 * min(h, w):
         assert abs((x0 + x1) / 2 - x * w) <= 1 and abs((y0 + y1) / 2 - y * h) <= 1  # centred

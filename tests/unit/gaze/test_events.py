@@ -158,9 +158,9 @@ def _naive_idt(t, yaw, pitch, thr, n_min, min_ms, dt_ms, gap_ms):
     ok = np.isfinite(pos).all(1)
 
     def good(s, e):  # samples s..e inclusive
-        seg = pos[s:e + 1]
-        no_gap = np.all(np.diff(t[s:e + 1]) <= gap_ms * 1e3)
-        return ok[s:e + 1].all() and no_gap and np.ptp(seg, 0).sum() <= thr
+        seg = pos[s : e + 1]
+        no_gap = np.all(np.diff(t[s : e + 1]) <= gap_ms * 1e3)
+        return ok[s : e + 1].all() and no_gap and np.ptp(seg, 0).sum() <= thr
 
     out, s, n = [], 0, len(t)
     while s + n_min - 1 < n:
@@ -188,7 +188,7 @@ def test_random_walk_invariants_and_idt_matches_naive_reference(rate_hz: float) 
         ev = detect(t, yaw, pitch)
         assert np.all(np.diff(ev.onset_index) >= 0)
         for a, b in zip(ev.onset_index, ev.offset_index):
-            assert b > a and np.all(np.isfinite(yaw[a:b + 1]))
+            assert b > a and np.all(np.isfinite(yaw[a : b + 1]))
         fix = ev.fixations
         assert np.all(fix.duration_ms >= 100 - 0.5 * 1e3 / rate_hz)
         assert np.all(fix.onset_index[1:] > fix.offset_index[:-1])

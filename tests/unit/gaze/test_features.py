@@ -7,9 +7,9 @@ import math
 import numpy as np
 import pytest
 
-from skillsight.gaze.tracks import GazeTrack
 from skillsight.exceptions import ConfigError, DataFormatError
 from skillsight.gaze.features import FEATURE_NAMES, gaze_features
+from skillsight.gaze.tracks import GazeTrack
 
 T0_US = 5_000_000
 
@@ -81,8 +81,9 @@ def test_bad_tracks_raise() -> None:
     with pytest.raises(DataFormatError, match="test.csv.*at least 2 samples"):
         gaze_features(_track(np.zeros(1), np.zeros(1), 10.0))
     bad = _track(np.zeros(5), np.zeros(5), 10.0)
-    bad = GazeTrack(bad.timestamps_us, bad.yaw_rad, bad.pitch_rad, np.zeros(4), np.ones(4, bool), "x",
-                    "f.csv")
+    bad = GazeTrack(
+        bad.timestamps_us, bad.yaw_rad, bad.pitch_rad, np.zeros(4), np.ones(4, bool), "x", "f.csv"
+    )
     with pytest.raises(DataFormatError, match="depth_m"):
         gaze_features(bad)
     with pytest.raises(ConfigError, match="too low"):

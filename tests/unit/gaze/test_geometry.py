@@ -103,7 +103,9 @@ def test_quaternion_round_trip(values):
 
 def test_rotation_matrices_are_orthonormal_for_many_quaternions():
     rot = quat_xyzw_to_matrix(np.random.default_rng(2).normal(size=(500, 4)))
-    np.testing.assert_allclose(rot @ np.swapaxes(rot, 1, 2), np.broadcast_to(np.eye(3), (500, 3, 3)), atol=1e-12)
+    np.testing.assert_allclose(
+        rot @ np.swapaxes(rot, 1, 2), np.broadcast_to(np.eye(3), (500, 3, 3)), atol=1e-12
+    )
     np.testing.assert_allclose(np.linalg.det(rot), 1.0)
 
 
@@ -114,7 +116,9 @@ def test_invert_and_transform_points():
     p = rng.normal(size=(50, 3))
     expected = np.einsum("nij,nj->ni", T, np.c_[p, np.ones(50)])[:, :3]
     np.testing.assert_allclose(transform_points(T, p), expected, atol=1e-12)
-    np.testing.assert_allclose(transform_points(T[0], p), (T[0] @ np.c_[p, np.ones(50)].T).T[:, :3], atol=1e-12)
+    np.testing.assert_allclose(
+        transform_points(T[0], p), (T[0] @ np.c_[p, np.ones(50)].T).T[:, :3], atol=1e-12
+    )
 
 
 def test_slerp_endpoints_midpoint_and_short_arc():
@@ -141,4 +145,6 @@ def test_cpf_world_cpf_round_trip(seed):
     p_world = gaze_point_world(p_cpf, T_world_device, T_device_cpf)
     manual = np.einsum("nij,nj->ni", T_world_device @ T_device_cpf, np.c_[p_cpf, np.ones(8)])[:, :3]
     np.testing.assert_allclose(p_world, manual, atol=1e-10)
-    np.testing.assert_allclose(gaze_point_cpf_from_world(p_world, T_world_device, T_device_cpf), p_cpf, atol=1e-9)
+    np.testing.assert_allclose(
+        gaze_point_cpf_from_world(p_world, T_world_device, T_device_cpf), p_cpf, atol=1e-9
+    )

@@ -14,24 +14,39 @@ T = 6
 
 def _rot_y(angle_rad: np.ndarray) -> np.ndarray:
     c, s = np.cos(angle_rad), np.sin(angle_rad)
-    R = np.zeros(np.shape(angle_rad) + (3, 3))
+    R = np.zeros((*np.shape(angle_rad), 3, 3))
     R[..., 0, 0], R[..., 0, 2], R[..., 1, 1], R[..., 2, 0], R[..., 2, 2] = c, s, 1, -s, c
     return R
 
 
-def _samples(head_t: np.ndarray, head_R: np.ndarray, yaw: np.ndarray, pitch: np.ndarray, depth: np.ndarray,
-             gaze2d_px: np.ndarray | None = None, **overrides) -> GazeSamples:
+def _samples(
+    head_t: np.ndarray,
+    head_R: np.ndarray,
+    yaw: np.ndarray,
+    pitch: np.ndarray,
+    depth: np.ndarray,
+    gaze2d_px: np.ndarray | None = None,
+    **overrides,
+) -> GazeSamples:
     """Consistent samples: world point = T_world_cpf @ (depth * dir_cpf)."""
     direction = gaze_direction_cpf(yaw, pitch)
     point_cpf = direction * depth[:, None]
     head_q = matrix_to_quat_xyzw(head_R)
     point_world = transform_points(pose_matrices(head_t, head_q), point_cpf)
     fields = dict(
-        timestamps_us=np.arange(len(yaw), dtype=np.int64) * 500_000, dir_cpf=direction, depth_m=depth,
-        point_cpf_m=point_cpf, point_world_m=point_world, head_t_world_m=head_t, head_q_xyzw=head_q,
+        timestamps_us=np.arange(len(yaw), dtype=np.int64) * 500_000,
+        dir_cpf=direction,
+        depth_m=depth,
+        point_cpf_m=point_cpf,
+        point_world_m=point_world,
+        head_t_world_m=head_t,
+        head_q_xyzw=head_q,
         gaze2d_px=np.full((len(yaw), 2), 704.0) if gaze2d_px is None else gaze2d_px,
-        gaze_valid=np.ones(len(yaw), bool), depth_valid=np.ones(len(yaw), bool),
-        pose_valid=np.ones(len(yaw), bool), gaze2d_valid=np.ones(len(yaw), bool))
+        gaze_valid=np.ones(len(yaw), bool),
+        depth_valid=np.ones(len(yaw), bool),
+        pose_valid=np.ones(len(yaw), bool),
+        gaze2d_valid=np.ones(len(yaw), bool),
+    )
     fields.update(overrides)
     return GazeSamples(**fields)
 
@@ -70,12 +85,15 @@ def test_channels_match_their_definitions() -> None:
 def test_rigid_motion_of_the_world_leaves_relative_channels_unchanged() -> None:
     s = _moving_clip()
     shift = np.array([100.0, -50.0, 7.0])
-    moved = _samples(s.head_t_world_m + shift, _rot_y(np.linspace(0.2, 0.8, T)),
-                     *_yaw_pitch(s), s.depth_m)
+    moved = _samples(s.head_t_world_m + shift, _rot_y(np.linspace(0.2, 0.8, T)), *_yaw_pitch(s), s.depth_m)
     a, b = normalize_clip_gaze(s).gaze, normalize_clip_gaze(moved).gaze
     np.testing.assert_allclose(a, b, atol=1e-4)
-    turned = _samples(s.head_t_world_m @ _rot_y(np.array(1.0)).T, _rot_y(np.linspace(1.2, 1.8, T)),
-                      *_yaw_pitch(s), s.depth_m)
+    turned = _samples(
+        s.head_t_world_m @ _rot_y(np.array(1.0)).T,
+        _rot_y(np.linspace(1.2, 1.8, T)),
+        *_yaw_pitch(s),
+        s.depth_m,
+    )
     c = normalize_clip_gaze(turned).gaze
     np.testing.assert_allclose(a[:, 3:], c[:, 3:], atol=1e-4)  # direction, relative pose, depth
 
@@ -101,8 +119,9 @@ def test_gaze2d_is_divided_by_the_image_size_not_the_quaternion() -> None:
     px = np.array([[704, 352], [0, 1408], [1408, 0], [2000, -5], [100, 200], [1056, 704]], float)
     s = _moving_clip(gaze2d_px=px)
     out = normalize_clip_gaze(s)
-    np.testing.assert_allclose(out.gaze2d, [[0.5, 0.25], [0, 1], [1, 0], [1, 0], [100 / 1408, 200 / 1408],
-                                            [0.75, 0.5]], atol=1e-6)
+    np.testing.assert_allclose(
+        out.gaze2d, [[0.5, 0.25], [0, 1], [1, 0], [1, 0], [100 / 1408, 200 / 1408], [0.75, 0.5]], atol=1e-6
+    )
     wide = normalize_clip_gaze(s, image_size_px=(1920, 1080)).gaze2d
     np.testing.assert_allclose(wide[0], [704 / 1920, 352 / 1080], atol=1e-6)
     assert not np.allclose(out.gaze2d[:, 0], px[:, 0] / s.head_q_xyzw[:, 3])
@@ -116,15 +135,22 @@ def test_missing_values_become_zero_with_masks() -> None:
     gaze2d_valid = np.array([True, False, True, True, True, True])
     gaze2d = np.where(gaze2d_valid[:, None], s.gaze2d_px, np.nan)
     depth_valid = np.array([False, True, False, False, True, True])
-    s2 = _moving_clip(gaze_valid=gaze_valid, dir_cpf=dir_cpf, point_world_m=point, gaze2d_px=gaze2d,
-                      gaze2d_valid=gaze2d_valid, depth_valid=depth_valid,
-                      depth_m=np.where(depth_valid, s.depth_m, np.nan))
+    s2 = _moving_clip(
+        gaze_valid=gaze_valid,
+        dir_cpf=dir_cpf,
+        point_world_m=point,
+        gaze2d_px=gaze2d,
+        gaze2d_valid=gaze2d_valid,
+        depth_valid=depth_valid,
+        depth_m=np.where(depth_valid, s.depth_m, np.nan),
+    )
     out = normalize_clip_gaze(s2)
     assert np.isfinite(out.gaze).all()
     np.testing.assert_array_equal(out.mask, gaze_valid)
     assert (out.gaze[~gaze_valid, 0:6] == 0).all()
-    np.testing.assert_allclose(out.gaze[:, 3:6], np.where(gaze_valid[:, None], s.dir_cpf - s.dir_cpf[1], 0),
-                               atol=1e-6)  # reference = first observed step
+    np.testing.assert_allclose(
+        out.gaze[:, 3:6], np.where(gaze_valid[:, None], s.dir_cpf - s.dir_cpf[1], 0), atol=1e-6
+    )  # reference = first observed step
     np.testing.assert_array_equal(out.channel_mask[:, 13], depth_valid & gaze_valid)
     assert (out.gaze[~(depth_valid & gaze_valid), 13] == 0).all()
     np.testing.assert_array_equal(out.gaze2d_mask, gaze2d_valid)
@@ -137,8 +163,9 @@ def test_no_trajectory_gives_identity_pose_marked_invalid() -> None:
     T_device_cpf_t = np.array([0.05, 0.0, 0.01])
     head_t = np.broadcast_to(T_device_cpf_t, (T, 3)).copy()
     head_R = np.broadcast_to(np.eye(3), (T, 3, 3)).copy()
-    static = _samples(head_t, head_R, *_yaw_pitch(s), s.depth_m, pose_valid=np.zeros(T, bool),
-                      has_trajectory=False)
+    static = _samples(
+        head_t, head_R, *_yaw_pitch(s), s.depth_m, pose_valid=np.zeros(T, bool), has_trajectory=False
+    )
     out = normalize_clip_gaze(static)
     np.testing.assert_allclose(out.gaze[:, 6:13], np.tile([0, 0, 0, 0, 0, 0, 1], (T, 1)), atol=1e-6)
     assert not out.channel_mask[:, 6:13].any() and out.channel_mask[:, 0:6].all()
@@ -150,8 +177,14 @@ def test_pose_gaps_are_zero_and_masked() -> None:
     pose_valid = np.array([False, True, True, True, False, True])
     head_t = np.where(pose_valid[:, None], s.head_t_world_m, np.nan)
     point = np.where(pose_valid[:, None], s.point_world_m, np.nan)
-    out = normalize_clip_gaze(_moving_clip(pose_valid=pose_valid, head_t_world_m=head_t, point_world_m=point,
-                                           head_q_xyzw=np.where(pose_valid[:, None], s.head_q_xyzw, np.nan)))
+    out = normalize_clip_gaze(
+        _moving_clip(
+            pose_valid=pose_valid,
+            head_t_world_m=head_t,
+            point_world_m=point,
+            head_q_xyzw=np.where(pose_valid[:, None], s.head_q_xyzw, np.nan),
+        )
+    )
     assert np.isfinite(out.gaze).all()
     np.testing.assert_allclose(out.gaze[1, 6:13], [0, 0, 0, 0, 0, 0, 1], atol=1e-6)  # first step with a pose
     assert (out.gaze[~pose_valid, 0:3] == 0).all() and (out.gaze[~pose_valid, 6:13] == 0).all()
@@ -160,5 +193,6 @@ def test_pose_gaps_are_zero_and_masked() -> None:
 
 def test_bad_shapes_raise() -> None:
     from skillsight.exceptions import DataFormatError
+
     with pytest.raises(DataFormatError, match="depth_m"):
         normalize_clip_gaze(_moving_clip(depth_m=np.zeros(T + 1)))

@@ -8,7 +8,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from skillsight.data.readers.aria_calibration import cad_T_device_cpf
-from skillsight.gaze.tracks import DeviceCalibration, Fisheye624Camera
 from skillsight.gaze.geometry import gaze_point_cpf, pose_matrices, transform_points
 from skillsight.gaze.projection import (
     T_CAMERA_CAMERA_CW90,
@@ -22,17 +21,24 @@ from skillsight.gaze.projection import (
     unproject_fisheye624,
     unproject_pinhole,
 )
+from skillsight.gaze.tracks import DeviceCalibration, Fisheye624Camera
 
 FAST = settings(max_examples=40, deadline=None)
 
 # An Aria-like RGB camera (1408 x 1408): typical magnitudes of every distortion term.
-PARAMS = np.array([610.0, 715.0, 700.0, 0.40, -0.49, 0.23, 1.0, -1.57, 0.61, -3e-4, -7e-4, -6e-4, -2e-4, 2e-4, -2e-4])
+PARAMS = np.array(
+    [610.0, 715.0, 700.0, 0.40, -0.49, 0.23, 1.0, -1.57, 0.61, -3e-4, -7e-4, -6e-4, -2e-4, 2e-4, -2e-4]
+)
 
 
 def _calibration(params: np.ndarray = PARAMS) -> DeviceCalibration:
-    T_device_camera = pose_matrices(np.array([-0.0046, -0.0117, -0.0049]), np.array([0.328, 0.038, 0.034, 0.943]))
+    T_device_camera = pose_matrices(
+        np.array([-0.0046, -0.0117, -0.0049]), np.array([0.328, 0.038, 0.034, 0.943])
+    )
     camera = Fisheye624Camera(params=params, width_px=1408, height_px=1408)
-    return DeviceCalibration(T_device_cpf=cad_T_device_cpf("DVT-S"), T_device_camera=T_device_camera, camera=camera)
+    return DeviceCalibration(
+        T_device_cpf=cad_T_device_cpf("DVT-S"), T_device_camera=T_device_camera, camera=camera
+    )
 
 
 def test_projection_of_the_optical_axis_is_the_principal_point():
@@ -101,9 +107,12 @@ def test_rotated_intrinsics_and_pose_equal_the_image_rotation():
     calib = _calibration()
     point = gaze_point_cpf(np.linspace(-0.5, 0.5, 7), np.linspace(-0.4, 0.3, 7), np.full(7, 1.5))
     rotated = project_fisheye624(
-        transform_points(T_camera_cpf(calib, rotate_cw90=True), point), rotate_fisheye624_params_cw90(PARAMS, 1408)
+        transform_points(T_camera_cpf(calib, rotate_cw90=True), point),
+        rotate_fisheye624_params_cw90(PARAMS, 1408),
     )
-    np.testing.assert_allclose(rotated, project_gaze_to_rgb(point, calib, upright=True, upright_mode="rotate_image"), atol=1e-9)
+    np.testing.assert_allclose(
+        rotated, project_gaze_to_rgb(point, calib, upright=True, upright_mode="rotate_image"), atol=1e-9
+    )
 
 
 def test_make_upright_keeps_raw_intrinsics_on_a_turned_camera():
@@ -112,12 +121,18 @@ def test_make_upright_keeps_raw_intrinsics_on_a_turned_camera():
     p_cam = transform_points(T_camera_cpf(calib), point)
     p_turned = transform_points(np.linalg.inv(T_CAMERA_CAMERA_CW90), p_cam)  # (x, y) -> (-y, x)
     np.testing.assert_allclose(p_turned[:, :2], np.c_[-p_cam[:, 1], p_cam[:, 0]], atol=1e-12)
-    np.testing.assert_allclose(project_gaze_to_rgb(point, calib, upright=True), project_fisheye624(p_turned, PARAMS), atol=1e-9)
+    np.testing.assert_allclose(
+        project_gaze_to_rgb(point, calib, upright=True), project_fisheye624(p_turned, PARAMS), atol=1e-9
+    )
     # without distortion beyond radial, it differs from the image rotation only by the principal-point swap
     radial_only = np.r_[PARAMS[:9], np.zeros(6)]
     calib0 = _calibration(radial_only)
-    diff = project_gaze_to_rgb(point, calib0, upright=True) - project_gaze_to_rgb(point, calib0, upright=True, upright_mode="rotate_image")
-    np.testing.assert_allclose(diff, np.tile([PARAMS[1] - (1407 - PARAMS[2]), PARAMS[2] - PARAMS[1]], (2, 1)), atol=1e-9)
+    diff = project_gaze_to_rgb(point, calib0, upright=True) - project_gaze_to_rgb(
+        point, calib0, upright=True, upright_mode="rotate_image"
+    )
+    np.testing.assert_allclose(
+        diff, np.tile([PARAMS[1] - (1407 - PARAMS[2]), PARAMS[2] - PARAMS[1]], (2, 1)), atol=1e-9
+    )
 
 
 def test_gaze_straight_ahead_projects_near_the_image_centre_and_behind_is_nan():
@@ -127,4 +142,4 @@ def test_gaze_straight_ahead_projects_near_the_image_centre_and_behind_is_nan():
     behind = project_gaze_to_rgb(np.array([[0.0, 0.0, -2.0]]), calib)
     assert np.isnan(behind).all()
     with pytest.raises(ValueError, match="upright_mode"):
-        project_gaze_to_rgb(np.zeros((1, 3)) + [0, 0, 1], calib, upright=True, upright_mode="sideways")  # type: ignore[arg-type]
+        project_gaze_to_rgb([*np.zeros((1, 3)), 0, 0, 1], calib, upright=True, upright_mode="sideways")  # type: ignore[arg-type]

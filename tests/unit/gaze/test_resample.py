@@ -46,12 +46,11 @@ def test_empty_track_and_bad_timestamps() -> None:
 
 # --- gaze_samples_at: the raw per-clip arrays ----------------------------------------------------
 
-from skillsight.gaze.tracks import DeviceCalibration, Fisheye624Camera, Gaze2DTrack, GazeTrack, Trajectory  # noqa: E402
-from skillsight.gaze.geometry import (gaze_point_cpf_from_world, pose_matrices,  # noqa: E402
-                                      transform_points)
-from skillsight.gaze.normalize import normalize_clip_gaze  # noqa: E402
-from skillsight.gaze.projection import project_gaze_to_rgb  # noqa: E402
-from skillsight.gaze.resample import gaze_samples_at  # noqa: E402
+from skillsight.gaze.geometry import gaze_point_cpf_from_world, pose_matrices, transform_points
+from skillsight.gaze.normalize import normalize_clip_gaze
+from skillsight.gaze.projection import project_gaze_to_rgb
+from skillsight.gaze.resample import gaze_samples_at
+from skillsight.gaze.tracks import DeviceCalibration, Fisheye624Camera, Gaze2DTrack, GazeTrack, Trajectory
 
 TARGET_WORLD = np.array([0.3, -0.2, 2.5])
 PARAMS = np.array([610.0, 715.0, 716.0, 0.4, -0.5, 0.1, 1.0, -1.6, 0.7, 1e-4, -2e-4, 1e-4, 0, 0, 0])
@@ -60,8 +59,11 @@ PARAMS = np.array([610.0, 715.0, 716.0, 0.4, -0.5, 0.1, 1.0, -1.6, 0.7, 1e-4, -2
 def _calibration() -> DeviceCalibration:
     T_device_cpf = pose_matrices(np.array([-0.04, -0.01, -0.02]), np.array([0.0, 0.1, 0.0, 0.995]))
     T_device_camera = pose_matrices(np.array([-0.005, 0.01, 0.0]), np.array([0.0, 0.0, 0.0, 1.0]))
-    return DeviceCalibration(T_device_cpf=T_device_cpf, T_device_camera=T_device_camera,
-                             camera=Fisheye624Camera(params=PARAMS, width_px=1408, height_px=1408))
+    return DeviceCalibration(
+        T_device_cpf=T_device_cpf,
+        T_device_camera=T_device_camera,
+        camera=Fisheye624Camera(params=PARAMS, width_px=1408, height_px=1408),
+    )
 
 
 def _trajectory() -> Trajectory:
@@ -73,8 +75,9 @@ def _trajectory() -> Trajectory:
     return Trajectory(timestamps_us=ts, t_world_device_m=t, q_world_device_xyzw=q, quality=np.ones(len(ts)))
 
 
-def _gaze_on_target(traj: Trajectory, calib: DeviceCalibration, ts: np.ndarray,
-                    with_depth: bool = True) -> GazeTrack:
+def _gaze_on_target(
+    traj: Trajectory, calib: DeviceCalibration, ts: np.ndarray, with_depth: bool = True
+) -> GazeTrack:
     """Gaze that fixates TARGET_WORLD while the head moves."""
     idx = np.searchsorted(traj.timestamps_us, ts)
     T_world_device = pose_matrices(traj.t_world_device_m[idx], traj.q_world_device_xyzw[idx])
@@ -82,8 +85,14 @@ def _gaze_on_target(traj: Trajectory, calib: DeviceCalibration, ts: np.ndarray,
     p = gaze_point_cpf_from_world(target, T_world_device, calib.T_device_cpf)
     yaw, pitch = np.arctan(p[:, 0] / p[:, 2]), np.arctan(p[:, 1] / p[:, 2])
     depth = np.linalg.norm(p, axis=1) if with_depth else np.full(len(ts), np.nan)
-    return GazeTrack(timestamps_us=ts, yaw_rad=yaw, pitch_rad=pitch, depth_m=depth,
-                     depth_valid=np.isfinite(depth), layout="legacy_v1")
+    return GazeTrack(
+        timestamps_us=ts,
+        yaw_rad=yaw,
+        pitch_rad=pitch,
+        depth_m=depth,
+        depth_valid=np.isfinite(depth),
+        layout="legacy_v1",
+    )
 
 
 def test_fixating_a_world_point_gives_that_point_at_every_step() -> None:
@@ -100,8 +109,11 @@ def test_fixating_a_world_point_gives_that_point_at_every_step() -> None:
     np.testing.assert_allclose(s.head_t_world_m, T_world_cpf[:, :3, 3], atol=1e-12)
     np.testing.assert_allclose(np.linalg.norm(s.dir_cpf, axis=1), 1.0)
     # projected 2D gaze (no 2D track given) = the projection of the CPF point into the upright image
-    np.testing.assert_allclose(s.gaze2d_px, project_gaze_to_rgb(s.point_cpf_m, calib, upright=True,
-                                                                 upright_mode="rotate_image"), atol=1e-9)
+    np.testing.assert_allclose(
+        s.gaze2d_px,
+        project_gaze_to_rgb(s.point_cpf_m, calib, upright=True, upright_mode="rotate_image"),
+        atol=1e-9,
+    )
     assert s.gaze2d_valid.all() and s.image_size_px == (1408, 1408)
     # normalised: a fixed target gives constant point channels = target - mean head position
     g = normalize_clip_gaze(s).gaze
@@ -122,6 +134,7 @@ def test_between_gaze_samples_and_outside_the_track() -> None:
 
 def _mid_direction(gaze: GazeTrack, i: int) -> np.ndarray:
     from skillsight.gaze.geometry import gaze_direction_cpf
+
     yaw = (gaze.yaw_rad[i] + gaze.yaw_rad[i + 1]) / 2
     pitch = (gaze.pitch_rad[i] + gaze.pitch_rad[i + 1]) / 2
     return gaze_direction_cpf(np.array([yaw]), np.array([pitch]))[0]
@@ -136,6 +149,7 @@ def test_without_depth_trajectory_or_calibration() -> None:
     np.testing.assert_allclose(np.linalg.norm(s.point_cpf_m, axis=1), 2.0)
     assert not s.has_trajectory and not s.pose_valid.any()
     from skillsight.data.readers.aria import cad_T_device_cpf
+
     np.testing.assert_allclose(s.point_world_m, transform_points(cad_T_device_cpf("DVT-S"), s.point_cpf_m))
     assert not s.gaze2d_valid.any() and s.image_size_px == (1408, 1408)
     out = normalize_clip_gaze(s)

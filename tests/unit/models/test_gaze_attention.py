@@ -11,8 +11,15 @@ from transformers import TimesformerConfig, TimesformerModel
 from skillsight.exceptions import ConfigError
 from skillsight.models.gaze_attention import GazeBiasedTimesformer, gaze_gaussian_bias
 
-CFG = dict(image_size=32, patch_size=8, num_hidden_layers=2, hidden_size=32, num_attention_heads=4,
-           intermediate_size=64, num_frames=4)
+CFG = dict(
+    image_size=32,
+    patch_size=8,
+    num_hidden_layers=2,
+    hidden_size=32,
+    num_attention_heads=4,
+    intermediate_size=64,
+    num_frames=4,
+)
 GRID = 4  # 32 px / 8 px patches
 
 
@@ -20,7 +27,11 @@ def _pair(num_scenarios: int = 3) -> tuple[GazeBiasedTimesformer, TimesformerMod
     """The biased model and a stock TimesformerModel holding the very same weights."""
     model = GazeBiasedTimesformer(CFG, num_scenarios=num_scenarios).eval()
     stock = TimesformerModel(TimesformerConfig(**CFG)).eval()
-    state = {k.removeprefix("timesformer."): v for k, v in model.state_dict().items() if k.startswith("timesformer.")}
+    state = {
+        k.removeprefix("timesformer."): v
+        for k, v in model.state_dict().items()
+        if k.startswith("timesformer.")
+    }
     stock.load_state_dict(state, strict=True)
     return model, stock
 
@@ -139,8 +150,9 @@ def test_space_only_attention_is_rejected() -> None:
 def test_local_pretrained_weights_load_with_another_frame_count(tmp_path) -> None:
     source = TimesformerModel(TimesformerConfig(**{**CFG, "num_frames": 2}))
     source.save_pretrained(tmp_path / "tsf")
-    model = GazeBiasedTimesformer({"num_frames": 4, "image_size": 32}, num_scenarios=2,
-                                  pretrained_dir=tmp_path / "tsf").eval()
+    model = GazeBiasedTimesformer(
+        {"num_frames": 4, "image_size": 32}, num_scenarios=2, pretrained_dir=tmp_path / "tsf"
+    ).eval()
     qkv = model.timesformer.encoder.layer[0].attention.attention.qkv.weight
     assert torch.equal(qkv, source.encoder.layer[0].attention.attention.qkv.weight)
     assert model.num_frames == 4  # time embeddings (2 stored) are interpolated by HF at run time

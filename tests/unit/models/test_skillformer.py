@@ -12,22 +12,37 @@ from torch import nn
 from torch.utils.data import default_collate
 
 from skillsight.data.datasets import SkillClipDataset
-from skillsight.data.records import Take
 from skillsight.data.readers.video import write_video
+from skillsight.data.records import Take
 from skillsight.exceptions import ConfigError, DataFormatError
 from skillsight.models import create_model
-from skillsight.models.skillformer import (LORA_TARGET_MODULES, PAPER_FULL_FINETUNE_M, SKILLFORMER_RECIPES,
-                                           CrossViewFusion, SkillFormer, format_parameter_report,
-                                           trainable_parameter_report)
+from skillsight.models.skillformer import (
+    LORA_TARGET_MODULES,
+    PAPER_FULL_FINETUNE_M,
+    SKILLFORMER_RECIPES,
+    CrossViewFusion,
+    SkillFormer,
+    format_parameter_report,
+    trainable_parameter_report,
+)
 
 
 def _fusion_params(D: int, H: int, C: int = 4) -> int:
     """CrossViewFusion parameters from the layer formulas (weights + biases)."""
-    layer_norm = lambda n: 2 * n  # noqa: E731
-    linear = lambda i, o: i * o + o  # noqa: E731
+    layer_norm = lambda n: 2 * n
+    linear = lambda i, o: i * o + o
     attention = linear(D, 3 * D) + linear(D, D)  # in_proj (q, k, v) + out_proj
-    return (layer_norm(D) + attention + linear(D, H) + layer_norm(H) + linear(H, H) + linear(H, D)
-            + layer_norm(D) + 2 + linear(D, C))
+    return (
+        layer_norm(D)
+        + attention
+        + linear(D, H)
+        + layer_norm(H)
+        + linear(H, H)
+        + linear(H, D)
+        + layer_norm(D)
+        + 2
+        + linear(D, C)
+    )
 
 
 def test_fusion_head_shapes_and_parameter_count() -> None:
@@ -84,9 +99,14 @@ def test_lora_wraps_exactly_the_listed_modules_and_nothing_else_trains() -> None
     for name, p in model.named_parameters():
         lora = name.startswith("backbone.") and ".lora_" in name
         assert p.requires_grad == (lora or name.startswith("fusion.")), name
-    frozen_linears = [n for n, m in model.backbone.named_modules()
-                      if isinstance(m, nn.Linear) and ".lora_" not in n and not n.endswith(".base_layer")
-                      and n not in wrapped]
+    frozen_linears = [
+        n
+        for n, m in model.backbone.named_modules()
+        if isinstance(m, nn.Linear)
+        and ".lora_" not in n
+        and not n.endswith(".base_layer")
+        and n not in wrapped
+    ]
     assert frozen_linears == []  # every Linear of the TimeSformer layers is one of the seven types
 
 
@@ -154,13 +174,23 @@ def test_time_embeddings_are_interpolated_from_local_weights(tmp_path: Path) -> 
 
 def _take(root: Path, n_frames: int = 40, fps: int = 10, size: int = 32) -> Take:
     """One take whose ego and two exo videos show the same frames (frame t has brightness 4 t)."""
-    frames = np.broadcast_to((np.arange(n_frames) * 4 + 20).astype(np.uint8)[:, None, None, None],
-                             (n_frames, size, size, 3)).copy()
+    frames = np.broadcast_to(
+        (np.arange(n_frames) * 4 + 20).astype(np.uint8)[:, None, None, None], (n_frames, size, size, 3)
+    ).copy()
     paths = {cam: root / f"{cam}.mp4" for cam in ("aria01", "cam01", "cam02")}
     for path in paths.values():
         write_video(path, frames, fps, gop=4)
-    return Take(take_uid="uid0", take_name="take0", scenario="Dance", task_name="salsa", label=2,
-                split="train", ego_camera="aria01", video_paths=paths, duration_sec=n_frames / fps)
+    return Take(
+        take_uid="uid0",
+        take_name="take0",
+        scenario="Dance",
+        task_name="salsa",
+        label=2,
+        split="train",
+        ego_camera="aria01",
+        video_paths=paths,
+        duration_sec=n_frames / fps,
+    )
 
 
 def test_dataset_items_feed_skillformer_with_synchronised_views(tmp_path: Path) -> None:

@@ -72,7 +72,10 @@ def test_scenario_embedding_flag_adds_an_input() -> None:
 
 def test_teacher_projection_has_paper_widths() -> None:
     projection = TeacherProjection()
-    assert [m.weight.shape for m in projection.net if isinstance(m, torch.nn.Linear)] == [(1280, 2304), (256, 1280)]
+    assert [m.weight.shape for m in projection.net if isinstance(m, torch.nn.Linear)] == [
+        (1280, 2304),
+        (256, 1280),
+    ]
     assert projection(torch.zeros(3, 2304)).shape == (3, 256)
 
 
@@ -102,8 +105,14 @@ def test_onnx_export_matches_pytorch() -> None:
 
     inputs = model.example_inputs(2)
     buffer = io.BytesIO()
-    torch.onnx.export(Positional(), (inputs["gaze"], inputs["gaze_mask"]), buffer, dynamo=False,
-                      input_names=["gaze", "gaze_mask"], dynamic_axes={"gaze": {0: "B"}, "gaze_mask": {0: "B"}})
+    torch.onnx.export(
+        Positional(),
+        (inputs["gaze"], inputs["gaze_mask"]),
+        buffer,
+        dynamo=False,
+        input_names=["gaze", "gaze_mask"],
+        dynamic_axes={"gaze": {0: "B"}, "gaze_mask": {0: "B"}},
+    )
     session = ort.InferenceSession(buffer.getvalue(), providers=["CPUExecutionProvider"])
     inputs = model.example_inputs(4)  # another batch size than exported with
     got = session.run(None, {"gaze": inputs["gaze"].numpy(), "gaze_mask": inputs["gaze_mask"].numpy()})

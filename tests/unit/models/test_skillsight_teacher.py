@@ -20,20 +20,30 @@ def test_forward_returns_logits_features_and_branch_embeddings() -> None:
     assert out["features"].shape == (3, 96)
     for key in ("video_embedding", "crop_embedding", "gaze_embedding"):
         assert out[key].shape == (3, 32)
-    assert torch.equal(out["features"], torch.cat([out["video_embedding"], out["crop_embedding"],
-                                                   out["gaze_embedding"]], dim=-1))
+    assert torch.equal(
+        out["features"],
+        torch.cat([out["video_embedding"], out["crop_embedding"], out["gaze_embedding"]], dim=-1),
+    )
 
 
 @pytest.mark.parametrize(
     ("flags", "names", "sensors", "dim"),
     [
         (dict(use_video=False), ("crops", "gaze", "gaze_mask", "scenario"), ("rgb", "eye_tracker"), 64),
-        (dict(use_crops=False, use_gaze=False), ("video", "gaze2d", "gaze_mask", "scenario"),
-         ("rgb", "eye_tracker"), 32),
+        (
+            dict(use_crops=False, use_gaze=False),
+            ("video", "gaze2d", "gaze_mask", "scenario"),
+            ("rgb", "eye_tracker"),
+            32,
+        ),
         (dict(use_crops=False, use_gaze=False, use_gaze_bias=False), ("video",), ("rgb",), 32),
         (dict(use_video=False, use_crops=False), ("gaze", "gaze_mask", "scenario"), ("eye_tracker",), 32),
-        (dict(use_video=False, use_gaze=False, crop_input="crop_features"), ("crop_features",),
-         ("rgb", "eye_tracker"), 32),
+        (
+            dict(use_video=False, use_gaze=False, crop_input="crop_features"),
+            ("crop_features",),
+            ("rgb", "eye_tracker"),
+            32,
+        ),
     ],
 )
 def test_branch_switches_change_inputs_sensors_and_features(flags, names, sensors, dim) -> None:
@@ -70,7 +80,9 @@ def test_precomputed_crop_features_equal_running_the_frozen_extractor() -> None:
     with_features.load_state_dict(state, strict=True)
     inputs = with_crops.example_inputs(2)
     crops = inputs.pop("crops")
-    features = CropFeatureExtractor("dinov2_test")(crops)  # a separately built extractor: seeded, same weights
+    features = CropFeatureExtractor("dinov2_test")(
+        crops
+    )  # a separately built extractor: seeded, same weights
     assert features.shape == (2, 4, 32)
     a = with_crops(**inputs, crops=crops)["logits"]
     b = with_features(**inputs, crop_features=features)["logits"]
@@ -116,8 +128,18 @@ def test_paper_preset_matches_reference() -> None:
     assert (video["hidden_size"], video["num_hidden_layers"], video["num_attention_heads"]) == (768, 12, 12)
     assert preset["crop_extractor"] == "dinov2_vitb14"
     dino = CROP_EXTRACTOR_PRESETS["dinov2_vitb14"]
-    assert (dino["image_size"], dino["patch_size"], dino["hidden_size"], dino["num_hidden_layers"]) == (224, 14, 768, 12)
-    assert (preset["embed_dim"], preset["crop_layers"], preset["crop_heads"], preset["gaze_layers"]) == (768, 2, 8, 4)
+    assert (dino["image_size"], dino["patch_size"], dino["hidden_size"], dino["num_hidden_layers"]) == (
+        224,
+        14,
+        768,
+        12,
+    )
+    assert (preset["embed_dim"], preset["crop_layers"], preset["crop_heads"], preset["gaze_layers"]) == (
+        768,
+        2,
+        8,
+        4,
+    )
     assert video["hidden_size"] + 2 * preset["embed_dim"] == 2304
 
 
@@ -142,8 +164,16 @@ def test_extractor_loads_local_weights_and_keeps_the_preset_crop_size(tmp_path) 
     from transformers import Dinov2Config, Dinov2Model
 
     # Released DINOv2 configs say image_size=518; SkillSight still feeds crops of the preset's size.
-    stored = Dinov2Model(Dinov2Config(image_size=40, patch_size=8, hidden_size=32, num_hidden_layers=1,
-                                      num_attention_heads=2, mlp_ratio=2))
+    stored = Dinov2Model(
+        Dinov2Config(
+            image_size=40,
+            patch_size=8,
+            hidden_size=32,
+            num_hidden_layers=1,
+            num_attention_heads=2,
+            mlp_ratio=2,
+        )
+    )
     stored.save_pretrained(tmp_path / "dino")
     extractor = CropFeatureExtractor("dinov2_test", weights_dir=tmp_path / "dino")
     assert extractor.crop_size == 16 and extractor.feature_dim == 32

@@ -8,8 +8,11 @@ import torch
 from skillsight.deploy.power import estimate_power
 from skillsight.exceptions import ConfigError, DataFormatError
 from skillsight.models import create_model
-from skillsight.models.layers.timesformer_utils import (interpolate_time_embeddings, pool_tokens,
-                                                        timesformer_config)
+from skillsight.models.layers.timesformer_utils import (
+    interpolate_time_embeddings,
+    pool_tokens,
+    timesformer_config,
+)
 from skillsight.models.video_baselines import GazeCropVideoClassifier, TimesformerVideoClassifier
 
 

@@ -9,7 +9,7 @@ from torch.utils.data import Dataset
 from skillsight.models import register_model
 from skillsight.models.layers.base import DeclaredInputsModule
 
-__all__ = ["ToyGazeClassifier", "ToyDataset"]
+__all__ = ["ToyDataset", "ToyGazeClassifier"]
 
 
 @register_model("test_toy_gaze_classifier")

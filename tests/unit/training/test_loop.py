@@ -10,18 +10,19 @@ from torch import nn
 from torch.utils.data import DataLoader
 
 from skillsight.config import OptimConfig, TrainerConfig
+from skillsight.models import create_model
 from skillsight.runs.checkpoint import load_model
 from skillsight.training.loop import LAST_CHECKPOINT, fit
 from skillsight.training.sampling import make_loader
 from skillsight.training.tasks import DistillationTask, SupervisedTask, build_optimizer
-from skillsight.models import create_model
-
 from tests.unit.training._toy import ToyDataset
 
 
 def _loaders() -> tuple[DataLoader, DataLoader]:
-    return (make_loader(ToyDataset(64, seed=0), batch_size=16, shuffle=True),
-            make_loader(ToyDataset(32, seed=1), batch_size=16, shuffle=False))
+    return (
+        make_loader(ToyDataset(64, seed=0), batch_size=16, shuffle=True),
+        make_loader(ToyDataset(32, seed=1), batch_size=16, shuffle=False),
+    )
 
 
 def _trainer(epochs: int) -> TrainerConfig:
@@ -55,6 +56,7 @@ def test_seeded_runs_are_deterministic(tmp_path):
 
 def test_resume_continues_to_the_same_weights(tmp_path):
     """3 epochs in one go == 2 epochs, 'killed', then resumed for the 3rd."""
+
     def run(folder, epochs, resume=False, model=None):
         torch.manual_seed(7)  # same initial weights in both runs
         train, val = _loaders()
@@ -91,8 +93,9 @@ def test_distillation_loss_adds_weighted_l1_to_cross_entropy():
 
 def test_schedule_applies_warmup_and_milestones():
     p = nn.Parameter(torch.zeros(1))
-    opt, sched = build_optimizer([p], OptimConfig(optimizer="sgd", lr=1.0, milestones=[2, 4], gamma=0.1,
-                                                  warmup_epochs=2))
+    opt, sched = build_optimizer(
+        [p], OptimConfig(optimizer="sgd", lr=1.0, milestones=[2, 4], gamma=0.1, warmup_epochs=2)
+    )
     lrs = []
     for _ in range(5):
         lrs.append(opt.param_groups[0]["lr"])

@@ -17,7 +17,11 @@ from skillsight.data.readers.aria_calibration import (
     write_device_calibration_json,
 )
 from skillsight.data.readers.aria_gaze import GAZE_LAYOUTS, detect_gaze_layout, read_gaze_csv, write_gaze_csv
-from skillsight.data.readers.aria_trajectory import TRAJECTORY_COLUMNS_20, read_trajectory_csv, write_trajectory_csv
+from skillsight.data.readers.aria_trajectory import (
+    TRAJECTORY_COLUMNS_20,
+    read_trajectory_csv,
+    write_trajectory_csv,
+)
 from skillsight.gaze.aria_cad import CAD_BUILD_VERSIONS, cad_T_cpf_sensor, cad_T_device_cpf
 from skillsight.gaze.poses import DEFAULT_MAX_GAP_US, pose_at
 

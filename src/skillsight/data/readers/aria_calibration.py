@@ -22,17 +22,17 @@ from typing import Any, Literal
 
 import numpy as np
 
-from skillsight.gaze.tracks import DeviceCalibration, Fisheye624Camera
 from skillsight.exceptions import DataFormatError
 from skillsight.gaze.aria_cad import CAD_BUILD_VERSIONS, cad_T_cpf_sensor, cad_T_device_cpf
 from skillsight.gaze.geometry import matrix_to_quat_xyzw, pose_matrices
+from skillsight.gaze.tracks import DeviceCalibration, Fisheye624Camera
 
 __all__ = [
-    "RGB_CAMERA_LABEL",
     "CAD_BUILD_VERSIONS",
+    "NOMINAL_RGB_FISHEYE624_PARAMS",
+    "RGB_CAMERA_LABEL",
     "cad_T_cpf_sensor",
     "cad_T_device_cpf",
-    "NOMINAL_RGB_FISHEYE624_PARAMS",
     "nominal_rgb_calibration",
     "read_device_calibration",
     "write_device_calibration_json",
@@ -125,7 +125,9 @@ def read_device_calibration(
     proj = _get(cam, "Projection", path, where)
     name = _get(proj, "Name", path, f"{where}.Projection")
     if name not in _FISHEYE_NAMES:
-        raise DataFormatError(path, f"{where}.Projection.Name", name, f"only {list(_FISHEYE_NAMES)} supported")
+        raise DataFormatError(
+            path, f"{where}.Projection.Name", name, f"only {list(_FISHEYE_NAMES)} supported"
+        )
     params = np.asarray(_get(proj, "Params", path, f"{where}.Projection"), dtype=np.float64)
     if params.shape != (15,) or not np.all(np.isfinite(params)):
         reason = "expected 15 finite Fisheye624 parameters"

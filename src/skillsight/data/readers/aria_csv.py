@@ -14,20 +14,20 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
 from skillsight.exceptions import DataFormatError
 
 __all__ = [
-    "read_csv_header",
-    "read_csv_columns",
-    "format_float_column",
-    "write_csv_columns",
-    "check_strictly_increasing",
     "check_no_nan",
+    "check_strictly_increasing",
+    "format_float_column",
+    "read_csv_columns",
+    "read_csv_header",
+    "write_csv_columns",
 ]
 
 
@@ -132,7 +132,9 @@ def read_csv_columns(
         raise _locate_bad_cell(path, raw[newline + 1 :], header, indices, kinds) from err
 
 
-def _load(raw: bytes, indices: Sequence[int], columns: Sequence[str], kinds: Sequence[str]) -> dict[str, np.ndarray]:
+def _load(
+    raw: bytes, indices: Sequence[int], columns: Sequence[str], kinds: Sequence[str]
+) -> dict[str, np.ndarray]:
     """np.loadtxt on the data rows; raises ValueError on anything it cannot convert."""
     field_types = {"int": np.int64, "float": np.float64, "nullable": f"S{_NULLABLE_WIDTH}"}
     dtype = np.dtype([(f"c{i}", field_types[k]) for i, k in enumerate(kinds)])

@@ -28,9 +28,9 @@ from skillsight.data.readers.aria_csv import (
     read_csv_header,
     write_csv_columns,
 )
-from skillsight.gaze.tracks import GazeTrack
 from skillsight.exceptions import DataFormatError
 from skillsight.gaze.geometry import DEFAULT_IPD_M, combined_to_vergence, vergence_to_combined
+from skillsight.gaze.tracks import GazeTrack
 
 __all__ = ["GAZE_LAYOUTS", "REQUIRED_COLUMNS", "detect_gaze_layout", "read_gaze_csv", "write_gaze_csv"]
 

@@ -9,7 +9,6 @@ Quaternions are Hamilton (x, y, z, w) and map device points into the world frame
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
 
 import numpy as np
 
@@ -21,9 +20,9 @@ from skillsight.data.readers.aria_csv import (
     read_csv_header,
     write_csv_columns,
 )
-from skillsight.gaze.tracks import Trajectory
 from skillsight.exceptions import DataFormatError
-from skillsight.gaze.geometry import quat_xyzw_to_matrix, slerp_xyzw
+from skillsight.gaze.geometry import quat_xyzw_to_matrix
+from skillsight.gaze.tracks import Trajectory
 
 __all__ = ["TRAJECTORY_COLUMNS_20", "read_trajectory_csv", "write_trajectory_csv"]
 
@@ -73,7 +72,9 @@ def read_trajectory_csv(path: str | Path) -> Trajectory:
         raise DataFormatError(path, "q{x,y,z,w}_world_device", q[i].tolist(), reason)
     quality = cols["quality_score"] if has_quality else np.full(len(ts), np.nan)
     q_unit = q / norm[:, None]
-    return Trajectory(timestamps_us=ts, t_world_device_m=t, q_world_device_xyzw=q_unit, quality=quality, source=str(path))
+    return Trajectory(
+        timestamps_us=ts, t_world_device_m=t, q_world_device_xyzw=q_unit, quality=quality, source=str(path)
+    )
 
 
 def _velocities(traj: Trajectory) -> tuple[np.ndarray, np.ndarray]:
@@ -122,5 +123,3 @@ def write_trajectory_csv(
     cells += [repr(float(g)) for g in gravity_world]
     cells.append(format_float_column(np.asarray(traj.quality, dtype=np.float64)))
     write_csv_columns(path, TRAJECTORY_COLUMNS_20, cells, n)
-
-

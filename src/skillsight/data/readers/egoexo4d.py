@@ -31,8 +31,8 @@ from skillsight.data.readers.egoexo4d_takes import (
 )
 
 __all__ = [
-    "GAZE2D_COLUMNS",
     "CALIBRATION_CANDIDATES",
+    "GAZE2D_COLUMNS",
     "REQUIREMENTS",
     "SPLITS",
     "TakeScan",

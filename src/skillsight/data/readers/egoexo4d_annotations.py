@@ -29,16 +29,16 @@ from skillsight.data.readers.aria_csv import (
     write_csv_columns,
 )
 from skillsight.data.records import PROFICIENCY_LABELS, SCENARIOS
-from skillsight.gaze.tracks import Gaze2DTrack
 from skillsight.exceptions import DataFormatError
+from skillsight.gaze.tracks import Gaze2DTrack
 
 __all__ = [
     "GAZE2D_COLUMNS",
-    "read_annotations",
-    "read_takes_json",
     "label_from_score",
-    "scenario_from_name",
+    "read_annotations",
     "read_gaze2d_csv",
+    "read_takes_json",
+    "scenario_from_name",
     "write_gaze2d_csv",
 ]
 
@@ -127,7 +127,9 @@ def label_from_score(score: Any, source: str | Path, take_uid: str) -> int:
     if isinstance(score, str) and score in PROFICIENCY_LABELS:
         return PROFICIENCY_LABELS.index(score)
     raise DataFormatError(
-        f"{source} (take {take_uid})", "proficiency_score", score,
+        f"{source} (take {take_uid})",
+        "proficiency_score",
+        score,
         f"unknown label; expected one of {list(PROFICIENCY_LABELS)}",
     )
 
@@ -141,7 +143,9 @@ def scenario_from_name(name: Any, source: str | Path, take_uid: str) -> str:
     if isinstance(name, str) and name in SCENARIOS:
         return name
     raise DataFormatError(
-        f"{source} (take {take_uid})", "scenario_name", name,
+        f"{source} (take {take_uid})",
+        "scenario_name",
+        name,
         f"unknown scenario; expected one of {list(SCENARIOS)}",
     )
 

@@ -22,9 +22,9 @@ are skipped, each with a reason, and counted by :meth:`TakeScan.summary`.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Iterable, Sequence, Union
 
 from skillsight.data.readers.egoexo4d_annotations import (
     label_from_score,
@@ -36,13 +36,13 @@ from skillsight.data.records import Take
 from skillsight.exceptions import DataFormatError, SplitLeakageError
 
 __all__ = [
-    "SPLITS",
-    "REQUIREMENTS",
     "CALIBRATION_CANDIDATES",
+    "REQUIREMENTS",
+    "SPLITS",
     "TakeScan",
     "annotation_path",
-    "load_takes",
     "check_split_leakage",
+    "load_takes",
 ]
 
 SPLITS: tuple[str, ...] = ("train", "val", "test")
@@ -212,8 +212,14 @@ def load_takes(
 
 
 def _build_take(
-    root: Path, split: str, path: Path, rec: dict, takes_meta: dict[str, dict], require: Sequence[str],
-    gaze_kind: str, scan: TakeScan,
+    root: Path,
+    split: str,
+    path: Path,
+    rec: dict,
+    takes_meta: dict[str, dict],
+    require: Sequence[str],
+    gaze_kind: str,
+    scan: TakeScan,
 ) -> Take | None:
     uid = rec["take_uid"]
     where = f"{path} (take {uid})"
@@ -295,7 +301,7 @@ def _raise_on_leakage(items: Iterable[tuple[str, str, str]]) -> None:
         first.setdefault(uid, (split, source))
 
 
-def check_split_leakage(scan_or_takes: Union[TakeScan, Sequence[Take]]) -> None:
+def check_split_leakage(scan_or_takes: TakeScan | Sequence[Take]) -> None:
     """Raise :class:`SplitLeakageError` naming the take and both splits if a take is in two splits."""
     takes = scan_or_takes.takes if isinstance(scan_or_takes, TakeScan) else scan_or_takes
     _raise_on_leakage((t.take_uid, t.split, t.take_name) for t in takes)

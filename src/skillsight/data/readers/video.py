@@ -9,10 +9,10 @@ so a 16-frame clip of a long take costs a few GOPs, never the whole video.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import Iterator, Optional, Sequence
 
 import av
 import numpy as np
@@ -20,7 +20,7 @@ from av.video.reformatter import VideoReformatter
 
 from skillsight.exceptions import DataFormatError
 
-__all__ = ["VideoInfo", "probe_video", "decode_frames", "decode_all_frames", "write_video"]
+__all__ = ["VideoInfo", "decode_all_frames", "decode_frames", "probe_video", "write_video"]
 
 #: Without any GOP knowledge, a gap larger than this many frames triggers a seek.
 _DEFAULT_SEEK_GAP_FRAMES = 16
@@ -44,7 +44,7 @@ class VideoInfo:
     duration_s: float
 
 
-def _open(path: Path) -> "av.container.InputContainer":
+def _open(path: Path) -> av.container.InputContainer:
     if not path.is_file():
         raise DataFormatError(path, "", str(path), "video file does not exist")
     try:
@@ -57,7 +57,7 @@ def _open(path: Path) -> "av.container.InputContainer":
     return container
 
 
-def _fps(stream: "av.video.stream.VideoStream", path: Path) -> float:
+def _fps(stream: av.video.stream.VideoStream, path: Path) -> float:
     rate = stream.average_rate or stream.guessed_rate or stream.base_rate
     if rate is None or float(rate) <= 0:
         raise DataFormatError(path, "fps", rate, "video stream has no frame rate")
@@ -92,8 +92,7 @@ def probe_video(path: str | Path) -> VideoInfo:
         container.close()
     if n_frames <= 0 or width <= 0 or height <= 0:
         raise DataFormatError(path, "n_frames", n_frames, "video has no frames or no size")
-    return VideoInfo(n_frames=n_frames, fps=fps, width_px=width, height_px=height,
-                     duration_s=n_frames / fps)
+    return VideoInfo(n_frames=n_frames, fps=fps, width_px=width, height_px=height, duration_s=n_frames / fps)
 
 
 class _SeekingDecoder:
@@ -106,20 +105,20 @@ class _SeekingDecoder:
         self.fps = _fps(self.stream, path)
         self.time_base = self.stream.time_base
         self.start_pts = int(self.stream.start_time or 0)
-        self.frames: Optional[Iterator] = None
+        self.frames: Iterator | None = None
         self.last_index = -1  # index of the last decoded frame (-1: nothing decoded since seek)
         self.last_key = -1  # index of the last keyframe decoded
-        self.gop: Optional[int] = None  # learnt keyframe spacing (frames)
+        self.gop: int | None = None  # learnt keyframe spacing (frames)
         self.n_decoded = 0  # frames decoded in total (for tests and benchmarks)
         self.n_seeks = 0
 
     def _index(self, frame) -> int:
         if frame.pts is None:
             raise DataFormatError(self.path, "pts", None, "decoded frame has no timestamp")
-        return int(round(float((frame.pts - self.start_pts) * self.time_base) * self.fps))
+        return round(float((frame.pts - self.start_pts) * self.time_base) * self.fps)
 
     def _pts(self, index: int) -> int:
-        return self.start_pts + int(round(index / self.fps / float(self.time_base)))
+        return self.start_pts + round(index / self.fps / float(self.time_base))
 
     def _seek(self, index: int) -> None:
         self.container.seek(max(self._pts(index), self.start_pts), stream=self.stream, backward=True)
@@ -131,8 +130,12 @@ class _SeekingDecoder:
         try:
             frame = next(self.frames)
         except StopIteration:
-            raise DataFormatError(self.path, "frame_index", target,
-                                  "video ended before this frame (index past the end or truncated file)")
+            raise DataFormatError(
+                self.path,
+                "frame_index",
+                target,
+                "video ended before this frame (index past the end or truncated file)",
+            )
         except av.FFmpegError as err:
             raise DataFormatError(self.path, "frame_index", target, f"cannot decode video: {err}") from err
         index = self._index(frame)
@@ -176,8 +179,12 @@ class _SeekingDecoder:
             frame, index = self._next(target)
         self.last_index = index
         if index != target:
-            raise DataFormatError(self.path, "frame_index", target,
-                                  f"frame missing from the stream (next decoded frame is {index})")
+            raise DataFormatError(
+                self.path,
+                "frame_index",
+                target,
+                f"frame missing from the stream (next decoded frame is {index})",
+            )
         return frame
 
 
@@ -192,14 +199,16 @@ class _RgbConverter:
         self.height, self.width = (None, None) if size is None else (int(size[0]), int(size[1]))
         self.reformatter = VideoReformatter()
 
-    def __call__(self, frame: "av.VideoFrame") -> np.ndarray:
-        rgb = self.reformatter.reformat(frame, format="rgb24", width=self.width, height=self.height,
-                                        interpolation="BILINEAR")
+    def __call__(self, frame: av.VideoFrame) -> np.ndarray:
+        rgb = self.reformatter.reformat(
+            frame, format="rgb24", width=self.width, height=self.height, interpolation="BILINEAR"
+        )
         return rgb.to_ndarray()
 
 
-def decode_frames(path: str | Path, frame_indices: Sequence[int],
-                  size: tuple[int, int] | None = None) -> np.ndarray:
+def decode_frames(
+    path: str | Path, frame_indices: Sequence[int], size: tuple[int, int] | None = None
+) -> np.ndarray:
     """Decode the frames with the given indices.
 
     Args:
@@ -228,8 +237,9 @@ def decode_frames(path: str | Path, frame_indices: Sequence[int],
         stream = container.streams.video[0]
         n_frames = int(stream.frames or 0)
         if n_frames > 0 and wanted[-1] >= n_frames:
-            raise DataFormatError(path, "frame_index", int(wanted[-1]),
-                                  f"index past the end of a {n_frames}-frame video")
+            raise DataFormatError(
+                path, "frame_index", int(wanted[-1]), f"index past the end of a {n_frames}-frame video"
+            )
         decoder = _SeekingDecoder(container, path)
         to_rgb = _RgbConverter(size)
         decoded = [to_rgb(decoder.frame_at(target)) for target in wanted.tolist()]
@@ -263,8 +273,12 @@ def decode_all_frames(path: str | Path, size: tuple[int, int] | None = None) -> 
             for frame in decoder.frames:
                 index = decoder._index(frame)
                 if index != len(decoded):
-                    raise DataFormatError(path, "frame_index", len(decoded),
-                                          f"frame missing from the stream (next decoded frame is {index})")
+                    raise DataFormatError(
+                        path,
+                        "frame_index",
+                        len(decoded),
+                        f"frame missing from the stream (next decoded frame is {index})",
+                    )
                 decoded.append(to_rgb(frame))
         except av.FFmpegError as err:
             raise DataFormatError(path, "frame_index", len(decoded), f"cannot decode video: {err}") from err
@@ -275,8 +289,9 @@ def decode_all_frames(path: str | Path, size: tuple[int, int] | None = None) -> 
     return np.stack(decoded)
 
 
-def write_video(path: str | Path, frames: np.ndarray, fps: float, codec: str = "libx264",
-                gop: int = 12) -> None:
+def write_video(
+    path: str | Path, frames: np.ndarray, fps: float, codec: str = "libx264", gop: int = 12
+) -> None:
     """Write RGB frames to a video file (for synthetic data and tests).
 
     Args:
@@ -292,8 +307,12 @@ def write_video(path: str | Path, frames: np.ndarray, fps: float, codec: str = "
     path = Path(path)
     frames = np.asarray(frames)
     if frames.ndim != 4 or frames.shape[-1] != 3 or frames.dtype != np.uint8 or frames.shape[0] == 0:
-        raise DataFormatError(path, "frames", getattr(frames, "shape", None),
-                              "frames must be a non-empty (T, H, W, 3) uint8 array")
+        raise DataFormatError(
+            path,
+            "frames",
+            getattr(frames, "shape", None),
+            "frames must be a non-empty (T, H, W, 3) uint8 array",
+        )
     T, H, W, _ = frames.shape
     if H % 2 or W % 2:
         raise DataFormatError(path, "frames", (H, W), "height and width must be even for yuv420p")

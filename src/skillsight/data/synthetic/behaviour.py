@@ -31,7 +31,7 @@ from scipy.signal import lfilter
 
 from skillsight.data.synthetic.scenes import SceneSpec
 
-__all__ = ["AOI_NAMES", "ObjectStyle", "TakeBehaviour", "simulate_take", "rotation_world_cpf"]
+__all__ = ["AOI_NAMES", "ObjectStyle", "TakeBehaviour", "rotation_world_cpf", "simulate_take"]
 
 AOI_NAMES: tuple[str, ...] = ("target", "ahead", "prop", "effector", "object")
 _TARGET, _AHEAD, _PROP, _EFFECTOR, _OBJECT = range(5)
@@ -160,12 +160,12 @@ def simulate_take(
         rate_hz: gaze / video frame rate.
         head_rate_hz: head-pose (trajectory) rate; must be an integer multiple of ``rate_hz``.
     """
-    up = int(round(head_rate_hz / rate_hz))
+    up = round(head_rate_hz / rate_hz)
     if up < 1 or abs(up * rate_hz - head_rate_hz) > 1e-6:
         raise ValueError(f"head_rate_hz ({head_rate_hz}) must be an integer multiple of rate_hz ({rate_hz})")
     task = scene.tasks[task_index]
     a = attributes
-    n = int(round(duration_s * rate_hz))
+    n = round(duration_s * rate_hz)
     margin = 2 * up  # head samples before the first frame and after the last
     t = np.arange(n) / rate_hz  # (N,)
     th = (np.arange((n - 1) * up + 1 + 2 * margin) - margin) / head_rate_hz  # (M,)

@@ -12,18 +12,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from skillsight.gaze.tracks import DeviceCalibration
 from skillsight.data.synthetic.behaviour import TakeBehaviour
 from skillsight.data.synthetic.scenes import SceneSpec
 from skillsight.gaze.projection import from_upright_px, unproject_fisheye624
+from skillsight.gaze.tracks import DeviceCalibration
 
 __all__ = [
     "Spheres",
     "ego_pixel_rays",
     "exo_camera_poses",
     "pinhole_pixel_rays",
-    "scene_spheres",
     "render_view",
+    "scene_spheres",
 ]
 
 _LIGHT = np.array([0.3, 0.2, 1.0]) / np.linalg.norm([0.3, 0.2, 1.0])
@@ -167,8 +167,12 @@ def render_view(
     # Materials are indices into a palette; per-pixel brightness and fog are kept apart and applied once.
     n_s = spheres.radii_m.shape[0]
     palette = np.concatenate(
-        [np.asarray(scene.wall_rgb, np.float32), np.asarray(scene.floor_rgb, np.float32),
-         spheres.rgb.astype(np.float32), 0.35 * spheres.rgb.astype(np.float32)]
+        [
+            np.asarray(scene.wall_rgb, np.float32),
+            np.asarray(scene.floor_rgb, np.float32),
+            spheres.rgb.astype(np.float32),
+            0.35 * spheres.rgb.astype(np.float32),
+        ]
     )  # (4 + 2 S, 3): wall 0/1, floor 2/3, sphere s at 4+s, its dark stripe at 4+S+s
     # surround at infinity: vertical stripes in azimuth (materials 0/1), darker upwards
     material = (np.sin(np.arctan2(dy, dx) * scene.wall_stripes) <= 0).astype(np.uint8).ravel()  # (T*P,)

@@ -40,8 +40,8 @@ from skillsight.data.readers.aria import (
 )
 from skillsight.data.readers.egoexo4d_annotations import write_gaze2d_csv
 from skillsight.data.readers.egoexo4d_takes import DOWNSCALED_DIR, annotation_path
+from skillsight.data.readers.video import write_video
 from skillsight.data.records import PROFICIENCY_LABELS, SCENARIOS
-from skillsight.gaze.tracks import DeviceCalibration, Fisheye624Camera, Gaze2DTrack, GazeTrack, Trajectory
 from skillsight.data.synthetic.behaviour import simulate_take
 from skillsight.data.synthetic.render import (
     ego_pixel_rays,
@@ -51,15 +51,15 @@ from skillsight.data.synthetic.render import (
     scene_spheres,
 )
 from skillsight.data.synthetic.scenes import ATTRIBUTE_MODALITY, SCENES, sample_attributes
-from skillsight.data.readers.video import write_video
 from skillsight.exceptions import ConfigError
 from skillsight.gaze.geometry import combined_to_vergence, invert_poses, matrix_to_quat_xyzw
 from skillsight.gaze.projection import project_gaze_to_rgb
+from skillsight.gaze.tracks import DeviceCalibration, Fisheye624Camera, Gaze2DTrack, GazeTrack, Trajectory
 
 __all__ = [
+    "DEFAULT_CONFIG",
     "SyntheticConfig",
     "TakePlan",
-    "DEFAULT_CONFIG",
     "generate_synthetic_dataset",
     "plan_takes",
     "synthetic_calibration",
@@ -117,12 +117,18 @@ class SyntheticConfig:
             ("difficulty", 0.0 <= self.difficulty <= 10.0, "must be in [0, 10]"),
             ("label_noise", 0.0 <= self.label_noise < 1.0, "must be in [0, 1)"),
             ("frame_px", self.frame_px >= 16 and self.frame_px % 2 == 0, "must be an even number >= 16"),
-            ("video_fps", self.video_fps >= 10 and self.video_fps % 10 == 0,
-             "must be a multiple of 10 (gaze is 10 Hz)"),
+            (
+                "video_fps",
+                self.video_fps >= 10 and self.video_fps % 10 == 0,
+                "must be a multiple of 10 (gaze is 10 Hz)",
+            ),
             ("duration_s", 4.0 <= self.duration_s <= 600.0, "must be in [4, 600] seconds"),
             ("workers", self.workers >= 1, "must be >= 1"),
-            ("scenarios", len(self.scenarios) > 0 and all(s in SCENARIOS for s in self.scenarios),
-             f"must be a non-empty subset of {list(SCENARIOS)}"),
+            (
+                "scenarios",
+                len(self.scenarios) > 0 and all(s in SCENARIOS for s in self.scenarios),
+                f"must be a non-empty subset of {list(SCENARIOS)}",
+            ),
         ]
         for name, ok, why in checks:
             if not ok:
@@ -149,8 +155,8 @@ class TakePlan:
 
 
 def _split_of(position: int, n: int) -> str:
-    n_test = max(1, int(round(n * SPLIT_FRACTIONS["test"])))
-    n_val = max(1, int(round(n * SPLIT_FRACTIONS["val"])))
+    n_test = max(1, round(n * SPLIT_FRACTIONS["test"]))
+    n_val = max(1, round(n * SPLIT_FRACTIONS["val"]))
     if position < n - n_test - n_val:
         return "train"
     return "val" if position < n - n_test else "test"
@@ -206,7 +212,7 @@ def synthetic_calibration(rng: np.random.Generator) -> DeviceCalibration:
 
 
 def _poses(R: np.ndarray, t: np.ndarray) -> np.ndarray:
-    T = np.zeros(R.shape[:-2] + (4, 4))
+    T = np.zeros((*R.shape[:-2], 4, 4))
     T[..., :3, :3], T[..., :3, 3], T[..., 3, 3] = R, t, 1.0
     return T
 
@@ -243,8 +249,14 @@ def _write_take(root: Path, plan: TakePlan, config: SyntheticConfig) -> dict:
     write_gaze_csv(
         take_dir / "eye_gaze" / "general_eye_gaze.csv",
         GazeTrack(
-            gaze_us, yaw, pitch, np.minimum(depth, DEPTH_CAP_M), np.ones(len(gaze_us), bool), "vergence",
-            left_yaw_rad=left, right_yaw_rad=right,
+            gaze_us,
+            yaw,
+            pitch,
+            np.minimum(depth, DEPTH_CAP_M),
+            np.ones(len(gaze_us), bool),
+            "vergence",
+            left_yaw_rad=left,
+            right_yaw_rad=right,
         ),
         layout="vergence",
         session_uid=session,
@@ -271,8 +283,14 @@ def _write_take(root: Path, plan: TakePlan, config: SyntheticConfig) -> dict:
         exo_rays = pinhole_pixel_rays(config.frame_px, 60.0)
         n = len(b.frame_times_s)
         for cam, pose in zip(EXO_CAMERAS, exo_camera_poses(len(EXO_CAMERAS))):
-            frames = render_view(scene, exo_spheres, np.broadcast_to(pose[:3, 3], (n, 3)),
-                                 np.broadcast_to(pose[:3, :3], (n, 3, 3)), exo_rays, config.frame_px)
+            frames = render_view(
+                scene,
+                exo_spheres,
+                np.broadcast_to(pose[:3, 3], (n, 3)),
+                np.broadcast_to(pose[:3, :3], (n, 3, 3)),
+                exo_rays,
+                config.frame_px,
+            )
             write_video(video_dir / f"{cam}.mp4", frames, config.video_fps)
             videos[cam] = {"0": {"relative_path": f"frame_aligned_videos/{cam}.mp4"}}
             cameras.append({"cam_id": cam, "is_ego": False, "device_type": "gopro"})
@@ -325,8 +343,12 @@ def _write_take(root: Path, plan: TakePlan, config: SyntheticConfig) -> dict:
     if config.with_exo:
         take_entry["best_exo"] = EXO_CAMERAS[0]
     video_paths = {"ego": f"{take_entry['root_dir']}/frame_aligned_videos/{ego_name}"}
-    video_paths.update({f"exo{i + 1}": f"{take_entry['root_dir']}/frame_aligned_videos/{cam}.mp4"
-                        for i, cam in enumerate(c["cam_id"] for c in cameras[1:])})
+    video_paths.update(
+        {
+            f"exo{i + 1}": f"{take_entry['root_dir']}/frame_aligned_videos/{cam}.mp4"
+            for i, cam in enumerate(c["cam_id"] for c in cameras[1:])
+        }
+    )
     record = {
         "task_id": take_entry["task_id"],
         "task_name": task.name,
@@ -377,8 +399,18 @@ def generate_synthetic_dataset(
     Raises:
         ConfigError: a knob is out of range.
     """
-    config = SyntheticConfig(takes_per_level, seed, difficulty, label_noise, with_exo, frame_px, video_fps,
-                             duration_s, workers, tuple(scenarios))
+    config = SyntheticConfig(
+        takes_per_level,
+        seed,
+        difficulty,
+        label_noise,
+        with_exo,
+        frame_px,
+        video_fps,
+        duration_s,
+        workers,
+        tuple(scenarios),
+    )
     config.validate()
     root = Path(out_dir)
     root.mkdir(parents=True, exist_ok=True)

@@ -25,7 +25,7 @@ class DeclaredInputsModule(nn.Module):
     #: sensors that must be on to produce the inputs at inference ("rgb", "eye_tracker", "imu", ...).
     sensors: ClassVar[tuple[str, ...]] = ()
 
-    def deployed(self) -> tuple["DeclaredInputsModule", str | None]:
+    def deployed(self) -> tuple[DeclaredInputsModule, str | None]:
         """The module as a device would run it, and what differs from this one (None: nothing).
 
         A model trained on cached outputs of a frozen extractor returns a variant that runs the
@@ -43,8 +43,12 @@ class DeclaredInputsModule(nn.Module):
         unknown = sorted(set(inputs) - set(self.input_names))
         missing = [name for name in self.input_names if name not in inputs]
         if unknown or missing:
-            raise DataFormatError(type(self).__name__, ",".join(unknown + missing), sorted(inputs),
-                                  f"inputs must be exactly {self.input_names}")
+            raise DataFormatError(
+                type(self).__name__,
+                ",".join(unknown + missing),
+                sorted(inputs),
+                f"inputs must be exactly {self.input_names}",
+            )
 
     def check_shape(self, name: str, tensor: torch.Tensor, shape: tuple[int, ...]) -> torch.Tensor:
         """``tensor`` if its shape is ``shape``, else DataFormatError naming the input and both shapes."""

@@ -28,7 +28,11 @@ __all__ = ["CROP_EXTRACTOR_PRESETS", "CropFeatureExtractor"]
 #: Dinov2Config keyword arguments per preset. "dinov2_vitb14" is the paper's ViT-B/14 at 224 px.
 CROP_EXTRACTOR_PRESETS: dict[str, dict[str, Any]] = {
     "dinov2_vitb14": dict(
-        image_size=224, patch_size=14, hidden_size=768, num_hidden_layers=12, num_attention_heads=12,
+        image_size=224,
+        patch_size=14,
+        hidden_size=768,
+        num_hidden_layers=12,
+        num_attention_heads=12,
         mlp_ratio=4,
     ),
     # CPU demo size: 32 px crops from 64 px frames.
@@ -89,7 +93,7 @@ class CropFeatureExtractor(nn.Module):
         self.pixel_mean = DINOV2_PIXEL_MEAN
         self.pixel_std = DINOV2_PIXEL_STD
 
-    def train(self, mode: bool = True) -> "CropFeatureExtractor":
+    def train(self, mode: bool = True) -> CropFeatureExtractor:
         """The backbone is frozen: it stays in eval mode whatever ``mode`` is."""
         super().train(False)
         return self

@@ -7,7 +7,7 @@ import math
 import torch
 from torch import nn
 
-__all__ = ["sinusoidal_positions", "SinusoidalPositions", "LearnedPositions"]
+__all__ = ["LearnedPositions", "SinusoidalPositions", "sinusoidal_positions"]
 
 
 def sinusoidal_positions(length: int, dim: int) -> torch.Tensor:
@@ -44,7 +44,7 @@ class SinusoidalPositions(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """x: (B, T, D) -> (B, T, D)."""
         T = x.shape[1]
-        if T > self.table.shape[0]:
+        if self.table.shape[0] < T:
             raise ValueError(f"sequence length {T} exceeds the positional table ({self.table.shape[0]})")
         return x + self.table[:T].to(x.dtype)
 
@@ -59,6 +59,6 @@ class LearnedPositions(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """x: (B, T, D) -> (B, T, D)."""
         T = x.shape[1]
-        if T > self.table.shape[0]:
+        if self.table.shape[0] < T:
             raise ValueError(f"sequence length {T} exceeds the learned positions ({self.table.shape[0]})")
         return x + self.table[:T]

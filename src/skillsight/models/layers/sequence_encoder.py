@@ -18,7 +18,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-__all__ = ["MultiHeadSelfAttention", "TransformerEncoderBlock", "SequenceEncoder"]
+__all__ = ["MultiHeadSelfAttention", "SequenceEncoder", "TransformerEncoderBlock"]
 
 _ACTIVATIONS = {"relu": F.relu, "gelu": F.gelu}
 

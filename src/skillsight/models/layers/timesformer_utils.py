@@ -9,8 +9,9 @@ by :func:`interpolate_time_embeddings` when it is loaded.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import torch
 from torch import nn
@@ -19,37 +20,62 @@ from transformers import TimesformerConfig, TimesformerModel
 from skillsight.exceptions import ConfigError, DataFormatError
 
 __all__ = [
-    "TIMESFORMER_SIZES",
     "POOLINGS",
-    "timesformer_config",
-    "interpolate_time_embeddings",
+    "TIMESFORMER_SIZES",
     "build_timesformer_backbone",
-    "pool_tokens",
     "check_video",
+    "interpolate_time_embeddings",
+    "pool_tokens",
+    "timesformer_config",
 ]
 
 #: Named backbone sizes (``TimesformerConfig`` keyword arguments without ``num_frames``).
 TIMESFORMER_SIZES: dict[str, dict[str, Any]] = {
     # ViT-B/16, divided space-time attention: the Kinetics-600 "timesformer-base" layout (121M parameters).
-    "base": dict(image_size=224, patch_size=16, hidden_size=768, num_hidden_layers=12, num_attention_heads=12,
-                 intermediate_size=3072),
+    "base": dict(
+        image_size=224,
+        patch_size=16,
+        hidden_size=768,
+        num_hidden_layers=12,
+        num_attention_heads=12,
+        intermediate_size=3072,
+    ),
     # ViT-S/16 layout (384-d, 12 layers): a small backbone, e.g. for 224 px gaze crops.
-    "small": dict(image_size=224, patch_size=16, hidden_size=384, num_hidden_layers=12, num_attention_heads=6,
-                  intermediate_size=1536),
+    "small": dict(
+        image_size=224,
+        patch_size=16,
+        hidden_size=384,
+        num_hidden_layers=12,
+        num_attention_heads=6,
+        intermediate_size=1536,
+    ),
     # CPU demo size (64 px frames, 4 x 4 patches, 2 layers).
-    "tiny": dict(image_size=64, patch_size=16, hidden_size=64, num_hidden_layers=2, num_attention_heads=4,
-                 intermediate_size=128),
+    "tiny": dict(
+        image_size=64,
+        patch_size=16,
+        hidden_size=64,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        intermediate_size=128,
+    ),
     # Unit tests.
-    "test": dict(image_size=32, patch_size=8, hidden_size=32, num_hidden_layers=1, num_attention_heads=4,
-                 intermediate_size=64),
+    "test": dict(
+        image_size=32,
+        patch_size=8,
+        hidden_size=32,
+        num_hidden_layers=1,
+        num_attention_heads=4,
+        intermediate_size=64,
+    ),
 }
 
 #: Token poolings: the final CLS token, or the mean of ``last_hidden_state`` over ALL tokens (CLS included).
 POOLINGS: tuple[str, ...] = ("cls", "mean")
 
 
-def timesformer_config(size: str, num_frames: int,
-                       overrides: Mapping[str, Any] | None = None) -> TimesformerConfig:
+def timesformer_config(
+    size: str, num_frames: int, overrides: Mapping[str, Any] | None = None
+) -> TimesformerConfig:
     """A ``TimesformerConfig`` from a named size, the clip length and optional keyword overrides.
 
     Args:
@@ -70,11 +96,14 @@ def timesformer_config(size: str, num_frames: int,
         raise ConfigError("pass num_frames as its own argument, not inside the backbone overrides")
     kwargs = {**TIMESFORMER_SIZES[size], **extra, "num_frames": int(num_frames)}
     if kwargs["hidden_size"] % kwargs["num_attention_heads"]:
-        raise ConfigError(f"hidden_size {kwargs['hidden_size']} is not divisible by "
-                          f"num_attention_heads {kwargs['num_attention_heads']}")
+        raise ConfigError(
+            f"hidden_size {kwargs['hidden_size']} is not divisible by "
+            f"num_attention_heads {kwargs['num_attention_heads']}"
+        )
     if kwargs["image_size"] % kwargs["patch_size"]:
-        raise ConfigError(f"image_size {kwargs['image_size']} is not a multiple of "
-                          f"patch_size {kwargs['patch_size']}")
+        raise ConfigError(
+            f"image_size {kwargs['image_size']} is not a multiple of patch_size {kwargs['patch_size']}"
+        )
     return TimesformerConfig(**kwargs)
 
 
@@ -101,8 +130,9 @@ def interpolate_time_embeddings(model: TimesformerModel, num_frames: int) -> Non
     model.config.num_frames = int(num_frames)
 
 
-def build_timesformer_backbone(config: TimesformerConfig,
-                               pretrained_dir: str | Path | None = None) -> TimesformerModel:
+def build_timesformer_backbone(
+    config: TimesformerConfig, pretrained_dir: str | Path | None = None
+) -> TimesformerModel:
     """A stock ``TimesformerModel``: random init from ``config``, or weights from a LOCAL folder.
 
     With ``pretrained_dir`` (a ``save_pretrained`` folder; nothing is downloaded) the stored architecture
@@ -118,9 +148,11 @@ def build_timesformer_backbone(config: TimesformerConfig,
         raise ConfigError(f"pretrained_dir {str(pretrained_dir)!r} is not a local folder")
     model = TimesformerModel.from_pretrained(str(pretrained_dir), local_files_only=True)
     if model.config.hidden_size != config.hidden_size:
-        raise ConfigError(f"pretrained_dir {str(pretrained_dir)!r} has hidden_size "
-                          f"{model.config.hidden_size}, "
-                          f"the requested backbone {config.hidden_size}")
+        raise ConfigError(
+            f"pretrained_dir {str(pretrained_dir)!r} has hidden_size "
+            f"{model.config.hidden_size}, "
+            f"the requested backbone {config.hidden_size}"
+        )
     model.config.image_size = config.image_size
     interpolate_time_embeddings(model, int(config.num_frames))
     return model

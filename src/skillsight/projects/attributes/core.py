@@ -14,9 +14,16 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from skillsight.data.records import PROFICIENCY_LABELS, Take
+from skillsight.exceptions import ConfigError
 from skillsight.projects.attributes.discovery import WindowLabel
 from skillsight.projects.attributes.feedback import AttributePrediction, TipBank, generate_feedback
-from skillsight.projects.attributes.mapper import AttributeMapper, TakeFeatures, train_mapper, train_proficiency_probe
+from skillsight.projects.attributes.mapper import (
+    AttributeMapper,
+    TakeFeatures,
+    train_mapper,
+    train_proficiency_probe,
+)
 from skillsight.projects.attributes.metrics import (
     attribute_iou,
     corpus_bleu,
@@ -24,8 +31,6 @@ from skillsight.projects.attributes.metrics import (
     proficiency_accuracy,
     rouge_l,
 )
-from skillsight.data.records import PROFICIENCY_LABELS, Take
-from skillsight.exceptions import ConfigError
 
 __all__ = [
     "AttributeModel",

@@ -19,10 +19,10 @@ from pathlib import Path
 
 import numpy as np
 
+from skillsight.exceptions import ConfigError, DataFormatError
+from skillsight.projects.attributes.commentary import TakeCommentary
 from skillsight.projects.attributes.embedding import Embedder, cosine_matrix, make_embedder
 from skillsight.projects.attributes.phrases import extract_phrases
-from skillsight.projects.attributes.commentary import TakeCommentary
-from skillsight.exceptions import ConfigError, DataFormatError
 
 __all__ = [
     "CLUSTER_METHODS",

@@ -18,8 +18,8 @@ from typing import Protocol
 
 import numpy as np
 
-from skillsight.projects.attributes.phrases import tokenize
 from skillsight.exceptions import ConfigError, MissingDependencyError
+from skillsight.projects.attributes.phrases import tokenize
 
 __all__ = ["EMBEDDERS", "Embedder", "HashedNgramEmbedder", "MiniLMEmbedder", "cosine_matrix", "make_embedder"]
 

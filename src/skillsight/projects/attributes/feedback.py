@@ -23,11 +23,11 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from skillsight.exceptions import ConfigError
 from skillsight.projects.attributes.discovery import WindowLabel
 from skillsight.projects.attributes.llm import GenerateFn, feedback_prompt, parse_feedback
 from skillsight.projects.attributes.metrics import words
 from skillsight.projects.attributes.phrases import split_sentences
-from skillsight.exceptions import ConfigError
 
 __all__ = ["AttributePrediction", "Feedback", "FeedbackItem", "Tip", "TipBank", "generate_feedback"]
 

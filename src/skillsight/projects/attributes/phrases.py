@@ -39,7 +39,7 @@ look looks looked looking seem seems need needs needed needing show shows go goe
 take takes give gives put puts want wants see sees use uses break breaks suffer suffers work works
 improve improves improving pay good nice great excellent well better poor bad okay ok like really quite
 bit lot one way time times next instead
-""".split()  # noqa: SIM905
+""".split()
 )
 
 #: (cue word sequence) -> chunk starts after it. Longest cues first.
@@ -97,7 +97,7 @@ def _cue_chunks(tokens: list[str], max_words: int) -> list[str]:
 def _content_runs(tokens: list[str], max_words: int) -> list[str]:
     runs: list[str] = []
     run: list[str] = []
-    for tok in tokens + [""]:
+    for tok in [*tokens, ""]:
         if tok and _content(tok):
             run.append(tok)
             continue

@@ -22,6 +22,10 @@ from pathlib import Path
 import torch
 from safetensors.torch import load_file, save_file
 
+from skillsight.data.readers.egoexo4d import load_takes
+from skillsight.data.records import PROFICIENCY_LABELS, Take
+from skillsight.exceptions import ConfigError
+from skillsight.projects.attributes.commentary import commentary_path, read_commentary
 from skillsight.projects.attributes.core import (
     AttributeModel,
     evaluate_core,
@@ -42,12 +46,8 @@ from skillsight.projects.attributes.discovery import (
 )
 from skillsight.projects.attributes.feedback import AttributePrediction, Feedback, TipBank, generate_feedback
 from skillsight.projects.attributes.mapper import AttributeMapper, extract_features, load_backbone
-from skillsight.projects.attributes.commentary import commentary_path, read_commentary
-from skillsight.data.readers.egoexo4d import load_takes
-from skillsight.data.records import PROFICIENCY_LABELS, Take
-from skillsight.exceptions import ConfigError
-from skillsight.runs.checkpoint import save_model
 from skillsight.runs.atomic import atomic_write_text
+from skillsight.runs.checkpoint import save_model
 
 __all__ = [
     "AttributeModel",

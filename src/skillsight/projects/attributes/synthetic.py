@@ -26,9 +26,14 @@ from pathlib import Path
 
 import numpy as np
 
-from skillsight.projects.attributes.commentary import CommentaryEntry, TakeCommentary, commentary_path, write_commentary
 from skillsight.data.readers.egoexo4d_takes import SPLITS, annotation_path
 from skillsight.exceptions import DataFormatError
+from skillsight.projects.attributes.commentary import (
+    CommentaryEntry,
+    TakeCommentary,
+    commentary_path,
+    write_commentary,
+)
 
 __all__ = [
     "ATTRIBUTE_FIXES",
@@ -192,7 +197,7 @@ def take_commentary(
     slots = np.clip(slots + rng.uniform(-0.3, 0.3, size=slots.size), 0.0, duration)
     # weaker attributes get more tips: weight = 1 - strength (+ a floor so every weak one can appear)
     w = np.array([1.0 - attrs[a] + 0.05 for a in weak])
-    tip_attrs = [weak[0]] + list(rng.choice(weak, size=n_tips - 1, p=w / w.sum()))
+    tip_attrs = [weak[0], *list(rng.choice(weak, size=n_tips - 1, p=w / w.sum()))]
     entries = []
     for k, attr in enumerate(tip_attrs):
         frame = _TIP_FRAMES[int(rng.integers(len(_TIP_FRAMES)))]

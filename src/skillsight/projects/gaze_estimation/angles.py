@@ -22,15 +22,15 @@ import torch
 from skillsight.exceptions import ConfigError
 
 __all__ = [
-    "AngleBins",
     "BINS_GAZE360",
     "BINS_MPIIFACEGAZE",
     "DATASET_BINS",
-    "pitchyaw_to_vector",
-    "vector_to_pitchyaw",
+    "AngleBins",
     "angular_error_deg",
-    "pitchyaw_to_vector_torch",
     "angular_error_deg_torch",
+    "pitchyaw_to_vector",
+    "pitchyaw_to_vector_torch",
+    "vector_to_pitchyaw",
 ]
 
 
@@ -81,7 +81,9 @@ class AngleBins:
         """Centre (degrees) of each bin index."""
         index = np.asarray(index)
         if index.size and (index.min() < 0 or index.max() >= self.num_bins):
-            raise ConfigError(f"bin index out of range [0, {self.num_bins}): min {index.min()}, max {index.max()}")
+            raise ConfigError(
+                f"bin index out of range [0, {self.num_bins}): min {index.min()}, max {index.max()}"
+            )
         return self.lo_deg + (index.astype(np.float64) + 0.5) * self.width_deg
 
     def expectation_deg(self, logits: np.ndarray) -> np.ndarray:

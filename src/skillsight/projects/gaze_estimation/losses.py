@@ -19,8 +19,8 @@ Angles are in degrees inside the losses (L2CS's MSE is on degrees).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from typing import Sequence
 
 import torch
 import torch.nn.functional as F
@@ -29,13 +29,13 @@ from skillsight.projects.gaze_estimation.angles import AngleBins
 
 __all__ = [
     "LossWeights",
-    "binned_task_loss",
     "angular_l1_loss",
-    "info_nce_loss",
-    "mmd_loss",
-    "logit_kl_loss",
-    "teacher_loss",
+    "binned_task_loss",
     "distillation_loss",
+    "info_nce_loss",
+    "logit_kl_loss",
+    "mmd_loss",
+    "teacher_loss",
 ]
 
 
@@ -55,7 +55,9 @@ class LossWeights:
         return asdict(self)
 
 
-def binned_task_loss(logits: torch.Tensor, target_deg: torch.Tensor, bins: AngleBins, alpha: float = 1.0) -> torch.Tensor:
+def binned_task_loss(
+    logits: torch.Tensor, target_deg: torch.Tensor, bins: AngleBins, alpha: float = 1.0
+) -> torch.Tensor:
     """L2CS loss: CE on the bin + alpha * MSE (degrees^2) of the softmax expectation, summed over angles.
 
     Args:
@@ -100,7 +102,9 @@ def mmd_loss(x: torch.Tensor, y: torch.Tensor, bandwidths: Sequence[float] = (0.
     return kernel(x, x).mean() + kernel(y, y).mean() - 2.0 * kernel(x, y).mean()
 
 
-def logit_kl_loss(student_logits: torch.Tensor, teacher_logits: torch.Tensor, temperature: float = 2.0) -> torch.Tensor:
+def logit_kl_loss(
+    student_logits: torch.Tensor, teacher_logits: torch.Tensor, temperature: float = 2.0
+) -> torch.Tensor:
     """``T^2 KL(p_teacher || p_student)`` on softened bin logits (B, 2, K); batch mean, angle sum."""
     log_p_s = F.log_softmax(student_logits / temperature, dim=-1)
     log_p_t = F.log_softmax(teacher_logits / temperature, dim=-1)
@@ -108,18 +112,28 @@ def logit_kl_loss(student_logits: torch.Tensor, teacher_logits: torch.Tensor, te
     return temperature**2 * kl.mean(dim=0).sum()
 
 
-def teacher_loss(out: dict[str, torch.Tensor], target_deg: torch.Tensor, bins: AngleBins,
-                 weights: LossWeights = LossWeights()) -> dict[str, torch.Tensor]:
+def teacher_loss(
+    out: dict[str, torch.Tensor],
+    target_deg: torch.Tensor,
+    bins: AngleBins,
+    weights: LossWeights = LossWeights(),
+) -> dict[str, torch.Tensor]:
     """Loss of a model trained on labels only (the teacher, or the student without distillation)."""
     task = binned_task_loss(out["logits"], target_deg, bins, weights.task_mse_alpha)
     angular = angular_l1_loss(out["pitchyaw_deg"], target_deg)
     return {"task": task, "angular": angular, "loss": weights.task * task + weights.angular * angular}
 
 
-def distillation_loss(student_out: dict[str, torch.Tensor], teacher_out: dict[str, torch.Tensor],
-                      student_features_in_teacher_space: torch.Tensor, target_deg: torch.Tensor,
-                      bins: AngleBins, weights: LossWeights = LossWeights(), nce_temperature: float = 0.1,
-                      kd_temperature: float = 2.0) -> dict[str, torch.Tensor]:
+def distillation_loss(
+    student_out: dict[str, torch.Tensor],
+    teacher_out: dict[str, torch.Tensor],
+    student_features_in_teacher_space: torch.Tensor,
+    target_deg: torch.Tensor,
+    bins: AngleBins,
+    weights: LossWeights = LossWeights(),
+    nce_temperature: float = 0.1,
+    kd_temperature: float = 2.0,
+) -> dict[str, torch.Tensor]:
     """All five terms and their weighted sum ``"loss"``.
 
     Args:

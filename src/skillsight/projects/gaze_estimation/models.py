@@ -19,17 +19,17 @@ Images are float tensors in [0, 1]: ``face`` (B, 1, S, S) grayscale, eyes (B, 3,
 from __future__ import annotations
 
 import math
-from typing import Optional, Sequence
+from collections.abc import Sequence
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from skillsight.projects.gaze_estimation.angles import AngleBins
 from skillsight.models._factory import register_model
 from skillsight.models.layers.base import DeclaredInputsModule
+from skillsight.projects.gaze_estimation.angles import AngleBins
 
-__all__ = ["BinnedGazeHead", "PriviGazeTeacher", "PriviGazeStudent", "count_parameters"]
+__all__ = ["BinnedGazeHead", "PriviGazeStudent", "PriviGazeTeacher", "count_parameters"]
 
 
 def count_parameters(model: nn.Module, trainable_only: bool = False) -> int:
@@ -50,24 +50,31 @@ class BinnedGazeHead(nn.Module):
         pitch_logits, yaw_logits = self.pitch(features), self.yaw(features)  # (B, bins) each
         logits = torch.stack([pitch_logits, yaw_logits], dim=1)  # (B, 2, bins)
         pitchyaw_deg = torch.softmax(logits, dim=-1) @ self.centres_deg  # (B, 2)
-        return {"pitch_logits": pitch_logits, "yaw_logits": yaw_logits, "logits": logits,
-                "pitchyaw_deg": pitchyaw_deg, "features": features}
+        return {
+            "pitch_logits": pitch_logits,
+            "yaw_logits": yaw_logits,
+            "logits": logits,
+            "pitchyaw_deg": pitchyaw_deg,
+            "features": features,
+        }
 
 
 # ----------------------------------------------------------------------------------------- teacher
-def _convnextv2(num_channels: int, hidden_sizes: Sequence[int], depths: Sequence[int],
-                pretrained_path: Optional[str]) -> nn.Module:
+def _convnextv2(
+    num_channels: int, hidden_sizes: Sequence[int], depths: Sequence[int], pretrained_path: str | None
+) -> nn.Module:
     from transformers import ConvNextV2Config, ConvNextV2Model
 
     if pretrained_path:
-        return ConvNextV2Model.from_pretrained(pretrained_path, num_channels=num_channels,
-                                               ignore_mismatched_sizes=True)
+        return ConvNextV2Model.from_pretrained(
+            pretrained_path, num_channels=num_channels, ignore_mismatched_sizes=True
+        )
     cfg = ConvNextV2Config(num_channels=num_channels, hidden_sizes=list(hidden_sizes), depths=list(depths))
     return ConvNextV2Model(cfg)
 
 
 def _gaussian_kernel(sigma_px: float) -> torch.Tensor:
-    radius = max(1, int(math.ceil(3.0 * sigma_px)))
+    radius = max(1, math.ceil(3.0 * sigma_px))
     x = torch.arange(-radius, radius + 1, dtype=torch.float32)
     g = torch.exp(-0.5 * (x / sigma_px) ** 2)
     g = g / g.sum()
@@ -92,21 +99,35 @@ class PriviGazeTeacher(DeclaredInputsModule):
     input_names = ("face", "left_eye", "right_eye")
     sensors = ("rgb",)
 
-    def __init__(self, num_bins: int = 28, bin_width_deg: float = 3.0, bin_lo_deg: float = -42.0,
-                 face_size: int = 224, eye_size: Sequence[int] = (36, 60),
-                 eye_hidden_sizes: Sequence[int] = (40, 80, 160, 320), eye_depths: Sequence[int] = (2, 2, 6, 2),
-                 face_hidden_sizes: Sequence[int] = (80, 160, 320, 640), face_depths: Sequence[int] = (2, 2, 8, 2),
-                 dim: int = 256, num_heads: int = 4, face_blur_sigma_px: float = 4.0,
-                 share_eye_backbone: bool = True, eye_backbone_path: Optional[str] = None,
-                 face_backbone_path: Optional[str] = None) -> None:
+    def __init__(
+        self,
+        num_bins: int = 28,
+        bin_width_deg: float = 3.0,
+        bin_lo_deg: float = -42.0,
+        face_size: int = 224,
+        eye_size: Sequence[int] = (36, 60),
+        eye_hidden_sizes: Sequence[int] = (40, 80, 160, 320),
+        eye_depths: Sequence[int] = (2, 2, 6, 2),
+        face_hidden_sizes: Sequence[int] = (80, 160, 320, 640),
+        face_depths: Sequence[int] = (2, 2, 8, 2),
+        dim: int = 256,
+        num_heads: int = 4,
+        face_blur_sigma_px: float = 4.0,
+        share_eye_backbone: bool = True,
+        eye_backbone_path: str | None = None,
+        face_backbone_path: str | None = None,
+    ) -> None:
         super().__init__()
         self.bins = AngleBins(num_bins, bin_width_deg, bin_lo_deg)
         self.face_size = int(face_size)
         self.eye_size = (int(eye_size[0]), int(eye_size[1]))
         self.face_backbone = _convnextv2(1, face_hidden_sizes, face_depths, face_backbone_path)
         self.left_eye_backbone = _convnextv2(3, eye_hidden_sizes, eye_depths, eye_backbone_path)
-        self.right_eye_backbone = (self.left_eye_backbone if share_eye_backbone
-                                   else _convnextv2(3, eye_hidden_sizes, eye_depths, eye_backbone_path))
+        self.right_eye_backbone = (
+            self.left_eye_backbone
+            if share_eye_backbone
+            else _convnextv2(3, eye_hidden_sizes, eye_depths, eye_backbone_path)
+        )
         self.face_proj = nn.Linear(face_hidden_sizes[-1], dim)
         self.eye_proj = nn.Linear(eye_hidden_sizes[-1], dim)
         self.eye_side = nn.Parameter(torch.zeros(2, dim))  # which eye a token came from
@@ -130,24 +151,36 @@ class PriviGazeTeacher(DeclaredInputsModule):
         tokens = backbone.layernorm(fmap.flatten(2).transpose(1, 2))  # (B, h*w, C), the backbone's final norm
         return self.eye_proj(tokens) + self.eye_side[side]  # (B, h*w, dim)
 
-    def forward_features(self, face: torch.Tensor, left_eye: torch.Tensor, right_eye: torch.Tensor) -> torch.Tensor:
+    def forward_features(
+        self, face: torch.Tensor, left_eye: torch.Tensor, right_eye: torch.Tensor
+    ) -> torch.Tensor:
         """Fused (B, dim) feature."""
         face_out = self.face_backbone(pixel_values=self.blur_face(face) - 0.5)
         face_token = self.face_proj(face_out.pooler_output)[:, None]  # (B, 1, dim)
-        eyes = torch.cat([self._eye_tokens(self.left_eye_backbone, left_eye, 0),
-                          self._eye_tokens(self.right_eye_backbone, right_eye, 1)], dim=1)  # (B, Ne, dim)
+        eyes = torch.cat(
+            [
+                self._eye_tokens(self.left_eye_backbone, left_eye, 0),
+                self._eye_tokens(self.right_eye_backbone, right_eye, 1),
+            ],
+            dim=1,
+        )  # (B, Ne, dim)
         attended, _ = self.attn(face_token, eyes, eyes, need_weights=False)  # (B, 1, dim)
         x = self.norm1(face_token + attended)[:, 0]  # (B, dim)
         eye_mean = eyes.mean(dim=1)  # (B, dim)
         return self.norm2(x + self.mlp(torch.cat([x, eye_mean], dim=-1)))
 
-    def forward(self, face: torch.Tensor, left_eye: torch.Tensor, right_eye: torch.Tensor) -> dict[str, torch.Tensor]:
+    def forward(
+        self, face: torch.Tensor, left_eye: torch.Tensor, right_eye: torch.Tensor
+    ) -> dict[str, torch.Tensor]:
         return self.head(self.forward_features(face, left_eye, right_eye))
 
     def example_inputs(self, batch_size: int = 2) -> dict[str, torch.Tensor]:
         h, w = self.eye_size
-        return {"face": torch.rand(batch_size, 1, self.face_size, self.face_size),
-                "left_eye": torch.rand(batch_size, 3, h, w), "right_eye": torch.rand(batch_size, 3, h, w)}
+        return {
+            "face": torch.rand(batch_size, 1, self.face_size, self.face_size),
+            "left_eye": torch.rand(batch_size, 3, h, w),
+            "right_eye": torch.rand(batch_size, 3, h, w),
+        }
 
 
 # ----------------------------------------------------------------------------------------- student
@@ -164,9 +197,14 @@ class LightCorrection(nn.Module):
         return self.scale * x.clamp_min(1e-4).pow(torch.exp(self.log_gamma)) + self.shift - 0.5
 
 
-def _conv_bn(cin: int, cout: int, kernel: tuple[int, int], stride: int = 1, groups: int = 1, act: bool = True) -> nn.Sequential:
+def _conv_bn(
+    cin: int, cout: int, kernel: tuple[int, int], stride: int = 1, groups: int = 1, act: bool = True
+) -> nn.Sequential:
     pad = (kernel[0] // 2, kernel[1] // 2)
-    layers: list[nn.Module] = [nn.Conv2d(cin, cout, kernel, stride, pad, groups=groups, bias=False), nn.BatchNorm2d(cout)]
+    layers: list[nn.Module] = [
+        nn.Conv2d(cin, cout, kernel, stride, pad, groups=groups, bias=False),
+        nn.BatchNorm2d(cout),
+    ]
     if act:
         layers.append(nn.ReLU(inplace=True))
     return nn.Sequential(*layers)
@@ -188,7 +226,9 @@ class FactorisedInception(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         b3 = self.b3(x)
         b5 = self.b5(b3)
-        y = torch.stack([b3, b5, self.pool(x)], dim=2)  # (B, C, 3, H, W): interleave so each group sees all branches
+        y = torch.stack(
+            [b3, b5, self.pool(x)], dim=2
+        )  # (B, C, 3, H, W): interleave so each group sees all branches
         B, C, K, H, W = y.shape
         y = y.reshape(B, C * K, H, W)  # (B, 3C, H, W)
         return F.relu(x + self.merge(y))
@@ -212,20 +252,37 @@ class PriviGazeStudent(DeclaredInputsModule):
     input_names = ("face",)
     sensors = ("rgb",)
 
-    def __init__(self, num_bins: int = 28, bin_width_deg: float = 3.0, bin_lo_deg: float = -42.0,
-                 face_size: int = 224, stem_channels: int = 32, stage_channels: Sequence[int] = (64, 96, 128),
-                 out_channels: int = 160, proj_dim: int = 128, merge_groups: int = 16) -> None:
+    def __init__(
+        self,
+        num_bins: int = 28,
+        bin_width_deg: float = 3.0,
+        bin_lo_deg: float = -42.0,
+        face_size: int = 224,
+        stem_channels: int = 32,
+        stage_channels: Sequence[int] = (64, 96, 128),
+        out_channels: int = 160,
+        proj_dim: int = 128,
+        merge_groups: int = 16,
+    ) -> None:
         super().__init__()
         self.bins = AngleBins(num_bins, bin_width_deg, bin_lo_deg)
         self.face_size = int(face_size)
         half = max(8, stem_channels // 2)
         self.light = LightCorrection()
-        self.stem = nn.Sequential(_conv_bn(1, half, (5, 5), stride=2), _depthwise_separable(half, stem_channels, 2))
+        self.stem = nn.Sequential(
+            _conv_bn(1, half, (5, 5), stride=2), _depthwise_separable(half, stem_channels, 2)
+        )
         widths = [stem_channels, *stage_channels]
         stages: list[nn.Module] = []
         for cin, cout in zip(widths[:-1], widths[1:]):
-            stages.append(nn.Sequential(FactorisedInception(cin, merge_groups), _depthwise_separable(cin, cout, 2)))
-        stages.append(nn.Sequential(FactorisedInception(widths[-1], merge_groups), _conv_bn(widths[-1], out_channels, (1, 1))))
+            stages.append(
+                nn.Sequential(FactorisedInception(cin, merge_groups), _depthwise_separable(cin, cout, 2))
+            )
+        stages.append(
+            nn.Sequential(
+                FactorisedInception(widths[-1], merge_groups), _conv_bn(widths[-1], out_channels, (1, 1))
+            )
+        )
         self.stages = nn.Sequential(*stages)
         self.proj = nn.Sequential(nn.Linear(out_channels, proj_dim), nn.ReLU(inplace=True))
         self.head = BinnedGazeHead(proj_dim, self.bins)
@@ -243,8 +300,14 @@ class PriviGazeStudent(DeclaredInputsModule):
 
 
 # -------------------------------------------------------------------------------------- registered
-_DEMO_TEACHER = dict(eye_hidden_sizes=(24, 48, 96, 160), eye_depths=(1, 1, 2, 1),
-                     face_hidden_sizes=(24, 48, 96, 160), face_depths=(1, 1, 2, 1), dim=128, num_heads=4)
+_DEMO_TEACHER = dict(
+    eye_hidden_sizes=(24, 48, 96, 160),
+    eye_depths=(1, 1, 2, 1),
+    face_hidden_sizes=(24, 48, 96, 160),
+    face_depths=(1, 1, 2, 1),
+    dim=128,
+    num_heads=4,
+)
 
 
 @register_model("privigaze_teacher")
@@ -269,15 +332,35 @@ def privigaze_student(**kwargs: object) -> PriviGazeStudent:
 @register_model("test_privigaze_teacher")
 def test_privigaze_teacher(**kwargs: object) -> PriviGazeTeacher:
     """Tiny teacher for tests (32 px faces, 32x32 eyes)."""
-    args = dict(eye_hidden_sizes=(8, 8, 16, 16), eye_depths=(1, 1, 1, 1), face_hidden_sizes=(8, 8, 16, 16),
-                face_depths=(1, 1, 1, 1), dim=16, num_heads=2, face_size=32, eye_size=(32, 32),
-                face_blur_sigma_px=1.0, num_bins=8, bin_width_deg=10.0, bin_lo_deg=-40.0)
+    args = dict(
+        eye_hidden_sizes=(8, 8, 16, 16),
+        eye_depths=(1, 1, 1, 1),
+        face_hidden_sizes=(8, 8, 16, 16),
+        face_depths=(1, 1, 1, 1),
+        dim=16,
+        num_heads=2,
+        face_size=32,
+        eye_size=(32, 32),
+        face_blur_sigma_px=1.0,
+        num_bins=8,
+        bin_width_deg=10.0,
+        bin_lo_deg=-40.0,
+    )
     return PriviGazeTeacher(**{**args, **kwargs})  # type: ignore[arg-type]
 
 
 @register_model("test_privigaze_student")
 def test_privigaze_student(**kwargs: object) -> PriviGazeStudent:
     """Tiny student for tests (32 px faces)."""
-    args = dict(stem_channels=8, stage_channels=(8, 16, 16), out_channels=16, proj_dim=16, merge_groups=4,
-                face_size=32, num_bins=8, bin_width_deg=10.0, bin_lo_deg=-40.0)
+    args = dict(
+        stem_channels=8,
+        stage_channels=(8, 16, 16),
+        out_channels=16,
+        proj_dim=16,
+        merge_groups=4,
+        face_size=32,
+        num_bins=8,
+        bin_width_deg=10.0,
+        bin_lo_deg=-40.0,
+    )
     return PriviGazeStudent(**{**args, **kwargs})  # type: ignore[arg-type]

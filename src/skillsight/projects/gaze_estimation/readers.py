@@ -22,31 +22,31 @@ the camera, pitch > 0 up). Per dataset:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional, Sequence
 
 import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from skillsight.projects.gaze_estimation.synthetic import FaceArrays
 from skillsight.exceptions import DataFormatError, MissingDependencyError
 from skillsight.projects.gaze_estimation.angles import vector_to_pitchyaw
+from skillsight.projects.gaze_estimation.synthetic import FaceArrays
 
 __all__ = [
     "EYE_RULE",
+    "FaceArrayDataset",
     "FaceGazeIndex",
+    "FaceIndexDataset",
     "eye_boxes_from_face_boxes",
     "eye_boxes_from_landmarks",
-    "read_mpiifacegaze",
+    "load_face_arrays",
+    "load_sample",
     "read_ethxgaze",
     "read_gaze360",
-    "load_sample",
-    "load_face_arrays",
+    "read_mpiifacegaze",
     "rgb_to_gray",
-    "FaceArrayDataset",
-    "FaceIndexDataset",
 ]
 
 #: Eye-crop rule inside a face box when no landmarks exist (fractions of the face box): eye centres at
@@ -74,11 +74,11 @@ class FaceGazeIndex:
     pitchyaw_rad: np.ndarray
     subject_ids: np.ndarray
     image_paths: np.ndarray
-    h5_rows: Optional[np.ndarray] = None
-    face_boxes: Optional[np.ndarray] = None
-    eye_boxes: Optional[np.ndarray] = None
+    h5_rows: np.ndarray | None = None
+    face_boxes: np.ndarray | None = None
+    eye_boxes: np.ndarray | None = None
     boxes_normalised: bool = False
-    split: Optional[np.ndarray] = None
+    split: np.ndarray | None = None
 
     def __len__(self) -> int:
         return int(self.pitchyaw_rad.shape[0])
@@ -97,7 +97,9 @@ def eye_boxes_from_face_boxes(face_boxes: np.ndarray) -> np.ndarray:
     return np.stack(np.broadcast_arrays(cx - half_w, cy - half_h, cx + half_w, cy + half_h), axis=-1)
 
 
-def eye_boxes_from_landmarks(landmarks_px: np.ndarray, aspect: float = 0.6, margin: float = 1.5) -> np.ndarray:
+def eye_boxes_from_landmarks(
+    landmarks_px: np.ndarray, aspect: float = 0.6, margin: float = 1.5
+) -> np.ndarray:
     """Eye boxes from the four eye corners (landmarks 0-1 and 2-3 are the two eyes' corner pairs).
 
     Args:
@@ -113,8 +115,10 @@ def eye_boxes_from_landmarks(landmarks_px: np.ndarray, aspect: float = 0.6, marg
     centre = pairs.mean(axis=2)  # (N, 2, 2)
     half_w = 0.5 * margin * np.linalg.norm(pairs[:, :, 0] - pairs[:, :, 1], axis=-1)  # (N, 2)
     half_h = half_w * aspect
-    boxes = np.stack([centre[..., 0] - half_w, centre[..., 1] - half_h, centre[..., 0] + half_w,
-                      centre[..., 1] + half_h], axis=-1)  # (N, 2, 4) in landmark-pair order
+    boxes = np.stack(
+        [centre[..., 0] - half_w, centre[..., 1] - half_h, centre[..., 0] + half_w, centre[..., 1] + half_h],
+        axis=-1,
+    )  # (N, 2, 4) in landmark-pair order
     swap = centre[:, 0, 0] < centre[:, 1, 0]  # first pair on the image left -> it is the subject's right eye
     out = boxes.copy()
     out[swap] = boxes[swap][:, ::-1]
@@ -129,8 +133,12 @@ def _parse_table(path: Path, n_fields: int) -> np.ndarray:
     lengths = np.array([len(r) for r in rows])
     bad = np.flatnonzero(lengths != n_fields)
     if bad.size:
-        raise DataFormatError(path, f"line {bad[0] + 1}", " ".join(rows[bad[0]])[:80],
-                              f"expected {n_fields} space-separated fields, found {lengths[bad[0]]}")
+        raise DataFormatError(
+            path,
+            f"line {bad[0] + 1}",
+            " ".join(rows[bad[0]])[:80],
+            f"expected {n_fields} space-separated fields, found {lengths[bad[0]]}",
+        )
     return np.array(rows, dtype=object)
 
 
@@ -147,16 +155,23 @@ def _to_float(table: np.ndarray, cols: slice, path: Path, names: Sequence[str]) 
         raise
 
 
-_MPII_FIELDS = (["screen_x", "screen_y"] + [f"landmark{i}_{a}" for i in range(6) for a in "xy"]
-                + ["rvec0", "rvec1", "rvec2", "tvec0", "tvec1", "tvec2", "fc_x", "fc_y", "fc_z", "gt_x", "gt_y", "gt_z"])
+_MPII_FIELDS = (
+    ["screen_x", "screen_y"]
+    + [f"landmark{i}_{a}" for i in range(6) for a in "xy"]
+    + ["rvec0", "rvec1", "rvec2", "tvec0", "tvec1", "tvec2", "fc_x", "fc_y", "fc_z", "gt_x", "gt_y", "gt_z"]
+)
 
 
-def read_mpiifacegaze(root: str | Path, subjects: Optional[Sequence[str]] = None) -> FaceGazeIndex:
+def read_mpiifacegaze(root: str | Path, subjects: Sequence[str] | None = None) -> FaceGazeIndex:
     """Read MPIIFaceGaze annotations ``root/pXX/pXX.txt`` (all subjects found, or ``subjects``)."""
     root = Path(root)
     if not root.is_dir():
         raise FileNotFoundError(f"MPIIFaceGaze root {root} is not a folder")
-    names = list(subjects) if subjects is not None else sorted(p.name for p in root.glob("p[0-9][0-9]") if p.is_dir())
+    names = (
+        list(subjects)
+        if subjects is not None
+        else sorted(p.name for p in root.glob("p[0-9][0-9]") if p.is_dir())
+    )
     if not names:
         raise DataFormatError(root, "", "", "no pXX subject folders found")
     parts = []
@@ -169,22 +184,40 @@ def read_mpiifacegaze(root: str | Path, subjects: Optional[Sequence[str]] = None
         eye = table[:, 27].astype(str)
         bad = np.flatnonzero(~np.isin(eye, ["left", "right"]))
         if bad.size:
-            raise DataFormatError(txt, f"line {bad[0] + 1}, field evaluation_eye", eye[bad[0]], "expected 'left' or 'right'")
+            raise DataFormatError(
+                txt, f"line {bad[0] + 1}, field evaluation_eye", eye[bad[0]], "expected 'left' or 'right'"
+            )
         g = nums[:, 23:26] - nums[:, 20:23]  # gt - fc, camera frame, mm
         zero = np.flatnonzero(np.linalg.norm(g, axis=1) == 0)
         if zero.size:
-            raise DataFormatError(txt, f"line {zero[0] + 1}, field gt - fc", g[zero[0]].tolist(), "zero gaze vector")
+            raise DataFormatError(
+                txt, f"line {zero[0] + 1}, field gt - fc", g[zero[0]].tolist(), "zero gaze vector"
+            )
         landmarks = nums[:, 2:14].reshape(-1, 6, 2)
         span = landmarks[:, :, 0].max(1) - landmarks[:, :, 0].min(1)
         centre = landmarks.mean(axis=1)
         half = span  # face side = 2 x landmark x-extent (eye corners to eye corners)
-        faces = np.stack([centre[:, 0] - half, centre[:, 1] - half, centre[:, 0] + half, centre[:, 1] + half], 1)
-        parts.append(dict(py=vector_to_pitchyaw(-g), subj=np.full(len(table), name),
-                          paths=np.array([str(root / name / p) for p in table[:, 0]]),
-                          faces=faces, eyes=eye_boxes_from_landmarks(landmarks)))
-    cat = lambda k: np.concatenate([p[k] for p in parts])  # noqa: E731
-    return FaceGazeIndex("mpiifacegaze", cat("py").astype(np.float32), cat("subj"), cat("paths"),
-                         face_boxes=cat("faces"), eye_boxes=cat("eyes"))
+        faces = np.stack(
+            [centre[:, 0] - half, centre[:, 1] - half, centre[:, 0] + half, centre[:, 1] + half], 1
+        )
+        parts.append(
+            dict(
+                py=vector_to_pitchyaw(-g),
+                subj=np.full(len(table), name),
+                paths=np.array([str(root / name / p) for p in table[:, 0]]),
+                faces=faces,
+                eyes=eye_boxes_from_landmarks(landmarks),
+            )
+        )
+    cat = lambda k: np.concatenate([p[k] for p in parts])
+    return FaceGazeIndex(
+        "mpiifacegaze",
+        cat("py").astype(np.float32),
+        cat("subj"),
+        cat("paths"),
+        face_boxes=cat("faces"),
+        eye_boxes=cat("eyes"),
+    )
 
 
 # -------------------------------------------------------------------------------------- ETH-XGaze
@@ -205,12 +238,16 @@ def read_ethxgaze(files: str | Path | Sequence[str | Path]) -> FaceGazeIndex:
         with h5py.File(f, "r") as h5:
             for key in ("face_patch", "face_gaze"):
                 if key not in h5:
-                    raise DataFormatError(f, key, sorted(h5.keys()), "missing dataset (test splits have no face_gaze)")
+                    raise DataFormatError(
+                        f, key, sorted(h5.keys()), "missing dataset (test splits have no face_gaze)"
+                    )
             patch_shape, gaze = h5["face_patch"].shape, np.asarray(h5["face_gaze"], dtype=np.float64)
         if len(patch_shape) != 4 or patch_shape[-1] != 3:
             raise DataFormatError(f, "face_patch", patch_shape, "expected shape (N, H, W, 3)")
         if gaze.ndim != 2 or gaze.shape != (patch_shape[0], 2):
-            raise DataFormatError(f, "face_gaze", gaze.shape, f"expected shape ({patch_shape[0]}, 2) (pitch, yaw)")
+            raise DataFormatError(
+                f, "face_gaze", gaze.shape, f"expected shape ({patch_shape[0]}, 2) (pitch, yaw)"
+            )
         if not np.all(np.isfinite(gaze)):
             bad = int(np.flatnonzero(~np.isfinite(gaze).all(1))[0])
             raise DataFormatError(f, f"face_gaze[{bad}]", gaze[bad].tolist(), "non-finite gaze")
@@ -219,8 +256,13 @@ def read_ethxgaze(files: str | Path | Sequence[str | Path]) -> FaceGazeIndex:
         subj.append(np.full(n, f.stem))
         paths.append(np.full(n, str(f)))
         rows.append(np.arange(n, dtype=np.int64))
-    return FaceGazeIndex("ethxgaze", np.concatenate(py).astype(np.float32), np.concatenate(subj),
-                         np.concatenate(paths), h5_rows=np.concatenate(rows))
+    return FaceGazeIndex(
+        "ethxgaze",
+        np.concatenate(py).astype(np.float32),
+        np.concatenate(subj),
+        np.concatenate(paths),
+        h5_rows=np.concatenate(rows),
+    )
 
 
 # ---------------------------------------------------------------------------------------- Gaze360
@@ -237,11 +279,24 @@ def read_gaze360(root: str | Path) -> FaceGazeIndex:
     if not mat_path.is_file():
         raise FileNotFoundError(f"Gaze360 metadata {mat_path} does not exist")
     m = scipy.io.loadmat(str(mat_path))
-    need = ("recordings", "recording", "person_identity", "frame", "gaze_dir", "person_head_bbox",
-            "person_face_bbox", "person_eye_left_bbox", "person_eye_right_bbox", "split", "splits")
+    need = (
+        "recordings",
+        "recording",
+        "person_identity",
+        "frame",
+        "gaze_dir",
+        "person_head_bbox",
+        "person_face_bbox",
+        "person_eye_left_bbox",
+        "person_eye_right_bbox",
+        "split",
+        "splits",
+    )
     for key in need:
         if key not in m:
-            raise DataFormatError(mat_path, key, sorted(k for k in m if not k.startswith("__")), "missing field")
+            raise DataFormatError(
+                mat_path, key, sorted(k for k in m if not k.startswith("__")), "missing field"
+            )
     recordings, splits = _mat_strings(m["recordings"]), _mat_strings(m["splits"])
     rec = np.asarray(m["recording"]).ravel().astype(np.int64)
     person = np.asarray(m["person_identity"]).ravel().astype(np.int64)
@@ -249,15 +304,22 @@ def read_gaze360(root: str | Path) -> FaceGazeIndex:
     split = np.asarray(m["split"]).ravel().astype(np.int64)
     gaze = np.asarray(m["gaze_dir"], dtype=np.float64)
     n = rec.shape[0]
-    for key, arr, shape in (("gaze_dir", gaze, (n, 3)), ("person_identity", person, (n,)), ("frame", frame, (n,)),
-                            ("split", split, (n,))):
+    for key, arr, shape in (
+        ("gaze_dir", gaze, (n, 3)),
+        ("person_identity", person, (n,)),
+        ("frame", frame, (n,)),
+        ("split", split, (n,)),
+    ):
         if arr.shape != shape:
             raise DataFormatError(mat_path, key, arr.shape, f"expected shape {shape}")
     for key, arr, hi in (("recording", rec, len(recordings)), ("split", split, len(splits))):
         bad = np.flatnonzero((arr < 0) | (arr >= hi))
         if bad.size:
             raise DataFormatError(mat_path, f"{key}[{bad[0]}]", int(arr[bad[0]]), f"index outside [0, {hi})")
-    boxes = {k: np.asarray(m[f"person_{k}_bbox"], dtype=np.float64) for k in ("head", "face", "eye_left", "eye_right")}
+    boxes = {
+        k: np.asarray(m[f"person_{k}_bbox"], dtype=np.float64)
+        for k in ("head", "face", "eye_left", "eye_right")
+    }
     for k, b in boxes.items():
         if b.shape != (n, 4):
             raise DataFormatError(mat_path, f"person_{k}_bbox", b.shape, f"expected shape ({n}, 4)")
@@ -276,19 +338,31 @@ def read_gaze360(root: str | Path) -> FaceGazeIndex:
         return out
 
     eyes = np.stack([in_head(boxes["eye_left"]), in_head(boxes["eye_right"])], axis=1)  # (n, 2, 4)
-    paths = np.array([str(root / "imgs" / recordings[r] / "head" / f"{p:06d}" / f"{f:06d}.jpg")
-                      for r, p, f in zip(rec, person, frame)])
+    paths = np.array(
+        [
+            str(root / "imgs" / recordings[r] / "head" / f"{p:06d}" / f"{f:06d}.jpg")
+            for r, p, f in zip(rec, person, frame)
+        ]
+    )
     our = np.stack([gaze[:, 0], gaze[:, 1], -gaze[:, 2]], axis=1)
-    return FaceGazeIndex("gaze360", vector_to_pitchyaw(our[keep]).astype(np.float32),
-                         np.array([f"{recordings[r]}_{p}" for r, p in zip(rec[keep], person[keep])]), paths[keep],
-                         face_boxes=in_head(boxes["face"])[keep], eye_boxes=eyes[keep], boxes_normalised=True,
-                         split=np.array(splits)[split[keep]])
+    return FaceGazeIndex(
+        "gaze360",
+        vector_to_pitchyaw(our[keep]).astype(np.float32),
+        np.array([f"{recordings[r]}_{p}" for r, p in zip(rec[keep], person[keep])]),
+        paths[keep],
+        face_boxes=in_head(boxes["face"])[keep],
+        eye_boxes=eyes[keep],
+        boxes_normalised=True,
+        split=np.array(splits)[split[keep]],
+    )
 
 
 # ---------------------------------------------------------------------------------------- loading
 def rgb_to_gray(rgb: np.ndarray) -> np.ndarray:
     """(..., 3) RGB uint8/float -> (...) float32 luma in the input's scale (ITU-R BT.601 weights)."""
-    return (np.asarray(rgb, dtype=np.float32) @ np.array([0.299, 0.587, 0.114], dtype=np.float32)).astype(np.float32)
+    return (np.asarray(rgb, dtype=np.float32) @ np.array([0.299, 0.587, 0.114], dtype=np.float32)).astype(
+        np.float32
+    )
 
 
 def _crop_resize(image: np.ndarray, box: np.ndarray, size_hw: tuple[int, int]) -> np.ndarray:
@@ -300,10 +374,14 @@ def _crop_resize(image: np.ndarray, box: np.ndarray, size_hw: tuple[int, int]) -
     # An affine warp maps the box onto the output grid, replicating the border outside the image.
     sx, sy = (x1 - x0) / w, (y1 - y0) / h
     M = np.array([[sx, 0.0, x0 + 0.5 * sx - 0.5], [0.0, sy, y0 + 0.5 * sy - 0.5]], dtype=np.float64)
-    return cv2.warpAffine(image, M, (w, h), flags=cv2.INTER_AREA | cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_REPLICATE)
+    return cv2.warpAffine(
+        image, M, (w, h), flags=cv2.INTER_AREA | cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_REPLICATE
+    )
 
 
-def load_sample(index: FaceGazeIndex, i: int, face_size: int, eye_size: tuple[int, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def load_sample(
+    index: FaceGazeIndex, i: int, face_size: int, eye_size: tuple[int, int]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Load sample ``i``: face (S, S, 3), subject's left eye and right eye (h, w, 3), uint8 RGB."""
     import cv2
 
@@ -328,20 +406,31 @@ def load_sample(index: FaceGazeIndex, i: int, face_size: int, eye_size: tuple[in
     return face, _crop_resize(image, eyes[0], eye_size), _crop_resize(image, eyes[1], eye_size)
 
 
-def load_face_arrays(index: FaceGazeIndex, face_size: int, eye_size: tuple[int, int],
-                     rows: Optional[np.ndarray] = None) -> FaceArrays:
+def load_face_arrays(
+    index: FaceGazeIndex, face_size: int, eye_size: tuple[int, int], rows: np.ndarray | None = None
+) -> FaceArrays:
     """Load (a subset of) an index into memory as FaceArrays (for small sets and evaluation)."""
     rows = np.arange(len(index)) if rows is None else np.asarray(rows)
     loaded = [load_sample(index, int(i), face_size, eye_size) for i in rows]
-    stack = lambda k: np.stack([s[k] for s in loaded]) if loaded else np.zeros((0,), np.uint8)  # noqa: E731
-    return FaceArrays(stack(0), stack(1), stack(2), index.pitchyaw_rad[rows], index.subject_ids[rows],
-                      np.full((len(rows), 2), np.nan, np.float32), source=index.name)
+    stack = lambda k: np.stack([s[k] for s in loaded]) if loaded else np.zeros((0,), np.uint8)
+    return FaceArrays(
+        stack(0),
+        stack(1),
+        stack(2),
+        index.pitchyaw_rad[rows],
+        index.subject_ids[rows],
+        np.full((len(rows), 2), np.nan, np.float32),
+        source=index.name,
+    )
 
 
-def _to_item(face_rgb: np.ndarray, left: np.ndarray, right: np.ndarray, pitchyaw: np.ndarray) -> dict[str, torch.Tensor]:
+def _to_item(
+    face_rgb: np.ndarray, left: np.ndarray, right: np.ndarray, pitchyaw: np.ndarray
+) -> dict[str, torch.Tensor]:
     return {
         "face": torch.from_numpy(rgb_to_gray(face_rgb) / 255.0)[None],  # (1, S, S)
-        "left_eye": torch.from_numpy(np.ascontiguousarray(left)).permute(2, 0, 1).float() / 255.0,  # (3, h, w)
+        "left_eye": torch.from_numpy(np.ascontiguousarray(left)).permute(2, 0, 1).float()
+        / 255.0,  # (3, h, w)
         "right_eye": torch.from_numpy(np.ascontiguousarray(right)).permute(2, 0, 1).float() / 255.0,
         "pitchyaw_rad": torch.as_tensor(pitchyaw, dtype=torch.float32),  # (2,)
     }
@@ -366,7 +455,11 @@ class FaceIndexDataset(Dataset):
     """Torch view of a FaceGazeIndex that loads and crops each image when it is asked for."""
 
     def __init__(self, index: FaceGazeIndex, face_size: int, eye_size: tuple[int, int]) -> None:
-        self.index, self.face_size, self.eye_size = index, int(face_size), (int(eye_size[0]), int(eye_size[1]))
+        self.index, self.face_size, self.eye_size = (
+            index,
+            int(face_size),
+            (int(eye_size[0]), int(eye_size[1])),
+        )
 
     def __len__(self) -> int:
         return len(self.index)

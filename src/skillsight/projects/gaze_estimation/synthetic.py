@@ -24,7 +24,7 @@ import numpy as np
 
 from skillsight.exceptions import ConfigError
 
-__all__ = ["SyntheticFaceConfig", "FaceArrays", "generate_synthetic_faces", "EYE_CROP_GEOMETRY"]
+__all__ = ["EYE_CROP_GEOMETRY", "FaceArrays", "SyntheticFaceConfig", "generate_synthetic_faces"]
 
 #: Eye crop geometry in face-normalised units (face image spans [-1, 1] on both axes):
 #: the crop is centred on the eye centre and is ``EYE_CROP_GEOMETRY['width'] * face_scale`` wide.
@@ -89,27 +89,44 @@ class FaceArrays:
     def __len__(self) -> int:
         return int(self.pitchyaw_rad.shape[0])
 
-    def subset(self, index: np.ndarray) -> "FaceArrays":
+    def subset(self, index: np.ndarray) -> FaceArrays:
         """Rows ``index`` (int array or boolean mask) as a new FaceArrays."""
         return FaceArrays(
-            self.face_rgb[index], self.left_eye[index], self.right_eye[index], self.pitchyaw_rad[index],
-            self.subject_ids[index], self.head_pitchyaw_rad[index], self.source,
+            self.face_rgb[index],
+            self.left_eye[index],
+            self.right_eye[index],
+            self.pitchyaw_rad[index],
+            self.subject_ids[index],
+            self.head_pitchyaw_rad[index],
+            self.source,
         )
 
 
 def _draw_params(n: int, cfg: SyntheticFaceConfig, rng: np.random.Generator) -> dict[str, np.ndarray]:
     """Per-sample parameters, each (n,) float64 (colours (n, 3))."""
-    u = lambda lo, hi, shape=(n,): rng.uniform(lo, hi, size=shape)  # noqa: E731
+    u = lambda lo, hi, shape=(n,): rng.uniform(lo, hi, size=shape)
     head = np.radians(u(-cfg.head_range_deg, cfg.head_range_deg, (n, 2)))
     eye = np.radians(u(-cfg.eye_range_deg, cfg.eye_range_deg, (n, 2)))
     return {
-        "head_pitch": head[:, 0], "head_yaw": head[:, 1], "eye_pitch": eye[:, 0], "eye_yaw": eye[:, 1],
-        "cx": u(-0.08, 0.08), "cy": u(-0.06, 0.06), "scale": u(0.68, 0.82),
-        "eye_sep": u(0.36, 0.44), "eye_w": u(0.15, 0.18), "eye_h": u(0.075, 0.09),
+        "head_pitch": head[:, 0],
+        "head_yaw": head[:, 1],
+        "eye_pitch": eye[:, 0],
+        "eye_yaw": eye[:, 1],
+        "cx": u(-0.08, 0.08),
+        "cy": u(-0.06, 0.06),
+        "scale": u(0.68, 0.82),
+        "eye_sep": u(0.36, 0.44),
+        "eye_w": u(0.15, 0.18),
+        "eye_h": u(0.075, 0.09),
         "skin": u(0.45, 0.9, (n, 3)) * np.array([1.0, 0.8, 0.7]),
-        "bg": u(0.0, 1.0, (n, 3)), "iris": u(0.1, 0.5, (n, 3)),
-        "droop": u(0.0, cfg.droop_max), "gain": u(0.55, 1.25), "grad_x": u(-0.45, 0.45),
-        "grad_y": u(-0.3, 0.3), "gamma": u(*cfg.gamma_range), "blur": u(0.0, cfg.blur_max_px),
+        "bg": u(0.0, 1.0, (n, 3)),
+        "iris": u(0.1, 0.5, (n, 3)),
+        "droop": u(0.0, cfg.droop_max),
+        "gain": u(0.55, 1.25),
+        "grad_x": u(-0.45, 0.45),
+        "grad_y": u(-0.3, 0.3),
+        "gamma": u(*cfg.gamma_range),
+        "blur": u(0.0, cfg.blur_max_px),
         "noise": u(0.0, cfg.noise_max),
     }
 
@@ -120,20 +137,21 @@ def _ellipse(du: np.ndarray, dv: np.ndarray, ru: np.ndarray, rv: np.ndarray) -> 
 
 def _render(p: dict[str, np.ndarray], u: np.ndarray, v: np.ndarray) -> np.ndarray:
     """Render faces at face-normalised coordinates. u, v: (n, H, W) (u right, v down) -> (n, H, W, 3)."""
-    c = lambda key: p[key][:, None, None]  # noqa: E731  (n,) -> (n, 1, 1)
+    c = lambda key: p[key][:, None, None]
     s = c("scale")
     # Head pose moves the inner features against the outline (a rotated 3D head seen from the front).
     shift_u = -np.sin(c("head_yaw")) * 0.45 * s
     shift_v = -np.sin(c("head_pitch")) * 0.45 * s
     fu, fv = c("cx"), c("cy")
-    img = np.broadcast_to(p["bg"][:, None, None, :], u.shape + (3,)).copy()
+    img = np.broadcast_to(p["bg"][:, None, None, :], (*u.shape, 3)).copy()
     face = _ellipse(u - fu, v - fv, 0.78 * s, s)
     img[face] = np.broadcast_to(p["skin"][:, None, None, :], img.shape)[face]
     dark = np.broadcast_to((p["skin"] * 0.35)[:, None, None, :], img.shape)
     for part_u, part_v, ru, rv in (
         (0.0, 0.12, 0.06, 0.14),  # nose
         (0.0, 0.55, 0.26, 0.06),  # mouth
-        (-0.40, -0.42, 0.17, 0.035), (0.40, -0.42, 0.17, 0.035),  # eyebrows
+        (-0.40, -0.42, 0.17, 0.035),
+        (0.40, -0.42, 0.17, 0.035),  # eyebrows
     ):
         mask = _ellipse(u - fu - shift_u - part_u * s, v - fv - shift_v - part_v * s, ru * s, rv * s) & face
         img[mask] = dark[mask]
@@ -157,7 +175,9 @@ def _render(p: dict[str, np.ndarray], u: np.ndarray, v: np.ndarray) -> np.ndarra
     return img
 
 
-def _blur_and_noise(img: np.ndarray, sigma_px: np.ndarray, noise: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def _blur_and_noise(
+    img: np.ndarray, sigma_px: np.ndarray, noise: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
     """Per-sample Gaussian blur (FFT, periodic edges) and noise. img (n, H, W, 3) -> uint8."""
     n, h, w, _ = img.shape
     fy = np.fft.fftfreq(h)[:, None]
@@ -208,12 +228,25 @@ def generate_synthetic_faces(
         for side_name, side in (("right", -1.0), ("left", 1.0)):  # subject's right eye is on the image left
             cu = pc["cx"] - np.sin(pc["head_yaw"]) * 0.45 * s + side * pc["eye_sep"] * s
             cv = pc["cy"] - np.sin(pc["head_pitch"]) * 0.45 * s - 0.2 * s
-            gu = ((np.arange(ew_px) + 0.5) / ew_px - 0.5)[None, None, :] * crop_w[:, None, None] + cu[:, None, None]
-            gv = ((np.arange(eh_px) + 0.5) / eh_px - 0.5)[None, :, None] * crop_h[:, None, None] + cv[:, None, None]
+            gu = ((np.arange(ew_px) + 0.5) / ew_px - 0.5)[None, None, :] * crop_w[:, None, None] + cu[
+                :, None, None
+            ]
+            gv = ((np.arange(eh_px) + 0.5) / eh_px - 0.5)[None, :, None] * crop_h[:, None, None] + cv[
+                :, None, None
+            ]
             gu, gv = np.broadcast_arrays(gu, gv)
-            eyes[side_name][sl] = _blur_and_noise(_render(pc, gu, gv), pc["blur"] * px_ratio, pc["noise"], rng)
+            eyes[side_name][sl] = _blur_and_noise(
+                _render(pc, gu, gv), pc["blur"] * px_ratio, pc["noise"], rng
+            )
     gaze = np.stack([p["head_pitch"] + p["eye_pitch"], p["head_yaw"] + p["eye_yaw"]], axis=1)
     head = np.stack([p["head_pitch"], p["head_yaw"]], axis=1)
     subjects = np.array([f"synth{int(i):03d}" for i in range(n_subjects)])[np.arange(n) % n_subjects]
-    return FaceArrays(faces, eyes["left"], eyes["right"], gaze.astype(np.float32), subjects,
-                      head.astype(np.float32), source=f"synthetic(seed={seed})")
+    return FaceArrays(
+        faces,
+        eyes["left"],
+        eyes["right"],
+        gaze.astype(np.float32),
+        subjects,
+        head.astype(np.float32),
+        source=f"synthetic(seed={seed})",
+    )

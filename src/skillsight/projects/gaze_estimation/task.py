@@ -15,7 +15,7 @@ teacher's feature space (for the contrastive and MMD terms); it is not part of t
 from __future__ import annotations
 
 import math
-from typing import Any, Optional
+from typing import Any
 
 import lightning as L
 import torch
@@ -25,7 +25,7 @@ from skillsight.exceptions import ConfigError
 from skillsight.projects.gaze_estimation.angles import angular_error_deg_torch
 from skillsight.projects.gaze_estimation.losses import LossWeights, distillation_loss, teacher_loss
 
-__all__ = ["GazeEstimationTask", "TASK_MODES"]
+__all__ = ["TASK_MODES", "GazeEstimationTask"]
 
 TASK_MODES = ("pretrain_teacher", "distill", "both", "plain_student")
 
@@ -42,9 +42,18 @@ class GazeEstimationTask(L.LightningModule):
         nce_temperature, kd_temperature: InfoNCE and logit-KL temperatures.
     """
 
-    def __init__(self, mode: str, teacher: Optional[nn.Module] = None, student: Optional[nn.Module] = None,
-                 lr: float = 3e-3, weight_decay: float = 1e-4, weights: LossWeights = LossWeights(),
-                 teacher_epochs: int = 0, nce_temperature: float = 0.1, kd_temperature: float = 2.0) -> None:
+    def __init__(
+        self,
+        mode: str,
+        teacher: nn.Module | None = None,
+        student: nn.Module | None = None,
+        lr: float = 3e-3,
+        weight_decay: float = 1e-4,
+        weights: LossWeights = LossWeights(),
+        teacher_epochs: int = 0,
+        nce_temperature: float = 0.1,
+        kd_temperature: float = 2.0,
+    ) -> None:
         super().__init__()
         if mode not in TASK_MODES:
             raise ConfigError(f"unknown gaze task mode {mode!r}; valid: {', '.join(TASK_MODES)}")
@@ -62,10 +71,12 @@ class GazeEstimationTask(L.LightningModule):
         self.lr, self.weight_decay, self.teacher_epochs = lr, weight_decay, int(teacher_epochs)
         self.nce_temperature, self.kd_temperature = nce_temperature, kd_temperature
         self.bins = (self.student or self.teacher).bins  # type: ignore[union-attr]
-        self.projection: Optional[nn.Module] = None
+        self.projection: nn.Module | None = None
         if self.teacher is not None and self.student is not None:
             if self.teacher.bins != self.student.bins:
-                raise ConfigError(f"teacher bins {self.teacher.bins} differ from student bins {self.student.bins}")
+                raise ConfigError(
+                    f"teacher bins {self.teacher.bins} differ from student bins {self.student.bins}"
+                )
             t_dim = self.teacher.head.pitch.in_features
             s_dim = self.student.head.pitch.in_features
             self.projection = nn.Linear(s_dim, t_dim)
@@ -74,7 +85,7 @@ class GazeEstimationTask(L.LightningModule):
 
     # ------------------------------------------------------------------ phases
     def phase(self) -> str:
-        """"teacher", "plain" or "distill" for the current epoch."""
+        """ "teacher", "plain" or "distill" for the current epoch."""
         if self.mode == "pretrain_teacher":
             return "teacher"
         if self.mode == "plain_student":
@@ -90,7 +101,9 @@ class GazeEstimationTask(L.LightningModule):
         target_deg = torch.rad2deg(batch["pitchyaw_rad"])
         phase = self.phase()
         if phase == "teacher":
-            terms = teacher_loss(self.teacher(**self._teacher_inputs(batch)), target_deg, self.bins, self.weights)
+            terms = teacher_loss(
+                self.teacher(**self._teacher_inputs(batch)), target_deg, self.bins, self.weights
+            )
         elif phase == "plain":
             terms = teacher_loss(self.student(face=batch["face"]), target_deg, self.bins, self.weights)
         else:
@@ -99,8 +112,16 @@ class GazeEstimationTask(L.LightningModule):
             with torch.no_grad():
                 t_out = self.teacher(**self._teacher_inputs(batch))
             s_out = self.student(face=batch["face"])
-            terms = distillation_loss(s_out, t_out, self.projection(s_out["features"]), target_deg, self.bins,
-                                      self.weights, self.nce_temperature, self.kd_temperature)
+            terms = distillation_loss(
+                s_out,
+                t_out,
+                self.projection(s_out["features"]),
+                target_deg,
+                self.bins,
+                self.weights,
+                self.nce_temperature,
+                self.kd_temperature,
+            )
         B = target_deg.shape[0]
         for name, value in terms.items():
             self.log(f"train_{phase}_{name}", value.detach(), batch_size=B, on_step=False, on_epoch=True)
@@ -108,8 +129,10 @@ class GazeEstimationTask(L.LightningModule):
 
     def validation_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> None:
         B = batch["face"].shape[0]
-        for name, model, inputs in (("teacher", self.teacher, self._teacher_inputs(batch)),
-                                    ("student", self.student, {"face": batch["face"]})):
+        for name, model, inputs in (
+            ("teacher", self.teacher, self._teacher_inputs(batch)),
+            ("student", self.student, {"face": batch["face"]}),
+        ):
             if model is None:
                 continue
             pred = torch.deg2rad(model(**inputs)["pitchyaw_deg"])

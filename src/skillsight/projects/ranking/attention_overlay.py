@@ -17,8 +17,13 @@ import numpy as np
 
 from skillsight.exceptions import DataFormatError
 
-__all__ = ["upsample_attention", "overlay_attention", "attention_strip", "write_attention_pngs",
-           "ranking_section"]
+__all__ = [
+    "attention_strip",
+    "overlay_attention",
+    "ranking_section",
+    "upsample_attention",
+    "write_attention_pngs",
+]
 
 
 def upsample_attention(attention: np.ndarray, size_hw: tuple[int, int]) -> np.ndarray:
@@ -36,8 +41,13 @@ def upsample_attention(attention: np.ndarray, size_hw: tuple[int, int]) -> np.nd
     return top * (1 - fy) + bottom * fy
 
 
-def overlay_attention(frame: np.ndarray, attention: np.ndarray, vmax: float | None = None,
-                      opacity: float = 0.5, cmap: str = "jet") -> np.ndarray:
+def overlay_attention(
+    frame: np.ndarray,
+    attention: np.ndarray,
+    vmax: float | None = None,
+    opacity: float = 0.5,
+    cmap: str = "jet",
+) -> np.ndarray:
     """Blend a colour-mapped attention map over a frame.
 
     Args:
@@ -62,7 +72,9 @@ def overlay_attention(frame: np.ndarray, attention: np.ndarray, vmax: float | No
     return np.clip(np.rint(out), 0, 255).astype(np.uint8)
 
 
-def attention_strip(frames: np.ndarray, attention: np.ndarray, max_frames: int = 8, gap_px: int = 2) -> np.ndarray:
+def attention_strip(
+    frames: np.ndarray, attention: np.ndarray, max_frames: int = 8, gap_px: int = 2
+) -> np.ndarray:
     """A row of overlays at up to ``max_frames`` evenly spaced steps, one colour scale for the video.
 
     Args:
@@ -80,12 +92,13 @@ def attention_strip(frames: np.ndarray, attention: np.ndarray, max_frames: int =
     H, W, _ = tiles[0].shape
     strip = np.full((H, len(tiles) * W + (len(tiles) - 1) * gap_px, 3), 255, dtype=np.uint8)
     for i, tile in enumerate(tiles):
-        strip[:, i * (W + gap_px): i * (W + gap_px) + W] = tile
+        strip[:, i * (W + gap_px) : i * (W + gap_px) + W] = tile
     return strip
 
 
-def write_attention_pngs(run_dir: str | Path, out_dir: str | Path | None = None, max_frames: int = 8,
-                         scale: int = 2) -> list[Path]:
+def write_attention_pngs(
+    run_dir: str | Path, out_dir: str | Path | None = None, max_frames: int = 8, scale: int = 2
+) -> list[Path]:
     """Render every saved attention map of a run folder as a PNG strip.
 
     Args:
@@ -121,8 +134,9 @@ def _read_strip(npz_path: Path, max_frames: int) -> tuple[np.ndarray, float | No
         return attention_strip(data["frames"], data["attention"], max_frames=max_frames), score
 
 
-def ranking_section(run_dir: str | Path, title: str | None = None, max_videos: int = 6, max_frames: int = 8,
-                    scale: int = 2) -> str:
+def ranking_section(
+    run_dir: str | Path, title: str | None = None, max_videos: int = 6, max_frames: int = 8, scale: int = 2
+) -> str:
     """HTML fragment for :func:`skillsight.reports.build.build_report` (``extra_sections``).
 
     Shows the run's ranking accuracy per fold and mean (from ``metrics.json``) and up to
@@ -139,11 +153,15 @@ def ranking_section(run_dir: str | Path, title: str | None = None, max_videos: i
     if not isinstance(acc, dict) or "per_fold" not in acc or "mean" not in acc:
         raise DataFormatError(metrics_path, "ranking_accuracy", acc, "not a ranking run's metrics")
     heading = title or f"Pairwise skill ranking: {metrics.get('task', '?')} ({metrics.get('model', '?')})"
-    cells = "".join(f"<th>fold {html.escape(str(k))}</th>" for k in acc["per_fold"]) + "<th>mean</th><th>std</th>"
+    cells = (
+        "".join(f"<th>fold {html.escape(str(k))}</th>" for k in acc["per_fold"]) + "<th>mean</th><th>std</th>"
+    )
     values = "".join(f"<td>{100 * float(v):.1f}</td>" for v in acc["per_fold"].values())
     values += f"<td>{100 * float(acc['mean']):.1f}</td><td>{100 * float(acc.get('std', 0.0)):.1f}</td>"
-    parts = [f"<h2>{html.escape(heading)}</h2>",
-             f"<table><tr><th>ranking accuracy (%)</th>{cells}</tr><tr><td>validation pairs</td>{values}</tr></table>"]
+    parts = [
+        f"<h2>{html.escape(heading)}</h2>",
+        f"<table><tr><th>ranking accuracy (%)</th>{cells}</tr><tr><td>validation pairs</td>{values}</tr></table>",
+    ]
     for fold_dir in sorted(run_dir.glob("fold_*")):
         maps = sorted((fold_dir / "attention").glob("*.npz"))[:max_videos]
         if not maps:
@@ -155,6 +173,8 @@ def ranking_section(run_dir: str | Path, title: str | None = None, max_videos: i
             buffer = io.BytesIO()
             mpimg.imsave(buffer, strip, format="png")
             label = npz_path.stem + ("" if score is None else f", score {score:.3f}")
-            parts.append(f"<div><p class='note'>{html.escape(label)}</p><img alt='attention {html.escape(label)}' "
-                         f"src='data:image/png;base64,{base64.b64encode(buffer.getvalue()).decode()}'></div>")
+            parts.append(
+                f"<div><p class='note'>{html.escape(label)}</p><img alt='attention {html.escape(label)}' "
+                f"src='data:image/png;base64,{base64.b64encode(buffer.getvalue()).decode()}'></div>"
+            )
     return "".join(parts)

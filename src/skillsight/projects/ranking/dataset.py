@@ -7,19 +7,26 @@ and the ``K`` optical-flow fields leading into it (see :func:`skillsight.project
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Literal, Sequence
+from typing import Literal
 
 import numpy as np
 import torch
 from torch.utils.data import Dataset
 
+from skillsight.exceptions import DataFormatError
 from skillsight.projects.ranking.flow import FlowMethod, available_flow_method, stack_flow, video_flow
 from skillsight.projects.ranking.pairs import SkillPair
-from skillsight.exceptions import DataFormatError
 
-__all__ = ["segment_frame_indices", "TwoStreamLoader", "PairDataset", "VideoDataset",
-           "IMAGENET_MEAN", "IMAGENET_STD"]
+__all__ = [
+    "IMAGENET_MEAN",
+    "IMAGENET_STD",
+    "PairDataset",
+    "TwoStreamLoader",
+    "VideoDataset",
+    "segment_frame_indices",
+]
 
 IMAGENET_MEAN = np.array([0.485, 0.456, 0.406], dtype=np.float32)
 IMAGENET_STD = np.array([0.229, 0.224, 0.225], dtype=np.float32)
@@ -27,8 +34,9 @@ IMAGENET_STD = np.array([0.229, 0.224, 0.225], dtype=np.float32)
 SampleMode = Literal["train", "test"]
 
 
-def segment_frame_indices(n_frames: int, num_segments: int, mode: SampleMode,
-                          rng: np.random.Generator | None = None) -> np.ndarray:
+def segment_frame_indices(
+    n_frames: int, num_segments: int, mode: SampleMode, rng: np.random.Generator | None = None
+) -> np.ndarray:
     """One frame index per segment.
 
     Segment ``k`` covers frames ``[floor(k T / N), floor((k + 1) T / N))`` (at least one frame; when
@@ -72,9 +80,17 @@ class TwoStreamLoader:
             (synthetic) sets, so that each epoch does not decode again.
     """
 
-    def __init__(self, paths: dict[str, Path], image_size: int, num_segments: int, flow_stack: int,
-                 flow_cache_dir: str | Path, flow_method: FlowMethod | None = None,
-                 flow_bound_px: float = 20.0, keep_in_memory: bool = False) -> None:
+    def __init__(
+        self,
+        paths: dict[str, Path],
+        image_size: int,
+        num_segments: int,
+        flow_stack: int,
+        flow_cache_dir: str | Path,
+        flow_method: FlowMethod | None = None,
+        flow_bound_px: float = 20.0,
+        keep_in_memory: bool = False,
+    ) -> None:
         self.paths = dict(paths)
         self.image_size, self.num_segments, self.flow_stack = image_size, num_segments, flow_stack
         self.flow_cache_dir = Path(flow_cache_dir)
@@ -119,8 +135,10 @@ class TwoStreamLoader:
         flow_all = self._memory[video_id][1] if video_id in self._memory else self._flow(video_id)
         flow = stack_flow(flow_all, frame_indices, self.flow_stack)  # (N, 2K, S, S)
         flow = np.clip(flow / self.flow_bound_px, -1.0, 1.0)
-        return {"frames": torch.from_numpy(np.ascontiguousarray(rgb, dtype=np.float32)),
-                "flow": torch.from_numpy(np.ascontiguousarray(flow, dtype=np.float32))}
+        return {
+            "frames": torch.from_numpy(np.ascontiguousarray(rgb, dtype=np.float32)),
+            "flow": torch.from_numpy(np.ascontiguousarray(flow, dtype=np.float32)),
+        }
 
     def sample(self, video_id: str, mode: SampleMode, rng: np.random.Generator | None = None) -> dict:
         """Segment-sampled inputs plus ``frame_indices`` (N,) int64."""
@@ -136,8 +154,9 @@ class PairDataset(Dataset):
     segments' last frames (deterministic).
     """
 
-    def __init__(self, pairs: Sequence[SkillPair], loader: TwoStreamLoader, mode: SampleMode = "train",
-                 seed: int = 0) -> None:
+    def __init__(
+        self, pairs: Sequence[SkillPair], loader: TwoStreamLoader, mode: SampleMode = "train", seed: int = 0
+    ) -> None:
         if not pairs:
             raise DataFormatError("pairs", "pairs", 0, "a pair dataset needs at least one pair")
         self.pairs = list(pairs)
@@ -151,9 +170,12 @@ class PairDataset(Dataset):
     def __getitem__(self, index: int) -> dict:
         pair = self.pairs[index]
         rng = self.rng if self.mode == "train" else None
-        return {"better": self.loader.sample(pair.better, self.mode, rng),
-                "worse": self.loader.sample(pair.worse, self.mode, rng),
-                "better_id": pair.better, "worse_id": pair.worse}
+        return {
+            "better": self.loader.sample(pair.better, self.mode, rng),
+            "worse": self.loader.sample(pair.worse, self.mode, rng),
+            "better_id": pair.better,
+            "worse_id": pair.worse,
+        }
 
 
 class VideoDataset(Dataset):

@@ -28,8 +28,8 @@ __all__ = [
     "available_flow_method",
     "compute_flow",
     "flow_cache_path",
-    "video_flow",
     "stack_flow",
+    "video_flow",
 ]
 
 FlowMethod = Literal["tvl1", "farneback"]
@@ -44,9 +44,13 @@ def _cv2():
 
 
 def available_flow_method() -> FlowMethod:
-    """"tvl1" when OpenCV's contrib optflow module is installed, else "farneback"."""
+    """ "tvl1" when OpenCV's contrib optflow module is installed, else "farneback"."""
     cv2 = _cv2()
-    return "tvl1" if hasattr(cv2, "optflow") and hasattr(cv2.optflow, "DualTVL1OpticalFlow_create") else "farneback"
+    return (
+        "tvl1"
+        if hasattr(cv2, "optflow") and hasattr(cv2.optflow, "DualTVL1OpticalFlow_create")
+        else "farneback"
+    )
 
 
 def compute_flow(frames: np.ndarray, method: FlowMethod | None = None) -> np.ndarray:
@@ -62,8 +66,9 @@ def compute_flow(frames: np.ndarray, method: FlowMethod | None = None) -> np.nda
     cv2 = _cv2()
     frames = np.asarray(frames)
     if frames.ndim != 4 or frames.shape[-1] != 3 or frames.dtype != np.uint8 or frames.shape[0] < 2:
-        raise DataFormatError("frames", "frames", getattr(frames, "shape", None),
-                              "flow needs (T >= 2, H, W, 3) uint8 frames")
+        raise DataFormatError(
+            "frames", "frames", getattr(frames, "shape", None), "flow needs (T >= 2, H, W, 3) uint8 frames"
+        )
     method = method or available_flow_method()
     if method == "tvl1":
         if available_flow_method() != "tvl1":
@@ -77,25 +82,49 @@ def compute_flow(frames: np.ndarray, method: FlowMethod | None = None) -> np.nda
         if method == "tvl1":
             out[j] = solver.calc(gray[j], gray[j + 1], None)
         else:
-            out[j] = cv2.calcOpticalFlowFarneback(gray[j], gray[j + 1], None, pyr_scale=0.5, levels=3,
-                                                  winsize=9, iterations=3, poly_n=5, poly_sigma=1.1,
-                                                  flags=0)
+            out[j] = cv2.calcOpticalFlowFarneback(
+                gray[j],
+                gray[j + 1],
+                None,
+                pyr_scale=0.5,
+                levels=3,
+                winsize=9,
+                iterations=3,
+                poly_n=5,
+                poly_sigma=1.1,
+                flags=0,
+            )
     return out
 
 
-def flow_cache_path(video: str | Path, cache_dir: str | Path, size: tuple[int, int],
-                    method: FlowMethod) -> Path:
+def flow_cache_path(
+    video: str | Path, cache_dir: str | Path, size: tuple[int, int], method: FlowMethod
+) -> Path:
     """Cache file for the flow of ``video`` at ``size`` (height_px, width_px) with ``method``."""
     video = Path(video).resolve()
     stat = video.stat()
-    key = json.dumps({"path": str(video), "bytes": stat.st_size, "mtime_ns": stat.st_mtime_ns,
-                      "method": method, "size": [int(size[0]), int(size[1])], "version": 1}, sort_keys=True)
+    key = json.dumps(
+        {
+            "path": str(video),
+            "bytes": stat.st_size,
+            "mtime_ns": stat.st_mtime_ns,
+            "method": method,
+            "size": [int(size[0]), int(size[1])],
+            "version": 1,
+        },
+        sort_keys=True,
+    )
     digest = hashlib.sha1(key.encode()).hexdigest()[:16]
     return Path(cache_dir) / f"{video.stem}-{digest}.npy"
 
 
-def video_flow(video: str | Path, cache_dir: str | Path, size: tuple[int, int],
-               method: FlowMethod | None = None, chunk_frames: int = 256) -> np.ndarray:
+def video_flow(
+    video: str | Path,
+    cache_dir: str | Path,
+    size: tuple[int, int],
+    method: FlowMethod | None = None,
+    chunk_frames: int = 256,
+) -> np.ndarray:
     """Flow of a whole video at ``size``, from the cache or computed and cached.
 
     The video is decoded and processed ``chunk_frames`` frames at a time and the flow is written

@@ -8,18 +8,18 @@ segment) with the model in eval mode, so it is deterministic.
 
 from __future__ import annotations
 
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 import torch
 from torch import nn
 from torch.utils.data import DataLoader
 
-from skillsight.projects.ranking.pairs import SkillPair
 from skillsight.exceptions import DataFormatError
 from skillsight.models import model_inputs
+from skillsight.projects.ranking.pairs import SkillPair
 
-__all__ = ["ranking_accuracy", "fold_summary", "score_videos", "attention_mass"]
+__all__ = ["attention_mass", "fold_summary", "ranking_accuracy", "score_videos"]
 
 
 def ranking_accuracy(scores: dict[str, float], pairs: Sequence[SkillPair]) -> float:
@@ -32,7 +32,9 @@ def ranking_accuracy(scores: dict[str, float], pairs: Sequence[SkillPair]) -> fl
         raise DataFormatError("pairs", "pairs", 0, "ranking accuracy needs at least one pair")
     missing = sorted({v for p in pairs for v in (p.better, p.worse)} - set(scores))
     if missing:
-        raise DataFormatError("scores", "video_id", missing[:5], f"{len(missing)} videos of the pairs have no score")
+        raise DataFormatError(
+            "scores", "video_id", missing[:5], f"{len(missing)} videos of the pairs have no score"
+        )
     better = np.array([scores[p.better] for p in pairs], dtype=np.float64)
     worse = np.array([scores[p.worse] for p in pairs], dtype=np.float64)
     return float(np.mean(better > worse))
@@ -43,13 +45,18 @@ def fold_summary(per_fold: dict[int, float]) -> dict[str, object]:
     if not per_fold:
         raise DataFormatError("folds", "per_fold", per_fold, "no fold results to summarise")
     values = np.array([per_fold[k] for k in sorted(per_fold)], dtype=np.float64)
-    return {"per_fold": {int(k): float(per_fold[k]) for k in sorted(per_fold)},
-            "mean": float(values.mean()), "std": float(values.std()), "n_folds": int(len(values))}
+    return {
+        "per_fold": {int(k): float(per_fold[k]) for k in sorted(per_fold)},
+        "mean": float(values.mean()),
+        "std": float(values.std()),
+        "n_folds": len(values),
+    }
 
 
 @torch.no_grad()
-def score_videos(model: nn.Module, videos: Iterable[dict], batch_size: int = 4,
-                 keep_attention: Iterable[str] = ()) -> tuple[dict[str, float], dict[str, np.ndarray]]:
+def score_videos(
+    model: nn.Module, videos: Iterable[dict], batch_size: int = 4, keep_attention: Iterable[str] = ()
+) -> tuple[dict[str, float], dict[str, np.ndarray]]:
     """Score every video of a :class:`skillsight.projects.ranking.dataset.VideoDataset` once.
 
     Args:
@@ -89,5 +96,7 @@ def attention_mass(attention: np.ndarray, region: np.ndarray) -> float:
     """
     attention = np.asarray(attention, dtype=np.float64)
     if attention.ndim != 3 or attention.shape[1:] != region.shape:
-        raise DataFormatError("attention", "shape", attention.shape, f"expected (N, {region.shape[0]}, {region.shape[1]})")
+        raise DataFormatError(
+            "attention", "shape", attention.shape, f"expected (N, {region.shape[0]}, {region.shape[1]})"
+        )
     return float((attention * region[None]).sum(axis=(1, 2)).mean())

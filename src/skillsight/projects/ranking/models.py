@@ -29,12 +29,12 @@ from skillsight.models._factory import register_model
 from skillsight.models.layers.base import DeclaredInputsModule
 
 __all__ = [
-    "resnet_config",
-    "TwoStreamFeatures",
-    "SpatialAttentionStep",
     "AttentionRNN",
+    "SpatialAttentionStep",
+    "TwoStreamFeatures",
     "attention_rnn",
     "attention_rnn_tiny",
+    "resnet_config",
     "test_attention_rnn",
 ]
 
@@ -58,8 +58,13 @@ def resnet_config(name: str, num_channels: int) -> ResNetConfig:
     if name not in _RESNET_PRESETS:
         raise ConfigError(f"unknown backbone preset {name!r}; valid: {', '.join(sorted(_RESNET_PRESETS))}")
     layer_type, embedding, hidden, depths = _RESNET_PRESETS[name]
-    return ResNetConfig(num_channels=num_channels, embedding_size=embedding, hidden_sizes=list(hidden),
-                        depths=list(depths), layer_type=layer_type)
+    return ResNetConfig(
+        num_channels=num_channels,
+        embedding_size=embedding,
+        hidden_sizes=list(hidden),
+        depths=list(depths),
+        layer_type=layer_type,
+    )
 
 
 def _backbone(name: str, num_channels: int, pretrained_dir: str | None) -> ResNetModel:
@@ -68,8 +73,10 @@ def _backbone(name: str, num_channels: int, pretrained_dir: str | None) -> ResNe
         return ResNetModel(resnet_config(name, num_channels))
     model = ResNetModel.from_pretrained(pretrained_dir, local_files_only=True)
     if model.config.num_channels != num_channels:
-        raise ConfigError(f"backbone at {pretrained_dir} takes {model.config.num_channels} channels, "
-                          f"this stream needs {num_channels}")
+        raise ConfigError(
+            f"backbone at {pretrained_dir} takes {model.config.num_channels} channels, "
+            f"this stream needs {num_channels}"
+        )
     return model
 
 
@@ -83,8 +90,14 @@ class TwoStreamFeatures(nn.Module):
         rgb_pretrained_dir / flow_pretrained_dir: optional local ``from_pretrained`` folders.
     """
 
-    def __init__(self, backbone: str, flow_stack: int, fusion_dims: tuple[int, int],
-                 rgb_pretrained_dir: str | None = None, flow_pretrained_dir: str | None = None) -> None:
+    def __init__(
+        self,
+        backbone: str,
+        flow_stack: int,
+        fusion_dims: tuple[int, int],
+        rgb_pretrained_dir: str | None = None,
+        flow_pretrained_dir: str | None = None,
+    ) -> None:
         super().__init__()
         self.rgb = _backbone(backbone, 3, rgb_pretrained_dir)
         self.flow = _backbone(backbone, 2 * flow_stack, flow_pretrained_dir)
@@ -148,15 +161,27 @@ class AttentionRNN(DeclaredInputsModule):
     input_names = ("frames", "flow")
     sensors = ("rgb",)
 
-    def __init__(self, backbone: str = "resnet101", num_segments: int = 25, flow_stack: int = 5,
-                 image_size: int = 448, fusion_dims: tuple[int, int] | list[int] = (512, 256),
-                 hidden_dim: int = 128, attention_dim: int = 32, attention: AttentionMode = "full",
-                 attention_rnn: AttentionRNNKind = "gru", attention_input: AttentionInput = "both",
-                 rgb_pretrained_dir: str | None = None, flow_pretrained_dir: str | None = None) -> None:
+    def __init__(
+        self,
+        backbone: str = "resnet101",
+        num_segments: int = 25,
+        flow_stack: int = 5,
+        image_size: int = 448,
+        fusion_dims: tuple[int, int] | list[int] = (512, 256),
+        hidden_dim: int = 128,
+        attention_dim: int = 32,
+        attention: AttentionMode = "full",
+        attention_rnn: AttentionRNNKind = "gru",
+        attention_input: AttentionInput = "both",
+        rgb_pretrained_dir: str | None = None,
+        flow_pretrained_dir: str | None = None,
+    ) -> None:
         super().__init__()
-        for name, value, valid in (("attention", attention, ("full", "none")),
-                                   ("attention_rnn", attention_rnn, ("gru", "fc")),
-                                   ("attention_input", attention_input, ("both", "xbar", "htask"))):
+        for name, value, valid in (
+            ("attention", attention, ("full", "none")),
+            ("attention_rnn", attention_rnn, ("gru", "fc")),
+            ("attention_input", attention_input, ("both", "xbar", "htask")),
+        ):
             if value not in valid:
                 raise ConfigError(f"AttentionRNN {name}={value!r}; valid: {', '.join(valid)}")
         if len(fusion_dims) != 2:
@@ -165,10 +190,13 @@ class AttentionRNN(DeclaredInputsModule):
         self.attention, self.attention_rnn, self.attention_input = attention, attention_rnn, attention_input
         self.hidden_dim = hidden_dim
         feature_dim = int(fusion_dims[1])
-        self.features = TwoStreamFeatures(backbone, flow_stack, (int(fusion_dims[0]), feature_dim),
-                                          rgb_pretrained_dir, flow_pretrained_dir)
+        self.features = TwoStreamFeatures(
+            backbone, flow_stack, (int(fusion_dims[0]), feature_dim), rgb_pretrained_dir, flow_pretrained_dir
+        )
         if attention == "full":
-            in_dim = {"both": feature_dim + hidden_dim, "xbar": feature_dim, "htask": hidden_dim}[attention_input]
+            in_dim = {"both": feature_dim + hidden_dim, "xbar": feature_dim, "htask": hidden_dim}[
+                attention_input
+            ]
             if attention_rnn == "gru":
                 self.rnn_att: nn.Module = nn.GRUCell(in_dim, hidden_dim)
             else:
@@ -180,15 +208,19 @@ class AttentionRNN(DeclaredInputsModule):
     def example_inputs(self, batch_size: int = 2) -> dict[str, torch.Tensor]:
         """Random ``frames`` (B, N, 3, S, S) and ``flow`` (B, N, 2K, S, S)."""
         n, s = self.num_segments, self.image_size
-        return {"frames": torch.randn(batch_size, n, 3, s, s),
-                "flow": torch.randn(batch_size, n, 2 * self.flow_stack, s, s)}
+        return {
+            "frames": torch.randn(batch_size, n, 3, s, s),
+            "flow": torch.randn(batch_size, n, 2 * self.flow_stack, s, s),
+        }
 
     def forward_features(self, frames: torch.Tensor, flow: torch.Tensor) -> torch.Tensor:
         """(B, N, 3, H, W), (B, N, 2K, H, W) -> fused maps X (B, N, D, h, w)."""
         B, N, _, H, W = frames.shape
         if flow.shape[:2] != (B, N) or flow.shape[-2:] != (H, W) or flow.shape[2] != 2 * self.flow_stack:
-            raise ValueError(f"flow shape {tuple(flow.shape)} does not match frames {tuple(frames.shape)} "
-                             f"with {self.flow_stack} stacked fields")
+            raise ValueError(
+                f"flow shape {tuple(flow.shape)} does not match frames {tuple(frames.shape)} "
+                f"with {self.flow_stack} stacked fields"
+            )
         x = self.features(frames.reshape(B * N, 3, H, W), flow.reshape(B * N, -1, H, W))  # (B*N, D, h, w)
         return x.reshape(B, N, *x.shape[1:])  # (B, N, D, h, w)
 
@@ -234,19 +266,49 @@ def _build(defaults: dict[str, Any], overrides: dict[str, Any]) -> AttentionRNN:
 @register_model("attention_rnn")
 def attention_rnn(**overrides: Any) -> AttentionRNN:
     """Paper size: two ResNet-101 streams at 448 px, fusion 512/256, GRU 128, attention 32, N = 25."""
-    return _build({"backbone": "resnet101", "num_segments": 25, "flow_stack": 5, "image_size": 448,
-                   "fusion_dims": (512, 256), "hidden_dim": 128, "attention_dim": 32}, overrides)
+    return _build(
+        {
+            "backbone": "resnet101",
+            "num_segments": 25,
+            "flow_stack": 5,
+            "image_size": 448,
+            "fusion_dims": (512, 256),
+            "hidden_dim": 128,
+            "attention_dim": 32,
+        },
+        overrides,
+    )
 
 
 @register_model("attention_rnn_tiny")
 def attention_rnn_tiny(**overrides: Any) -> AttentionRNN:
     """CPU size: two-stage basic ResNets at 64 px (7 x 7 locations), fusion 64/32, GRU 64."""
-    return _build({"backbone": "tiny", "num_segments": 25, "flow_stack": 5, "image_size": 64,
-                   "fusion_dims": (64, 32), "hidden_dim": 64, "attention_dim": 16}, overrides)
+    return _build(
+        {
+            "backbone": "tiny",
+            "num_segments": 25,
+            "flow_stack": 5,
+            "image_size": 64,
+            "fusion_dims": (64, 32),
+            "hidden_dim": 64,
+            "attention_dim": 16,
+        },
+        overrides,
+    )
 
 
 @register_model("test_attention_rnn")
 def test_attention_rnn(**overrides: Any) -> AttentionRNN:
     """Unit-test size: two-stage ResNets at 32 px (3 x 3 locations), N = 3, two flow fields."""
-    return _build({"backbone": "test", "num_segments": 3, "flow_stack": 2, "image_size": 32,
-                   "fusion_dims": (16, 8), "hidden_dim": 8, "attention_dim": 4}, overrides)
+    return _build(
+        {
+            "backbone": "test",
+            "num_segments": 3,
+            "flow_stack": 2,
+            "image_size": 32,
+            "fusion_dims": (16, 8),
+            "hidden_dim": 8,
+            "attention_dim": 4,
+        },
+        overrides,
+    )

@@ -16,22 +16,23 @@ neither video, a video paired with itself, a blank line inside the file) raises 
 from __future__ import annotations
 
 import glob
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Literal, Sequence
+from typing import Literal
 
 from skillsight.exceptions import ConfigError, DataFormatError
 
 __all__ = [
-    "SkillPair",
+    "NUM_FOLDS",
     "PairAnnotations",
+    "SkillPair",
     "VideoIndex",
+    "filter_pairs",
+    "load_epic_skills",
     "read_gt_csv",
     "read_split_csv",
-    "load_epic_skills",
     "resolve_videos",
-    "filter_pairs",
-    "NUM_FOLDS",
 ]
 
 NUM_FOLDS = 4
@@ -77,14 +78,16 @@ class VideoIndex:
     missing: list[str]
 
 
-def _rows(path: Path, headers: Sequence[tuple[str, ...]]) -> tuple[tuple[str, ...], list[tuple[int, list[str]]]]:
+def _rows(
+    path: Path, headers: Sequence[tuple[str, ...]]
+) -> tuple[tuple[str, ...], list[tuple[int, list[str]]]]:
     """Parse a small comma-separated file: returns (header, [(line number, fields)])."""
     if not path.is_file():
         raise FileNotFoundError(f"annotation file {path} does not exist")
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as err:
-        raise DataFormatError(path, "", err.object[err.start:err.end], "file is not UTF-8 text") from err
+        raise DataFormatError(path, "", err.object[err.start : err.end], "file is not UTF-8 text") from err
     lines = text.splitlines()  # handles CRLF, LF and CR
     while lines and not lines[-1].strip():
         lines.pop()  # blank lines at the end only
@@ -130,7 +133,9 @@ def read_gt_csv(path: str | Path) -> list[SkillPair]:
         if vid1 == vid2:
             raise DataFormatError(f"{path}:{lineno}", "Vid2", vid2, "video paired with itself")
         if best not in (vid1, vid2):
-            raise DataFormatError(f"{path}:{lineno}", header[2], best, f"names neither Vid1 {vid1!r} nor Vid2 {vid2!r}")
+            raise DataFormatError(
+                f"{path}:{lineno}", header[2], best, f"names neither Vid1 {vid1!r} nor Vid2 {vid2!r}"
+            )
         pairs.append(SkillPair(better=best, worse=vid2 if best == vid1 else vid1))
     return pairs
 
@@ -154,7 +159,9 @@ def _find(annotation_dir: Path, name: str) -> Path:
     raise FileNotFoundError(f"{name} is neither in {annotation_dir} nor in {annotation_dir / 'splits'}")
 
 
-def load_epic_skills(annotation_dir: str | Path, task: str, folds: Iterable[int] = range(1, NUM_FOLDS + 1)) -> PairAnnotations:
+def load_epic_skills(
+    annotation_dir: str | Path, task: str, folds: Iterable[int] = range(1, NUM_FOLDS + 1)
+) -> PairAnnotations:
     """Read the gt file and the train/val split of each fold of one task.
 
     Args:
@@ -175,8 +182,12 @@ def load_epic_skills(annotation_dir: str | Path, task: str, folds: Iterable[int]
     return out
 
 
-def resolve_videos(video_ids: Iterable[str], root: str | Path, pattern: str = "{id}.mp4",
-                   on_missing: Literal["skip", "error"] = "skip") -> VideoIndex:
+def resolve_videos(
+    video_ids: Iterable[str],
+    root: str | Path,
+    pattern: str = "{id}.mp4",
+    on_missing: Literal["skip", "error"] = "skip",
+) -> VideoIndex:
     """Map video ids to files under ``root``.
 
     Args:

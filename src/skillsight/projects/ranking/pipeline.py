@@ -15,9 +15,10 @@ from __future__ import annotations
 import dataclasses
 import io
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import lightning as L
 import numpy as np
@@ -25,17 +26,17 @@ import torch
 from lightning.pytorch.loggers import CSVLogger
 from torch.utils.data import DataLoader
 
-from skillsight.projects.ranking.dataset import PairDataset, TwoStreamLoader, VideoDataset
-from skillsight.projects.ranking.pairs import PairAnnotations, filter_pairs, load_epic_skills, resolve_videos
-from skillsight.projects.ranking.metrics import fold_summary, ranking_accuracy, score_videos
 from skillsight.exceptions import ConfigError
 from skillsight.models import create_model
-from skillsight.runs.checkpoint import load_model, save_model
-from skillsight.runs.atomic import atomic_write_bytes, atomic_write_text
-from skillsight.training.quiet import quiet_lightning
+from skillsight.projects.ranking.dataset import PairDataset, TwoStreamLoader, VideoDataset
+from skillsight.projects.ranking.metrics import fold_summary, ranking_accuracy, score_videos
+from skillsight.projects.ranking.pairs import PairAnnotations, filter_pairs, load_epic_skills, resolve_videos
 from skillsight.projects.ranking.task import RankingTask
+from skillsight.runs.atomic import atomic_write_bytes, atomic_write_text
+from skillsight.runs.checkpoint import load_model, save_model
+from skillsight.training.quiet import quiet_lightning
 
-__all__ = ["RankingConfig", "train_ranking", "evaluate_ranking", "load_ranking_data"]
+__all__ = ["RankingConfig", "evaluate_ranking", "load_ranking_data", "train_ranking"]
 
 
 @dataclass
@@ -85,7 +86,7 @@ class RankingConfig:
     progress: bool = False
 
     @classmethod
-    def from_json(cls, path: str | Path) -> "RankingConfig":
+    def from_json(cls, path: str | Path) -> RankingConfig:
         """Read a ``config.json`` written by :func:`train_ranking`."""
         data = json.loads(Path(path).read_text())
         known = {f.name for f in dataclasses.fields(cls)}
@@ -95,39 +96,62 @@ class RankingConfig:
         return cls(**data)
 
 
-def load_ranking_data(cfg: RankingConfig, log: Callable[[str], None] = print) -> tuple[PairAnnotations, dict[str, Path], list[str]]:
+def load_ranking_data(
+    cfg: RankingConfig, log: Callable[[str], None] = print
+) -> tuple[PairAnnotations, dict[str, Path], list[str]]:
     """Read annotations and map their videos to files. Returns (annotations, id -> path, missing ids)."""
     if cfg.on_missing not in ("skip", "error"):
         raise ConfigError(f"on_missing must be 'skip' or 'error', got {cfg.on_missing!r}")
     ann = load_epic_skills(cfg.annotation_dir, cfg.task, cfg.folds)
     index = resolve_videos(ann.video_ids(), cfg.video_root, cfg.video_pattern, cfg.on_missing)  # type: ignore[arg-type]
     if index.missing:
-        log(f"{len(index.missing)} of {len(ann.video_ids())} annotated videos have no file under "
-            f"{cfg.video_root} (pattern {cfg.video_pattern!r}); their pairs are skipped: {index.missing[:10]}")
+        log(
+            f"{len(index.missing)} of {len(ann.video_ids())} annotated videos have no file under "
+            f"{cfg.video_root} (pattern {cfg.video_pattern!r}); their pairs are skipped: {index.missing[:10]}"
+        )
     return ann, index.paths, index.missing
 
 
-def _loader(cfg: RankingConfig, model: torch.nn.Module, paths: dict[str, Path], run_dir: Path) -> TwoStreamLoader:
+def _loader(
+    cfg: RankingConfig, model: torch.nn.Module, paths: dict[str, Path], run_dir: Path
+) -> TwoStreamLoader:
     cache = Path(cfg.flow_cache_dir) if cfg.flow_cache_dir else run_dir / "flow_cache"
-    return TwoStreamLoader(paths, image_size=int(model.image_size), num_segments=int(model.num_segments),
-                           flow_stack=int(model.flow_stack), flow_cache_dir=cache,
-                           flow_method=cfg.flow_method, flow_bound_px=cfg.flow_bound_px,  # type: ignore[arg-type]
-                           keep_in_memory=cfg.keep_in_memory)
+    return TwoStreamLoader(
+        paths,
+        image_size=int(model.image_size),
+        num_segments=int(model.num_segments),
+        flow_stack=int(model.flow_stack),
+        flow_cache_dir=cache,
+        flow_method=cfg.flow_method,
+        flow_bound_px=cfg.flow_bound_px,  # type: ignore[arg-type]
+        keep_in_memory=cfg.keep_in_memory,
+    )
 
 
-def _save_attention(fold_dir: Path, loader: TwoStreamLoader, videos: VideoDataset, scores: dict[str, float],
-                    maps: dict[str, np.ndarray]) -> None:
+def _save_attention(
+    fold_dir: Path,
+    loader: TwoStreamLoader,
+    videos: VideoDataset,
+    scores: dict[str, float],
+    maps: dict[str, np.ndarray],
+) -> None:
     for vid, attention in maps.items():
         item = videos[videos.video_ids.index(vid)]
         indices = item["frame_indices"].numpy()
         buffer = io.BytesIO()
-        np.savez_compressed(buffer, frames=loader.rgb(vid, indices), attention=attention.astype(np.float32),
-                            frame_indices=indices, score=np.float32(scores[vid]))
+        np.savez_compressed(
+            buffer,
+            frames=loader.rgb(vid, indices),
+            attention=attention.astype(np.float32),
+            frame_indices=indices,
+            score=np.float32(scores[vid]),
+        )
         atomic_write_bytes(fold_dir / "attention" / f"{vid}.npz", buffer.getvalue())
 
 
-def _evaluate_fold(model: torch.nn.Module, loader: TwoStreamLoader, val_pairs: list, fold_dir: Path,
-                   cfg: RankingConfig) -> tuple[float, dict[str, float]]:
+def _evaluate_fold(
+    model: torch.nn.Module, loader: TwoStreamLoader, val_pairs: list, fold_dir: Path, cfg: RankingConfig
+) -> tuple[float, dict[str, float]]:
     videos = VideoDataset([v for p in val_pairs for v in (p.better, p.worse)], loader)
     keep = videos.video_ids[: cfg.attention_videos]
     scores, maps = score_videos(model, videos, batch_size=max(1, 2 * cfg.batch_size), keep_attention=keep)
@@ -141,13 +165,20 @@ def _fold_pairs(ann: PairAnnotations, fold: int, paths: dict[str, Path]) -> tupl
     train, dropped_train = filter_pairs(train, paths)
     val, dropped_val = filter_pairs(val, paths)
     if not train or not val:
-        raise ConfigError(f"fold {fold}: {len(train)} training and {len(val)} validation pairs left "
-                          "after skipping missing videos; both must be non-empty")
-    return train, val, {"train": len(train), "val": len(val), "train_skipped": dropped_train,
-                        "val_skipped": dropped_val}
+        raise ConfigError(
+            f"fold {fold}: {len(train)} training and {len(val)} validation pairs left "
+            "after skipping missing videos; both must be non-empty"
+        )
+    return (
+        train,
+        val,
+        {"train": len(train), "val": len(val), "train_skipped": dropped_train, "val_skipped": dropped_val},
+    )
 
 
-def train_ranking(cfg: RankingConfig, run_dir: str | Path, log: Callable[[str], None] = print) -> dict[str, Any]:
+def train_ranking(
+    cfg: RankingConfig, run_dir: str | Path, log: Callable[[str], None] = print
+) -> dict[str, Any]:
     """Train one model per fold, evaluate it on the fold's validation pairs, write the run folder.
 
     Returns:
@@ -164,29 +195,56 @@ def train_ranking(cfg: RankingConfig, run_dir: str | Path, log: Callable[[str], 
         L.seed_everything(cfg.seed + fold, verbose=False)
         model = create_model(cfg.model, **cfg.model_args)
         loader = _loader(cfg, model, paths, run_dir)
-        task = RankingTask(model, margin=cfg.margin, lr=cfg.lr, momentum=cfg.momentum,
-                           weight_decay=cfg.weight_decay, reduction=cfg.reduction)  # type: ignore[arg-type]
+        task = RankingTask(
+            model,
+            margin=cfg.margin,
+            lr=cfg.lr,
+            momentum=cfg.momentum,
+            weight_decay=cfg.weight_decay,
+            reduction=cfg.reduction,
+        )  # type: ignore[arg-type]
         generator = torch.Generator().manual_seed(cfg.seed + fold)
-        train_loader = DataLoader(PairDataset(train, loader, "train", seed=cfg.seed + fold),
-                                  batch_size=cfg.batch_size, shuffle=True, generator=generator, num_workers=0)
+        train_loader = DataLoader(
+            PairDataset(train, loader, "train", seed=cfg.seed + fold),
+            batch_size=cfg.batch_size,
+            shuffle=True,
+            generator=generator,
+            num_workers=0,
+        )
         fold_dir = run_dir / f"fold_{fold}"
         quiet_lightning()
-        trainer = L.Trainer(max_epochs=cfg.epochs, accelerator=cfg.accelerator, devices=1,
-                            logger=CSVLogger(fold_dir, name="logs", version=""), enable_checkpointing=False,
-                            enable_progress_bar=cfg.progress, enable_model_summary=False, log_every_n_steps=1)
+        trainer = L.Trainer(
+            max_epochs=cfg.epochs,
+            accelerator=cfg.accelerator,
+            devices=1,
+            logger=CSVLogger(fold_dir, name="logs", version=""),
+            enable_checkpointing=False,
+            enable_progress_bar=cfg.progress,
+            enable_model_summary=False,
+            log_every_n_steps=1,
+        )
         trainer.fit(task, train_dataloaders=train_loader)
         per_fold[fold], _ = _evaluate_fold(model, loader, val, fold_dir, cfg)
-        save_model(model, fold_dir / "model.safetensors",
-                   metadata={"task": cfg.task, "fold": fold, "val_ranking_accuracy": per_fold[fold]})
+        save_model(
+            model,
+            fold_dir / "model.safetensors",
+            metadata={"task": cfg.task, "fold": fold, "val_ranking_accuracy": per_fold[fold]},
+        )
         log(f"fold {fold}: ranking accuracy {per_fold[fold]:.3f} on {len(val)} validation pairs")
-    metrics = {"task": cfg.task, "model": cfg.model, "ranking_accuracy": fold_summary(per_fold),
-               "pairs": {str(k): v for k, v in counts.items()}, "missing_videos": missing}
+    metrics = {
+        "task": cfg.task,
+        "model": cfg.model,
+        "ranking_accuracy": fold_summary(per_fold),
+        "pairs": {str(k): v for k, v in counts.items()},
+        "missing_videos": missing,
+    }
     atomic_write_text(run_dir / "metrics.json", json.dumps(metrics, indent=2))
     return metrics
 
 
-def evaluate_ranking(run_dir: str | Path, log: Callable[[str], None] = print,
-                     out_name: str = "metrics_eval.json") -> dict[str, Any]:
+def evaluate_ranking(
+    run_dir: str | Path, log: Callable[[str], None] = print, out_name: str = "metrics_eval.json"
+) -> dict[str, Any]:
     """Re-score each fold's saved model on its validation pairs (deterministic) and write ``out_name``."""
     run_dir = Path(run_dir)
     cfg = RankingConfig.from_json(run_dir / "config.json")
@@ -198,10 +256,15 @@ def evaluate_ranking(run_dir: str | Path, log: Callable[[str], None] = print,
             raise FileNotFoundError(f"fold {fold} has no checkpoint {checkpoint}")
         model = load_model(checkpoint)
         _, val, _ = _fold_pairs(ann, fold, paths)
-        per_fold[fold], _ = _evaluate_fold(model, _loader(cfg, model, paths, run_dir), val,
-                                           run_dir / f"fold_{fold}", cfg)
+        per_fold[fold], _ = _evaluate_fold(
+            model, _loader(cfg, model, paths, run_dir), val, run_dir / f"fold_{fold}", cfg
+        )
         log(f"fold {fold}: ranking accuracy {per_fold[fold]:.3f}")
-    metrics = {"task": cfg.task, "model": cfg.model, "ranking_accuracy": fold_summary(per_fold),
-               "missing_videos": missing}
+    metrics = {
+        "task": cfg.task,
+        "model": cfg.model,
+        "ranking_accuracy": fold_summary(per_fold),
+        "missing_videos": missing,
+    }
     atomic_write_text(run_dir / out_name, json.dumps(metrics, indent=2))
     return metrics

@@ -27,10 +27,10 @@ from pathlib import Path
 
 import numpy as np
 
-from skillsight.projects.ranking.pairs import NUM_FOLDS, SkillPair
 from skillsight.exceptions import ConfigError
+from skillsight.projects.ranking.pairs import NUM_FOLDS, SkillPair
 
-__all__ = ["SyntheticPairsSet", "render_drawing_video", "write_synthetic_pairs", "region_mask"]
+__all__ = ["SyntheticPairsSet", "region_mask", "render_drawing_video", "write_synthetic_pairs"]
 
 _SKIN = np.array([225.0, 172.0, 140.0])
 _PAPER = np.array([236.0, 232.0, 220.0])
@@ -55,8 +55,10 @@ class SyntheticPairsSet:
 def _disc(points: np.ndarray, size: int, radius: float) -> np.ndarray:
     """Soft discs at points (M, 2) (x, y) px -> coverage (M, size, size) in [0, 1]."""
     grid = np.arange(size, dtype=np.float64) + 0.5
-    d = np.sqrt((grid[None, None, :] - points[:, 0, None, None]) ** 2
-                + (grid[None, :, None] - points[:, 1, None, None]) ** 2)  # (M, S, S)
+    d = np.sqrt(
+        (grid[None, None, :] - points[:, 0, None, None]) ** 2
+        + (grid[None, :, None] - points[:, 1, None, None]) ** 2
+    )  # (M, S, S)
     return np.clip(radius + 0.5 - d, 0.0, 1.0)
 
 
@@ -66,8 +68,9 @@ def _smooth_noise(rng: np.random.Generator, n: int, scale: float) -> np.ndarray:
     return scale * (raw[1:] + raw[:-1]) / np.sqrt(2.0)
 
 
-def render_drawing_video(skill: float, n_frames: int, size: int, rng: np.random.Generator,
-                         paper_cell: int, distractor_cell: int) -> tuple[np.ndarray, tuple[int, int, int, int]]:
+def render_drawing_video(
+    skill: float, n_frames: int, size: int, rng: np.random.Generator, paper_cell: int, distractor_cell: int
+) -> tuple[np.ndarray, tuple[int, int, int, int]]:
     """Render one video.
 
     Args:
@@ -101,7 +104,9 @@ def render_drawing_video(skill: float, n_frames: int, size: int, rng: np.random.
     theta = phase + 2.0 * np.pi * (0.5 + 0.5 * skill) * u
     wobble = 1.0 + 0.35 * unskill * np.sin(3.0 * theta + rng.uniform(0.0, 2.0 * np.pi))
     tremor = np.repeat(_smooth_noise(rng, n_frames, 0.09 * half * unskill), _SUBSTEPS, axis=0)
-    path = centre + radius * wobble[:, None] * np.stack([np.cos(theta), np.sin(theta)], 1) + tremor  # (steps, 2)
+    path = (
+        centre + radius * wobble[:, None] * np.stack([np.cos(theta), np.sin(theta)], 1) + tremor
+    )  # (steps, 2)
 
     # Distractor: Lissajous loop in its own cell, speed and tremor independent of skill.
     d_centre = cell_origin(distractor_cell) + half / 2.0
@@ -114,7 +119,7 @@ def render_drawing_video(skill: float, n_frames: int, size: int, rng: np.random.
     # Static scene: textured background, paper, faint printed circle.
     background = 110.0 + 25.0 * rng.random((size, size, 1)) + rng.uniform(-20, 20, size=(1, 1, 3))
     scene = np.broadcast_to(background, (size, size, 3)).copy()
-    scene[box[1]:box[3], box[0]:box[2]] = _PAPER
+    scene[box[1] : box[3], box[0] : box[2]] = _PAPER
     grid = np.arange(size) + 0.5
     ring_d = np.abs(np.hypot(grid[None, :] - centre[0], grid[:, None] - centre[1]) - radius)  # (S, S)
     ring = np.clip(1.0 - ring_d, 0.0, 1.0)[..., None] * _inside(box, size)[..., None]
@@ -127,7 +132,7 @@ def render_drawing_video(skill: float, n_frames: int, size: int, rng: np.random.
     ink = (frame_of_pixel[None] <= np.arange(n_frames)[:, None, None]).astype(np.float64)  # (T, S, S)
     frames = scene[None] * (1 - ink[..., None]) + _INK * ink[..., None]  # (T, S, S, 3)
 
-    hand_pos = path[_SUBSTEPS - 1::_SUBSTEPS] + np.array([0.35, 0.35]) * radius / 3.0  # hand beside the pen
+    hand_pos = path[_SUBSTEPS - 1 :: _SUBSTEPS] + np.array([0.35, 0.35]) * radius / 3.0  # hand beside the pen
     blob_r = half / 10.0
     for pos in (hand_pos, d_path):
         cover = _disc(pos, size, blob_r)[..., None]  # (T, S, S, 1)
@@ -137,11 +142,13 @@ def render_drawing_video(skill: float, n_frames: int, size: int, rng: np.random.
 
 def _inside(box: tuple[int, int, int, int], size: int) -> np.ndarray:
     mask = np.zeros((size, size))
-    mask[box[1]:box[3], box[0]:box[2]] = 1.0
+    mask[box[1] : box[3], box[0] : box[2]] = 1.0
     return mask
 
 
-def region_mask(box_xyxy_px: tuple[int, int, int, int], frame_size: int, grid_hw: tuple[int, int]) -> np.ndarray:
+def region_mask(
+    box_xyxy_px: tuple[int, int, int, int], frame_size: int, grid_hw: tuple[int, int]
+) -> np.ndarray:
     """Attention-grid cells whose centre lies in a box: (h, w) bool.
 
     Cell (i, j) of an (h, w) grid over an S x S frame has its centre at ((j + 0.5) S / w, (i + 0.5) S / h).
@@ -166,9 +173,17 @@ def _csv(header: str, rows: list[str]) -> str:
     return "".join(f"{line}\r\n" for line in [header + ","] + [r + "," for r in rows])
 
 
-def write_synthetic_pairs(out_dir: str | Path, n_videos: int = 24, n_frames: int = 40, size: int = 64,
-                          fps: float = 10.0, min_skill_gap: float = 0.15, max_pairs: int | None = None,
-                          task: str = "synthetic_drawing", seed: int = 0) -> SyntheticPairsSet:
+def write_synthetic_pairs(
+    out_dir: str | Path,
+    n_videos: int = 24,
+    n_frames: int = 40,
+    size: int = 64,
+    fps: float = 10.0,
+    min_skill_gap: float = 0.15,
+    max_pairs: int | None = None,
+    task: str = "synthetic_drawing",
+    seed: int = 0,
+) -> SyntheticPairsSet:
     """Render ``n_videos`` videos and write them with EPIC-Skills annotations and 4 folds.
 
     Args:
@@ -185,8 +200,10 @@ def write_synthetic_pairs(out_dir: str | Path, n_videos: int = 24, n_frames: int
     from skillsight.data.readers.video import write_video
 
     if n_videos < 8 or size < 32 or size % 2 or n_frames < 2:
-        raise ConfigError(f"synthetic pairs need n_videos >= 8, even size >= 32, n_frames >= 2; got "
-                          f"{n_videos}, {size}, {n_frames}")
+        raise ConfigError(
+            f"synthetic pairs need n_videos >= 8, even size >= 32, n_frames >= 2; got "
+            f"{n_videos}, {size}, {n_frames}"
+        )
     rng = np.random.default_rng(seed)
     out = Path(out_dir)
     video_dir, ann_dir = out / "videos", out / "annotations"
@@ -212,8 +229,10 @@ def write_synthetic_pairs(out_dir: str | Path, n_videos: int = 24, n_frames: int
     best = np.where(s[vid1] > s[vid2], vid1, vid2)
     worse = np.where(best == vid1, vid2, vid1)
     gt = [SkillPair(ids[i], ids[j]) for i, j in zip(best, worse)]
-    _write_text(ann_dir / f"{task}_gt.csv", _csv("Vid1,Vid2,Best", [
-        f"{ids[i]},{ids[j]},{ids[k]}" for i, j, k in zip(vid1, vid2, best)]))
+    _write_text(
+        ann_dir / f"{task}_gt.csv",
+        _csv("Vid1,Vid2,Best", [f"{ids[i]},{ids[j]},{ids[k]}" for i, j, k in zip(vid1, vid2, best)]),
+    )
 
     group = np.empty(n_videos, dtype=int)
     group[rng.permutation(n_videos)] = np.arange(n_videos) % NUM_FOLDS
@@ -222,8 +241,21 @@ def write_synthetic_pairs(out_dir: str | Path, n_videos: int = 24, n_frames: int
         for split, mask in (("train", ~touches), ("val", touches)):
             rows = [f"{ids[i]},{ids[j]}" for i, j in zip(best[mask], worse[mask])]
             _write_text(ann_dir / "splits" / f"{task}_{split}_{k}.csv", _csv("Better,Worse", rows))
-    meta = {"task": task, "frame_size_px": size, "n_frames": n_frames, "fps": fps, "seed": seed,
-            "videos": {vid: {"skill": skills[vid], "paper_xyxy_px": list(regions[vid])} for vid in ids}}
+    meta = {
+        "task": task,
+        "frame_size_px": size,
+        "n_frames": n_frames,
+        "fps": fps,
+        "seed": seed,
+        "videos": {vid: {"skill": skills[vid], "paper_xyxy_px": list(regions[vid])} for vid in ids},
+    }
     _write_text(out / "synthetic_meta.json", json.dumps(meta, indent=2))
-    return SyntheticPairsSet(root=out, task=task, annotation_dir=ann_dir, video_dir=video_dir,
-                             skills=skills, regions_xyxy_px=regions, gt=gt)
+    return SyntheticPairsSet(
+        root=out,
+        task=task,
+        annotation_dir=ann_dir,
+        video_dir=video_dir,
+        skills=skills,
+        regions_xyxy_px=regions,
+        gt=gt,
+    )

@@ -19,11 +19,15 @@ from torch import nn
 
 from skillsight.models import model_inputs
 
-__all__ = ["margin_ranking_loss", "siamese_scores", "RankingTask"]
+__all__ = ["RankingTask", "margin_ranking_loss", "siamese_scores"]
 
 
-def margin_ranking_loss(score_better: torch.Tensor, score_worse: torch.Tensor, margin: float = 0.5,
-                        reduction: Literal["sum", "mean"] = "sum") -> torch.Tensor:
+def margin_ranking_loss(
+    score_better: torch.Tensor,
+    score_worse: torch.Tensor,
+    margin: float = 0.5,
+    reduction: Literal["sum", "mean"] = "sum",
+) -> torch.Tensor:
     """``sum_p max(0, margin - s_better_p + s_worse_p)`` (or its mean over pairs).
 
     Args:
@@ -37,8 +41,9 @@ def margin_ranking_loss(score_better: torch.Tensor, score_worse: torch.Tensor, m
     return hinge.sum() if reduction == "sum" else hinge.mean()
 
 
-def siamese_scores(model: nn.Module, better: dict[str, torch.Tensor],
-                   worse: dict[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor, dict[str, torch.Tensor]]:
+def siamese_scores(
+    model: nn.Module, better: dict[str, torch.Tensor], worse: dict[str, torch.Tensor]
+) -> tuple[torch.Tensor, torch.Tensor, dict[str, torch.Tensor]]:
     """Score both sides of P pairs with one shared-weight forward.
 
     Args:
@@ -68,8 +73,15 @@ class RankingTask(L.LightningModule):
         reduction: loss reduction over the pairs of a batch ("sum" as in the paper).
     """
 
-    def __init__(self, model: nn.Module, margin: float = 0.5, lr: float = 1e-3, momentum: float = 0.9,
-                 weight_decay: float = 1e-3, reduction: Literal["sum", "mean"] = "sum") -> None:
+    def __init__(
+        self,
+        model: nn.Module,
+        margin: float = 0.5,
+        lr: float = 1e-3,
+        momentum: float = 0.9,
+        weight_decay: float = 1e-3,
+        reduction: Literal["sum", "mean"] = "sum",
+    ) -> None:
         super().__init__()
         self.model = model
         self.margin, self.lr, self.momentum, self.weight_decay = margin, lr, momentum, weight_decay
@@ -80,8 +92,13 @@ class RankingTask(L.LightningModule):
         loss = margin_ranking_loss(s_better, s_worse, self.margin, self.reduction)
         P = s_better.shape[0]
         self.log(f"{stage}/loss", loss, prog_bar=True, batch_size=P, on_epoch=True, on_step=stage == "train")
-        self.log(f"{stage}/pair_acc", (s_better > s_worse).float().mean(), batch_size=P, on_epoch=True,
-                 on_step=False)
+        self.log(
+            f"{stage}/pair_acc",
+            (s_better > s_worse).float().mean(),
+            batch_size=P,
+            on_epoch=True,
+            on_step=False,
+        )
         return loss
 
     def training_step(self, batch: dict[str, Any], batch_idx: int) -> torch.Tensor:
@@ -91,5 +108,6 @@ class RankingTask(L.LightningModule):
         return self._step(batch, "val")
 
     def configure_optimizers(self) -> torch.optim.Optimizer:
-        return torch.optim.SGD(self.model.parameters(), lr=self.lr, momentum=self.momentum,
-                               weight_decay=self.weight_decay)
+        return torch.optim.SGD(
+            self.model.parameters(), lr=self.lr, momentum=self.momentum, weight_decay=self.weight_decay
+        )

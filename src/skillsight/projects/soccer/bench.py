@@ -21,22 +21,38 @@ import csv
 import json
 import os
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Optional, Sequence
+from typing import Any
 
 import numpy as np
 
-from skillsight.projects.soccer.reader import SoccerSample, load_soccer_dataset
-from skillsight.evaluation.crossval import Fold, check_folds, inner_split, leave_one_group_out, stratified_kfold, write_folds
+from skillsight.evaluation.crossval import (
+    Fold,
+    check_folds,
+    inner_split,
+    leave_one_group_out,
+    stratified_kfold,
+    write_folds,
+)
 from skillsight.evaluation.metrics import balanced_accuracy
 from skillsight.exceptions import ConfigError
+from skillsight.projects.soccer.pipeline import ROWS, SoccerTrainConfig, run_fold, select_distill_weight
+from skillsight.projects.soccer.reader import SoccerSample, load_soccer_dataset
 from skillsight.runs.atomic import atomic_write_text
 from skillsight.training.quiet import quiet_lightning
-from skillsight.projects.soccer.pipeline import ROWS, SoccerTrainConfig, run_fold, select_distill_weight
 
-__all__ = ["PAPER_ACCURACY", "SoccerBenchConfig", "quick_config", "make_folds", "run_soccer_benchmark",
-           "summarise", "identity_leakage", "format_lines"]  # fmt: skip
+__all__ = [
+    "PAPER_ACCURACY",
+    "SoccerBenchConfig",
+    "format_lines",
+    "identity_leakage",
+    "make_folds",
+    "quick_config",
+    "run_soccer_benchmark",
+    "summarise",
+]  # fmt: skip
 
 #: SkillSight's reported Expert-Novice Soccer accuracies (%), REFERENCE.md section 1.
 PAPER_ACCURACY: dict[str, float] = {"student": 72.6, "teacher": 73.3, "motion_only": 71.2, "gaze_only": 66.0,
@@ -145,7 +161,9 @@ def run_soccer_benchmark(cfg: SoccerBenchConfig, log: Callable[[str], Any] = pri
         quiet_lightning()
         for unit in units:
             res = _run_unit(unit)
-            log(f"  {res['protocol']} {res['fold']}: lambda_dis={res['distill_weight']:g} ({res['seconds']:.0f} s)")
+            log(
+                f"  {res['protocol']} {res['fold']}: lambda_dis={res['distill_weight']:g} ({res['seconds']:.0f} s)"
+            )
             results.append(res)
     records = [r for res in results for r in res["records"]]
     _write_predictions(out / "predictions.csv", records)
@@ -175,7 +193,9 @@ def _write_predictions(path: Path, records: list[dict[str, Any]]) -> None:
     os.replace(tmp, path)
 
 
-def summarise(records: list[dict[str, Any]], rows: Sequence[str] = ROWS) -> dict[str, dict[str, dict[str, Any]]]:
+def summarise(
+    records: list[dict[str, Any]], rows: Sequence[str] = ROWS
+) -> dict[str, dict[str, dict[str, Any]]]:
     """Per protocol and row: accuracy (%) mean/std over (fold, seed) on samples with both modalities,
     pooled accuracy and balanced accuracy (mean over seeds), and pooled accuracy on all samples."""
     summary: dict[str, dict[str, dict[str, Any]]] = {}
@@ -221,7 +241,10 @@ def identity_leakage(samples: Sequence[SoccerSample], folds: Sequence[Fold]) -> 
     players = np.array([s.player for s in samples])
     labels = np.array([s.label for s in samples])
     names = samples[0].gaze_channel_names
-    subsets = {"all": list(range(len(names))), "pupil_centre": [j for j, n in enumerate(names) if n.startswith("pc")]}
+    subsets = {
+        "all": list(range(len(names))),
+        "pupil_centre": [j for j, n in enumerate(names) if n.startswith("pc")],
+    }
     out: dict[str, float] = {}
     for subset, cols in subsets.items():
         if not cols:
@@ -249,7 +272,7 @@ def format_lines(summary: dict[str, dict[str, dict[str, Any]]]) -> list[str]:
     lines = []
     for protocol, rows in summary.items():
         for row, s in rows.items():
-            ref: Optional[float] = PAPER_ACCURACY.get(row)
+            ref: float | None = PAPER_ACCURACY.get(row)
             ratio = f"{s['acc_mean'] / ref:.3f}" if ref else "n/a"
             lines.append(
                 f"soccer_{protocol}_{row}_acc={s['acc_mean']:.1f} std={s['acc_std']:.1f} "

@@ -18,18 +18,24 @@ Items are dicts holding the inputs a model declares (``input_names``: any of "ga
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Optional, Sequence
 
 import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from skillsight.projects.soccer.reader import SoccerSample
 from skillsight.exceptions import ConfigError, DataFormatError
+from skillsight.projects.soccer.reader import SoccerSample
 
-__all__ = ["GAZE_POINT_CLIP_MM", "SoccerNormaliser", "fit_normaliser", "transform_gaze", "transform_motion",
-           "SoccerTorchDataset"]  # fmt: skip
+__all__ = [
+    "GAZE_POINT_CLIP_MM",
+    "SoccerNormaliser",
+    "SoccerTorchDataset",
+    "fit_normaliser",
+    "transform_gaze",
+    "transform_motion",
+]  # fmt: skip
 
 GAZE_POINT_CLIP_MM = 10_000.0
 _INPUTS = ("gaze", "gaze_mask", "motion", "motion_mask")
@@ -50,7 +56,9 @@ def transform_motion(values: np.ndarray, feature_names: Sequence[str]) -> np.nda
     try:
         hips = [names.index(f"01-X-{a}") for a in "xyz"]
     except ValueError:
-        raise DataFormatError("motion", "feature_names", "01-X-*", "hip position columns are missing") from None
+        raise DataFormatError(
+            "motion", "feature_names", "01-X-*", "hip position columns are missing"
+        ) from None
     hip_xyz = out[:, hips].copy()  # (T, 3)
     for bone in sorted({n.split("-")[0] for n in names if n.split("-")[1] == "X"} - {"01"}):
         missing = [f"{bone}-X-{a}" for a in "xyz" if f"{bone}-X-{a}" not in names]
@@ -73,8 +81,8 @@ class SoccerNormaliser:
 
     gaze_mean: np.ndarray
     gaze_std: np.ndarray
-    motion_mean: Optional[np.ndarray]
-    motion_std: Optional[np.ndarray]
+    motion_mean: np.ndarray | None
+    motion_std: np.ndarray | None
 
 
 def _stats(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -87,12 +95,16 @@ def fit_normaliser(train_samples: Sequence[SoccerSample]) -> SoccerNormaliser:
     """Fit channel mean/std on the training fold (every step of every sample counts once)."""
     if not train_samples:
         raise ConfigError("fit_normaliser needs at least one training sample")
-    gaze = np.concatenate([transform_gaze(s.gaze, s.gaze_channel_names) for s in train_samples])  # (sum T, Cg)
+    gaze = np.concatenate(
+        [transform_gaze(s.gaze, s.gaze_channel_names) for s in train_samples]
+    )  # (sum T, Cg)
     gaze_mean, gaze_std = _stats(gaze)
     with_motion = [s for s in train_samples if s.motion is not None]
     motion_mean = motion_std = None
     if with_motion:
-        motion = np.concatenate([transform_motion(s.motion.values, s.motion.feature_names) for s in with_motion])
+        motion = np.concatenate(
+            [transform_motion(s.motion.values, s.motion.feature_names) for s in with_motion]
+        )
         motion_mean, motion_std = _stats(motion)
     return SoccerNormaliser(gaze_mean, gaze_std, motion_mean, motion_std)
 
@@ -112,7 +124,7 @@ class SoccerTorchDataset(Dataset):
         samples: Sequence[SoccerSample],
         normaliser: SoccerNormaliser,
         input_names: Sequence[str] = _INPUTS,
-        teacher_features: Optional[np.ndarray] = None,
+        teacher_features: np.ndarray | None = None,
     ) -> None:
         unknown = [n for n in input_names if n not in _INPUTS]
         if unknown:
@@ -132,7 +144,9 @@ class SoccerTorchDataset(Dataset):
         self.sample_ids = [s.sample_id for s in self.samples]
         self.tensors: dict[str, torch.Tensor] = {}
         if any(name.startswith("gaze") for name in input_names):
-            gaze = np.stack([transform_gaze(s.gaze, s.gaze_channel_names) for s in self.samples])  # (n, T, Cg)
+            gaze = np.stack(
+                [transform_gaze(s.gaze, s.gaze_channel_names) for s in self.samples]
+            )  # (n, T, Cg)
             self.tensors["gaze"] = torch.from_numpy((gaze - normaliser.gaze_mean) / normaliser.gaze_std)
             self.tensors["gaze_mask"] = torch.ones(n, T, dtype=torch.bool)
         if wants_motion:
@@ -140,10 +154,14 @@ class SoccerTorchDataset(Dataset):
             motion = np.zeros((n, T, F), dtype=np.float32)
             for i, s in enumerate(self.samples):
                 if s.motion is not None:
-                    motion[i] = (transform_motion(s.motion.values, s.motion.feature_names) - normaliser.motion_mean) / normaliser.motion_std
+                    motion[i] = (
+                        transform_motion(s.motion.values, s.motion.feature_names) - normaliser.motion_mean
+                    ) / normaliser.motion_std
             self.tensors["motion"] = torch.from_numpy(motion)
             self.tensors["motion_mask"] = self.has_motion[:, None].expand(n, T).clone()
-        self.teacher_features = None if teacher_features is None else torch.as_tensor(teacher_features, dtype=torch.float32)
+        self.teacher_features = (
+            None if teacher_features is None else torch.as_tensor(teacher_features, dtype=torch.float32)
+        )
 
     def __len__(self) -> int:
         return len(self.samples)

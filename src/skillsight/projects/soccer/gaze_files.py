@@ -22,9 +22,9 @@ import numpy as np
 from skillsight.exceptions import ConfigError, DataFormatError
 
 __all__ = [
+    "EYE_FEATURES",
     "GAZE_FEATURES",
     "GAZE_FEATURE_UNITS",
-    "EYE_FEATURES",
     "GLASSES_IMU_FEATURES",
     "VecFile",
     "read_vec_csv",
@@ -46,11 +46,13 @@ GLASSES_IMU_FEATURES: tuple[str, ...] = ("ac0", "ac1", "ac2", "gy0", "gy1", "gy2
 GAZE_FEATURES: tuple[str, ...] = EYE_FEATURES + GLASSES_IMU_FEATURES
 
 GAZE_FEATURE_UNITS: dict[str, str] = {
-    **{f: "unit" for f in ("gp0", "gp1")},
-    **{f: "mm" for f in ("gp30", "gp31", "gp32", "pc00", "pc01", "pc02", "pc10", "pc11", "pc12", "pd0", "pd1")},
-    **{f: "unit_vector" for f in ("gd00", "gd01", "gd02", "gd10", "gd11", "gd12")},
-    **{f: "m/s^2" for f in ("ac0", "ac1", "ac2")},
-    **{f: "deg/s" for f in ("gy0", "gy1", "gy2")},
+    **dict.fromkeys(("gp0", "gp1"), "unit"),
+    **dict.fromkeys(
+        ("gp30", "gp31", "gp32", "pc00", "pc01", "pc02", "pc10", "pc11", "pc12", "pd0", "pd1"), "mm"
+    ),
+    **dict.fromkeys(("gd00", "gd01", "gd02", "gd10", "gd11", "gd12"), "unit_vector"),
+    **dict.fromkeys(("ac0", "ac1", "ac2"), "m/s^2"),
+    **dict.fromkeys(("gy0", "gy1", "gy2"), "deg/s"),
 }
 
 _MISMATCH_POLICIES = ("warn", "error")

@@ -30,7 +30,7 @@ from skillsight.models.layers.heads import MLP
 from skillsight.models.layers.positional import LearnedPositions, SinusoidalPositions
 from skillsight.models.layers.sequence_encoder import SequenceEncoder
 
-__all__ = ["SequenceBranch", "MotionEncoder", "SoccerTeacher", "SOCCER_PRESETS", "MOTION_FEATURES_DEFAULT"]
+__all__ = ["MOTION_FEATURES_DEFAULT", "SOCCER_PRESETS", "MotionEncoder", "SequenceBranch", "SoccerTeacher"]
 
 #: Perception Neuron features per step in the dataset (21 bones x 16).
 MOTION_FEATURES_DEFAULT = 336
@@ -65,7 +65,11 @@ class SequenceBranch(nn.Module):
             raise ConfigError(f"positions must be 'learned' or 'sinusoidal', got {positions!r}")
         self.in_features = in_features
         self.proj = nn.Linear(in_features, dim)
-        self.positions = LearnedPositions(dim, max_steps) if positions == "learned" else SinusoidalPositions(dim, max_steps)
+        self.positions = (
+            LearnedPositions(dim, max_steps)
+            if positions == "learned"
+            else SinusoidalPositions(dim, max_steps)
+        )
         self.cls = nn.Parameter(torch.randn(1, 1, dim) * 0.02)
         self.encoder = SequenceEncoder(dim, num_layers, num_heads, ffn_dim, dropout)
 
@@ -74,7 +78,9 @@ class SequenceBranch(nn.Module):
         B, T, _ = x.shape
         h = self.positions(self.proj(x))  # (B, T, dim)
         seq = torch.cat([self.cls.expand(B, -1, -1), h], dim=1)  # (B, 1 + T, dim)
-        padding = torch.cat([torch.zeros_like(mask[:, :1], dtype=torch.bool), ~mask.bool()], dim=1)  # (B, 1 + T)
+        padding = torch.cat(
+            [torch.zeros_like(mask[:, :1], dtype=torch.bool), ~mask.bool()], dim=1
+        )  # (B, 1 + T)
         return self.encoder(seq, padding)[:, 0]
 
 
@@ -128,7 +134,9 @@ class SoccerTeacher(DeclaredInputsModule):
         self.gaze_branch = SequenceBranch(gaze_channels, **branch) if use_gaze else None
         self.feature_dim = dim * (int(use_motion) + int(use_gaze))
         self.fusion = MLP((self.feature_dim, fusion_hidden, num_classes), dropout=dropout)
-        names: tuple[str, ...] = (("gaze", "gaze_mask") if use_gaze else ()) + (("motion", "motion_mask") if use_motion else ())
+        names: tuple[str, ...] = (("gaze", "gaze_mask") if use_gaze else ()) + (
+            ("motion", "motion_mask") if use_motion else ()
+        )
         self.input_names = names  # type: ignore[misc]
         self.sensors = (("eye_tracker",) if use_gaze else ()) + (("imu",) if use_motion else ())  # type: ignore[misc]
 

@@ -41,9 +41,9 @@ __all__ = [
     "BONE_NAMES",
     "MIRROR_BONE_PAIRS",
     "MOTION_FEATURES",
+    "mirror_motion",
     "read_feature_info",
     "read_motion_file",
-    "mirror_motion",
 ]
 
 #: Bone number in feature_info.csv -> name (established from the data, see the module docstring).
@@ -174,8 +174,10 @@ def mirror_motion(values: np.ndarray, feature_names: tuple[str, ...], source: st
         (N, F) mirrored copy, same dtype. Applying it twice gives the input back.
     """
     N, F = values.shape
-    if F != len(feature_names):
-        raise DataFormatError(source, "feature_names", F, f"values have {F} columns, names {len(feature_names)}")
+    if len(feature_names) != F:
+        raise DataFormatError(
+            source, "feature_names", F, f"values have {F} columns, names {len(feature_names)}"
+        )
     index = {name: j for j, name in enumerate(feature_names)}
     swap = {}
     for right, left in MIRROR_BONE_PAIRS:

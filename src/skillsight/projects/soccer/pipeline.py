@@ -22,8 +22,9 @@ model's run folder lives in a temporary directory: only predictions are kept.
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 import torch
@@ -31,17 +32,24 @@ from torch import nn
 from torch.utils.data import DataLoader
 
 from skillsight.config import OptimConfig, TrainerConfig
-from skillsight.projects.soccer.reader import SOCCER_ACTIONS, SOCCER_LABELS, SoccerSample
-from skillsight.projects.soccer.dataset import SoccerNormaliser, SoccerTorchDataset, fit_normaliser
 from skillsight.evaluation.crossval import Fold
 from skillsight.exceptions import ConfigError
 from skillsight.models import create_model, model_inputs
 from skillsight.models.skillsight_student import TeacherProjection
+from skillsight.projects.soccer.dataset import SoccerNormaliser, SoccerTorchDataset, fit_normaliser
+from skillsight.projects.soccer.reader import SOCCER_ACTIONS, SOCCER_LABELS, SoccerSample
 from skillsight.training.loop import fit
 from skillsight.training.tasks import DistillationTask, SupervisedTask
 
-__all__ = ["SoccerTrainConfig", "ROWS", "train_supervised", "train_student", "predict", "run_fold",
-           "select_distill_weight"]  # fmt: skip
+__all__ = [
+    "ROWS",
+    "SoccerTrainConfig",
+    "predict",
+    "run_fold",
+    "select_distill_weight",
+    "train_student",
+    "train_supervised",
+]  # fmt: skip
 
 #: rows in table order.
 ROWS: tuple[str, ...] = ("student", "teacher", "motion_only", "gaze_only", "majority", "student_no_distill")
@@ -64,8 +72,11 @@ class SoccerTrainConfig:
     student_model: str = "skillsight_student_tiny"
     model_args: dict[str, Any] = field(default_factory=dict)  # extra args for the soccer_* models
     # the student's encoder matches one teacher branch (32-d, 2 layers, 4 heads): same capacity as gaze_only
-    student_args: dict[str, Any] = field(default_factory=lambda: dict(
-        dim=32, num_layers=2, num_heads=4, ffn_dim=64, distill_hidden=64, distill_dim=32))
+    student_args: dict[str, Any] = field(
+        default_factory=lambda: dict(
+            dim=32, num_layers=2, num_heads=4, ffn_dim=64, distill_hidden=64, distill_dim=32
+        )
+    )
     rows: tuple[str, ...] = ROWS
 
 
@@ -81,7 +92,9 @@ def _fit(task: Any, dataset: SoccerTorchDataset, cfg: SoccerTrainConfig, seed: i
         fit(task, loader, None, run_dir, trainer_cfg)
 
 
-def train_supervised(model: nn.Module, dataset: SoccerTorchDataset, cfg: SoccerTrainConfig, seed: int) -> nn.Module:
+def train_supervised(
+    model: nn.Module, dataset: SoccerTorchDataset, cfg: SoccerTrainConfig, seed: int
+) -> nn.Module:
     """Cross-entropy training of ``model`` for ``cfg.epochs``; returns the model in eval mode."""
     task = SupervisedTask(model, _optim(cfg))
     _fit(task, dataset, cfg, seed)
@@ -121,7 +134,9 @@ def predict(model: nn.Module, dataset: SoccerTorchDataset, key: str = "logits") 
     return torch.cat(outs).numpy()
 
 
-def _models(cfg: SoccerTrainConfig, num_steps: int, gaze_channels: int, motion_features: int) -> dict[str, Any]:
+def _models(
+    cfg: SoccerTrainConfig, num_steps: int, gaze_channels: int, motion_features: int
+) -> dict[str, Any]:
     common = dict(num_steps=num_steps, gaze_channels=gaze_channels, dropout=cfg.dropout, **cfg.model_args)
     student = dict(num_classes=len(SOCCER_LABELS), gaze_channels=gaze_channels, num_steps=num_steps,
                    num_actions=len(SOCCER_ACTIONS), dropout=cfg.dropout, **cfg.student_args)  # fmt: skip
@@ -144,7 +159,9 @@ def _teacher_and_students(
     """Train the requested rows on ``train``; logits on ``tests`` keyed by row (student_w<weight> for weights)."""
     norm: SoccerNormaliser = fit_normaliser(train)
     s0 = train[0]
-    build = _models(cfg, s0.gaze.shape[0], s0.gaze.shape[1], len(next(s for s in train if s.motion).motion.feature_names))
+    build = _models(
+        cfg, s0.gaze.shape[0], s0.gaze.shape[1], len(next(s for s in train if s.motion).motion.feature_names)
+    )
     with_motion = [s for s in train if s.motion is not None]
     out: dict[str, np.ndarray] = {}
     teacher = None
@@ -160,7 +177,10 @@ def _teacher_and_students(
             row_train = with_motion if row == "motion_only" else train
             model = build[row]()
             train_ds = SoccerTorchDataset(row_train, norm, model_inputs(model))
-            out[row] = predict(train_supervised(model, train_ds, cfg, seed), SoccerTorchDataset(tests, norm, model_inputs(model)))
+            out[row] = predict(
+                train_supervised(model, train_ds, cfg, seed),
+                SoccerTorchDataset(tests, norm, model_inputs(model)),
+            )
     student_rows = [r for r in rows if r.startswith("student")]
     if student_rows:
         features = predict(teacher, SoccerTorchDataset(train, norm), key="features")  # (n_train, Dt)
@@ -170,7 +190,9 @@ def _teacher_and_students(
             torch.manual_seed(seed)
             student = build["student"]()
             train_ds = SoccerTorchDataset(train, norm, gaze_inputs, teacher_features=features)
-            out[f"student_w{weight:g}"] = predict(train_student(student, train_ds, cfg, seed, weight), test_ds)
+            out[f"student_w{weight:g}"] = predict(
+                train_student(student, train_ds, cfg, seed, weight), test_ds
+            )
     return out
 
 
@@ -199,7 +221,9 @@ def run_fold(
     """
     train, tests = _split(samples, fold.train), _split(samples, fold.test)
     trained = [r for r in cfg.rows if r != "majority"]
-    weights = ([distill_weight] if "student" in trained else []) + ([0.0] if "student_no_distill" in trained else [])
+    weights = ([distill_weight] if "student" in trained else []) + (
+        [0.0] if "student_no_distill" in trained else []
+    )
     logits = _teacher_and_students(train, tests, cfg, seed, weights, trained)
     if "student_no_distill" in cfg.rows:
         logits["student_no_distill"] = logits["student_w0"]

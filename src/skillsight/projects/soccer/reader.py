@@ -22,29 +22,29 @@ Motion rate: :func:`infer_motion_rate_hz` (~119.3 Hz on the real data) from row 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Optional
 
 import numpy as np
 
 from skillsight.data.records import Motion
+from skillsight.exceptions import ConfigError, DataFormatError
 from skillsight.projects.soccer.gaze_files import GAZE_FEATURES, read_vec_csv
 from skillsight.projects.soccer.motion_files import mirror_motion, read_feature_info, read_motion_file
-from skillsight.exceptions import ConfigError, DataFormatError
 
 __all__ = [
-    "SOCCER_ACTIONS",
-    "SOCCER_LABELS",
     "EXPERT_THRESHOLD",
     "GLASSES_GAZE_RATE_HZ",
     "LEFT_FOOTED_PLAYERS",
-    "SoccerSample",
+    "SOCCER_ACTIONS",
+    "SOCCER_LABELS",
     "SoccerDataset",
-    "read_scores",
-    "resample_normalised",
+    "SoccerSample",
     "infer_motion_rate_hz",
     "load_soccer_dataset",
+    "read_scores",
+    "resample_normalised",
 ]
 
 SOCCER_ACTIONS: tuple[str, ...] = (
@@ -93,9 +93,9 @@ class SoccerSample:
     label: int
     gaze: np.ndarray
     gaze_channel_names: tuple[str, ...]
-    motion: Optional[Motion]
+    motion: Motion | None
     gaze_counts: dict[str, int] = field(default_factory=dict)
-    motion_rows: Optional[int] = None
+    motion_rows: int | None = None
 
     @property
     def sample_id(self) -> str:
@@ -111,7 +111,7 @@ class SoccerDataset:
     num_steps: int
     samples: list[SoccerSample]
     motion_feature_names: tuple[str, ...]
-    motion_rate_hz: Optional[float]
+    motion_rate_hz: float | None
     mirrored_players: tuple[int, ...]
     missing_motion: list[str] = field(default_factory=list)
     count_mismatches: list[str] = field(default_factory=list)
@@ -122,15 +122,21 @@ class SoccerDataset:
 
     def report(self) -> str:
         """Multi-line summary: counts per player and label, and every gap the scan found."""
-        lines = [f"Expert-Novice Soccer at {self.root}: {len(self.samples)} samples, num_steps={self.num_steps}"]
+        lines = [
+            f"Expert-Novice Soccer at {self.root}: {len(self.samples)} samples, num_steps={self.num_steps}"
+        ]
         players = sorted({s.player for s in self.samples})
         for p in players:
             labels = [s.label for s in self.samples if s.player == p]
-            lines.append(f"  player {p}: {len(labels)} samples, expert {sum(labels)}, novice {len(labels) - sum(labels)}")
+            lines.append(
+                f"  player {p}: {len(labels)} samples, expert {sum(labels)}, novice {len(labels) - sum(labels)}"
+            )
         n_exp = sum(s.label for s in self.samples)
         lines.append(f"  all: expert {n_exp}, novice {len(self.samples) - n_exp}")
         rate = "n/a" if self.motion_rate_hz is None else f"{self.motion_rate_hz:.2f} Hz"
-        lines.append(f"  motion rate inferred from row counts: {rate}; mirrored players: {list(self.mirrored_players)}")
+        lines.append(
+            f"  motion rate inferred from row counts: {rate}; mirrored players: {list(self.mirrored_players)}"
+        )
         lines.append(f"  missing motion files: {len(self.missing_motion)} (gaze kept, motion=None)")
         lines.extend(f"    {m}" for m in self.missing_motion)
         lines.append(f"  _vec.csv count header mismatches: {len(self.count_mismatches)}")
@@ -177,7 +183,9 @@ def resample_normalised(values: np.ndarray, num_steps: int) -> np.ndarray:
         values = values[:, None]
     n, C = values.shape
     if n == 0 or num_steps < 1:
-        raise ConfigError(f"resample_normalised needs n >= 1 and num_steps >= 1 (n={n}, num_steps={num_steps})")
+        raise ConfigError(
+            f"resample_normalised needs n >= 1 and num_steps >= 1 (n={n}, num_steps={num_steps})"
+        )
     if n >= num_steps:
         bins = (np.arange(n) * num_steps) // n  # (n,) non-decreasing, every bin 0..num_steps-1 hit
         starts = np.searchsorted(bins, np.arange(num_steps))  # (num_steps,)
@@ -216,7 +224,7 @@ def _read_gaze(folder: Path, features: tuple[str, ...], num_steps: int, on_count
 def load_soccer_dataset(
     root: str | Path,
     num_steps: int = 64,
-    players: Optional[Iterable[int]] = None,
+    players: Iterable[int] | None = None,
     gaze_features: tuple[str, ...] = GAZE_FEATURES,
     load_motion: bool = True,
     mirror_left_footed: bool = True,
@@ -263,7 +271,9 @@ def load_soccer_dataset(
         for s in range(1, num_samples + 1):
             sample_id = f"Player{p}/S{s:02d}"
             try:
-                gaze, counts, mism = _read_gaze(gaze_dir / sample_id, gaze_features, num_steps, on_count_mismatch)
+                gaze, counts, mism = _read_gaze(
+                    gaze_dir / sample_id, gaze_features, num_steps, on_count_mismatch
+                )
                 motion_path = motion_dir / f"{sample_id}.txt.gz"
                 raw_motion = None
                 if load_motion and motion_path.is_file():

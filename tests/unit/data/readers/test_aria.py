@@ -21,9 +21,9 @@ from skillsight.data.readers.aria import (
     write_gaze_csv,
     write_trajectory_csv,
 )
-from skillsight.gaze.tracks import DeviceCalibration, Fisheye624Camera, GazeTrack, Trajectory
 from skillsight.exceptions import DataFormatError
 from skillsight.gaze.geometry import pose_matrices, quat_xyzw_to_matrix, slerp_xyzw
+from skillsight.gaze.tracks import DeviceCalibration, Fisheye624Camera, GazeTrack, Trajectory
 
 LEGACY_V1 = (
     "tracking_timestamp_us,yaw_rads_cpf,pitch_rads_cpf,depth_m,yaw_low_rads_cpf,pitch_low_rads_cpf,"
@@ -135,7 +135,9 @@ def test_missing_column_names_file_field_and_columns(tmp_path: Path):
     path.write_text("tracking_timestamp_us,left_yaw_rads_cpf,right_yaw_rads_cpf,depth_m\n1,0.1,0.2,1.0\n")
     with pytest.raises(DataFormatError) as err:
         read_gaze_csv(path)
-    assert err.value.field == "pitch_rads_cpf" and str(path) in str(err.value) and "vergence" in str(err.value)
+    assert (
+        err.value.field == "pitch_rads_cpf" and str(path) in str(err.value) and "vergence" in str(err.value)
+    )
 
 
 def test_empty_required_cell_names_field_and_line(tmp_path: Path):
@@ -270,8 +272,12 @@ def test_pose_at_gap_and_nearest():
 
 
 def _calib() -> DeviceCalibration:
-    params = np.array([610.0, 715.0, 700.0, 0.4, -0.5, 0.24, 1.0, -1.6, 0.6, -3e-4, -7e-4, -6e-4, -2e-4, 2e-4, -2e-4])
-    T_device_camera = pose_matrices(np.array([-0.0046, -0.0117, -0.0049]), np.array([0.328, 0.038, 0.034, 0.943]))
+    params = np.array(
+        [610.0, 715.0, 700.0, 0.4, -0.5, 0.24, 1.0, -1.6, 0.6, -3e-4, -7e-4, -6e-4, -2e-4, 2e-4, -2e-4]
+    )
+    T_device_camera = pose_matrices(
+        np.array([-0.0046, -0.0117, -0.0049]), np.array([0.328, 0.038, 0.034, 0.943])
+    )
     return DeviceCalibration(cad_T_device_cpf("DVT-S"), T_device_camera, Fisheye624Camera(params, 1408, 1408))
 
 
@@ -282,7 +288,10 @@ def test_calibration_write_read_round_trip(tmp_path: Path):
     doc = json.loads(path.read_text())
     cam = doc["CameraCalibrations"][0]
     assert cam["Label"] == "camera-rgb" and cam["Projection"]["Name"] == "FisheyeRadTanThinPrism"
-    assert len(cam["T_Device_Camera"]["UnitQuaternion"]) == 2 and len(cam["T_Device_Camera"]["UnitQuaternion"][1]) == 3
+    assert (
+        len(cam["T_Device_Camera"]["UnitQuaternion"]) == 2
+        and len(cam["T_Device_Camera"]["UnitQuaternion"][1]) == 3
+    )
     back = read_device_calibration(path)
     np.testing.assert_allclose(back.T_device_camera, calib.T_device_camera, atol=1e-12)
     np.testing.assert_allclose(back.T_device_cpf, calib.T_device_cpf, atol=1e-15)
@@ -331,4 +340,6 @@ def test_nominal_calibration_sees_gaze_ahead_and_round_trips(tmp_path: Path, bui
     write_device_calibration_json(path, calib, build_version=build)
     back = read_device_calibration(path)
     np.testing.assert_allclose(back.T_device_camera, calib.T_device_camera, atol=1e-12)
-    np.testing.assert_allclose(read_device_calibration(path, extrinsics="cad").T_device_camera, calib.T_device_camera, atol=1e-12)
+    np.testing.assert_allclose(
+        read_device_calibration(path, extrinsics="cad").T_device_camera, calib.T_device_camera, atol=1e-12
+    )

@@ -37,7 +37,9 @@ def test_decode_all_frames_equals_decoding_each_frame(video: Path) -> None:
 def test_cache_serves_the_seeking_decoders_frames_and_decodes_once(video: Path) -> None:
     cache = DecodedVideoCache(max_bytes=1 << 20)
     for indices in ([0, 5, 10, 15], [39, 3, 3, 20], [7]):
-        np.testing.assert_array_equal(cache.frames(video, indices, 16), decode_frames(video, indices, size=(16, 16)))
+        np.testing.assert_array_equal(
+            cache.frames(video, indices, 16), decode_frames(video, indices, size=(16, 16))
+        )
     assert (cache.misses, cache.hits) == (1, 2)
     assert cache.cached_bytes == N_FRAMES * 16 * 16 * 3
 
@@ -71,5 +73,7 @@ def test_budget_evicts_least_recent_and_skips_videos_larger_than_it(tmp_path: Pa
     assert cache.cached_bytes == 2 * one_video  # the first one was dropped
     small = DecodedVideoCache(max_bytes=one_video - 1)
     for _ in range(2):  # probed once, then served by seeking without probing again
-        np.testing.assert_array_equal(small.frames(paths[0], [2], 16), decode_frames(paths[0], [2], size=(16, 16)))
+        np.testing.assert_array_equal(
+            small.frames(paths[0], [2], 16), decode_frames(paths[0], [2], size=(16, 16))
+        )
     assert small.cached_bytes == 0 and len(small._too_big) == 1

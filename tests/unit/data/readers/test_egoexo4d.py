@@ -18,32 +18,54 @@ from skillsight.data.readers.egoexo4d import (
     scenario_from_name,
     write_gaze2d_csv,
 )
-from skillsight.gaze.tracks import Gaze2DTrack
 from skillsight.exceptions import DataFormatError, SplitLeakageError
+from skillsight.gaze.tracks import Gaze2DTrack
 
 DOWN = "frame_aligned_videos/downscaled/448"
 
 
-def _take(uid: str, name: str, ego: str = "aria01", exos: tuple[str, ...] = (), ego_flag: object = True,
-          root_dir: str | None = None) -> dict:
+def _take(
+    uid: str,
+    name: str,
+    ego: str = "aria01",
+    exos: tuple[str, ...] = (),
+    ego_flag: object = True,
+    root_dir: str | None = None,
+) -> dict:
     cameras = [{"cam_id": ego, "is_ego": ego_flag, "device_type": "aria"}]
-    videos = {ego: {"rgb": {"relative_path": f"frame_aligned_videos/{ego}_214-1.mp4"},
-                    "et": {"relative_path": f"frame_aligned_videos/{ego}_211-1.mp4"}}}
+    videos = {
+        ego: {
+            "rgb": {"relative_path": f"frame_aligned_videos/{ego}_214-1.mp4"},
+            "et": {"relative_path": f"frame_aligned_videos/{ego}_211-1.mp4"},
+        }
+    }
     for cam in exos:
         cameras.append({"cam_id": cam, "is_ego": "False", "device_type": "gopro"})
         videos[cam] = {"0": {"relative_path": f"frame_aligned_videos/{cam}.mp4"}}
     videos["collage"] = {"0": {"relative_path": "frame_aligned_videos/collage.mp4"}}
-    return {"take_uid": uid, "take_name": name, "root_dir": root_dir or f"takes/{name}",
-            "parent_task_name": "Dance", "task_name": "Performing the basic choreography",
-            "duration_sec": 12.0,
-            "has_trimmed_eye_gaze": True,
-            "capture": {"cameras": cameras}, "frame_aligned_videos": videos}
+    return {
+        "take_uid": uid,
+        "take_name": name,
+        "root_dir": root_dir or f"takes/{name}",
+        "parent_task_name": "Dance",
+        "task_name": "Performing the basic choreography",
+        "duration_sec": 12.0,
+        "has_trimmed_eye_gaze": True,
+        "capture": {"cameras": cameras},
+        "frame_aligned_videos": videos,
+    }
 
 
 def _record(uid: str, scenario: str = "Dance", score: object = "Novice") -> dict:
-    rec = {"task_id": 1, "task_name": "Performing the basic choreography", "scenario_name": scenario,
-           "university_id": "sfu", "origin_participant_id": f"p_{uid}", "take_uid": uid,
-           "video_paths": {"ego": f"takes/{uid}/frame_aligned_videos/aria01_214-1.mp4"}}
+    rec = {
+        "task_id": 1,
+        "task_name": "Performing the basic choreography",
+        "scenario_name": scenario,
+        "university_id": "sfu",
+        "origin_participant_id": f"p_{uid}",
+        "take_uid": uid,
+        "video_paths": {"ego": f"takes/{uid}/frame_aligned_videos/aria01_214-1.mp4"},
+    }
     if score is not None:
         rec["proficiency_score"] = score
     return rec
@@ -54,8 +76,9 @@ def _touch(path: Path) -> None:
     path.write_bytes(b"")
 
 
-def _make_root(tmp_path: Path, takes: list[dict], splits: dict[str, list[dict]], bare: bool = False,
-               files: bool = True) -> Path:
+def _make_root(
+    tmp_path: Path, takes: list[dict], splits: dict[str, list[dict]], bare: bool = False, files: bool = True
+) -> Path:
     (tmp_path / "annotations").mkdir(parents=True, exist_ok=True)
     (tmp_path / "takes.json").write_text(json.dumps(takes))
     for split, records in splits.items():

@@ -46,8 +46,9 @@ def video_path(request, tmp_path_factory) -> Path:
 
 def test_probe_reports_exact_frame_count_fps_and_size(video_path: Path) -> None:
     info = probe_video(video_path)
-    assert info == VideoInfo(n_frames=N_FRAMES, fps=30.0, width_px=W, height_px=H,
-                             duration_s=pytest.approx(3.0))
+    assert info == VideoInfo(
+        n_frames=N_FRAMES, fps=30.0, width_px=W, height_px=H, duration_s=pytest.approx(3.0)
+    )
 
 
 def test_decode_returns_requested_frames_in_requested_order_with_repeats(video_path: Path) -> None:

@@ -9,15 +9,15 @@ import numpy as np
 import pytest
 from scipy.stats import mannwhitneyu
 
+from skillsight.data.synthetic.behaviour import AOI_NAMES, rotation_world_cpf, simulate_take
+from skillsight.data.synthetic.render import ego_pixel_rays, render_view, scene_spheres
+from skillsight.data.synthetic.scenes import ATTRIBUTE_MODALITY, ATTRIBUTES, SCENES, sample_attributes
 from skillsight.data.synthetic.takes import (
     SyntheticConfig,
     generate_synthetic_dataset,
     plan_takes,
     synthetic_calibration,
 )
-from skillsight.data.synthetic.behaviour import AOI_NAMES, rotation_world_cpf, simulate_take
-from skillsight.data.synthetic.render import ego_pixel_rays, render_view, scene_spheres
-from skillsight.data.synthetic.scenes import ATTRIBUTE_MODALITY, ATTRIBUTES, SCENES, sample_attributes
 from skillsight.exceptions import ConfigError
 from skillsight.gaze.projection import project_gaze_to_rgb
 

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
+from skillsight.exceptions import DataFormatError
 from skillsight.projects.attributes.commentary import parse_comment_list, read_commentary, write_commentary
 from skillsight.projects.attributes.synthetic import (
     ATTRIBUTE_PHRASES,
     generate_synthetic_commentary,
     take_commentary,
 )
-from skillsight.exceptions import DataFormatError
 from tests.unit.projects.attributes._data import RELEASED_SAMPLE, fake_sidecar
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from skillsight.exceptions import ConfigError, MissingDependencyError
 from skillsight.projects.attributes.discovery import (
     AttributeVocabulary,
     agglomerative,
@@ -19,7 +20,6 @@ from skillsight.projects.attributes.discovery import (
 from skillsight.projects.attributes.embedding import HashedNgramEmbedder, make_embedder
 from skillsight.projects.attributes.phrases import extract_phrases
 from skillsight.projects.attributes.synthetic import ATTRIBUTE_PHRASES
-from skillsight.exceptions import ConfigError, MissingDependencyError
 
 
 @pytest.mark.parametrize(
@@ -55,7 +55,7 @@ def test_hashed_embedder_is_deterministic_and_groups_variants() -> None:
 
 def test_minilm_without_the_extra_says_what_to_install() -> None:
     try:
-        import sentence_transformers  # noqa: F401
+        import sentence_transformers
 
         pytest.skip("sentence-transformers is installed here")
     except ImportError:

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from skillsight.projects.attributes.pipeline import discover, evaluate, feedback_for_take, train
 from skillsight.data.synthetic.takes import generate_synthetic_dataset
-from skillsight.projects.attributes.synthetic import generate_synthetic_commentary
+from skillsight.projects.attributes.pipeline import discover, evaluate, feedback_for_take, train
 from skillsight.projects.attributes.report_section import feedback_section_from_run
+from skillsight.projects.attributes.synthetic import generate_synthetic_commentary
 
 
 @pytest.mark.slow

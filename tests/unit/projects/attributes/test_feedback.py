@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from skillsight.exceptions import ConfigError
 from skillsight.projects.attributes.discovery import WindowLabel, discover_attributes, label_windows
 from skillsight.projects.attributes.feedback import AttributePrediction, TipBank, generate_feedback
 from skillsight.projects.attributes.llm import (
@@ -17,7 +18,6 @@ from skillsight.projects.attributes.llm import (
     parse_feedback,
 )
 from skillsight.projects.attributes.phrases import split_sentences
-from skillsight.exceptions import ConfigError
 
 
 @pytest.fixture(scope="module")

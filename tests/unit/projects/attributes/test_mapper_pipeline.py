@@ -8,8 +8,15 @@ import numpy as np
 import pytest
 import torch
 
+from skillsight.data.records import Take
+from skillsight.exceptions import ConfigError
 from skillsight.projects.attributes.discovery import AttributeVocabulary, WindowLabel
-from skillsight.projects.attributes.mapper import AttributeMapper, TakeFeatures, extract_features, train_mapper
+from skillsight.projects.attributes.mapper import (
+    AttributeMapper,
+    TakeFeatures,
+    extract_features,
+    train_mapper,
+)
 from skillsight.projects.attributes.pipeline import (
     evaluate_core,
     fit,
@@ -20,8 +27,6 @@ from skillsight.projects.attributes.pipeline import (
     prediction_set,
     save_run,
 )
-from skillsight.data.records import Take
-from skillsight.exceptions import ConfigError
 
 K, D, S = 4, 12, 16
 NAMES = ["balance", "focus", "technique", "timing"]

@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pytest
 
+from skillsight.exceptions import ConfigError
 from skillsight.projects.attributes.metrics import (
     attribute_iou,
     corpus_bleu,
@@ -16,7 +17,6 @@ from skillsight.projects.attributes.metrics import (
     rouge_l,
     sample_iou,
 )
-from skillsight.exceptions import ConfigError
 
 
 def test_bleu4_hand_computed() -> None:

@@ -7,9 +7,16 @@ import pytest
 import torch
 
 from skillsight.exceptions import ConfigError
-from skillsight.projects.gaze_estimation.angles import (BINS_GAZE360, BINS_MPIIFACEGAZE, AngleBins, angular_error_deg,
-                                    angular_error_deg_torch, pitchyaw_to_vector, pitchyaw_to_vector_torch,
-                                    vector_to_pitchyaw)
+from skillsight.projects.gaze_estimation.angles import (
+    BINS_GAZE360,
+    BINS_MPIIFACEGAZE,
+    AngleBins,
+    angular_error_deg,
+    angular_error_deg_torch,
+    pitchyaw_to_vector,
+    pitchyaw_to_vector_torch,
+    vector_to_pitchyaw,
+)
 
 
 def test_convention_x_cos_p_sin_y_y_sin_p_z_cos_p_cos_y():
@@ -25,7 +32,9 @@ def test_vector_round_trip_and_torch_agrees():
     rng = np.random.default_rng(0)
     py = np.stack([rng.uniform(-1.4, 1.4, 100), rng.uniform(-3.0, 3.0, 100)], axis=1)
     np.testing.assert_allclose(vector_to_pitchyaw(pitchyaw_to_vector(py) * 3.0), py, atol=1e-10)
-    np.testing.assert_allclose(pitchyaw_to_vector_torch(torch.as_tensor(py)).numpy(), pitchyaw_to_vector(py), atol=1e-12)
+    np.testing.assert_allclose(
+        pitchyaw_to_vector_torch(torch.as_tensor(py)).numpy(), pitchyaw_to_vector(py), atol=1e-12
+    )
     with pytest.raises(ConfigError, match="zero-length"):
         vector_to_pitchyaw(np.zeros((2, 3)))
 
@@ -42,8 +51,17 @@ def test_angular_error_known_values():
 
 
 def test_l2cs_default_bins():
-    assert (BINS_GAZE360.num_bins, BINS_GAZE360.width_deg, BINS_GAZE360.lo_deg, BINS_GAZE360.hi_deg) == (90, 4.0, -180.0, 180.0)
-    assert (BINS_MPIIFACEGAZE.num_bins, BINS_MPIIFACEGAZE.width_deg, BINS_MPIIFACEGAZE.hi_deg) == (28, 3.0, 42.0)
+    assert (BINS_GAZE360.num_bins, BINS_GAZE360.width_deg, BINS_GAZE360.lo_deg, BINS_GAZE360.hi_deg) == (
+        90,
+        4.0,
+        -180.0,
+        180.0,
+    )
+    assert (BINS_MPIIFACEGAZE.num_bins, BINS_MPIIFACEGAZE.width_deg, BINS_MPIIFACEGAZE.hi_deg) == (
+        28,
+        3.0,
+        42.0,
+    )
 
 
 @pytest.mark.parametrize("bins", [BINS_GAZE360, BINS_MPIIFACEGAZE])
@@ -52,7 +70,9 @@ def test_bin_encode_decode_round_trip(bins):
     idx = bins.encode(angles)
     assert idx.min() == 0 and idx.max() == bins.num_bins - 1
     assert np.all(np.abs(bins.decode(idx) - angles) <= bins.width_deg / 2 + 1e-9)
-    np.testing.assert_array_equal(bins.encode(bins.decode(np.arange(bins.num_bins))), np.arange(bins.num_bins))
+    np.testing.assert_array_equal(
+        bins.encode(bins.decode(np.arange(bins.num_bins))), np.arange(bins.num_bins)
+    )
     np.testing.assert_array_equal(bins.encode_torch(torch.as_tensor(angles)).numpy(), idx)
     assert bins.encode(np.array([bins.lo_deg - 50, bins.hi_deg + 50])).tolist() == [0, bins.num_bins - 1]
 
@@ -61,7 +81,9 @@ def test_expectation_uses_bin_centres():
     bins = AngleBins(num_bins=4, width_deg=10.0, lo_deg=-20.0)  # centres -15, -5, 5, 15
     logits = np.array([[0.0, 0.0, 0.0, 0.0], [-1e9, 0.0, -1e9, -1e9]])
     np.testing.assert_allclose(bins.expectation_deg(logits), [0.0, -5.0])
-    np.testing.assert_allclose(bins.expectation_deg_torch(torch.as_tensor(logits, dtype=torch.float32)).numpy(), [0.0, -5.0])
+    np.testing.assert_allclose(
+        bins.expectation_deg_torch(torch.as_tensor(logits, dtype=torch.float32)).numpy(), [0.0, -5.0]
+    )
     with pytest.raises(ConfigError, match="out of range"):
         bins.decode(np.array([4]))
     with pytest.raises(ConfigError):

@@ -6,10 +6,18 @@ import cv2
 import numpy as np
 import pytest
 
-from skillsight.projects.gaze_estimation.readers import (EYE_RULE, FaceArrayDataset, FaceIndexDataset, eye_boxes_from_face_boxes,
-                                   load_sample, read_ethxgaze, read_gaze360, read_mpiifacegaze)
-from skillsight.projects.gaze_estimation.synthetic import SyntheticFaceConfig, generate_synthetic_faces
 from skillsight.exceptions import DataFormatError
+from skillsight.projects.gaze_estimation.readers import (
+    EYE_RULE,
+    FaceArrayDataset,
+    FaceIndexDataset,
+    eye_boxes_from_face_boxes,
+    load_sample,
+    read_ethxgaze,
+    read_gaze360,
+    read_mpiifacegaze,
+)
+from skillsight.projects.gaze_estimation.synthetic import SyntheticFaceConfig, generate_synthetic_faces
 
 ATAN_1_5 = math.degrees(math.atan2(100.0, 500.0))  # 11.31 deg
 
@@ -32,28 +40,40 @@ def _write_mpii(root, lines, subject="p00"):
 
 def test_mpiifacegaze_gaze_is_gt_minus_fc_in_our_convention(tmp_path):
     fc = (0.0, 0.0, 500.0)
-    _write_mpii(tmp_path, [_mpii_line("day01/0001.jpg", fc, (0, 0, 0)),           # looks at the camera
-                           _mpii_line("day01/0001.jpg", fc, (-100, 0, 0)),        # target on the camera's left
-                           _mpii_line("day01/0001.jpg", fc, (0, -100, 0), "right")])  # target above (camera y down)
+    _write_mpii(
+        tmp_path,
+        [
+            _mpii_line("day01/0001.jpg", fc, (0, 0, 0)),  # looks at the camera
+            _mpii_line("day01/0001.jpg", fc, (-100, 0, 0)),  # target on the camera's left
+            _mpii_line("day01/0001.jpg", fc, (0, -100, 0), "right"),
+        ],
+    )  # target above (camera y down)
     idx = read_mpiifacegaze(tmp_path)
     assert len(idx) == 3 and idx.name == "mpiifacegaze" and set(idx.subject_ids) == {"p00"}
-    np.testing.assert_allclose(np.degrees(idx.pitchyaw_rad), [[0, 0], [0, ATAN_1_5], [ATAN_1_5, 0]], atol=1e-4)
+    np.testing.assert_allclose(
+        np.degrees(idx.pitchyaw_rad), [[0, 0], [0, ATAN_1_5], [ATAN_1_5, 0]], atol=1e-4
+    )
     # landmark pair (30..45) is on the image left: it is the subject's RIGHT eye (index 1)
     np.testing.assert_allclose(idx.eye_boxes[0, 1, [0, 2]], [37.5 - 11.25, 37.5 + 11.25])
     np.testing.assert_allclose(idx.eye_boxes[0, 0, [0, 2]], [62.5 - 11.25, 62.5 + 11.25])
     face, left, right = load_sample(idx, 0, face_size=24, eye_size=(12, 20))
     assert face.shape == (24, 24, 3) and left.shape == right.shape == (12, 20, 3)
-    assert left[..., 0].mean() > 200 and right[..., 0].mean() < 50  # RGB now: the left eye lies in the red half
+    assert (
+        left[..., 0].mean() > 200 and right[..., 0].mean() < 50
+    )  # RGB now: the left eye lies in the red half
     item = FaceIndexDataset(idx, 24, (12, 20))[0]
     assert item["face"].shape == (1, 24, 24) and item["left_eye"].shape == (3, 12, 20)
 
 
-@pytest.mark.parametrize("mutate, field", [
-    (lambda s: s.rsplit(" ", 1)[0], "line 1"),                             # 27 fields
-    (lambda s: s.replace(" 500.0 0 0 0", " 500.0 abc 0 0"), "gt_x"),         # not a number
-    (lambda s: s.rsplit(" ", 1)[0] + " middle", "evaluation_eye"),         # bad eye
-    (lambda s: s.replace(" 0 0 0 left", " 0.0 0.0 500.0 left"), "gt - fc"),  # zero gaze vector
-])
+@pytest.mark.parametrize(
+    "mutate, field",
+    [
+        (lambda s: s.rsplit(" ", 1)[0], "line 1"),  # 27 fields
+        (lambda s: s.replace(" 500.0 0 0 0", " 500.0 abc 0 0"), "gt_x"),  # not a number
+        (lambda s: s.rsplit(" ", 1)[0] + " middle", "evaluation_eye"),  # bad eye
+        (lambda s: s.replace(" 0 0 0 left", " 0.0 0.0 500.0 left"), "gt - fc"),  # zero gaze vector
+    ],
+)
 def test_mpiifacegaze_errors_name_file_field_value(tmp_path, mutate, field):
     _write_mpii(tmp_path, [mutate(_mpii_line("day01/0001.jpg", (0.0, 0.0, 500.0), (0, 0, 0)))])
     with pytest.raises(DataFormatError) as err:
@@ -100,10 +120,15 @@ def _write_gaze360(root, face_bbox_missing=1, **override):
     n = 3
     t = math.radians(10.0)
     meta = {
-        "recordings": _cell(["rec_000", "rec_001"]), "splits": _cell(["train", "val", "test", "unused"]),
-        "recording": np.array([[0, 1, 1]]), "person_identity": np.array([[1, 2, 2]]), "frame": np.array([[5, 6, 7]]),
+        "recordings": _cell(["rec_000", "rec_001"]),
+        "splits": _cell(["train", "val", "test", "unused"]),
+        "recording": np.array([[0, 1, 1]]),
+        "person_identity": np.array([[1, 2, 2]]),
+        "frame": np.array([[5, 6, 7]]),
         "split": np.array([[0, 1, 2]]),
-        "gaze_dir": np.array([[0.0, 0.0, -1.0], [math.sin(t), 0.0, -math.cos(t)], [0.0, math.sin(t), -math.cos(t)]]),
+        "gaze_dir": np.array(
+            [[0.0, 0.0, -1.0], [math.sin(t), 0.0, -math.cos(t)], [0.0, math.sin(t), -math.cos(t)]]
+        ),
         "person_head_bbox": np.tile([0.2, 0.1, 0.2, 0.4], (n, 1)),
         "person_face_bbox": np.tile([0.25, 0.15, 0.1, 0.2], (n, 1)),
         "person_eye_left_bbox": np.tile([0.3, 0.2, 0.02, 0.02], (n, 1)),
@@ -130,7 +155,9 @@ def test_gaze360_metadata_mat(tmp_path, capsys):
     # face box mapped into the head crop: x0 = (0.25 - 0.2) / 0.2, width 0.1 / 0.2
     np.testing.assert_allclose(idx.face_boxes[0], [0.25, 0.125, 0.75, 0.625])
     assert np.isnan(idx.eye_boxes[0, 1]).all() and np.isfinite(idx.eye_boxes[0, 0]).all()
-    face, left, right = load_sample(idx, 0, face_size=16, eye_size=(6, 10))  # right eye from the geometry rule
+    face, left, right = load_sample(
+        idx, 0, face_size=16, eye_size=(6, 10)
+    )  # right eye from the geometry rule
     assert face.shape == (16, 16, 3) and right.shape == (6, 10, 3)
 
 
@@ -151,5 +178,5 @@ def test_eye_rule_and_array_dataset():
     assert boxes[0, 0, 0] > boxes[0, 1, 0]  # subject's left eye is on the image right
     arrays = generate_synthetic_faces(4, seed=0, config=SyntheticFaceConfig(face_size=16, eye_size=(8, 12)))
     item = FaceArrayDataset(arrays)[1]
-    assert item["face"].shape == (1, 16, 16) and 0.0 <= item["face"].min() and item["face"].max() <= 1.0
+    assert item["face"].shape == (1, 16, 16) and item["face"].min() >= 0.0 and item["face"].max() <= 1.0
     assert item["right_eye"].shape == (3, 8, 12) and item["pitchyaw_rad"].shape == (2,)

@@ -14,9 +14,26 @@ def test_cli_train_eval_predict_export(tmp_path):
     assert "PriviGaze" in HELP
     runner = CliRunner()
     run = tmp_path / "run"
-    res = runner.invoke(app, ["train", "--out", str(run), "--mode", "plain_student", "--student-model",
-                              "test_privigaze_student", "--face-size", "32", "--n-train", "32", "--student-epochs", "1",
-                              "--batch-size", "16"])
+    res = runner.invoke(
+        app,
+        [
+            "train",
+            "--out",
+            str(run),
+            "--mode",
+            "plain_student",
+            "--student-model",
+            "test_privigaze_student",
+            "--face-size",
+            "32",
+            "--n-train",
+            "32",
+            "--student-epochs",
+            "1",
+            "--batch-size",
+            "16",
+        ],
+    )
     assert res.exit_code == 0, res.output
     assert "student: mean angular error" in res.output and (run / "student.safetensors").is_file()
     res = runner.invoke(app, ["eval", str(run / "student.safetensors"), "--n", "16"])

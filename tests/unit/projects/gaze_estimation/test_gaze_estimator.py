@@ -11,8 +11,13 @@ from skillsight.runs.checkpoint import load_model, save_model
 
 def test_registered():
     names = set(MODELS.names())
-    assert {"privigaze_teacher", "privigaze_teacher_small", "privigaze_student",
-            "test_privigaze_teacher", "test_privigaze_student"} <= names
+    assert {
+        "privigaze_teacher",
+        "privigaze_teacher_small",
+        "privigaze_student",
+        "test_privigaze_teacher",
+        "test_privigaze_student",
+    } <= names
 
 
 def test_student_is_about_80k_parameters():
@@ -38,7 +43,9 @@ def test_teacher_paper_size_is_about_19m_parameters():
 
 def test_contract_declared_inputs_and_sensors():
     assert PriviGazeStudent.input_names == ("face",) and PriviGazeStudent.sensors == ("rgb",)
-    assert PriviGazeTeacher.input_names == ("face", "left_eye", "right_eye") and PriviGazeTeacher.sensors == ("rgb",)
+    assert PriviGazeTeacher.input_names == ("face", "left_eye", "right_eye") and PriviGazeTeacher.sensors == (
+        "rgb",
+    )
 
 
 @pytest.mark.parametrize("name", ["test_privigaze_teacher", "test_privigaze_student"])

@@ -6,16 +6,30 @@ import pytest
 import torch
 
 from skillsight.projects.gaze_estimation.angles import AngleBins
-from skillsight.projects.gaze_estimation.losses import (LossWeights, angular_l1_loss, binned_task_loss, distillation_loss,
-                                             info_nce_loss, logit_kl_loss, mmd_loss, teacher_loss)
+from skillsight.projects.gaze_estimation.losses import (
+    LossWeights,
+    angular_l1_loss,
+    binned_task_loss,
+    distillation_loss,
+    info_nce_loss,
+    logit_kl_loss,
+    mmd_loss,
+    teacher_loss,
+)
 
 BINS = AngleBins(num_bins=2, width_deg=10.0, lo_deg=-10.0)  # centres -5, +5
 LN3 = math.log(3.0)
 
 
 def test_reference_weights():
-    assert LossWeights().to_dict() == {"task": 1.0, "angular": 1.0, "contrast": 0.5, "mmd": 0.1, "logit": 0.5,
-                                       "task_mse_alpha": 1.0}
+    assert LossWeights().to_dict() == {
+        "task": 1.0,
+        "angular": 1.0,
+        "contrast": 0.5,
+        "mmd": 0.1,
+        "logit": 0.5,
+        "task_mse_alpha": 1.0,
+    }
 
 
 def test_binned_task_loss_by_hand():
@@ -37,16 +51,21 @@ def test_info_nce_by_hand():
     s = torch.tensor([[2.0, 0.0], [0.0, 3.0]])  # normalised: e1, e2
     t = torch.tensor([[1.0, 0.0], [0.0, 1.0]])
     # logits = I / 0.5 -> each row: -log(e^2 / (e^2 + 1))
-    assert info_nce_loss(s, t, temperature=0.5).item() == pytest.approx(math.log(1 + math.exp(-2.0)), rel=1e-6)
+    assert info_nce_loss(s, t, temperature=0.5).item() == pytest.approx(
+        math.log(1 + math.exp(-2.0)), rel=1e-6
+    )
     # swapping the teacher rows makes every positive the far one: -log(1 / (1 + e^2))
-    assert info_nce_loss(s, t.flip(0), temperature=0.5).item() == pytest.approx(math.log(1 + math.exp(2.0)), rel=1e-6)
+    assert info_nce_loss(s, t.flip(0), temperature=0.5).item() == pytest.approx(
+        math.log(1 + math.exp(2.0)), rel=1e-6
+    )
 
 
 def test_mmd_by_hand():
     x, y = torch.tensor([[1.0, 0.0]]), torch.tensor([[0.0, 5.0]])  # normalised: |x - y|^2 = 2
     assert mmd_loss(x, y, bandwidths=(1.0,)).item() == pytest.approx(2.0 - 2.0 * math.exp(-1.0), rel=1e-6)
     assert mmd_loss(x, y, bandwidths=(1.0, 2.0)).item() == pytest.approx(
-        2 * 2.0 - 2.0 * (math.exp(-1.0) + math.exp(-0.25)), rel=1e-6)
+        2 * 2.0 - 2.0 * (math.exp(-1.0) + math.exp(-0.25)), rel=1e-6
+    )
     same = torch.randn(5, 4)
     assert mmd_loss(same, same).item() == pytest.approx(0.0, abs=1e-6)
 
@@ -70,9 +89,13 @@ def test_distillation_total_is_the_weighted_sum():
     target = torch.tensor([[1.0, -2.0], [3.0, 4.0], [-5.0, 0.0], [2.0, 2.0]])
     w = LossWeights()
     terms = distillation_loss(s_out, t_out, proj, target, BINS, w, nce_temperature=0.1, kd_temperature=2.0)
-    expected = (binned_task_loss(s_out["logits"], target, BINS) + angular_l1_loss(s_out["pitchyaw_deg"], target)
-                + 0.5 * info_nce_loss(proj, t_out["features"], 0.1) + 0.1 * mmd_loss(proj, t_out["features"])
-                + 0.5 * logit_kl_loss(s_out["logits"], t_out["logits"], 2.0))
+    expected = (
+        binned_task_loss(s_out["logits"], target, BINS)
+        + angular_l1_loss(s_out["pitchyaw_deg"], target)
+        + 0.5 * info_nce_loss(proj, t_out["features"], 0.1)
+        + 0.1 * mmd_loss(proj, t_out["features"])
+        + 0.5 * logit_kl_loss(s_out["logits"], t_out["logits"], 2.0)
+    )
     assert terms["loss"].item() == pytest.approx(expected.item(), rel=1e-6)
     plain = teacher_loss(s_out, target, BINS)
     assert plain["loss"].item() == pytest.approx((plain["task"] + plain["angular"]).item())

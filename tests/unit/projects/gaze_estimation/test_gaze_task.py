@@ -8,15 +8,24 @@ import pytest
 import torch
 from torch.utils.data import DataLoader
 
-from skillsight.projects.gaze_estimation.readers import FaceArrayDataset
-from skillsight.projects.gaze_estimation.synthetic import SyntheticFaceConfig, generate_synthetic_faces
 from skillsight.exceptions import ConfigError
 from skillsight.models import create_model
 from skillsight.projects.gaze_estimation.pipeline import GazeTrainConfig, train_gaze
+from skillsight.projects.gaze_estimation.readers import FaceArrayDataset
+from skillsight.projects.gaze_estimation.synthetic import SyntheticFaceConfig, generate_synthetic_faces
 from skillsight.projects.gaze_estimation.task import GazeEstimationTask
 
-TINY = dict(teacher_model="test_privigaze_teacher", student_model="test_privigaze_student", face_size=32,
-            eye_size=(32, 32), n_train=32, n_val=16, teacher_epochs=1, student_epochs=1, batch_size=16)
+TINY = dict(
+    teacher_model="test_privigaze_teacher",
+    student_model="test_privigaze_student",
+    face_size=32,
+    eye_size=(32, 32),
+    n_train=32,
+    n_val=16,
+    teacher_epochs=1,
+    student_epochs=1,
+    batch_size=16,
+)
 
 
 def _loader(n=32):
@@ -25,8 +34,14 @@ def _loader(n=32):
 
 
 def _fit(task, epochs):
-    L.Trainer(max_epochs=epochs, logger=False, enable_checkpointing=False, enable_progress_bar=False,
-              enable_model_summary=False, accelerator="cpu").fit(task, _loader())
+    L.Trainer(
+        max_epochs=epochs,
+        logger=False,
+        enable_checkpointing=False,
+        enable_progress_bar=False,
+        enable_model_summary=False,
+        accelerator="cpu",
+    ).fit(task, _loader())
 
 
 def _snapshot(model):
@@ -34,7 +49,9 @@ def _snapshot(model):
 
 
 def _changed(before, model):
-    return any(not torch.equal(before[k], v) for k, v in model.state_dict().items() if v.dtype.is_floating_point)
+    return any(
+        not torch.equal(before[k], v) for k, v in model.state_dict().items() if v.dtype.is_floating_point
+    )
 
 
 def test_mode_validation():
@@ -43,11 +60,17 @@ def test_mode_validation():
     with pytest.raises(ConfigError, match="needs a teacher"):
         GazeEstimationTask("distill", student=create_model("test_privigaze_student"))
     with pytest.raises(ConfigError, match="teacher_epochs"):
-        GazeEstimationTask("both", teacher=create_model("test_privigaze_teacher"),
-                           student=create_model("test_privigaze_student"))
+        GazeEstimationTask(
+            "both",
+            teacher=create_model("test_privigaze_teacher"),
+            student=create_model("test_privigaze_student"),
+        )
     with pytest.raises(ConfigError, match="bins"):
-        GazeEstimationTask("distill", teacher=create_model("test_privigaze_teacher", num_bins=9),
-                           student=create_model("test_privigaze_student"))
+        GazeEstimationTask(
+            "distill",
+            teacher=create_model("test_privigaze_teacher", num_bins=9),
+            student=create_model("test_privigaze_student"),
+        )
 
 
 def test_distill_trains_the_student_and_leaves_the_teacher_frozen():
@@ -58,7 +81,12 @@ def test_distill_trains_the_student_and_leaves_the_teacher_frozen():
     assert not _changed(t0, teacher)
     assert _changed(s0, student)
     logged = task.trainer.logged_metrics
-    assert {"train_distill_contrast", "train_distill_mmd", "train_distill_logit", "train_distill_task"} <= set(logged)
+    assert {
+        "train_distill_contrast",
+        "train_distill_mmd",
+        "train_distill_logit",
+        "train_distill_task",
+    } <= set(logged)
 
 
 def test_both_pretrains_the_teacher_then_distils():
@@ -77,13 +105,24 @@ def test_both_pretrains_the_teacher_then_distils():
 def test_pipeline_run_folder_and_distill_from_checkpoint(tmp_path):
     metrics = train_gaze(GazeTrainConfig(mode="both", **TINY), tmp_path / "run")
     run = tmp_path / "run"
-    for name in ("config.json", "metrics.json", "teacher.safetensors", "teacher.json", "student.safetensors", "student.json"):
+    for name in (
+        "config.json",
+        "metrics.json",
+        "teacher.safetensors",
+        "teacher.json",
+        "student.safetensors",
+        "student.json",
+    ):
         assert (run / name).is_file(), name
     assert set(metrics) == {"teacher", "student"} and metrics["student"]["n"] == 16
     assert json.loads((run / "config.json").read_text())["mode"] == "both"
-    assert json.loads((run / "metrics.json").read_text())["teacher"]["mean_deg"] == pytest.approx(metrics["teacher"]["mean_deg"])
-    m2 = train_gaze(GazeTrainConfig(mode="distill", teacher_checkpoint=str(run / "teacher.safetensors"), **TINY),
-                    tmp_path / "run2")
+    assert json.loads((run / "metrics.json").read_text())["teacher"]["mean_deg"] == pytest.approx(
+        metrics["teacher"]["mean_deg"]
+    )
+    m2 = train_gaze(
+        GazeTrainConfig(mode="distill", teacher_checkpoint=str(run / "teacher.safetensors"), **TINY),
+        tmp_path / "run2",
+    )
     assert set(m2) == {"student"} and np.isfinite(m2["student"]["mean_deg"])
     with pytest.raises(ConfigError, match="teacher_checkpoint"):
         GazeTrainConfig(mode="distill")

@@ -5,12 +5,12 @@ import math
 import numpy as np
 import pytest
 
-from skillsight.projects.gaze_estimation.readers import FaceArrayDataset
-from skillsight.gaze.tracks import GazeTrack
-from skillsight.projects.gaze_estimation.synthetic import SyntheticFaceConfig, generate_synthetic_faces
 from skillsight.exceptions import DataFormatError
+from skillsight.gaze.tracks import GazeTrack
 from skillsight.models import create_model
 from skillsight.projects.gaze_estimation.pipeline import gaze_track_from_predictions, predict_gaze
+from skillsight.projects.gaze_estimation.readers import FaceArrayDataset
+from skillsight.projects.gaze_estimation.synthetic import SyntheticFaceConfig, generate_synthetic_faces
 
 
 def test_face_frame_angles_become_cpf_angles():
@@ -24,7 +24,9 @@ def test_face_frame_angles_become_cpf_angles():
     assert np.isnan(track.depth_m).all() and not track.depth_valid.any() and track.layout == "privigaze"
     # off-axis: CPF pitch is atan(y / z), not asin(y)
     both = gaze_track_from_predictions(np.array([0]), np.radians([20.0]), np.radians([30.0]))
-    assert both.pitch_rad[0] == pytest.approx(math.atan(math.tan(math.radians(20)) / math.cos(math.radians(30))))
+    assert both.pitch_rad[0] == pytest.approx(
+        math.atan(math.tan(math.radians(20)) / math.cos(math.radians(30)))
+    )
     with pytest.raises(DataFormatError, match="strictly increase"):
         gaze_track_from_predictions(np.array([0, 0]), np.zeros(2), np.zeros(2))
     with pytest.raises(DataFormatError, match="behind"):

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from skillsight.projects.gaze_estimation.synthetic import SyntheticFaceConfig, generate_synthetic_faces
 from skillsight.exceptions import ConfigError
+from skillsight.projects.gaze_estimation.synthetic import SyntheticFaceConfig, generate_synthetic_faces
 
 CFG = SyntheticFaceConfig(face_size=32, eye_size=(16, 24))
 

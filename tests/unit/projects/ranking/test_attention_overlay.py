@@ -10,8 +10,12 @@ import numpy as np
 import pytest
 
 from skillsight.exceptions import DataFormatError
-from skillsight.projects.ranking.attention_overlay import (attention_strip, overlay_attention, upsample_attention,
-                                                  write_attention_pngs)
+from skillsight.projects.ranking.attention_overlay import (
+    attention_strip,
+    overlay_attention,
+    upsample_attention,
+    write_attention_pngs,
+)
 
 
 def test_upsample_keeps_constants_and_cell_centres() -> None:
@@ -60,10 +64,16 @@ def test_ranking_section_html(tmp_path: Path) -> None:
 
     run = tmp_path / "run"
     (run / "fold_1" / "attention").mkdir(parents=True)
-    (run / "metrics.json").write_text('{"task": "t", "model": "m", "ranking_accuracy": '
-                                      '{"per_fold": {"1": 0.75}, "mean": 0.75, "std": 0.0, "n_folds": 1}}')
-    np.savez(run / "fold_1" / "attention" / "S001.npz", frames=np.zeros((3, 8, 8, 3), np.uint8),
-             attention=np.full((3, 2, 2), 0.25), score=np.float32(0.5))
+    (run / "metrics.json").write_text(
+        '{"task": "t", "model": "m", "ranking_accuracy": '
+        '{"per_fold": {"1": 0.75}, "mean": 0.75, "std": 0.0, "n_folds": 1}}'
+    )
+    np.savez(
+        run / "fold_1" / "attention" / "S001.npz",
+        frames=np.zeros((3, 8, 8, 3), np.uint8),
+        attention=np.full((3, 2, 2), 0.25),
+        score=np.float32(0.5),
+    )
     fragment = ranking_section(run)
     assert "<td>75.0</td>" in fragment and "S001, score 0.500" in fragment
     assert fragment.count("data:image/png;base64,") == 1

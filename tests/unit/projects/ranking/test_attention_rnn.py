@@ -34,7 +34,12 @@ def test_shapes_and_attention_sums_to_one(overrides: dict) -> None:
     assert inputs["frames"].shape == (3, 3, 3, 32, 32) and inputs["flow"].shape == (3, 3, 4, 32, 32)
     out = model(**inputs)
     assert out["score"].shape == (3,) and out["logits"].shape == (3, 1)
-    assert out["attention"].shape == (3, 3, 3, 3)  # (B, N, h, w): 32 px -> 4 x 4 conv map -> 3 x 3 after 2x2 conv
+    assert out["attention"].shape == (
+        3,
+        3,
+        3,
+        3,
+    )  # (B, N, h, w): 32 px -> 4 x 4 conv map -> 3 x 3 after 2x2 conv
     assert torch.isfinite(out["score"]).all()
     sums = out["attention"].sum(dim=(-1, -2))
     torch.testing.assert_close(sums, torch.ones_like(sums))
@@ -49,7 +54,11 @@ def test_shapes_and_attention_sums_to_one(overrides: dict) -> None:
 def test_gradients_reach_every_parameter(overrides: dict) -> None:
     model = create_model("test_attention_rnn", **overrides)
     model(**model.example_inputs(2))["score"].sum().backward()
-    missing = [n for n, p in model.named_parameters() if p.requires_grad and (p.grad is None or not p.grad.abs().sum() > 0)]
+    missing = [
+        n
+        for n, p in model.named_parameters()
+        if p.requires_grad and (p.grad is None or not p.grad.abs().sum() > 0)
+    ]
     assert not missing
 
 
@@ -121,8 +130,16 @@ def test_onnx_export_matches_pytorch() -> None:
     model = create_model("test_attention_rnn").eval()
     inputs = model.example_inputs(2)
     buffer = io.BytesIO()
-    torch.onnx.export(model, (), buffer, kwargs=inputs, input_names=["frames", "flow"],
-                      output_names=["score", "logits", "attention"], dynamo=False, opset_version=17)
+    torch.onnx.export(
+        model,
+        (),
+        buffer,
+        kwargs=inputs,
+        input_names=["frames", "flow"],
+        output_names=["score", "logits", "attention"],
+        dynamo=False,
+        opset_version=17,
+    )
     session = ort.InferenceSession(buffer.getvalue())
     score, _, attention = session.run(None, {k: v.numpy() for k, v in inputs.items()})
     with torch.no_grad():

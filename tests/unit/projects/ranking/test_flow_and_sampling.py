@@ -9,18 +9,26 @@ import pytest
 import torch
 
 import skillsight.projects.ranking.flow as flow_mod
-from skillsight.projects.ranking.flow import available_flow_method, compute_flow, stack_flow, video_flow
-from skillsight.projects.ranking.dataset import PairDataset, TwoStreamLoader, VideoDataset, segment_frame_indices
-from skillsight.projects.ranking.pairs import load_epic_skills, resolve_videos
 from skillsight.exceptions import DataFormatError
+from skillsight.projects.ranking.dataset import (
+    PairDataset,
+    TwoStreamLoader,
+    VideoDataset,
+    segment_frame_indices,
+)
+from skillsight.projects.ranking.flow import available_flow_method, compute_flow, stack_flow, video_flow
+from skillsight.projects.ranking.pairs import load_epic_skills, resolve_videos
 
 
 def _moving_texture(shift_px: int, n: int = 3, size: int = 48) -> np.ndarray:
     rng = np.random.default_rng(0)
     base = rng.random((size, size + shift_px * n))
-    base = (base + np.roll(base, 1, 0) + np.roll(base, 1, 1) + np.roll(base, (1, 1), (0, 1))) / 4  # smoother texture
-    frames = np.stack([base[:, size_shift: size_shift + size] for size_shift in
-                       [shift_px * (n - 1 - t) for t in range(n)]])  # content moves right by shift_px per frame
+    base = (
+        base + np.roll(base, 1, 0) + np.roll(base, 1, 1) + np.roll(base, (1, 1), (0, 1))
+    ) / 4  # smoother texture
+    frames = np.stack(
+        [base[:, size_shift : size_shift + size] for size_shift in [shift_px * (n - 1 - t) for t in range(n)]]
+    )  # content moves right by shift_px per frame
     return np.repeat((frames * 255).astype(np.uint8)[..., None], 3, axis=-1)
 
 
@@ -33,7 +41,9 @@ def test_flow_recovers_a_translation() -> None:
         compute_flow(np.zeros((1, 8, 8, 3), np.uint8))
 
 
-def test_flow_is_cached_per_video_and_size(tiny_pairs, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_flow_is_cached_per_video_and_size(
+    tiny_pairs, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     video = tiny_pairs.video_dir / "S000.mp4"
     first = video_flow(video, tmp_path, (32, 32))
     assert first.shape == (11, 32, 32, 2) and first.dtype == np.float16

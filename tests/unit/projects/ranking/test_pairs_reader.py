@@ -6,8 +6,15 @@ from pathlib import Path
 
 import pytest
 
-from skillsight.projects.ranking.pairs import SkillPair, filter_pairs, load_epic_skills, read_gt_csv, read_split_csv, resolve_videos
 from skillsight.exceptions import ConfigError, DataFormatError
+from skillsight.projects.ranking.pairs import (
+    SkillPair,
+    filter_pairs,
+    load_epic_skills,
+    read_gt_csv,
+    read_split_csv,
+    resolve_videos,
+)
 
 
 def _write(path: Path, text: str) -> Path:
@@ -25,8 +32,12 @@ SPLIT = "Better,Worse,\r\nS33,S08,\r\nS07,S30,\r\n"
 
 def test_gt_with_trailing_commas_crlf_and_best_header(tmp_path: Path) -> None:
     pairs = read_gt_csv(_write(tmp_path / "dough_rolling_gt.csv", GT_DOUGH))
-    assert pairs == [SkillPair("S33", "S08"), SkillPair("S07", "S30"), SkillPair("S49", "S51"),
-                     SkillPair("S33", "S08")]
+    assert pairs == [
+        SkillPair("S33", "S08"),
+        SkillPair("S07", "S30"),
+        SkillPair("S49", "S51"),
+        SkillPair("S33", "S08"),
+    ]
 
 
 def test_gt_with_better_header_and_plain_lf(tmp_path: Path) -> None:
@@ -35,8 +46,10 @@ def test_gt_with_better_header_and_plain_lf(tmp_path: Path) -> None:
 
 
 def test_split_file(tmp_path: Path) -> None:
-    assert read_split_csv(_write(tmp_path / "t_train_1.csv", SPLIT)) == [SkillPair("S33", "S08"),
-                                                                         SkillPair("S07", "S30")]
+    assert read_split_csv(_write(tmp_path / "t_train_1.csv", SPLIT)) == [
+        SkillPair("S33", "S08"),
+        SkillPair("S07", "S30"),
+    ]
 
 
 def test_load_task_with_nested_splits(tmp_path: Path) -> None:
@@ -55,17 +68,22 @@ def test_load_task_with_nested_splits(tmp_path: Path) -> None:
         load_epic_skills(tmp_path, "dough")
 
 
-@pytest.mark.parametrize("text, line, field, value", [
-    ("Vid1,Vid2,Winner,\r\nA,B,A,\r\n", 1, "header", "Vid1,Vid2,Winner,"),
-    ("Vid1,Vid2,Best,\r\nA,B,C,\r\n", 2, "Best", "C"),
-    ("Vid1,Vid2,Best,\r\nA,B,A,\r\nA,B\r\n", 3, "", "A,B"),
-    ("Vid1,Vid2,Best,\r\nA,B,A,extra\r\n", 2, "", "A,B,A,extra"),
-    ("Vid1,Vid2,Best,\r\n,B,B,\r\n", 2, "Vid1", ""),
-    ("Vid1,Vid2,Best,\r\nA ,B,B,\r\n", 2, "Vid1", "A "),
-    ("Vid1,Vid2,Best,\r\nA,A,A,\r\n", 2, "Vid2", "A"),
-    ("Vid1,Vid2,Best,\r\nA,B,A,\r\n\r\nC,D,C,\r\n", 3, "", ""),
-])
-def test_gt_errors_name_file_line_field_value(tmp_path: Path, text: str, line: int, field: str, value: str) -> None:
+@pytest.mark.parametrize(
+    "text, line, field, value",
+    [
+        ("Vid1,Vid2,Winner,\r\nA,B,A,\r\n", 1, "header", "Vid1,Vid2,Winner,"),
+        ("Vid1,Vid2,Best,\r\nA,B,C,\r\n", 2, "Best", "C"),
+        ("Vid1,Vid2,Best,\r\nA,B,A,\r\nA,B\r\n", 3, "", "A,B"),
+        ("Vid1,Vid2,Best,\r\nA,B,A,extra\r\n", 2, "", "A,B,A,extra"),
+        ("Vid1,Vid2,Best,\r\n,B,B,\r\n", 2, "Vid1", ""),
+        ("Vid1,Vid2,Best,\r\nA ,B,B,\r\n", 2, "Vid1", "A "),
+        ("Vid1,Vid2,Best,\r\nA,A,A,\r\n", 2, "Vid2", "A"),
+        ("Vid1,Vid2,Best,\r\nA,B,A,\r\n\r\nC,D,C,\r\n", 3, "", ""),
+    ],
+)
+def test_gt_errors_name_file_line_field_value(
+    tmp_path: Path, text: str, line: int, field: str, value: str
+) -> None:
     path = _write(tmp_path / "bad_gt.csv", text)
     with pytest.raises(DataFormatError) as info:
         read_gt_csv(path)
@@ -91,8 +109,10 @@ def test_resolve_videos_skip_error_and_patterns(tmp_path: Path) -> None:
     with pytest.raises(DataFormatError, match="no video file") as info:
         resolve_videos(["A1", "Z9"], tmp_path, on_missing="error")
     assert info.value.value == "Z9"
-    assert resolve_videos(["B001"], tmp_path, "Suturing_{id}_capture2.avi").paths["B001"].name == \
-        "Suturing_B001_capture2.avi"
+    assert (
+        resolve_videos(["B001"], tmp_path, "Suturing_{id}_capture2.avi").paths["B001"].name
+        == "Suturing_B001_capture2.avi"
+    )
     with pytest.raises(DataFormatError, match="matches 2 files"):
         resolve_videos(["B001"], tmp_path, "Suturing_{id}_*.avi")
     kept, dropped = filter_pairs([SkillPair("A1", "Z9"), SkillPair("A1", "A1x")], ["A1", "A1x"])

@@ -15,7 +15,10 @@ from skillsight.exceptions import ConfigError
 
 def test_parse_model_args() -> None:
     assert parse_model_args(["num_segments=8", "attention=none", "fusion_dims=[8, 4]"]) == {
-        "num_segments": 8, "attention": "none", "fusion_dims": [8, 4]}
+        "num_segments": 8,
+        "attention": "none",
+        "fusion_dims": [8, 4],
+    }
     with pytest.raises(ConfigError):
         parse_model_args(["oops"])
 
@@ -25,11 +28,31 @@ def test_synth_train_eval(tmp_path: Path) -> None:
     data, run = tmp_path / "data", tmp_path / "run"
     result = runner.invoke(app, ["synth", str(data), "--videos", "8", "--frames", "12", "--size", "32"])
     assert result.exit_code == 0, result.output
-    result = runner.invoke(app, [
-        "train", "--annotations", str(data / "annotations"), "--task", "synthetic_drawing",
-        "--videos", str(data / "videos"), "--out", str(run), "--model", "test_attention_rnn",
-        "--folds", "1,2", "--epochs", "1", "--batch-size", "4", "--in-memory",
-        "--flow-cache", str(tmp_path / "flow")])
+    result = runner.invoke(
+        app,
+        [
+            "train",
+            "--annotations",
+            str(data / "annotations"),
+            "--task",
+            "synthetic_drawing",
+            "--videos",
+            str(data / "videos"),
+            "--out",
+            str(run),
+            "--model",
+            "test_attention_rnn",
+            "--folds",
+            "1,2",
+            "--epochs",
+            "1",
+            "--batch-size",
+            "4",
+            "--in-memory",
+            "--flow-cache",
+            str(tmp_path / "flow"),
+        ],
+    )
     assert result.exit_code == 0, result.output
     metrics = json.loads((run / "metrics.json").read_text())
     acc = metrics["ranking_accuracy"]

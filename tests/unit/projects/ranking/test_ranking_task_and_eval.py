@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 import torch
 
-from skillsight.projects.ranking.pairs import SkillPair
-from skillsight.projects.ranking.metrics import attention_mass, fold_summary, ranking_accuracy
 from skillsight.exceptions import DataFormatError
 from skillsight.models import create_model
+from skillsight.projects.ranking.metrics import attention_mass, fold_summary, ranking_accuracy
+from skillsight.projects.ranking.pairs import SkillPair
 from skillsight.projects.ranking.task import RankingTask, margin_ranking_loss, siamese_scores
 
 

@@ -7,10 +7,10 @@ import json
 import numpy as np
 import pytest
 
-from skillsight.projects.ranking.pairs import load_epic_skills, resolve_videos
-from skillsight.projects.ranking.synthetic import region_mask, render_drawing_video
 from skillsight.data.readers.video import probe_video
 from skillsight.exceptions import ConfigError
+from skillsight.projects.ranking.pairs import load_epic_skills, resolve_videos
+from skillsight.projects.ranking.synthetic import region_mask, render_drawing_video
 
 
 def test_written_set_reads_back_through_the_real_reader(tiny_pairs) -> None:

@@ -7,17 +7,19 @@ import pytest
 import torch
 
 from skillsight.data.records import Motion
-from skillsight.projects.soccer.reader import SoccerSample
+from skillsight.exceptions import ConfigError, DataFormatError
 from skillsight.projects.soccer.dataset import (
     SoccerTorchDataset,
     fit_normaliser,
     transform_gaze,
     transform_motion,
 )
-from skillsight.exceptions import ConfigError, DataFormatError
+from skillsight.projects.soccer.reader import SoccerSample
 
 GAZE_NAMES = ("gp0", "gp30", "gp31", "gp32")
-MOTION_NAMES = tuple(f"{b}-{f}-{a}" for b in ("01", "02") for f, axes in (("X", "xyz"), ("V", "xyz")) for a in axes)
+MOTION_NAMES = tuple(
+    f"{b}-{f}-{a}" for b in ("01", "02") for f, axes in (("X", "xyz"), ("V", "xyz")) for a in axes
+)
 
 
 def _sample(i: int, label: int, with_motion: bool = True, offset: float = 0.0) -> SoccerSample:
@@ -25,7 +27,9 @@ def _sample(i: int, label: int, with_motion: bool = True, offset: float = 0.0) -
     gaze = rng.normal(size=(4, 4)).astype(np.float32) + offset
     motion = None
     if with_motion:
-        motion = Motion(values=rng.normal(size=(4, 12)).astype(np.float32) + offset, feature_names=MOTION_NAMES)
+        motion = Motion(
+            values=rng.normal(size=(4, 12)).astype(np.float32) + offset, feature_names=MOTION_NAMES
+        )
     return SoccerSample(player=1 + i % 2, sample_index=i + 1, action_id=i % 9, action_name="x", score=1.0 + 2 * label,
                         label=label, gaze=gaze, gaze_channel_names=GAZE_NAMES, motion=motion)  # fmt: skip
 
@@ -64,7 +68,16 @@ def test_items_missing_motion_and_teacher_features() -> None:
     norm = fit_normaliser(samples)
     ds = SoccerTorchDataset(samples, norm, teacher_features=np.ones((2, 3)))
     item = ds[1]
-    assert set(item) == {"gaze", "gaze_mask", "motion", "motion_mask", "label", "action", "has_motion", "teacher_features"}
+    assert set(item) == {
+        "gaze",
+        "gaze_mask",
+        "motion",
+        "motion_mask",
+        "label",
+        "action",
+        "has_motion",
+        "teacher_features",
+    }
     assert not item["has_motion"] and not item["motion_mask"].any() and not item["motion"].any()
     assert ds[0]["motion_mask"].all() and int(item["label"]) == 1 and int(item["action"]) == 1
     gaze_only = SoccerTorchDataset(samples, norm, ("gaze", "gaze_mask"))

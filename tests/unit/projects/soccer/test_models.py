@@ -28,7 +28,9 @@ def test_teacher_features_concatenate_the_branches() -> None:
         out = teacher(**teacher.example_inputs(3))
     assert out["logits"].shape == (3, 2)
     assert out["features"].shape == (3, teacher.feature_dim) == (3, 32)
-    torch.testing.assert_close(out["features"], torch.cat([out["motion_embedding"], out["gaze_embedding"]], -1))
+    torch.testing.assert_close(
+        out["features"], torch.cat([out["motion_embedding"], out["gaze_embedding"]], -1)
+    )
 
 
 def test_masked_motion_steps_are_ignored() -> None:
@@ -63,7 +65,9 @@ def test_sinusoidal_positions_variant_and_errors() -> None:
 
 def test_student_is_the_generic_skillsight_student_for_soccer() -> None:
     """The gaze-only student is skillsight_student_* with 9 action classes, not a soccer model."""
-    student = create_model("test_skillsight_student", gaze_channels=5, num_classes=2, num_actions=9, num_steps=6)
+    student = create_model(
+        "test_skillsight_student", gaze_channels=5, num_classes=2, num_actions=9, num_steps=6
+    )
     out = student(**student.example_inputs(2))
     assert out["logits"].shape == (2, 2) and out["action_logits"].shape == (2, 9)
     assert model_inputs(student) == ("gaze", "gaze_mask")

@@ -10,13 +10,18 @@ import numpy as np
 import pytest
 
 from skillsight.data.records import Motion
-from skillsight.projects.soccer.reader import SoccerSample
 from skillsight.evaluation.crossval import Fold
 from skillsight.projects.soccer.bench import PAPER_ACCURACY, format_lines, make_folds, summarise
 from skillsight.projects.soccer.pipeline import SoccerTrainConfig, run_fold, select_distill_weight
+from skillsight.projects.soccer.reader import SoccerSample
 
 GAZE_NAMES = ("gp0", "gp1", "gp30", "pd0", "ac0")
-MOTION_NAMES = tuple(f"01-{f}-{a}" for f, axes in (("X", "xyz"), ("V", "xyz")) for a in axes) + ("02-X-x", "02-X-y", "02-X-z")
+MOTION_NAMES = (
+    *tuple(f"01-{f}-{a}" for f, axes in (("X", "xyz"), ("V", "xyz")) for a in axes),
+    "02-X-x",
+    "02-X-y",
+    "02-X-z",
+)
 
 
 @pytest.fixture(autouse=True)
@@ -35,7 +40,9 @@ def _samples(n_per_player: int = 4) -> dict[str, SoccerSample]:
             gaze = rng.normal(size=(6, 5)).astype(np.float32) + 2.0 * label
             motion = None
             if (p, s) != (2, 1):  # one sample without motion, like P2-S30/S31 in the real data
-                motion = Motion(values=rng.normal(size=(6, 9)).astype(np.float32) + label, feature_names=MOTION_NAMES)
+                motion = Motion(
+                    values=rng.normal(size=(6, 9)).astype(np.float32) + label, feature_names=MOTION_NAMES
+                )
             sample = SoccerSample(player=p, sample_index=s, action_id=(s - 1) // 4, action_name="penalty kick",
                                   score=1.5 + 2 * label, label=label, gaze=gaze, gaze_channel_names=GAZE_NAMES,
                                   motion=motion)  # fmt: skip
@@ -67,7 +74,9 @@ def test_run_fold_predicts_every_row_on_the_test_fold() -> None:
     assert math.isnan(by_row["majority"][0]["p_expert"])
     assert all(r["distill_weight"] == 1.0 for r in by_row["student"])
     again = run_fold(samples, fold, _cfg(rows=("gaze_only",)), seed=0, distill_weight=1.0)
-    assert [r["p_expert"] for r in again] == pytest.approx([r["p_expert"] for r in by_row["gaze_only"]], abs=1e-6)
+    assert [r["p_expert"] for r in again] == pytest.approx(
+        [r["p_expert"] for r in by_row["gaze_only"]], abs=1e-6
+    )
 
 
 def test_distill_weight_is_chosen_on_the_inner_split_only() -> None:
@@ -107,7 +116,7 @@ def test_identity_leakage_detects_person_fingerprints() -> None:
     fingerprinted = [
         SoccerSample(player=s.player, sample_index=s.sample_index, action_id=0, action_name="x", score=s.score,
                      label=int(s.player == 2), gaze=rng.normal(size=(6, 5)).astype(np.float32) + offsets[s.player],
-                     gaze_channel_names=("pc00",) + GAZE_NAMES[1:], motion=None)
+                     gaze_channel_names=("pc00", *GAZE_NAMES[1:]), motion=None)
         for s in samples
     ]  # fmt: skip
     folds = make_folds(fingerprinted, "kfold", k=3)

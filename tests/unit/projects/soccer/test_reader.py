@@ -9,18 +9,27 @@ import numpy as np
 import pytest
 from scipy.spatial.transform import Rotation
 
+from skillsight.exceptions import ConfigError, DataFormatError
+from skillsight.projects.soccer.gaze_files import GAZE_FEATURES, read_vec_csv
+from skillsight.projects.soccer.motion_files import (
+    BONE_NAMES,
+    MOTION_FEATURES,
+    mirror_motion,
+    read_feature_info,
+    read_motion_file,
+)
 from skillsight.projects.soccer.reader import (
     infer_motion_rate_hz,
     load_soccer_dataset,
     read_scores,
     resample_normalised,
 )
-from skillsight.projects.soccer.gaze_files import GAZE_FEATURES, read_vec_csv
-from skillsight.projects.soccer.motion_files import BONE_NAMES, MOTION_FEATURES, mirror_motion, read_feature_info, read_motion_file
-from skillsight.exceptions import ConfigError, DataFormatError
 
 FEATURE_NAMES = tuple(
-    f"{bone}-{feat}-{axis}" for bone in sorted(BONE_NAMES) for feat, axes in MOTION_FEATURES.items() for axis in axes
+    f"{bone}-{feat}-{axis}"
+    for bone in sorted(BONE_NAMES)
+    for feat, axes in MOTION_FEATURES.items()
+    for axis in axes
 )
 
 
@@ -49,7 +58,10 @@ def _make_dataset(root: Path, players=(1, 5), num_samples: int = 5, missing_moti
         for s in range(1, num_samples + 1):
             n_gaze = 20 + s
             for feat in GAZE_FEATURES:
-                _write_vec(root / "EyeTrackingData" / f"Player{p}" / f"S{s:02d}" / f"{feat}_vec.csv", rng.normal(size=n_gaze))
+                _write_vec(
+                    root / "EyeTrackingData" / f"Player{p}" / f"S{s:02d}" / f"{feat}_vec.csv",
+                    rng.normal(size=n_gaze),
+                )
             if (p, s) in missing_motion:
                 continue
             motion = rng.normal(size=(3 * n_gaze, len(FEATURE_NAMES))).round(4)
@@ -206,7 +218,9 @@ def test_load_fixture_dataset(tmp_path: Path) -> None:
     assert by_id["P1-S03"].motion is None and by_id["P1-S03"].gaze.shape == (8, 25)
     assert ds.missing_motion == [str(tmp_path / "MotionData" / "Player1" / "S03.txt.gz")]
     # Player 5 mirrored, player 1 not.
-    np.testing.assert_allclose(by_id["P1-S01"].motion.values, resample_normalised(raw[(1, 1)], 8), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        by_id["P1-S01"].motion.values, resample_normalised(raw[(1, 1)], 8), rtol=1e-5, atol=1e-6
+    )
     expected = resample_normalised(mirror_motion(raw[(5, 2)], FEATURE_NAMES), 8)
     np.testing.assert_allclose(by_id["P5-S02"].motion.values, expected, rtol=1e-5, atol=1e-6)
     report = ds.report()
