@@ -1,0 +1,11 @@
+"""Named run presets (``teacher_tiny``, ``student_paper``, ...), one module per method family.
+
+Each family module registers functions returning a fresh RunConfig into :data:`PRESETS`; importing
+this package registers them all. Tiny presets are the CPU demo's recipes; paper presets follow the
+papers (sources in the comments).
+"""
+
+from skillsight.config.presets import skillsight, video_baselines  # noqa: F401  (registers the presets)
+from skillsight.config.presets.registry import PRESETS, preset
+
+__all__ = ["PRESETS", "preset"]
