@@ -238,6 +238,8 @@ class PowerReport:
 def _duty_cycles(
     model: nn.Module, sensors: Sequence[str] | Mapping[str, float] | None, power_model: PowerModel
 ) -> dict[str, float]:
+    if sensors is None and isinstance(getattr(model, "duty_cycles", None), Mapping):
+        sensors = dict(model.duty_cycles)  # e.g. a sparse or triggered camera
     if sensors is None:
         sensors = tuple(getattr(model, "sensors", ()))
         if not sensors:
@@ -269,7 +271,8 @@ def estimate_power(
         inputs: batch-1 inputs of one window; default ``model.example_inputs(1)``.
         window_s: T, seconds of data one forward pass covers (e.g. 16 steps at 2 fps = 8 s).
         sensors: sensors that are on (duty 1) or a name -> duty-cycle mapping; default
-            ``model.sensors``.
+            ``model.duty_cycles`` when the model declares one (a sparse or triggered camera), else
+            ``model.sensors`` at duty 1.
         power_model: constants; default :class:`PowerModel` (REFERENCE.md values).
 
     Raises:

@@ -24,6 +24,11 @@ _BUILTIN_MODEL_MODULES: tuple[str, ...] = (
     "skillsight.models.skillsight_student",
     "skillsight.models.skillformer",
     "skillsight.models.video_baselines",
+    "skillsight.models.x3d",
+    "skillsight.models.naive_teacher",
+    "skillsight.models.gaze_pooled_video",
+    "skillsight.models.egodistill",
+    "skillsight.models.egotrigger",
 )
 _loaded = False
 
