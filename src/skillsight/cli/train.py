@@ -30,6 +30,12 @@ class Baseline(str, Enum):
     skillformer_ego = "skillformer_ego"
     skillformer_exos = "skillformer_exos"
     skillformer_egoexos = "skillformer_egoexos"
+    x3d_xs = "x3d_xs"  # light video CNN (X3D-XS, 4 frames)
+    egodistill = "egodistill"  # sparse frames + head motion reconstruct a video teacher's feature (--teacher)
+    egotrigger = "egotrigger"  # audio events switch the camera on; triggered frames classified
+    egoexolearn = "egoexolearn"  # gaze-centred crops (the gaze_crop model)
+    beholder = "beholder"  # full frames, gaze-weighted pooling
+    naive_teacher = "naive_teacher"  # video + gaze in one TimeSformer (no three branches)
 
 
 def preset_name(kind: Kind, config: str, baseline: Baseline) -> str:
@@ -45,7 +51,9 @@ def train_command(
     config: str = typer.Option("tiny", "--config", "-c", help="tiny | paper | a preset name | a YAML file"),
     out: Path = typer.Option(..., "--out", "-o", help="run folder to write (or resume)"),
     data_root: Path | None = typer.Option(None, "--data", help="dataset root (overrides data.root)"),
-    teacher: Path | None = typer.Option(None, "--teacher", help="teacher run folder (student distillation)"),
+    teacher: Path | None = typer.Option(
+        None, "--teacher", help="teacher run folder (student distillation; EgoDistill's video teacher)"
+    ),
     baseline: Baseline = typer.Option(
         Baseline.gaze_only, "--baseline", help="which baseline for KIND=baseline"
     ),

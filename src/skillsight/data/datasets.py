@@ -27,6 +27,9 @@ label          () int64                     proficiency class (always present; -
 take_uid       str, clip_index int (-1 in train mode), clip_start int (first frame index)
 =============  ==========================  ==================================================
 
+Further keys (``sparse_frames``, ``head_motion``/``head_motion_mask``, ``audio``) come from the small
+builders of :mod:`skillsight.data.extra_inputs`, with options from ``input_options``.
+
 Timeline: clip frame indices refer to the ego video (or the first exo video) when a video is
 needed; views share the same indices (clamped to the shortest view). A model without video uses a
 virtual timeline at ``gaze_timeline_fps`` (30, the Ego-Exo4D frame rate) over ``take.duration_sec``
@@ -42,6 +45,7 @@ from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -56,6 +60,7 @@ from skillsight.data.clips import (
     test_clip_starts,
     train_clip_start,
 )
+from skillsight.data.extra_inputs import EXTRA_KEYS, extra_inputs_for
 from skillsight.data.readers import aria, egoexo4d
 from skillsight.data.readers.decoded_videos import DecodedVideoCache
 from skillsight.data.readers.video import VideoInfo, decode_frames, probe_video
@@ -85,6 +90,7 @@ DATASET_KEYS: tuple[str, ...] = (
     "scenario",
     "action",
     "label",
+    *EXTRA_KEYS,
 )
 _GAZE_KEYS = frozenset({"crops", "gaze", "gaze_mask", "gaze2d", "gaze2d_mask"})
 _EGO_KEYS = frozenset({"video", "crops"})
@@ -140,6 +146,8 @@ class SkillClipDataset(Dataset):
         max_cached_takes: takes whose parsed gaze/trajectory files stay in memory (LRU).
         decoded_videos: serve frames from this cache of whole decoded videos (small videos revisited
             every epoch) instead of seeking in the file for every clip; None = seek.
+        input_options: options of the extra-input builders (:mod:`skillsight.data.extra_inputs`), as a
+            model declares them in ``model.input_options``.
     """
 
     def __init__(
@@ -163,6 +171,7 @@ class SkillClipDataset(Dataset):
         allow_unlabelled: bool = False,
         max_cached_takes: int = 256,
         decoded_videos: DecodedVideoCache | None = None,
+        input_options: Mapping[str, Any] | None = None,
     ) -> None:
         wanted = tuple(dict.fromkeys([*input_names, *targets, "label"]))
         unknown = [n for n in wanted if n not in DATASET_KEYS]
@@ -193,6 +202,9 @@ class SkillClipDataset(Dataset):
         self.allow_unlabelled = bool(allow_unlabelled)
         self.max_cached_takes = int(max_cached_takes)
         self.decoded_videos = decoded_videos
+        self.input_options = dict(input_options or {})
+        self._extra = extra_inputs_for(self.keys)
+        self._ego_timeline = bool(self.keys & _EGO_KEYS) or any(b.needs_video_timeline for b in self._extra)
         self.epoch = 0
         self.action_index = self._action_index(action_vocab) if "action" in self.keys else {}
         self.num_exo_views = num_exo_views
@@ -258,7 +270,7 @@ class SkillClipDataset(Dataset):
                     take.task_name,
                     f"{where}: not in the action vocabulary {sorted(self.action_index)}",
                 )
-            paths: list[tuple[str, Path | None]] = []
+            paths: list[tuple[str, Path | None]] = [f for b in self._extra for f in b.files(take)]
             if self.keys & _EGO_KEYS:
                 paths.append((f"video_paths[{take.ego_camera}]", take.video_paths.get(take.ego_camera)))
             if "exo_video" in self.keys:
@@ -292,7 +304,7 @@ class SkillClipDataset(Dataset):
 
     def _video_paths(self, take: Take) -> list[Path]:
         """Ego (if needed) then exo paths; the first one defines the timeline."""
-        paths = [Path(take.video_paths[take.ego_camera])] if self.keys & _EGO_KEYS else []
+        paths = [Path(take.video_paths[take.ego_camera])] if self._ego_timeline else []
         if "exo_video" in self.keys:
             paths += [Path(take.video_paths[c]) for c in self._exo_cameras(take)]
         return paths
@@ -437,4 +449,20 @@ class SkillClipDataset(Dataset):
         if "exo_video" in self.keys:
             views = [self._decode(take, Path(take.video_paths[c]), indices) for c in self._exo_cameras(take)]
             item["exo_video"] = _to_tensor_frames(np.stack(views), VIDEO_MEAN, VIDEO_STD)  # (V, T, 3, S, S)
+        for builder in self._extra:
+            item.update(builder.build(self, take, indices, fps))
         return item
+
+    # ------------------------------------------------------------ for the extra-input builders
+    def gaze_records(self, take: Take) -> _GazeRecords:
+        """The take's parsed gaze, trajectory, 2D gaze and calibration (LRU-cached)."""
+        return self._gaze_records(take)
+
+    def ego_video_tensor(self, take: Take, indices: np.ndarray) -> torch.Tensor:
+        """Ego frames at ``indices``, normalised like ``video``: (len(indices), 3, S, S) float32."""
+        frames = self._decode(take, Path(take.video_paths[take.ego_camera]), indices)
+        return _to_tensor_frames(frames, VIDEO_MEAN, VIDEO_STD)
+
+    def read_take_file(self, take: Take, path: Path, reader):
+        """``reader(path)``, its errors wrapped to name the take."""
+        return self._read(take, path, reader)

@@ -34,6 +34,7 @@ __all__ = [
     "build_clip_dataset",
     "collate",
     "decoded_inputs",
+    "drop_takes_without_audio",
     "load_skill_data",
     "precompute_teacher_features",
 ]
@@ -82,6 +83,35 @@ def load_skill_data(data: DataConfig) -> SkillData:
     return SkillData(by_split["train"], by_split["val"], by_split["test"], actions, scan.format_summary())
 
 
+def drop_takes_without_audio(data: SkillData) -> SkillData:
+    """``data`` without the takes whose ego MP4 has no audio stream, the drop reported in ``skipped_summary``.
+
+    For models that read ``audio`` (EgoTrigger): such takes are a normal case (not every recording
+    keeps its microphone track), counted and named rather than crashing the run.
+
+    Raises:
+        ConfigError: no training take has audio.
+    """
+    from skillsight.data.readers.audio import has_audio
+
+    dropped: dict[str, list[str]] = {}
+    kept: dict[str, list[Take]] = {}
+    for split in ("train", "val", "test"):
+        takes = getattr(data, split)
+        flags = [has_audio(Path(t.video_paths[t.ego_camera])) for t in takes]
+        kept[split] = [t for t, ok in zip(takes, flags) if ok]
+        dropped[split] = [t.take_name for t, ok in zip(takes, flags) if not ok]
+    n = sum(len(v) for v in dropped.values())
+    if not kept["train"]:
+        raise ConfigError(f"no training take has an audio track ({len(dropped['train'])} without one)")
+    summary = data.skipped_summary
+    if n:
+        names = ", ".join(sorted(name for v in dropped.values() for name in v)[:10])
+        per_split = ", ".join(f"{s} {len(v)}" for s, v in dropped.items())
+        summary = f"{summary}\nskipped {n} takes without an audio track ({per_split}): {names}".strip()
+    return SkillData(kept["train"], kept["val"], kept["test"], data.actions, summary, data.scenarios)
+
+
 def decoded_inputs(input_names: Sequence[str]) -> tuple[str, ...]:
     """What the clip dataset must decode for a model: ``crop_features`` needs ``crops``."""
     names = ["crops" if n == "crop_features" else n for n in input_names]
@@ -97,11 +127,13 @@ def build_clip_dataset(
     seed: int,
     crop_out_px: int | None = None,
     num_clips: int | None = None,
+    input_options: dict[str, Any] | None = None,
 ) -> SkillClipDataset:
     """The clip dataset for a model's inputs (``mode``: "train" one random clip, "test" the 10 clips).
 
     ``crop_out_px``: side the gaze crops are resized to (the crop extractor's input size).
     ``num_clips``: clips per take in test mode (default: the protocol's ``data.num_test_clips``).
+    ``input_options``: the model's ``input_options`` (sparse frame count, head-motion steps, audio rate).
     """
     inputs = [n for n in decoded_inputs(input_names) if n not in TARGETS]
     decoded = shared_decoded_videos(data.decoded_video_cache_mb) if data.decoded_video_cache_mb > 0 else None
@@ -119,6 +151,7 @@ def build_clip_dataset(
         num_frames=data.num_frames,
         sample_fps=data.sample_fps,
         decoded_videos=decoded,
+        input_options=input_options,
     )
 
 

@@ -38,6 +38,7 @@ from skillsight.training.skill_data import (
     TeacherFeatureDataset,
     build_clip_dataset,
     collate,
+    drop_takes_without_audio,
     load_skill_data,
     precompute_teacher_features,
 )
@@ -53,22 +54,33 @@ def model_args_for_data(cfg: RunConfig, data: SkillData) -> dict[str, Any]:
     _load_builtin_models()
     args: dict[str, Any] = {"num_classes": len(PROFICIENCY_LABELS)}
     name = cfg.model.name
+    family = name.removeprefix("test_")
     if "student" in name or "gaze_only" in name:
         args.update(num_steps=cfg.data.num_frames)
         if "student" in name:
             args.update(num_actions=len(data.actions))
-    elif "teacher" in name:
+    elif "teacher" in name and not family.startswith("naive_teacher"):
         args.update(
             num_scenarios=len(SCENARIOS),
             num_frames=cfg.data.num_frames,
             video={"image_size": cfg.data.frame_px, **cfg.model.args.get("video", {})},
         )
-    elif name.startswith(("timesformer_video", "skillformer", "gaze_crop_video")):
-        image_px = cfg.data.crop_px if name.startswith("gaze_crop_video") else cfg.data.frame_px
+    elif family.startswith(
+        ("timesformer_video", "skillformer", "gaze_crop_video", "naive_teacher", "beholder_gaze_pool")
+    ):
+        image_px = cfg.data.crop_px if family.startswith("gaze_crop_video") else cfg.data.frame_px
         args.update(
             num_frames=cfg.data.num_frames,
             backbone={"image_size": image_px, **cfg.model.args.get("backbone", {})},
         )
+    elif family.startswith("x3d"):
+        args.update(num_frames=cfg.data.num_frames, image_size=cfg.data.frame_px)
+    elif family.startswith("egotrigger"):
+        args.update(num_frames=cfg.data.num_frames, clip_fps=cfg.data.sample_fps, image_size=cfg.data.frame_px)
+    elif family.startswith("egodistill"):
+        args.update(num_frames=cfg.data.num_frames, image_size=cfg.data.frame_px)
+        if cfg.task.teacher_run:  # the reconstruction target's width
+            args.update(teacher_feature_dim=int(load_model(Path(cfg.task.teacher_run) / "model").feature_dim))
     MODELS.get(name)  # unknown names fail here with the list of valid ones
     return {**cfg.model.args, **args}
 
@@ -96,6 +108,7 @@ def _datasets(
         cfg.trainer.seed,
         crop_out_px=None if extractor is None else extractor.crop_size,
         num_clips=num_clips,
+        input_options=dict(getattr(model, "input_options", {}) or {}),
     )
     if extractor is None:
         return ds
@@ -119,6 +132,8 @@ def train_run(
         raise ConfigError("no test takes in the selected scenarios")
     torch.manual_seed(cfg.trainer.seed)
     model = create_model(cfg.model.name, **model_args_for_data(cfg, data))
+    if "audio" in model_inputs(model):
+        data = drop_takes_without_audio(data)  # counted in data_scan.txt
     run_dir.mkdir(parents=True, exist_ok=True)
     save_config(cfg, run_dir / "config.json")
     atomic_write_text(run_dir / "vocab.json", json.dumps(data.vocab(), indent=2))
@@ -177,6 +192,11 @@ def _distillation_setup(
     teacher_dir = Path(cfg.task.teacher_run)
     teacher = load_model(teacher_dir / "model")
     teacher_cfg = load_run_config(teacher_dir)
+    protocol = ("num_frames", "sample_fps", "num_test_clips")
+    mismatch = {k: (getattr(teacher_cfg.data, k), getattr(cfg.data, k)) for k in protocol}
+    mismatch = {k: v for k, v in mismatch.items() if v[0] != v[1]}
+    if mismatch:  # the teacher's clip features must be of the very clips the student sees
+        raise ConfigError(f"teacher run {teacher_dir} cut its clips differently (teacher, student): {mismatch}")
     features_path = run_dir / "teacher_features.safetensors"
     teacher_clips = _datasets(teacher, teacher_cfg, data, "train", "test", cache)
     spec = read_model_spec(teacher_dir / "model")
@@ -197,7 +217,16 @@ def _distillation_setup(
     student_clips = _datasets(model, cfg, data, "train", "test", cache)
     train_ds = TeacherFeatureDataset(student_clips, features, cfg.trainer.seed)
     torch.manual_seed(cfg.trainer.seed + 1)
-    projection = TeacherProjection(int(features.shape[-1]), out_dim=int(model.distill_dim))
+    projection: torch.nn.Module
+    if getattr(model, "reconstructs_teacher_features", False):  # EgoDistill: the target is the feature itself
+        if int(features.shape[-1]) != int(model.distill_dim):
+            raise ConfigError(
+                f"{cfg.model.name} reconstructs {model.distill_dim}-d features but the teacher's are "
+                f"{features.shape[-1]}-d (set model.args.teacher_feature_dim or train through train_run)"
+            )
+        projection = torch.nn.Identity()
+    else:
+        projection = TeacherProjection(int(features.shape[-1]), out_dim=int(model.distill_dim))
     task = DistillationTask(
         model,
         projection,
@@ -217,6 +246,8 @@ def evaluate_run(
     cfg = load_run_config(run_dir)
     model = load_model(run_dir / "model")
     data = load_skill_data(cfg.data)
+    if "audio" in model_inputs(model):
+        data = drop_takes_without_audio(data)
     vocab = json.loads((run_dir / "vocab.json").read_text())
     if vocab["actions"] != data.actions:
         raise ConfigError(f"{run_dir}: the dataset's action vocabulary changed since training")

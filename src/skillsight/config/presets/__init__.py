@@ -5,7 +5,14 @@ this package registers them all. Tiny presets are the CPU demo's recipes; paper 
 papers (sources in the comments).
 """
 
-from skillsight.config.presets import skillsight, video_baselines  # noqa: F401  (registers the presets)
+from skillsight.config.presets import (  # noqa: F401  (importing a family module registers its presets)
+    egodistill,
+    egotrigger,
+    gaze_video,
+    skillsight,
+    video_baselines,
+    x3d,
+)
 from skillsight.config.presets.registry import PRESETS, preset
 
 __all__ = ["PRESETS", "preset"]

@@ -18,6 +18,7 @@ import av
 import numpy as np
 from av.video.reformatter import VideoReformatter
 
+from skillsight.data.readers.audio import add_audio_stream, check_audio_samples, encode_audio
 from skillsight.exceptions import DataFormatError
 
 __all__ = ["VideoInfo", "decode_all_frames", "decode_frames", "probe_video", "write_video"]
@@ -290,9 +291,15 @@ def decode_all_frames(path: str | Path, size: tuple[int, int] | None = None) -> 
 
 
 def write_video(
-    path: str | Path, frames: np.ndarray, fps: float, codec: str = "libx264", gop: int = 12
+    path: str | Path,
+    frames: np.ndarray,
+    fps: float,
+    codec: str = "libx264",
+    gop: int = 12,
+    audio: np.ndarray | None = None,
+    audio_rate_hz: int = 16_000,
 ) -> None:
-    """Write RGB frames to a video file (for synthetic data and tests).
+    """Write RGB frames to a video file (for synthetic data and tests), optionally with a mono audio track.
 
     Args:
         path: output file (.mp4 for libx264/mpeg4).
@@ -300,6 +307,9 @@ def write_video(
         fps: frame rate.
         codec: "libx264" or "mpeg4".
         gop: keyframe interval in frames (small, so seeking pays off).
+        audio: optional (N,) float samples in [-1, 1], written as an AAC stream starting with frame 0
+            (see :func:`skillsight.data.readers.audio.add_audio_stream`).
+        audio_rate_hz: sample rate of ``audio``.
 
     Raises:
         DataFormatError: bad frame array, fps or codec.
@@ -320,6 +330,8 @@ def write_video(
         raise DataFormatError(path, "codec", codec, "codec must be 'libx264' or 'mpeg4'")
     if not np.isfinite(fps) or fps <= 0:
         raise DataFormatError(path, "fps", fps, "fps must be > 0")
+    if audio is not None:
+        audio = check_audio_samples(path, audio)
     rate = Fraction(str(fps)).limit_denominator(100_000)
     # Regular GOPs: no extra keyframes on scene changes (x264: 0 disables; mpeg4: huge threshold).
     options = {"g": str(gop), "keyint_min": str(gop)}
@@ -331,6 +343,7 @@ def write_video(
     with av.open(str(path), mode="w") as container:
         stream = container.add_stream(codec, rate=rate, options=options)
         stream.width, stream.height, stream.pix_fmt = W, H, "yuv420p"
+        audio_stream = None if audio is None else add_audio_stream(container, audio_rate_hz)
         if codec == "mpeg4":
             stream.codec_context.bit_rate = max(1_000_000, 8 * H * W * int(np.ceil(fps)) // 10)
         for t in range(T):
@@ -338,3 +351,5 @@ def write_video(
                 container.mux(packet)
         for packet in stream.encode():
             container.mux(packet)
+        if audio_stream is not None:
+            encode_audio(container, audio_stream, audio)

@@ -42,6 +42,7 @@ from skillsight.data.readers.egoexo4d_annotations import write_gaze2d_csv
 from skillsight.data.readers.egoexo4d_takes import DOWNSCALED_DIR, annotation_path
 from skillsight.data.readers.video import write_video
 from skillsight.data.records import PROFICIENCY_LABELS, SCENARIOS
+from skillsight.data.synthetic.audio import AUDIO_RATE_HZ, synthesize_take_audio
 from skillsight.data.synthetic.behaviour import simulate_take
 from skillsight.data.synthetic.render import (
     ego_pixel_rays,
@@ -65,7 +66,7 @@ __all__ = [
     "synthetic_calibration",
 ]
 
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2  # 2: the ego MP4 carries a mono AAC microphone track (with_audio)
 GAZE_RATE_HZ = 10.0
 DEPTH_CAP_M = 4.0  # MPS March-2024 vergence files cap depth_m at 4 m
 EXO_CAMERAS: tuple[str, ...] = ("cam01", "cam02", "cam03", "cam04")
@@ -92,6 +93,9 @@ class SyntheticConfig:
             2 = hard).
         label_noise: probability that a take's annotated label is replaced by a different random level.
         with_exo: also render the four exo views cam01..cam04.
+        with_audio: write a microphone track (a contact sound at each action over background noise,
+            :mod:`skillsight.data.synthetic.audio`) into the ego MP4, as real Aria takes carry audio. It
+            is drawn from its own generator: gaze, trajectory and pixels do not depend on it.
         frame_px: side of the square videos (even).
         video_fps: video frame rate; a multiple of the 10 Hz gaze rate.
         duration_s: length of every take.
@@ -104,6 +108,7 @@ class SyntheticConfig:
     difficulty: float = 1.0
     label_noise: float = 0.0
     with_exo: bool = False
+    with_audio: bool = True
     frame_px: int = 64
     video_fps: int = 10
     duration_s: float = 16.0
@@ -274,7 +279,11 @@ def _write_take(root: Path, plan: TakePlan, config: SyntheticConfig) -> dict:
     frames = render_view(
         scene, spheres, T_world_camera[:, :3, 3], T_world_camera[:, :3, :3], rays, config.frame_px, valid
     )
-    write_video(video_dir / ego_name, frames, config.video_fps)
+    audio = None
+    if config.with_audio:  # own generator: the take's behaviour draws above are untouched
+        audio_rng = np.random.default_rng([config.seed, plan.scenario_index, plan.level, plan.index, 11])
+        audio = synthesize_take_audio(b.event_times_s, config.duration_s, audio_rng, AUDIO_RATE_HZ)
+    write_video(video_dir / ego_name, frames, config.video_fps, audio=audio, audio_rate_hz=AUDIO_RATE_HZ)
     ego_stream = {"relative_path": f"frame_aligned_videos/{ego_name}", "stream_id": "214-1"}
     videos = {plan.ego_camera: {"rgb": ego_stream}}
     cameras = [{"cam_id": plan.ego_camera, "is_ego": True, "device_type": "aria"}]
@@ -320,6 +329,7 @@ def _write_take(root: Path, plan: TakePlan, config: SyntheticConfig) -> dict:
         "trajectory_rate_hz": 5.0 * config.video_fps,
         "frame_px": config.frame_px,
         "duration_s": config.duration_s,
+        "audio_rate_hz": AUDIO_RATE_HZ if config.with_audio else None,
         "aoi_fraction": {
             name: round(float(np.mean(b.gaze_aoi[g] == i)), 4)
             for i, name in enumerate(("target", "ahead", "prop", "effector", "object"))
@@ -380,6 +390,7 @@ def generate_synthetic_dataset(
     difficulty: float = DEFAULT_CONFIG.difficulty,
     label_noise: float = DEFAULT_CONFIG.label_noise,
     with_exo: bool = DEFAULT_CONFIG.with_exo,
+    with_audio: bool = DEFAULT_CONFIG.with_audio,
     frame_px: int = DEFAULT_CONFIG.frame_px,
     video_fps: int = DEFAULT_CONFIG.video_fps,
     duration_s: float = DEFAULT_CONFIG.duration_s,
@@ -390,8 +401,8 @@ def generate_synthetic_dataset(
 
     Args:
         out_dir: output root (created; existing take folders of the same names are overwritten).
-        takes_per_level, seed, difficulty, label_noise, with_exo, frame_px, video_fps, duration_s, workers,
-            scenarios: see :class:`SyntheticConfig`.
+        takes_per_level, seed, difficulty, label_noise, with_exo, with_audio, frame_px, video_fps, duration_s,
+            workers, scenarios: see :class:`SyntheticConfig`.
 
     Returns:
         ``out_dir`` as a Path (the root to pass to ``load_takes``).
@@ -405,6 +416,7 @@ def generate_synthetic_dataset(
         difficulty,
         label_noise,
         with_exo,
+        with_audio,
         frame_px,
         video_fps,
         duration_s,
