@@ -6,7 +6,7 @@ ships the IMU only inside the raw VRS recordings; what the takes carry is the MP
 accelerometer measure, in the device's own frame:
 
 * angular velocity (rad/s, 3): the rotation vector of R_k^T R_{k+1} over dt (gyroscope);
-* linear velocity (m/s, 3): R_k^T (t_{k+1} - t_k) over dt (the accelerometer integrated once; velocity,
+* linear velocity (m/s, 3): R_mid^T (t_{k+1} - t_k) over dt, R_mid the orientation half-way through the step (the accelerometer integrated once; velocity,
   not acceleration, because differentiating poses twice amplifies their noise and the body-frame
   velocity needs no gravity model).
 
@@ -52,8 +52,10 @@ def head_motion_at(trajectory: Trajectory, start_us: int, end_us: int, steps: in
         dt_s = np.diff(query)[valid] / 1e6  # (V,)
         r0 = Rotation.from_quat(q[:-1][valid])  # scipy's (x, y, z, w) order
         r1 = Rotation.from_quat(q[1:][valid])
-        omega = (r0.inv() * r1).as_rotvec() / dt_s[:, None]  # (V, 3) in the device frame at step start
-        velocity = r0.inv().apply(t[1:][valid] - t[:-1][valid]) / dt_s[:, None]  # (V, 3)
+        turn = (r0.inv() * r1).as_rotvec()  # (V, 3) in the device frame at the step start
+        omega = turn / dt_s[:, None]
+        r_mid = r0 * Rotation.from_rotvec(turn / 2)  # mid-step orientation: the chord of an arc is along it
+        velocity = r_mid.inv().apply(t[1:][valid] - t[:-1][valid]) / dt_s[:, None]  # (V, 3)
         motion[valid] = np.concatenate([omega, velocity], axis=1)
     return motion, valid
 
