@@ -15,6 +15,7 @@ __all__ = ["all_model_names", "load_all_models"]
 def load_all_models() -> None:
     """Import every project's model module (the spine's models load on first use)."""
     import skillsight.projects.gaze_estimation.models
+    import skillsight.projects.msb.models
     import skillsight.projects.ranking.models
     import skillsight.projects.soccer.models
 
