@@ -33,5 +33,15 @@ def power_command(
     else:
         load_all_models()
         model = create_model(target)
+    from skillsight.deploy.paper_power import paper_power_for
+
     report = estimate_deployed_power(model, window_s=window_s)
     console.print(report.format(), highlight=False)
+    paper = paper_power_for(str(getattr(model, "model_name", "")))
+    if paper is not None:
+        method, mw = paper
+        console.print(
+            f"paper figure: {method} {mw} mW (SkillSight Table 1; its N, B and T are not published) "
+            f"vs ours {report.total_mw:.1f} mW",
+            highlight=False,
+        )
