@@ -25,7 +25,12 @@ BASELINES = ["x3d_xs", "egotrigger", "beholder", "naive_teacher", "egoexolearn"]
 def video_teacher(small_skill_dataset: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     cfg = load_config(
         "timesformer_tiny",
-        [f"data.root={small_skill_dataset}", *SMALL, "trainer.max_epochs=1", "model.args={backbone: {patch_size: 8}}"],
+        [
+            f"data.root={small_skill_dataset}",
+            *SMALL,
+            "trainer.max_epochs=1",
+            "model.args={backbone: {patch_size: 8}}",
+        ],
     )
     return train_run(cfg, tmp_path_factory.mktemp("runs") / "timesformer")
 
@@ -38,15 +43,24 @@ def _metrics(run_dir: Path) -> dict:
 
 @pytest.mark.parametrize("baseline", BASELINES)
 def test_baseline_trains_and_evaluates(baseline: str, small_skill_dataset: Path, tmp_path: Path) -> None:
-    cfg = load_config(f"{baseline}_tiny", [f"data.root={small_skill_dataset}", *SMALL, "trainer.max_epochs=1"])
+    cfg = load_config(
+        f"{baseline}_tiny", [f"data.root={small_skill_dataset}", *SMALL, "trainer.max_epochs=1"]
+    )
     metrics = _metrics(train_run(cfg, tmp_path / baseline))
     assert metrics["num_takes"] == 24 and 0.0 <= metrics["overall_accuracy"] <= 1.0
 
 
-def test_egodistill_reconstructs_the_teacher_feature(small_skill_dataset: Path, video_teacher: Path, tmp_path: Path) -> None:
+def test_egodistill_reconstructs_the_teacher_feature(
+    small_skill_dataset: Path, video_teacher: Path, tmp_path: Path
+) -> None:
     cfg = load_config(
         "egodistill_tiny",
-        [f"data.root={small_skill_dataset}", *SMALL, "trainer.max_epochs=2", f"task.teacher_run={video_teacher}"],
+        [
+            f"data.root={small_skill_dataset}",
+            *SMALL,
+            "trainer.max_epochs=2",
+            f"task.teacher_run={video_teacher}",
+        ],
     )
     run = train_run(cfg, tmp_path / "egodistill")
     metrics = _metrics(run)
@@ -62,7 +76,12 @@ def test_egodistill_refuses_a_teacher_with_another_clip_protocol(
 
     cfg = load_config(
         "egodistill_tiny",
-        [f"data.root={small_skill_dataset}", *SMALL, "data.sample_fps=1.0", f"task.teacher_run={video_teacher}"],
+        [
+            f"data.root={small_skill_dataset}",
+            *SMALL,
+            "data.sample_fps=1.0",
+            f"task.teacher_run={video_teacher}",
+        ],
     )
     with pytest.raises(ConfigError, match="cut its clips differently"):
         train_run(cfg, tmp_path / "egodistill")
@@ -71,7 +90,16 @@ def test_egodistill_refuses_a_teacher_with_another_clip_protocol(
 def test_cli_trains_a_new_baseline(small_skill_dataset: Path, tmp_path: Path) -> None:
     exe = Path(sys.executable).with_name("skillsight")
     sets = [arg for s in [*SMALL, "trainer.max_epochs=1"] for arg in ("--set", s)]
-    args = ["train", "baseline", "--baseline", "x3d_xs", "--config", "tiny", "--data", str(small_skill_dataset)]
+    args = [
+        "train",
+        "baseline",
+        "--baseline",
+        "x3d_xs",
+        "--config",
+        "tiny",
+        "--data",
+        str(small_skill_dataset),
+    ]
     proc = subprocess.run(
         [str(exe), *args, "--out", str(tmp_path / "x3d"), *sets],
         capture_output=True,
@@ -81,5 +109,7 @@ def test_cli_trains_a_new_baseline(small_skill_dataset: Path, tmp_path: Path) ->
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert _metrics(tmp_path / "x3d")["model_name"] == "x3d_xs_tiny"
-    power = subprocess.run([str(exe), "power", str(tmp_path / "x3d")], capture_output=True, text=True, timeout=300)
+    power = subprocess.run(
+        [str(exe), "power", str(tmp_path / "x3d")], capture_output=True, text=True, timeout=300
+    )
     assert power.returncode == 0 and "total P" in power.stdout

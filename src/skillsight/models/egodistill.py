@@ -1,4 +1,4 @@
-"""EgoDistill (Tan, Nagarajan & Grauman, NeurIPS 2023): a heavy video feature rebuilt from sparse frames + head motion.
+"""EgoDistill (Tan, Nagarajan & Grauman, NeurIPS 2023): video features rebuilt from sparse frames + IMU."""
 
 A frozen video model's clip feature ``z`` is the target; a light model sees only K sparse frames of the
 clip (the camera is on for K frames instead of streaming) and the head motion between them, and is
@@ -42,7 +42,7 @@ MOTION_CHANNELS = 6  # angular velocity (3, rad/s) + linear velocity (3, m/s), d
 
 
 class HeadMotionEncoder(nn.Module):
-    """(B, M, 6) head motion (+ (B, M) validity) -> (B, dim): BatchNorm -> two 1D convs -> mean over valid steps."""
+    """(B, M, 6) head motion + (B, M) validity -> (B, dim): BatchNorm, two 1D convs, mean over valid steps."""
 
     def __init__(self, dim: int) -> None:
         super().__init__()
@@ -93,7 +93,9 @@ class EgoDistillStudent(DeclaredInputsModule):
     ) -> None:
         super().__init__()
         if not 1 <= num_sparse_frames <= num_frames:
-            raise ConfigError(f"num_sparse_frames must be in [1, num_frames={num_frames}], got {num_sparse_frames}")
+            raise ConfigError(
+                f"num_sparse_frames must be in [1, num_frames={num_frames}], got {num_sparse_frames}"
+            )
         if motion_steps < 1 or motion_dim < 2 or teacher_feature_dim < 1:
             raise ConfigError(
                 f"need motion_steps >= 1, motion_dim >= 2, teacher_feature_dim >= 1; "
@@ -108,7 +110,10 @@ class EgoDistillStudent(DeclaredInputsModule):
         self.fusion = MLP((d_frame + int(motion_dim), int(hidden_dim), int(teacher_feature_dim)))
         self.classifier = nn.Linear(int(teacher_feature_dim), int(num_classes))
         self.distill_dim = int(teacher_feature_dim)
-        self.input_options = {"num_sparse_frames": self.num_sparse_frames, "head_motion_steps": self.motion_steps}
+        self.input_options = {
+            "num_sparse_frames": self.num_sparse_frames,
+            "head_motion_steps": self.motion_steps,
+        }
         self.duty_cycles = {"rgb": self.num_sparse_frames / self.num_frames, "imu": 1.0}
 
     def forward(self, **inputs: torch.Tensor) -> dict[str, torch.Tensor]:

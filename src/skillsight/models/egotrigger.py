@@ -41,7 +41,7 @@ __all__ = ["EGOTRIGGER_PRESETS", "AudioEventTrigger", "EgoTriggerClassifier"]
 
 
 class AudioEventTrigger(nn.Module):
-    """Parameter-free audio onset detector: (B, N) samples -> (B, T) frame triggers (see the module docstring).
+    """Parameter-free audio onset detector: (B, N) samples -> (B, T) frame triggers (see the module doc).
 
     Args:
         num_frames: T frames the window is split into (N must be T x samples_per_frame).
@@ -109,7 +109,7 @@ class EgoTriggerClassifier(DeclaredInputsModule):
         hop = audio_rate_hz * hop_ms / 1000.0
         if per_frame != int(per_frame) or hop != int(hop):
             raise ConfigError(
-                f"audio_rate_hz / clip_fps ({per_frame}) and the hop ({hop} samples) must be whole sample counts"
+                f"audio_rate_hz / clip_fps ({per_frame}) and the hop ({hop} samples) must be whole numbers"
             )
         if not 0.0 < prior_duty <= 1.0:
             raise ConfigError(f"prior_duty must be in (0, 1], got {prior_duty}")
@@ -216,9 +216,16 @@ class _TriggeredFramesOnly(DeclaredInputsModule):
 EGOTRIGGER_PRESETS: dict[str, dict[str, Any]] = {
     # Paper size: the clip protocol (16 frames at 2 fps), 224 px frames through a ResNet-18 layout.
     "egotrigger": dict(num_frames=16, image_size=224),
-    "egotrigger_tiny": dict(num_frames=16, image_size=64, frame_widths=(16, 32, 64, 128), frame_blocks=(1, 1, 1, 1)),
+    "egotrigger_tiny": dict(
+        num_frames=16, image_size=64, frame_widths=(16, 32, 64, 128), frame_blocks=(1, 1, 1, 1)
+    ),
     "test_egotrigger": dict(
-        num_frames=4, clip_fps=2.0, audio_rate_hz=8000, image_size=32, frame_widths=(8, 16), frame_blocks=(1, 1)
+        num_frames=4,
+        clip_fps=2.0,
+        audio_rate_hz=8000,
+        image_size=32,
+        frame_widths=(8, 16),
+        frame_blocks=(1, 1),
     ),
 }
 

@@ -35,7 +35,9 @@ from skillsight.models.layers.timesformer_utils import (
 __all__ = ["GAZE_POOLED_PRESETS", "GazePooledVideoClassifier", "gaze_pooling_weights"]
 
 
-def gaze_pooling_weights(gaze2d: torch.Tensor, mask: torch.Tensor, grid: int, sigma_frac: float) -> torch.Tensor:
+def gaze_pooling_weights(
+    gaze2d: torch.Tensor, mask: torch.Tensor, grid: int, sigma_frac: float
+) -> torch.Tensor:
     """Per-frame attention weights over a ``grid`` x ``grid`` patch grid (row-major), summing to 1.
 
     Args:

@@ -122,7 +122,7 @@ class NaiveEndToEndTeacher(DeclaredInputsModule):
         return hidden[:, 0]  # (B, D)
 
     def forward(self, **inputs: torch.Tensor) -> dict[str, torch.Tensor]:
-        """video (B, T, 3, S, S) normalised; gaze2d (B, T, 2) in [0, 1]; gaze (B, T, C); gaze_mask (B, T) bool.
+        """video (B, T, 3, S, S) normalised; gaze2d (B, T, 2) in [0, 1]; gaze (B, T, C); gaze_mask (B, T).
 
         Returns:
             "logits" (B, num_classes) and "features" (B, D) (the final CLS token).

@@ -10,8 +10,8 @@ released in 2022 and needs torchvision and fvcore; see docs/baselines.md). Layou
   expanded by the depth factor 2.2 and rounded up), output widths ``base_width`` x 1, 2, 4, 8
   (XS: 24, 48, 96, 192); each block is 1x1x1 conv -> BN -> ReLU -> depthwise 3x3x3 conv (spatial stride 2
   in the first block of a stage) -> BN -> squeeze-excitation (every other block, from the first) ->
-  swish -> 1x1x1 conv -> BN, plus the shortcut (a strided 1x1x1 conv where the shape changes, + BN where the width does), then
-  ReLU. The inner width is ``int(2.25 * width)`` (XS: 54, 108, 216, 432);
+  swish -> 1x1x1 conv -> BN, plus the shortcut (a strided 1x1x1 conv where the shape changes, + BN
+  where the width does), then ReLU. The inner width is ``int(2.25 * width)`` (XS: 54, 108, 216, 432);
 * head: 1x1x1 conv to the last inner width (432) -> BN -> ReLU -> global average pool -> 1x1x1 conv
   (a fully connected layer) to ``head_dim`` (2048, no BN) -> ReLU -> dropout -> Linear to the classes.
 
@@ -75,7 +75,9 @@ class X3DBlock(nn.Module):
             bias=False,
         )
         self.bn_b = nn.BatchNorm3d(dim_inner)
-        self.se = SqueezeExcitation3d(dim_inner, round_channels(dim_inner * se_ratio)) if se_ratio > 0 else None
+        self.se = (
+            SqueezeExcitation3d(dim_inner, round_channels(dim_inner * se_ratio)) if se_ratio > 0 else None
+        )
         self.conv_c = nn.Conv3d(dim_inner, dim_out, kernel_size=1, bias=False)
         self.bn_c = nn.BatchNorm3d(dim_out)
         self.shortcut: nn.Module | None = None
@@ -123,7 +125,12 @@ class X3DBackbone(nn.Module):
         self.stem = nn.Sequential(
             nn.Conv3d(3, base_width, kernel_size=(1, 3, 3), stride=(1, 2, 2), padding=(0, 1, 1), bias=False),
             nn.Conv3d(
-                base_width, base_width, kernel_size=(5, 1, 1), padding=(2, 0, 0), groups=base_width, bias=False
+                base_width,
+                base_width,
+                kernel_size=(5, 1, 1),
+                padding=(2, 0, 0),
+                groups=base_width,
+                bias=False,
             ),
             nn.BatchNorm3d(base_width),
             nn.ReLU(),
@@ -188,7 +195,9 @@ class X3DClassifier(DeclaredInputsModule):
     ) -> None:
         super().__init__()
         if num_frames < 1 or image_size < 32:
-            raise ConfigError(f"X3D needs num_frames >= 1 and image_size >= 32, got {num_frames}, {image_size}")
+            raise ConfigError(
+                f"X3D needs num_frames >= 1 and image_size >= 32, got {num_frames}, {image_size}"
+            )
         self.num_frames, self.image_size = int(num_frames), int(image_size)
         self.backbone = X3DBackbone(base_width, tuple(depths), bottleneck_factor, se_ratio, head_dim)
         self.feature_dim = self.backbone.feature_dim
@@ -200,9 +209,13 @@ class X3DClassifier(DeclaredInputsModule):
         self.check_input_names(inputs)
         T, S = self.num_frames, self.image_size
         video = inputs["video"]
-        self.check_shape("video", video, (video.shape[0], T, 3, S, S) if video.dim() == 5 else (-1, T, 3, S, S))
+        self.check_shape(
+            "video", video, (video.shape[0], T, 3, S, S) if video.dim() == 5 else (-1, T, 3, S, S)
+        )
         if not video.is_floating_point():
-            raise DataFormatError(type(self).__name__, "video", str(video.dtype), "expected normalised float frames")
+            raise DataFormatError(
+                type(self).__name__, "video", str(video.dtype), "expected normalised float frames"
+            )
         features = self.backbone(video.transpose(1, 2))  # (B, 3, T, S, S) channels first
         return {"logits": self.classifier(self.dropout(features)), "features": features}
 
@@ -219,8 +232,12 @@ X3D_PRESETS: dict[str, dict[str, Any]] = {
     # The paper's X3D-XS: 4 frames of 160 px, widths 24..192, depths 3/5/11/7, 2048-d head.
     "x3d_xs": dict(num_frames=4, image_size=160),
     # CPU demo: the same depth pattern cut down (widths 8..64, depths 1/2/3/2, 256-d head) on 64 px frames.
-    "x3d_xs_tiny": dict(num_frames=4, image_size=64, base_width=8, depths=(1, 2, 3, 2), head_dim=256, dropout=0.2),
-    "test_x3d": dict(num_frames=4, image_size=32, base_width=8, depths=(1, 1, 2, 1), head_dim=32, dropout=0.0),
+    "x3d_xs_tiny": dict(
+        num_frames=4, image_size=64, base_width=8, depths=(1, 2, 3, 2), head_dim=256, dropout=0.2
+    ),
+    "test_x3d": dict(
+        num_frames=4, image_size=32, base_width=8, depths=(1, 1, 2, 1), head_dim=32, dropout=0.0
+    ),
 }
 
 

@@ -76,7 +76,9 @@ def model_args_for_data(cfg: RunConfig, data: SkillData) -> dict[str, Any]:
     elif family.startswith("x3d"):
         args.update(num_frames=cfg.data.num_frames, image_size=cfg.data.frame_px)
     elif family.startswith("egotrigger"):
-        args.update(num_frames=cfg.data.num_frames, clip_fps=cfg.data.sample_fps, image_size=cfg.data.frame_px)
+        args.update(
+            num_frames=cfg.data.num_frames, clip_fps=cfg.data.sample_fps, image_size=cfg.data.frame_px
+        )
     elif family.startswith("egodistill"):
         args.update(num_frames=cfg.data.num_frames, image_size=cfg.data.frame_px)
         if cfg.task.teacher_run:  # the reconstruction target's width
@@ -196,7 +198,9 @@ def _distillation_setup(
     mismatch = {k: (getattr(teacher_cfg.data, k), getattr(cfg.data, k)) for k in protocol}
     mismatch = {k: v for k, v in mismatch.items() if v[0] != v[1]}
     if mismatch:  # the teacher's clip features must be of the very clips the student sees
-        raise ConfigError(f"teacher run {teacher_dir} cut its clips differently (teacher, student): {mismatch}")
+        raise ConfigError(
+            f"teacher run {teacher_dir} cut its clips differently (teacher, student): {mismatch}"
+        )
     features_path = run_dir / "teacher_features.safetensors"
     teacher_clips = _datasets(teacher, teacher_cfg, data, "train", "test", cache)
     spec = read_model_spec(teacher_dir / "model")

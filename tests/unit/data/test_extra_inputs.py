@@ -56,13 +56,21 @@ def takes(tmp_path_factory: pytest.TempPathFactory) -> list:
     from skillsight.data.synthetic.takes import generate_synthetic_dataset
 
     root = tmp_path_factory.mktemp("extra")
-    generate_synthetic_dataset(root, takes_per_level=3, scenarios=("Cooking",), frame_px=32, duration_s=10, workers=1)
+    generate_synthetic_dataset(
+        root, takes_per_level=3, scenarios=("Cooking",), frame_px=32, duration_s=10, workers=1
+    )
     return load_takes(root).takes
 
 
 def test_sparse_frames_are_the_clips_frames_at_the_sparse_positions(takes) -> None:
-    both = SkillClipDataset(takes[:2], ["video", "sparse_frames"], mode="test", num_clips=2, frame_size_px=32,
-                            input_options={"num_sparse_frames": 4})
+    both = SkillClipDataset(
+        takes[:2],
+        ["video", "sparse_frames"],
+        mode="test",
+        num_clips=2,
+        frame_size_px=32,
+        input_options={"num_sparse_frames": 4},
+    )
     item = both[1]
     assert item["sparse_frames"].shape == (4, 3, 32, 32)
     assert torch.equal(item["sparse_frames"], item["video"][sparse_positions(16, 4)])
@@ -71,8 +79,14 @@ def test_sparse_frames_are_the_clips_frames_at_the_sparse_positions(takes) -> No
 
 
 def test_head_motion_and_audio_keys_have_the_declared_shapes(takes) -> None:
-    ds = SkillClipDataset(takes[:2], ["head_motion", "head_motion_mask", "audio"], mode="test", num_clips=2,
-                          frame_size_px=32, input_options={"head_motion_steps": 20, "audio_rate_hz": 8000})
+    ds = SkillClipDataset(
+        takes[:2],
+        ["head_motion", "head_motion_mask", "audio"],
+        mode="test",
+        num_clips=2,
+        frame_size_px=32,
+        input_options={"head_motion_steps": 20, "audio_rate_hz": 8000},
+    )
     item = ds[0]
     assert item["head_motion"].shape == (20, 6) and item["head_motion_mask"].dtype == torch.bool
     assert item["head_motion_mask"].all() and torch.isfinite(item["head_motion"]).all()

@@ -1,4 +1,4 @@
-"""Behaviour of the issue-16 baselines beyond the generic contract: gaze maps, triggers, duty cycles, power."""
+"""The issue-16 baselines beyond the generic contract: gaze maps, triggers, duty cycles, power."""
 
 from __future__ import annotations
 
@@ -68,7 +68,9 @@ def test_egotrigger_only_classifies_triggered_frames_and_measures_its_duty() -> 
     model.eval()
     with torch.no_grad():
         out = model(**inputs)
-        untouched = model(**{**inputs, "video": torch.cat([inputs["video"][:, :2], inputs["video"][:, 2:] * 9], 1)})
+        untouched = model(
+            **{**inputs, "video": torch.cat([inputs["video"][:, :2], inputs["video"][:, 2:] * 9], 1)}
+        )
     assert out["triggered"].tolist() == [[1, 1, 0, 0]] * 2
     torch.testing.assert_close(out["logits"], untouched["logits"])  # untriggered frames are never seen
     assert model.camera_duty == model.prior_duty  # nothing trained yet
@@ -98,7 +100,8 @@ def test_egodistill_power_counts_the_sparse_camera_and_the_imu() -> None:
 
 
 @pytest.mark.parametrize(
-    "name", ["test_x3d", "test_egodistill", "test_egotrigger", "test_beholder_gaze_pool", "test_naive_teacher"]
+    "name",
+    ["test_x3d", "test_egodistill", "test_egotrigger", "test_beholder_gaze_pool", "test_naive_teacher"],
 )
 def test_onnx_export_matches_pytorch(name: str, tmp_path) -> None:
     model = create_model(name).eval()

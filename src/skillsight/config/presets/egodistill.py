@@ -10,7 +10,14 @@ for 15 epochs (the paper's optimiser settings are for Ego4D; these follow the ot
 from __future__ import annotations
 
 from skillsight.config.presets.registry import TINY_VIDEO_CACHE_MB, preset
-from skillsight.config.schema import DataConfig, ModelConfig, OptimConfig, RunConfig, TaskConfig, TrainerConfig
+from skillsight.config.schema import (
+    DataConfig,
+    ModelConfig,
+    OptimConfig,
+    RunConfig,
+    TaskConfig,
+    TrainerConfig,
+)
 
 __all__: list[str] = []
 

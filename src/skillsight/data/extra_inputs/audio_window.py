@@ -26,7 +26,7 @@ __all__ = ["AUDIO_INPUT", "audio_window"]
 
 def audio_window(track: AudioTrack, start_s: float, num_samples: int) -> np.ndarray:
     """``num_samples`` samples of ``track`` from ``start_s`` (video clock), zero outside the track."""
-    first = int(round((start_s - track.offset_s) * track.rate_hz))
+    first = round((start_s - track.offset_s) * track.rate_hz)
     out = np.zeros(num_samples, dtype=np.float32)
     lo, hi = max(first, 0), min(first + num_samples, len(track.samples))
     if hi > lo:
@@ -51,7 +51,7 @@ def _track(ds: Any, take: Take, rate_hz: int) -> AudioTrack:
 def build_audio(ds: Any, take: Take, indices: np.ndarray, fps: float) -> dict[str, torch.Tensor]:
     """(N,) samples under the clip (see the module docstring)."""
     rate = int(option(ds.input_options, "audio_rate_hz", DEFAULT_AUDIO_RATE_HZ))
-    num = int(round(len(indices) / ds.sample_fps * rate))
+    num = round(len(indices) / ds.sample_fps * rate)
     samples = audio_window(_track(ds, take, rate), float(indices[0]) / fps, num)
     return {"audio": torch.from_numpy(samples)}
 

@@ -6,7 +6,8 @@ ships the IMU only inside the raw VRS recordings; what the takes carry is the MP
 accelerometer measure, in the device's own frame:
 
 * angular velocity (rad/s, 3): the rotation vector of R_k^T R_{k+1} over dt (gyroscope);
-* linear velocity (m/s, 3): R_mid^T (t_{k+1} - t_k) over dt, R_mid the orientation half-way through the step (the accelerometer integrated once; velocity,
+* linear velocity (m/s, 3): R_mid^T (t_{k+1} - t_k) over dt, R_mid the orientation half-way
+  through the step (the accelerometer integrated once; velocity,
   not acceleration, because differentiating poses twice amplifies their noise and the body-frame
   velocity needs no gravity model).
 
@@ -36,7 +37,9 @@ __all__ = ["HEAD_MOTION_INPUT", "head_motion_at"]
 DEFAULT_HEAD_MOTION_STEPS = 64
 
 
-def head_motion_at(trajectory: Trajectory, start_us: int, end_us: int, steps: int) -> tuple[np.ndarray, np.ndarray]:
+def head_motion_at(
+    trajectory: Trajectory, start_us: int, end_us: int, steps: int
+) -> tuple[np.ndarray, np.ndarray]:
     """Body-frame angular and linear velocity over ``steps`` equal intervals of [start_us, end_us].
 
     Returns:
@@ -78,4 +81,6 @@ def _files(take: Take) -> list:
     return [("gaze_path", take.gaze_path), ("trajectory_path", take.trajectory_path)]
 
 
-HEAD_MOTION_INPUT = ExtraInput(keys=("head_motion", "head_motion_mask"), build=build_head_motion, files=_files)
+HEAD_MOTION_INPUT = ExtraInput(
+    keys=("head_motion", "head_motion_mask"), build=build_head_motion, files=_files
+)

@@ -25,7 +25,9 @@ DEFAULT_SPARSE_FRAMES = 4
 def sparse_positions(num_frames: int, num_sparse: int) -> np.ndarray:
     """Positions (K,) in 0..T-1 of K evenly spaced frames, first and last included (K <= T)."""
     if not 1 <= num_sparse <= num_frames:
-        raise ConfigError(f"num_sparse_frames must be in [1, {num_frames}] (the clip's frames), got {num_sparse}")
+        raise ConfigError(
+            f"num_sparse_frames must be in [1, {num_frames}] (the clip's frames), got {num_sparse}"
+        )
     return np.round(np.linspace(0, num_frames - 1, num_sparse)).astype(np.int64)
 
 

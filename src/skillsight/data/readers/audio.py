@@ -137,7 +137,9 @@ def check_audio_samples(path: str | Path, samples: np.ndarray) -> np.ndarray:
     """``samples`` as float32 if they are a finite, non-empty 1-D array, else DataFormatError."""
     samples = np.asarray(samples, dtype=np.float32)
     if samples.ndim != 1 or samples.size == 0 or not np.isfinite(samples).all():
-        raise DataFormatError(path, "audio", getattr(samples, "shape", None), "audio must be finite (N,) samples")
+        raise DataFormatError(
+            path, "audio", getattr(samples, "shape", None), "audio must be finite (N,) samples"
+        )
     return samples
 
 

@@ -47,7 +47,7 @@ def synthesize_take_audio(
         rng: the audio's own generator.
         rate_hz: sample rate.
     """
-    n = int(round(duration_s * rate_hz))
+    n = round(duration_s * rate_hz)
     # background: one-pole low-passed white noise (a room / outdoor rumble) plus a faint hum
     white = rng.standard_normal(n)
     rumble = lfilter([0.05], [1.0, -0.95], white)
@@ -55,7 +55,7 @@ def synthesize_take_audio(
     t = np.arange(n) / rate_hz
     audio = rumble + 0.002 * np.sin(2 * np.pi * _HUM_HZ * t + rng.uniform(0, 2 * np.pi))
     for time_s in np.asarray(event_times_s, dtype=np.float64):
-        start = int(round(time_s * rate_hz))
+        start = round(time_s * rate_hz)
         if start < 0 or start >= n:
             continue
         sound = _impact(rng, rate_hz)

@@ -30,7 +30,9 @@ class _BasicBlock(nn.Module):
         self.bn2 = nn.BatchNorm2d(dim_out)
         self.shortcut: nn.Module = nn.Identity()
         if stride != 1 or dim_in != dim_out:
-            self.shortcut = nn.Sequential(nn.Conv2d(dim_in, dim_out, 1, stride=stride, bias=False), nn.BatchNorm2d(dim_out))
+            self.shortcut = nn.Sequential(
+                nn.Conv2d(dim_in, dim_out, 1, stride=stride, bias=False), nn.BatchNorm2d(dim_out)
+            )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         y = torch.relu(self.bn1(self.conv1(x)))
@@ -45,10 +47,14 @@ class FrameCNN(nn.Module):
         blocks: basic blocks per stage (stages after the first start with stride 2).
     """
 
-    def __init__(self, widths: Sequence[int] = RESNET18_LAYOUT[0], blocks: Sequence[int] = RESNET18_LAYOUT[1]) -> None:
+    def __init__(
+        self, widths: Sequence[int] = RESNET18_LAYOUT[0], blocks: Sequence[int] = RESNET18_LAYOUT[1]
+    ) -> None:
         super().__init__()
         if len(widths) != len(blocks) or not widths or min(widths) < 1 or min(blocks) < 1:
-            raise ConfigError(f"FrameCNN needs equally many widths and block counts >= 1, got {widths}, {blocks}")
+            raise ConfigError(
+                f"FrameCNN needs equally many widths and block counts >= 1, got {widths}, {blocks}"
+            )
         self.stem = nn.Sequential(
             nn.Conv2d(3, widths[0], 7, stride=2, padding=3, bias=False),
             nn.BatchNorm2d(widths[0]),
@@ -57,7 +63,10 @@ class FrameCNN(nn.Module):
         )
         stages, dim_in = [], widths[0]
         for k, (width, n) in enumerate(zip(widths, blocks)):
-            stage = [_BasicBlock(dim_in if i == 0 else width, width, 2 if (i == 0 and k > 0) else 1) for i in range(n)]
+            stage = [
+                _BasicBlock(dim_in if i == 0 else width, width, 2 if (i == 0 and k > 0) else 1)
+                for i in range(n)
+            ]
             stages.append(nn.Sequential(*stage))
             dim_in = width
         self.stages = nn.Sequential(*stages)

@@ -80,12 +80,16 @@ def load_msb(root: str | Path) -> MsbData:
     subjects_csv = root / "annotations" / "subjects.csv"
     for i, row in enumerate(_rows(subjects_csv, ("subject", "level", "fold")), start=2):
         if row["level"] not in MSB_LEVELS:
-            raise DataFormatError(subjects_csv, f"line {i}: level", row["level"], f"not one of {list(MSB_LEVELS)}")
+            raise DataFormatError(
+                subjects_csv, f"line {i}: level", row["level"], f"not one of {list(MSB_LEVELS)}"
+            )
         levels[row["subject"]] = MSB_LEVELS.index(row["level"])
         try:
             folds[row["subject"]] = int(row["fold"])
         except ValueError:
-            raise DataFormatError(subjects_csv, f"line {i}: fold", row["fold"], "fold must be an integer") from None
+            raise DataFormatError(
+                subjects_csv, f"line {i}: fold", row["fold"], "fold must be an integer"
+            ) from None
     swings_csv = root / "annotations" / "swings.csv"
     split: dict[str, list[MsbSwing]] = {"train": [], "val": [], "test": []}
     skipped = 0
@@ -95,16 +99,24 @@ def load_msb(root: str | Path) -> MsbData:
             skipped += 1  # its gaze file was skipped (reason above) or the subject has no level
             continue
         if row["stroke"] not in STROKES:
-            raise DataFormatError(swings_csv, f"line {i}: stroke", row["stroke"], f"not one of {list(STROKES)}")
+            raise DataFormatError(
+                swings_csv, f"line {i}: stroke", row["stroke"], f"not one of {list(STROKES)}"
+            )
         start, end = float(row["start_s"]), float(row["end_s"])
         if not (np.isfinite(start) and np.isfinite(end) and end > start):
-            raise DataFormatError(swings_csv, f"line {i}: start_s/end_s", (start, end), "need finite start < end")
-        swing = MsbSwing(subject, int(row["swing"]), STROKES.index(row["stroke"]), start, end, levels[subject])
+            raise DataFormatError(
+                swings_csv, f"line {i}: start_s/end_s", (start, end), "need finite start < end"
+            )
+        swing = MsbSwing(
+            subject, int(row["swing"]), STROKES.index(row["stroke"]), start, end, levels[subject]
+        )
         fold = folds[subject]
         split["test" if fold == 0 else "val" if fold == 1 else "train"].append(swing)
     if not split["train"]:
         raise ConfigError(f"{root}: no training swing ({scan.format_summary()})")
-    summary = scan.format_summary() + (f"\nskipped {skipped} swings of unreadable or unlabelled subjects" if skipped else "")
+    summary = scan.format_summary() + (
+        f"\nskipped {skipped} swings of unreadable or unlabelled subjects" if skipped else ""
+    )
     return MsbData(split["train"], split["val"], split["test"], scan.gaze, summary)
 
 
@@ -123,10 +135,17 @@ def gaze_window(gaze: MsbGaze, times_s: np.ndarray, max_gap_s: float) -> tuple[n
 class MsbSwingDataset(Dataset):
     """One item per swing (see the module docstring)."""
 
-    def __init__(self, swings: list[MsbSwing], gaze: dict[str, MsbGaze], num_steps: int = 16, max_gap_s: float = 0.1):
+    def __init__(
+        self, swings: list[MsbSwing], gaze: dict[str, MsbGaze], num_steps: int = 16, max_gap_s: float = 0.1
+    ):
         if not swings:
             raise ConfigError("MsbSwingDataset got no swings")
-        self.swings, self.gaze, self.num_steps, self.max_gap_s = swings, gaze, int(num_steps), float(max_gap_s)
+        self.swings, self.gaze, self.num_steps, self.max_gap_s = (
+            swings,
+            gaze,
+            int(num_steps),
+            float(max_gap_s),
+        )
 
     def __len__(self) -> int:
         return len(self.swings)

@@ -24,9 +24,28 @@ MSB_STUDENT_PRESETS: dict[str, dict[str, Any]] = {
 }
 _TEACHER_BASE = dict(use_video=False, use_crops=False, use_gaze=True, gaze_channels=2, num_scenarios=1)
 MSB_TEACHER_PRESETS: dict[str, dict[str, Any]] = {
-    "msb_teacher_2d": dict(_TEACHER_BASE, num_frames=16, embed_dim=768, gaze_layers=4, gaze_heads=8, ffn_dim=2048, fusion_hidden=768),
-    "msb_teacher_2d_tiny": dict(_TEACHER_BASE, num_frames=16, embed_dim=64, gaze_layers=2, gaze_heads=4, ffn_dim=128, fusion_hidden=64),
-    "test_msb_teacher_2d": dict(_TEACHER_BASE, num_frames=4, embed_dim=32, gaze_layers=1, gaze_heads=4, ffn_dim=64, fusion_hidden=32, dropout=0.0),
+    "msb_teacher_2d": dict(
+        _TEACHER_BASE,
+        num_frames=16,
+        embed_dim=768,
+        gaze_layers=4,
+        gaze_heads=8,
+        ffn_dim=2048,
+        fusion_hidden=768,
+    ),
+    "msb_teacher_2d_tiny": dict(
+        _TEACHER_BASE, num_frames=16, embed_dim=64, gaze_layers=2, gaze_heads=4, ffn_dim=128, fusion_hidden=64
+    ),
+    "test_msb_teacher_2d": dict(
+        _TEACHER_BASE,
+        num_frames=4,
+        embed_dim=32,
+        gaze_layers=1,
+        gaze_heads=4,
+        ffn_dim=64,
+        fusion_hidden=32,
+        dropout=0.0,
+    ),
 }
 
 

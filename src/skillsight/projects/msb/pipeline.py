@@ -46,10 +46,13 @@ def evaluate_msb_model(model: torch.nn.Module, data: MsbData) -> dict[str, Any]:
     majority = np.full_like(y, np.bincount([s.label for s in data.train], minlength=len(MSB_LEVELS)).argmax())
     k = len(MSB_LEVELS)
     return {
-        "num_swings": int(len(y)),
+        "num_swings": len(y),
         "overall_accuracy": accuracy(y, p),
         "balanced_accuracy": balanced_accuracy(y, p, k),
-        "majority": {"overall_accuracy": accuracy(y, majority), "balanced_accuracy": balanced_accuracy(y, majority, k)},
+        "majority": {
+            "overall_accuracy": accuracy(y, majority),
+            "balanced_accuracy": balanced_accuracy(y, majority, k),
+        },
     }
 
 
@@ -63,9 +66,14 @@ def _loaders(data: MsbData, batch_size: int, seed: int, train_ds=None):
 
 
 def train_msb(
-    root: str | Path, out: str | Path, size: str = "tiny", epochs: int = 30, seed: int = 0, distill_weight: float = 1.0
+    root: str | Path,
+    out: str | Path,
+    size: str = "tiny",
+    epochs: int = 30,
+    seed: int = 0,
+    distill_weight: float = 1.0,
 ) -> dict[str, dict[str, Any]]:
-    """Train the MSB teacher and student (``size`` "tiny" or "paper") into ``out``; returns their test metrics."""
+    """Train the MSB teacher and student (``size`` "tiny" or "paper") into ``out``; return test metrics."""
     out = Path(out)
     data = load_msb(root)
     suffix = "_tiny" if size == "tiny" else ""

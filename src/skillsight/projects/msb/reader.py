@@ -58,7 +58,9 @@ def subject_id(path: str | Path) -> str:
     """``Sub07`` from a path holding it (the file or its folder)."""
     match = _SUBJECT.search(Path(path).name) or _SUBJECT.search(Path(path).parent.name)
     if match is None:
-        raise DataFormatError(path, "name", Path(path).name, "MSB files are named after their subject (SubNN)")
+        raise DataFormatError(
+            path, "name", Path(path).name, "MSB files are named after their subject (SubNN)"
+        )
     return f"Sub{int(match.group(1)):02d}"
 
 
@@ -76,12 +78,17 @@ def read_msb_gaze(path: str | Path) -> MsbGaze:
     try:
         handle = h5py.File(path, "r")
     except OSError as err:
-        raise DataFormatError(path, "", path.name, f"not a readable HDF5 file (truncated or another format): {err}") from err
+        raise DataFormatError(
+            path, "", path.name, f"not a readable HDF5 file (truncated or another format): {err}"
+        ) from err
     with handle as h5:
         found = [(d, s) for d, s in GAZE_STREAMS if d in h5 and isinstance(h5[d], h5py.Group) and s in h5[d]]
         if not found:
             raise DataFormatError(
-                path, "/".join(GAZE_STREAMS[0]), sorted(h5.keys()), f"no gaze stream {['/'.join(g) for g in GAZE_STREAMS]}"
+                path,
+                "/".join(GAZE_STREAMS[0]),
+                sorted(h5.keys()),
+                f"no gaze stream {['/'.join(g) for g in GAZE_STREAMS]}",
             )
         device, stream = found[0]
         group = h5[device][stream]
@@ -93,12 +100,16 @@ def read_msb_gaze(path: str | Path) -> MsbGaze:
             data = np.asarray(group["data"][()], dtype=np.float64)
             time_s = np.asarray(group["time_s"][()], dtype=np.float64)
         except (OSError, ValueError, TypeError) as err:
-            raise DataFormatError(path, where, str(err)[:80], "cannot read the gaze datasets (truncated file?)") from err
+            raise DataFormatError(
+                path, where, str(err)[:80], "cannot read the gaze datasets (truncated file?)"
+            ) from err
     if data.ndim != 2 or data.shape[1] != 2:
         raise DataFormatError(path, f"{where}/data", data.shape, "gaze must be an (N, 2) array of 2D points")
     time_s = time_s.reshape(-1) if time_s.ndim == 2 and 1 in time_s.shape else time_s
     if time_s.ndim != 1 or len(time_s) != len(data):
-        raise DataFormatError(path, f"{where}/time_s", time_s.shape, f"expected ({len(data)},) times, one per sample")
+        raise DataFormatError(
+            path, f"{where}/time_s", time_s.shape, f"expected ({len(data)},) times, one per sample"
+        )
     if len(data) == 0:
         raise DataFormatError(path, f"{where}/data", 0, "gaze stream has no samples")
     if not np.isfinite(time_s).all():

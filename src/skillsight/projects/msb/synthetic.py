@@ -4,7 +4,7 @@ backhand swings, 2D gaze only.
 Written files (the subject HDF5 layout of the real release; the two CSVs are this toolkit's annotation
 format, since the release's own swing-annotation files were not available to check against)::
 
-    out/Sub00/20230101_streamLog_badminton-wearables_Sub00.hdf5   eye-gaze/gaze/{data (N, 2), time_s, time_str}
+    out/Sub00/20230101_streamLog_badminton-wearables_Sub00.hdf5   eye-gaze/gaze/{data, time_s, time_str}
     out/annotations/subjects.csv                                 subject, level, fold
     out/annotations/swings.csv                                   subject, swing, stroke, start_s, end_s
 
@@ -34,7 +34,7 @@ _T0_S = 1_672_531_200.0  # 2023-01-01, seconds since the epoch
 
 def _swing_gaze(rng: np.random.Generator, level: int, stroke: str, duration_s: float) -> np.ndarray:
     """(n, 2) gaze of one swing, in [0, 1]."""
-    n = int(round(duration_s * GAZE_HZ))
+    n = round(duration_s * GAZE_HZ)
     u = np.linspace(0.0, 1.0, n)  # swing phase; contact at u = 0.7
     side = 1.0 if stroke == "forehand" else -1.0
     skill = level / 2.0  # 0 novice .. 1 expert
@@ -82,7 +82,7 @@ def generate_msb_dataset(out_dir: str | Path, *, seed: int = 0, swings_per_playe
                 points.append(np.clip(0.5 + 0.15 * rng.standard_normal((n_gap, 2)), 0, 1))
                 t += gap
                 duration = rng.uniform(1.0, 1.4)
-                times.append(t + np.arange(int(round(duration * GAZE_HZ))) / GAZE_HZ)
+                times.append(t + np.arange(round(duration * GAZE_HZ)) / GAZE_HZ)
                 points.append(_swing_gaze(rng, level, stroke, duration))
                 swings.append((name, s, stroke, round(t, 6), round(t + duration, 6)))
                 t += duration

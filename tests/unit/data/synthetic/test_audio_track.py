@@ -29,6 +29,7 @@ def with_and_without(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Pa
     mp = pytest.MonkeyPatch()
     try:
         for kind, with_audio in (("audio", True), ("silent", False)):
+
             def capture(path, frames, *args, _kind=kind, **kwargs):
                 rendered[_kind][Path(path).parent.parent.parent.parent.name + Path(path).name] = frames.copy()
                 return original(path, frames, *args, **kwargs)
@@ -49,8 +50,12 @@ def test_audio_leaves_gaze_trajectory_and_pixels_unchanged(with_and_without) -> 
     takes = sorted(p.name for p in (a / "takes").iterdir())
     assert takes == sorted(p.name for p in (b / "takes").iterdir())
     for name in takes:
-        for rel in ("eye_gaze/general_eye_gaze.csv", "eye_gaze/general_eye_gaze_2d.csv",
-                    "trajectory/closed_loop_trajectory.csv", "device_calibration.json"):
+        for rel in (
+            "eye_gaze/general_eye_gaze.csv",
+            "eye_gaze/general_eye_gaze_2d.csv",
+            "trajectory/closed_loop_trajectory.csv",
+            "device_calibration.json",
+        ):
             assert (a / "takes" / name / rel).read_bytes() == (b / "takes" / name / rel).read_bytes(), rel
         [mp4_a] = (a / "takes" / name).rglob("aria*.mp4")
         [mp4_b] = (b / "takes" / name).rglob("aria*.mp4")

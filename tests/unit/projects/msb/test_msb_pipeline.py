@@ -30,10 +30,16 @@ def test_synthetic_layout_has_25_players_in_3_levels(msb_root: Path) -> None:
 def test_splits_are_subject_disjoint_and_windows_two_channel(msb_root: Path) -> None:
     data = load_msb(msb_root)
     subjects = [{s.subject for s in split} for split in (data.train, data.val, data.test)]
-    assert not (subjects[0] & subjects[1]) and not (subjects[0] & subjects[2]) and not (subjects[1] & subjects[2])
+    assert (
+        not (subjects[0] & subjects[1])
+        and not (subjects[0] & subjects[2])
+        and not (subjects[1] & subjects[2])
+    )
     assert len(data.train) + len(data.val) + len(data.test) == 25 * 6
     item = MsbSwingDataset(data.test, data.gaze)[0]
-    assert item["gaze"].shape == (16, 2) and item["gaze_mask"].dtype == torch.bool  # 2 channels, no zero-filled 3D
+    assert (
+        item["gaze"].shape == (16, 2) and item["gaze_mask"].dtype == torch.bool
+    )  # 2 channels, no zero-filled 3D
     assert item["action"].item() in (0, 1) and item["label"].item() in (0, 1, 2)
 
 
