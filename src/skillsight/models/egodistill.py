@@ -1,4 +1,4 @@
-"""EgoDistill (Tan, Nagarajan & Grauman, NeurIPS 2023): video features rebuilt from sparse frames + IMU."""
+"""EgoDistill (Tan, Nagarajan & Grauman, NeurIPS 2023): video features rebuilt from sparse frames + IMU.
 
 A frozen video model's clip feature ``z`` is the target; a light model sees only K sparse frames of the
 clip (the camera is on for K frames instead of streaming) and the head motion between them, and is
