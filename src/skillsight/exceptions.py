@@ -6,9 +6,11 @@ from pathlib import Path
 from typing import Any
 
 __all__ = [
+    "CheckpointError",
     "ConfigError",
     "DataFormatError",
     "MissingDependencyError",
+    "RunWriteError",
     "SkillsightError",
     "SplitLeakageError",
 ]
@@ -53,3 +55,45 @@ class MissingDependencyError(SkillsightError, ImportError):
 
 class SplitLeakageError(SkillsightError, ValueError):
     """The same item (take, player, video) appears in more than one split."""
+
+
+class CheckpointError(DataFormatError):
+    """A model or resume checkpoint cannot be used: unreadable, damaged, of another model, or with
+    non-finite weights. The message names the file and, where one is at fault, the tensor or key.
+
+    Args:
+        path: the checkpoint file.
+        reason: what is wrong and, where it helps, what to do.
+        field: the tensor name or spec key at fault ("" when the whole file is).
+    """
+
+    def __init__(self, path: str | Path, reason: str, field: str = "") -> None:
+        self.source = str(path)
+        self.field = field
+        self.value = None
+        self.reason = reason
+        where = self.source + (f", {field!r}" if field else "")
+        Exception.__init__(self, f"{where}: {reason}")
+
+
+class RunWriteError(SkillsightError, OSError):
+    """A file of a run folder could not be written (disk full, read-only, quota). Writes are atomic:
+    the message says which file failed and that its previous version is unchanged.
+
+    Args:
+        path: the file that was being written.
+        cause: the operating-system error.
+        note: what is (and is not) intact, in words.
+    """
+
+    def __init__(self, path: str | Path, cause: BaseException, note: str = "") -> None:
+        self.path = str(path)
+        self.errno = getattr(cause, "errno", None)  # type: ignore[misc]
+        self.strerror = getattr(cause, "strerror", None) or str(cause)  # type: ignore[misc]
+        self.filename = self.path  # type: ignore[misc]
+        detail = f"{self.strerror} (errno {self.errno})" if self.errno is not None else self.strerror
+        self.message = f"could not write {self.path}: {detail}" + (f"; {note}" if note else "")
+        Exception.__init__(self, self.message)
+
+    def __str__(self) -> str:
+        return self.message

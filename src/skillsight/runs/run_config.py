@@ -9,7 +9,7 @@ from pathlib import Path
 from skillsight.config import RunConfig, config_from_dict
 from skillsight.runs.atomic import atomic_write_text
 
-__all__ = ["save_config", "load_run_config"]
+__all__ = ["load_run_config", "save_config"]
 
 
 def save_config(cfg: RunConfig, path: str | Path) -> None:
