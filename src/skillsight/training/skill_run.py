@@ -10,6 +10,7 @@ A run folder is the unit everything downstream consumes::
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -24,12 +25,14 @@ from skillsight.evaluation.evaluate import (
     score_predictions,
     write_evaluation,
 )
-from skillsight.exceptions import ConfigError
+from skillsight.exceptions import CheckpointError, ConfigError
 from skillsight.models import create_model, model_inputs
 from skillsight.models.layers.crop_features import CropFeatureExtractor
 from skillsight.runs.atomic import atomic_write_text
-from skillsight.runs.checkpoint import load_model, read_model_spec
+from skillsight.runs.checkpoint import load_model
+from skillsight.runs.hashes import weights_sha256
 from skillsight.runs.run_config import load_run_config, save_config
+from skillsight.runs.sealed import read_sealed, write_sealed
 from skillsight.training.loop import fit
 from skillsight.training.sampling import make_loader
 from skillsight.training.skill_data import (
@@ -201,21 +204,14 @@ def _distillation_setup(
         raise ConfigError(
             f"teacher run {teacher_dir} cut its clips differently (teacher, student): {mismatch}"
         )
-    features_path = run_dir / "teacher_features.safetensors"
     teacher_clips = _datasets(teacher, teacher_cfg, data, "train", "test", cache)
-    spec = read_model_spec(teacher_dir / "model")
-    if features_path.is_file():
-        from safetensors.torch import load_file
-
-        stored = load_file(str(features_path))
-        features = stored["features"]
-    else:
-        features = precompute_teacher_features(teacher, teacher_clips, cfg.data.eval_batch_size)
-        from safetensors.torch import save_file
-
-        save_file(
-            {"features": features}, str(features_path), metadata={"teacher": json.dumps(spec["model_args"])}
-        )
+    features = _teacher_features(
+        teacher,
+        teacher_dir,
+        teacher_clips,
+        run_dir / "teacher_features.safetensors",
+        cfg.data.eval_batch_size,
+    )
     n_clips = cfg.data.num_test_clips
     features = features.reshape(len(data.train), n_clips, -1)  # (takes, clips, Dt)
     student_clips = _datasets(model, cfg, data, "train", "test", cache)
@@ -240,6 +236,36 @@ def _distillation_setup(
         label_smoothing=cfg.task.label_smoothing,
     )
     return task, train_ds
+
+
+_FEATURES_FORMAT = "skillsight-teacher-features-v1"
+
+
+def _teacher_features(
+    teacher: torch.nn.Module, teacher_dir: Path, clips: Any, path: Path, batch_size: int
+) -> torch.Tensor:
+    """(N clips, Dt) teacher features, stored once per student run (sealed: atomic and checksummed).
+
+    A stored file is reused only if it is intact, came from the same teacher weights and has one row per
+    clip; otherwise it is recomputed, saying why (a kill during the first computation, a retrained teacher).
+    """
+    teacher_sha = weights_sha256(teacher_dir)
+    if path.exists():
+        try:
+            stored, fields = read_sealed(path, (_FEATURES_FORMAT,), "cached teacher features")
+            features = stored["features"]
+            if fields.get("teacher_weights_sha256") != teacher_sha:
+                raise CheckpointError(
+                    path, f"was computed from other weights than {teacher_dir}/model.safetensors"
+                )
+            if features.ndim != 2 or features.shape[0] != len(clips):
+                raise CheckpointError(path, f"holds {tuple(features.shape)} features for {len(clips)} clips")
+            return features
+        except (CheckpointError, KeyError) as err:
+            warnings.warn(f"recomputing the teacher features: {err}", stacklevel=2)
+    features = precompute_teacher_features(teacher, clips, batch_size)
+    write_sealed(path, {"features": features}, _FEATURES_FORMAT, {"teacher_weights_sha256": teacher_sha})
+    return features
 
 
 def evaluate_run(

@@ -19,15 +19,18 @@ class ToyGazeClassifier(DeclaredInputsModule):
     input_names = ("gaze",)
     sensors = ("eye_tracker",)
 
-    def __init__(self, channels: int = 4, num_classes: int = 2, embed_dim: int = 8) -> None:
+    def __init__(
+        self, channels: int = 4, num_classes: int = 2, embed_dim: int = 8, dropout: float = 0.0
+    ) -> None:
         super().__init__()
         self.channels = channels
         self.body = nn.Sequential(nn.Linear(channels, 16), nn.ReLU(), nn.Linear(16, 16))
+        self.dropout = nn.Dropout(dropout)  # (B, T, 16) -> same; on in the resume tests
         self.head = nn.Linear(16, num_classes)
         self.distill = nn.Linear(16, embed_dim)
 
     def forward(self, gaze: torch.Tensor) -> dict[str, torch.Tensor]:
-        h = self.body(gaze).mean(1)  # (B, 16)
+        h = self.dropout(self.body(gaze)).mean(1)  # (B, 16)
         return {"logits": self.head(h), "distill_embedding": self.distill(h)}
 
     def example_inputs(self, batch_size: int = 2) -> dict[str, torch.Tensor]:

@@ -37,7 +37,7 @@ def test_supervised_fit_learns_and_writes_run_folder(tmp_path):
     spec = json.loads((tmp_path / "model.json").read_text())
     assert spec["model_name"] == "test_toy_gaze_classifier"
     assert (tmp_path / LAST_CHECKPOINT).is_file()
-    assert (tmp_path / f"{LAST_CHECKPOINT}.safetensors").is_file()
+    assert not (tmp_path / f"{LAST_CHECKPOINT}.safetensors").exists(), "one file per checkpoint"
     loaded = load_model(tmp_path / "model")
     assert isinstance(loaded, nn.Module)
 
@@ -111,7 +111,7 @@ def test_training_into_a_finished_run_without_resume_is_refused(tmp_path):
         return SupervisedTask(create_model("test_toy_gaze_classifier"), OptimConfig(lr=1e-2))
 
     fit(task(), *_loaders(), tmp_path, _trainer(1))
-    before = (tmp_path / f"{LAST_CHECKPOINT}.safetensors").read_bytes()
+    before = (tmp_path / LAST_CHECKPOINT).read_bytes()
     with pytest.raises(ConfigError, match="--resume"):
         fit(task(), *_loaders(), tmp_path, _trainer(1))
-    assert (tmp_path / f"{LAST_CHECKPOINT}.safetensors").read_bytes() == before
+    assert (tmp_path / LAST_CHECKPOINT).read_bytes() == before
