@@ -88,9 +88,9 @@ class RunWriteError(SkillsightError, OSError):
 
     def __init__(self, path: str | Path, cause: BaseException, note: str = "") -> None:
         self.path = str(path)
-        self.errno = getattr(cause, "errno", None)  # type: ignore[misc]
-        self.strerror = getattr(cause, "strerror", None) or str(cause)  # type: ignore[misc]
-        self.filename = self.path  # type: ignore[misc]
+        self.errno = getattr(cause, "errno", None)
+        self.strerror = getattr(cause, "strerror", None) or str(cause)
+        self.filename = self.path
         detail = f"{self.strerror} (errno {self.errno})" if self.errno is not None else self.strerror
         self.message = f"could not write {self.path}: {detail}" + (f"; {note}" if note else "")
         Exception.__init__(self, self.message)

@@ -114,7 +114,8 @@ def export_run(
     """Export a run folder's model (default output ``RUN/model.onnx``) and verify it.
 
     Args:
-        run_dir: folder with ``model.safetensors`` + ``model.json`` (and usually config/vocab JSON).
+        run_dir: folder with ``model.safetensors`` (its spec inside; ``model.json`` is a readable copy) and
+            usually config/vocab JSON.
         out: output path (default ``run_dir/model.onnx``).
         fmt: export format; only "onnx".
         check, atol, opset: see :func:`export_model`.
@@ -128,8 +129,8 @@ def export_run(
     if fmt not in EXPORT_FORMATS:
         raise ConfigError(f"export format {fmt!r} is not supported; supported: {list(EXPORT_FORMATS)}")
     run_dir = Path(run_dir)
-    if not (run_dir / "model.json").is_file():
-        raise FileNotFoundError(f"{run_dir} is not a run folder: {run_dir / 'model.json'} is missing")
+    if not (run_dir / "model.safetensors").is_file():
+        raise FileNotFoundError(f"{run_dir} is not a run folder: {run_dir / 'model.safetensors'} is missing")
     model = load_model(run_dir / "model")
     stored = dict(getattr(model, "checkpoint_metadata", {}) or {})
     vocab = _json_file(run_dir / "vocab.json") if (run_dir / "vocab.json").is_file() else None

@@ -26,6 +26,7 @@ from skillsight.evaluation.metrics import (
     majority_labels,
     per_group_accuracy,
 )
+from skillsight.exceptions import DataFormatError
 from skillsight.runs.atomic import atomic_write_text
 
 __all__ = [
@@ -88,6 +89,15 @@ def predict_takes(
     meta: dict[str, tuple[str, int]] = {}
     for batch in batches:
         logits = model(**{n: batch[n] for n in names})["logits"].float()
+        finite = torch.isfinite(logits).all(-1)  # (B,)
+        if not bool(finite.all()):
+            uid = batch["take_uid"][int((~finite).nonzero()[0])]
+            raise DataFormatError(
+                uid,
+                "logits",
+                None,
+                "the model gave NaN/inf logits for a clip of this take (NaN in its inputs?)",
+            )
         for i, uid in enumerate(batch["take_uid"]):
             sums[uid] = sums[uid] + logits[i] if uid in sums else logits[i].clone()
             counts[uid] += 1

@@ -197,7 +197,7 @@ def _check_copy(stem: Path, weights: Path, spec: dict[str, Any], checksum: str) 
         how = "was edited" if same_checksum else f"describes another model than the weights in {weights.name}"
         raise CheckpointError(
             copy,
-            f"{how}: {diff} is {_get(body, diff)!r} here and {_get(spec, diff)!r} in the spec stored inside "
+            f"{how}: {diff} is {_shown(body, diff)} here and {_shown(spec, diff)} in the spec stored inside "
             f"{weights.name} (the weights only fit their own spec); restore the matching pair, or delete "
             f"{copy.name} to have it rewritten from {weights.name}",
             field=diff,
@@ -217,12 +217,13 @@ def _rewrite_copy(copy: Path, spec: dict[str, Any], weights: Path, checksum: str
         warnings.warn(f"could not rewrite {copy}: {err}", stacklevel=4)
 
 
-def _get(tree: Any, dotted: str) -> Any:
+def _shown(tree: Any, dotted: str) -> str:
+    """``repr`` of the value at a dotted key, or "not set" when it is absent."""
     for part in dotted.split("."):
         if not isinstance(tree, dict) or part not in tree:
-            return None
+            return "not set"
         tree = tree[part]
-    return tree
+    return repr(tree)
 
 
 def load_model(path: str | Path, map_location: str = "cpu", check_finite: bool = True) -> nn.Module:

@@ -26,10 +26,11 @@ import math
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import lightning as L
 from lightning.pytorch.callbacks import Callback
+from torch import nn
 from torch.utils.data import DataLoader
 
 from skillsight.config import TrainerConfig
@@ -110,7 +111,8 @@ class BestModelSaver(Callback):
                     self.monitor: None if value is None else float(value),
                 }
                 try:
-                    save_model(pl_module.model, self.run_dir / "model", metadata=meta)
+                    model = cast(nn.Module, pl_module.model)
+                    save_model(model, self.run_dir / "model", metadata=meta)
                 except CheckpointError as err:  # NaN/inf weights: keep the previous best model
                     warnings.warn(f"epoch {trainer.current_epoch}: {err}", stacklevel=1)
                     value, score = None, self.best
@@ -176,7 +178,7 @@ def seed_epoch(seed: int, epoch: int, loader: Any) -> None:
     """Seed every RNG from (seed, epoch) and tell the loader's dataset and sampler which epoch starts."""
     L.seed_everything(seed * 100_003 + epoch, workers=True, verbose=False)
     for part in (getattr(loader, "dataset", None), getattr(loader, "sampler", None)):
-        if hasattr(part, "set_epoch"):
+        if part is not None and hasattr(part, "set_epoch"):
             part.set_epoch(epoch)
 
 

@@ -33,7 +33,7 @@ def read_metric_rows(path: str | Path, limit: int | None = None) -> list[dict[st
     if not path.is_file():
         return []
     with path.open(newline="", encoding="utf-8", errors="replace") as handle:
-        rows = []
+        rows: list[dict[str, str]] = []
         for row in csv.DictReader(handle):
             if limit is not None and len(rows) >= limit:
                 break
@@ -110,7 +110,7 @@ class MetricsCsvLogger(Logger):
         Raises:
             RunWriteError: the file could not be written (disk full); rows already on disk are kept.
         """
-        if rank_zero_only.rank != 0:
+        if getattr(rank_zero_only, "rank", 0) != 0:
             return 0
         columns = sorted({k for r in self._rows for k in r} | set(self._columns))
         if columns != self._columns or self._rewrite or not self.path.is_file():
