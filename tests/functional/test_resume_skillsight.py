@@ -1,7 +1,8 @@
 """SkillSight teacher and distilled student, tiny presets (dropout 0.1): stopped after epoch 1 and resumed,
 each reaches bit for bit the weights, optimiser state, metrics.csv and test metrics of an uninterrupted run.
 
-Cost: ~30 s on 2 cores (2 teacher and 2 student runs of 2 epochs on the 72-take synthetic set)."""
+Cost: ~30 s on 2 cores (2 teacher and 2 student runs of 2 epochs on the 72-take synthetic set, 2 test
+clips per take)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,13 @@ from skillsight.runs.checkpoint_io import read_resume_checkpoint
 from skillsight.training.loop import LAST_CHECKPOINT, METRICS_CSV
 from skillsight.training.skill_run import train_run
 
-SMALL = ["data.frame_px=32", "data.crop_px=16", "data.num_val_clips=1", "trainer.progress_bar=false"]
+SMALL = [
+    "data.frame_px=32",
+    "data.crop_px=16",
+    "data.num_val_clips=1",
+    "data.num_test_clips=2",
+    "trainer.progress_bar=false",
+]
 TEACHER = ["model.args={video: {patch_size: 8}}"]
 
 
