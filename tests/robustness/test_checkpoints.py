@@ -233,6 +233,54 @@ def test_resuming_with_another_model_is_refused_naming_the_checkpoint(killed_in_
     assert (run / METRICS_CSV).read_bytes() == before, "nothing was changed"
 
 
+def _first_callback(patch: pytest.MonkeyPatch, callback: Any) -> None:
+    """Make fit's Trainer run ``callback`` before its own callbacks."""
+    from skillsight.training import loop
+
+    real_trainer = loop.L.Trainer
+
+    def trainer(*args: Any, **kwargs: Any) -> Any:
+        return real_trainer(*args, **{**kwargs, "callbacks": [callback, *kwargs["callbacks"]]})
+
+    patch.setattr(loop.L, "Trainer", trainer)
+
+
+def test_an_exception_after_an_epoch_was_logged_still_writes_its_checkpoint(killed_in_epoch_1, tmp_path):
+    from lightning.pytorch.callbacks import Callback
+
+    reference, _ = killed_in_epoch_1
+
+    class StopAtEpoch2(Callback):  # as Lightning's own stop after a SIGTERM, between two epochs
+        def on_train_epoch_start(self, trainer, pl_module):
+            if trainer.current_epoch == 2:
+                raise RuntimeError("stopped")
+
+    with pytest.MonkeyPatch.context() as patch:
+        _first_callback(patch, StopAtEpoch2())
+        with pytest.raises(RuntimeError, match="stopped"):
+            _fit(tmp_path)
+    assert read_resume_checkpoint(tmp_path / LAST_CHECKPOINT)[0]["epoch"] == 1
+    _fit(tmp_path, resume=True)
+    _assert_same_run(reference, tmp_path)
+
+
+def test_an_exception_before_an_epoch_was_logged_keeps_the_previous_checkpoint(killed_in_epoch_1, tmp_path):
+    reference, _ = killed_in_epoch_1
+
+    def failing_step(self: Any, scheduler: Any, metric: Any) -> None:  # runs before the epoch's row is logged
+        if self.current_epoch == 1:
+            raise RuntimeError("scheduler failed")
+        scheduler.step()
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(SupervisedTask, "lr_scheduler_step", failing_step)
+        with pytest.raises(RuntimeError, match="scheduler failed"):
+            _fit(tmp_path)
+    assert read_resume_checkpoint(tmp_path / LAST_CHECKPOINT)[0]["epoch"] == 0, "epoch 1 is redone"
+    _fit(tmp_path, resume=True)
+    _assert_same_run(reference, tmp_path)
+
+
 # ----------------------------------------------------------------------------- kills during one save
 
 
@@ -692,24 +740,17 @@ def test_evaluate_on_nan_weights_exits_2_with_one_line(tmp_path, capsys):
 def test_an_epoch_with_nan_weights_never_becomes_the_best_model(tmp_path):
     from lightning.pytorch.callbacks import Callback
 
-    from skillsight.training import loop
-
     class Poison(Callback):
         def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx):
             if trainer.current_epoch == 1 and batch_idx == 3:
                 with torch.no_grad():
                     pl_module.model.head.weight.fill_(float("nan"))
 
-    real_trainer = loop.L.Trainer
-
-    def trainer_with_poison(*args: Any, **kwargs: Any) -> Any:
-        return real_trainer(*args, **{**kwargs, "callbacks": [Poison(), *kwargs["callbacks"]]})
-
     train = make_loader(ToyDataset(64, seed=0), batch_size=16, shuffle=True)
     task = SupervisedTask(_toy(), OptimConfig())
     cfg = TrainerConfig(max_epochs=2, progress_bar=False)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(loop.L, "Trainer", trainer_with_poison)
+        _first_callback(patch, Poison())
         with pytest.warns(UserWarning, match=r"epoch 1: .*model\.safetensors, 'head\.weight': not saved"):
             fit(task, train, None, tmp_path, cfg, monitor="no/such/metric")  # every epoch would be "best"
     assert load_model(tmp_path / "model").checkpoint_metadata["epoch"] == 0

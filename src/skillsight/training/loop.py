@@ -69,13 +69,15 @@ class FitResult:
 class BestModelSaver(Callback):
     """At each epoch end: save the model if ``monitor`` improved, and snapshot the resume checkpoint
     ``checkpoints/last.ckpt``; the snapshot is written at the next epoch's start or at the end of
-    training (after Lightning has logged the epoch's metrics), or when training stops on an exception.
+    training (after Lightning has logged the epoch's metrics), or when training stops on an exception
+    after that row was logged.
 
     Args:
         run_dir: the run folder.
         monitor: metric that decides the best model; mode ``"max"`` or ``"min"``.
         metadata: stored in the best model's spec.
         checkpoint_io: the trainer's :class:`SafetensorsCheckpointIO` (holds the snapshot).
+        metrics_log: the run's metrics logger (tells whether the epoch's training row was logged).
     """
 
     def __init__(
@@ -85,8 +87,11 @@ class BestModelSaver(Callback):
         mode: str = "max",
         metadata: dict[str, Any] | None = None,
         checkpoint_io: SafetensorsCheckpointIO | None = None,
+        metrics_log: MetricsCsvLogger | None = None,
     ) -> None:
         self.run_dir = run_dir
+        self.metrics_log = metrics_log
+        self._rows_at_snapshot = 0
         self.monitor = monitor
         self.sign = 1.0 if mode == "max" else -1.0
         self.best = -math.inf
@@ -119,6 +124,7 @@ class BestModelSaver(Callback):
             self.best = max(score, self.best) if value is not None else self.best
         if self.checkpoint_io is not None and trainer.is_global_zero:
             self.checkpoint_io.hold_next_save()
+            self._rows_at_snapshot = self.metrics_log.num_rows if self.metrics_log is not None else 0
         trainer.save_checkpoint(self.run_dir / LAST_CHECKPOINT)
 
     def _commit(self) -> None:
@@ -134,12 +140,17 @@ class BestModelSaver(Callback):
     def on_exception(
         self, trainer: L.Trainer, pl_module: L.LightningModule, exception: BaseException
     ) -> None:
-        # The snapshot is a complete end-of-epoch state whatever failed after it.
-        if self.checkpoint_io is not None and self.checkpoint_io.has_pending:
-            try:
-                self.checkpoint_io.commit()
-            except Exception as err:  # do not hide the original exception
-                warnings.warn(f"could not write the last epoch's checkpoint: {err}", stacklevel=1)
+        # The snapshot is a complete end-of-epoch state; it is written if Lightning got as far as logging
+        # the epoch's training row (as before a SIGTERM stop), else the resume redoes the epoch, so that
+        # metrics.csv never misses the row.
+        if self.checkpoint_io is None or not self.checkpoint_io.has_pending:
+            return
+        if self.metrics_log is not None and self.metrics_log.num_rows <= self._rows_at_snapshot:
+            return
+        try:
+            self.checkpoint_io.commit()
+        except Exception as err:  # do not hide the original exception
+            warnings.warn(f"could not write the last epoch's checkpoint: {err}", stacklevel=1)
 
 
 class EpochSeeder(Callback):
@@ -259,7 +270,7 @@ def fit(
     checkpoint_io = SafetensorsCheckpointIO(
         preloaded, header_fields=lambda: {"metrics_rows": str(metrics_log.flush())}
     )
-    saver = BestModelSaver(run_dir, monitor=monitor, metadata=metadata, checkpoint_io=checkpoint_io)
+    saver = BestModelSaver(run_dir, monitor, "max", metadata, checkpoint_io, metrics_log)
     callbacks: list[Callback] = [saver, EpochSeeder(trainer_cfg.seed, first_epoch, train_loader)]
     if trainer_cfg.progress_bar:
         from lightning.pytorch.callbacks import RichProgressBar
