@@ -62,7 +62,7 @@ _add_commands()
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the app, turning package errors into ``error: ...`` and exit code 2."""
-    console = Console(stderr=True)
+    console = Console(stderr=True, soft_wrap=True)  # one line per error, never wrapped at the terminal width
     try:
         app(args=argv, standalone_mode=False)
     except SkillsightError as err:
