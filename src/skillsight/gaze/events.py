@@ -13,8 +13,23 @@ Definitions used here (numpy, vectorised over the recording):
   :func:`skillsight.gaze.geometry.gaze_direction_cpf`). The angular velocity of interval ``k``
   (samples ``k`` -> ``k+1``) is the angle between the two directions over their time step (deg/s).
 * An interval is *valid* when both samples have finite yaw and pitch and the time step is at most
-  ``max_gap_ms`` (default 1.5 x the median interval, so one dropped sample breaks an event). NaN
-  samples and gaps always break events; they are never bridged.
+  ``max_gap_ms`` (default ``max(2.5 x median interval, 20 ms)``, :mod:`skillsight.gaze.velocity`:
+  one dropped sample is bridged, and the jittered steps of real wearable trackers, ~4 and ~8 ms
+  alternating on a Pupil Invisible, are not gaps). NaN samples and gaps always break events; they
+  are never bridged. When more than half of the intervals are gaps the detectors refuse
+  (ConfigError naming the share and the rule); above :data:`GAP_WARN_SHARE` they warn
+  (:class:`GazeQualityWarning`), and an empty result over a recording with gaze warns too.
+* Velocity (I-VT): with ``smoothing_ms`` (default 40 ms) and at least 5 samples in such a window
+  (>= ~100 Hz), each sample's velocity comes from a local quadratic fit in time
+  (Savitzky-Golay style, :func:`skillsight.gaze.velocity.savgol_velocity_deg_s`) and an interval's
+  velocity is the mean of its two samples'; otherwise (low rates such as Aria's 10 Hz, or
+  ``smoothing_ms=None``) it is the exact two-sample interval velocity.
+* Threshold defaults target head-mounted trackers (gaze in head coordinates while the head moves):
+  ``velocity_threshold=None`` means 60 deg/s on smoothed velocities and 20 deg/s (Salvucci &
+  Goldberg, pymovements) on interval velocities, whose long steps already average a saccade away.
+  On the real Pupil Invisible recording of ``benchmarks/bench_events.py`` these defaults agree with
+  the vendor's fixation detector better than pymovements' best I-VT setting (kappa table there).
+  Every result says which settings were used (:attr:`GazeEvents.report`).
 * I-VT: a fixation is a maximal run of valid intervals slower than ``velocity_threshold``; a
   saccade is a maximal run of valid intervals at or above it. I-DT (greedy, Salvucci & Goldberg):
   a fixation is a maximal window of valid samples whose dispersion is <= ``dispersion_threshold``;
@@ -35,7 +50,8 @@ ConfigError naming the rate, the interval and the threshold (e.g. 5 Hz with 100 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import warnings
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.ndimage import maximum_filter1d, minimum_filter1d
@@ -43,9 +59,19 @@ from scipy.ndimage import maximum_filter1d, minimum_filter1d
 from skillsight.exceptions import ConfigError, DataFormatError
 from skillsight.gaze.geometry import gaze_direction_cpf
 from skillsight.gaze.tracks import GazeTrack
+from skillsight.gaze.velocity import (
+    default_max_gap_ms,
+    interval_velocity_deg_s,
+    savgol_velocity_deg_s,
+    smoothing_applies,
+)
 
 __all__ = [
+    "DEFAULT_SMOOTHING_MS",
+    "GAP_WARN_SHARE",
+    "EventReport",
     "GazeEvents",
+    "GazeQualityWarning",
     "angular_velocity_deg_s",
     "detect_events",
     "detect_idt",
@@ -55,8 +81,49 @@ __all__ = [
 
 #: relative jitter of the sampling interval tolerated before a rate is called too low.
 _RATE_TOLERANCE = 0.1
-#: default gap: intervals longer than this many median intervals break events.
-_GAP_FACTOR = 1.5
+#: velocity smoothing window of I-VT (ms); see the module docstring.
+DEFAULT_SMOOTHING_MS = 40.0
+#: default I-VT thresholds (deg/s) on smoothed and on interval velocities.
+_THRESHOLD_SMOOTHED, _THRESHOLD_INTERVAL = 60.0, 20.0
+#: share of gap intervals above which the detectors warn; above 0.5 they refuse.
+GAP_WARN_SHARE = 0.1
+_GAP_REFUSE_SHARE = 0.5
+
+
+class GazeQualityWarning(UserWarning):
+    """The gaze allows events, but the result may be poor (many gaps, nothing found)."""
+
+
+@dataclass(frozen=True)
+class EventReport:
+    """What a detector used and what it saw (printed by benchmarks and CLIs, kept with the events).
+
+    Attributes:
+        method: "ivt" | "idt".
+        threshold: velocity (deg/s, I-VT) or dispersion (deg, I-DT) threshold used.
+        smoothing_ms: velocity window used, None for two-sample interval velocities.
+        max_gap_ms: the gap threshold used.
+        median_interval_ms: the recording's median sampling interval.
+        intervals: number of intervals; gap_intervals: those longer than ``max_gap_ms``.
+        missing_samples: samples with NaN yaw or pitch.
+    """
+
+    method: str
+    threshold: float
+    smoothing_ms: float | None
+    max_gap_ms: float
+    median_interval_ms: float
+    intervals: int
+    gap_intervals: int
+    missing_samples: int
+
+    def format(self) -> str:
+        """One line, e.g. for a CLI or a benchmark."""
+        smooth = "interval velocity" if self.smoothing_ms is None else f"smoothing {self.smoothing_ms:g} ms"
+        return (
+            f"{self.method} threshold {self.threshold:g} ({smooth}), gaps > {self.max_gap_ms:g} ms: "
+            f"{self.gap_intervals}/{self.intervals} intervals, {self.missing_samples} missing samples"
+        )
 
 
 @dataclass(frozen=True)
@@ -71,6 +138,7 @@ class GazeEvents:
         amplitude_deg: angle between the first and last gaze direction.
         peak_velocity_deg_s: largest interval velocity inside the event.
         mean_yaw_rad, mean_pitch_rad: mean gaze angles over the event's samples.
+        report: the settings used and the gap counts (:class:`EventReport`).
     """
 
     kind: np.ndarray
@@ -83,6 +151,7 @@ class GazeEvents:
     peak_velocity_deg_s: np.ndarray
     mean_yaw_rad: np.ndarray
     mean_pitch_rad: np.ndarray
+    report: EventReport | None = field(default=None, compare=False)
 
     def __len__(self) -> int:
         return int(self.kind.shape[0])
@@ -92,7 +161,8 @@ class GazeEvents:
         if kind not in ("fixation", "saccade"):
             raise ConfigError(f"event kind must be 'fixation' or 'saccade', got {kind!r}")
         keep = self.kind == kind
-        return GazeEvents(**{name: getattr(self, name)[keep] for name in self.__dataclass_fields__})
+        arrays = {name: getattr(self, name)[keep] for name in self.__dataclass_fields__ if name != "report"}
+        return GazeEvents(**arrays, report=self.report)
 
     @property
     def fixations(self) -> GazeEvents:
@@ -158,9 +228,7 @@ def angular_velocity_deg_s(
         (N-1,) float64 deg/s; NaN where either sample of the interval is NaN.
     """
     t, yaw, pitch = _validate(timestamps_us, yaw_rad, pitch_rad, "<arrays>")
-    d = gaze_direction_cpf(yaw, pitch)  # (N, 3)
-    dt_s = np.diff(t).astype(np.float64) / 1e6
-    return _angle_deg(d[:-1], d[1:]) / dt_s
+    return interval_velocity_deg_s(t, yaw, pitch)
 
 
 def _check_rate(dt_ms: float, minimum_duration: float, name: str) -> None:
@@ -176,13 +244,42 @@ def _check_rate(dt_ms: float, minimum_duration: float, name: str) -> None:
 
 
 def _interval_validity(
-    t: np.ndarray, yaw: np.ndarray, pitch: np.ndarray, max_gap_ms: float | None, dt_ms: float
-) -> np.ndarray:
+    t: np.ndarray, yaw: np.ndarray, pitch: np.ndarray, max_gap_ms: float | None, dt_ms: float, name: str
+) -> tuple[np.ndarray, float, int]:
+    """(N-1,) valid intervals, the gap threshold used, and the number of gap intervals."""
     finite = np.isfinite(yaw) & np.isfinite(pitch)  # (N,)
-    gap_ms = _GAP_FACTOR * dt_ms if max_gap_ms is None else float(max_gap_ms)
-    if gap_ms <= 0:
+    gap_ms = default_max_gap_ms(dt_ms) if max_gap_ms is None else float(max_gap_ms)
+    if not gap_ms > 0:
         raise ConfigError(f"max_gap_ms must be > 0, got {max_gap_ms}")
-    return finite[:-1] & finite[1:] & (np.diff(t) / 1e3 <= gap_ms)  # (N-1,)
+    steps_ms = np.diff(t) / 1e3
+    gaps = steps_ms > gap_ms
+    n_gaps = int(gaps.sum())
+    share = n_gaps / max(1, gaps.size)
+    rule = "max_gap_ms" if max_gap_ms is not None else "the default max(2.5 x median, 20 ms)"
+    rule += f" = {gap_ms:.3g} ms"
+    detail = (
+        f"{n_gaps} of {gaps.size} intervals ({100 * share:.0f} %) are longer than {rule} "
+        f"(median interval {dt_ms:.3g} ms, 95th percentile {np.percentile(steps_ms, 95):.3g} ms)"
+    )
+    if share > _GAP_REFUSE_SHARE:
+        raise ConfigError(
+            f"{name}: {detail}; events cannot span gaps, so the result would be nearly empty. "
+            f"Check the timestamps' unit (microseconds) or pass a larger max_gap_ms."
+        )
+    if share > GAP_WARN_SHARE:
+        warnings.warn(f"{name}: {detail}; events break at every gap", GazeQualityWarning, stacklevel=3)
+    return finite[:-1] & finite[1:] & ~gaps, gap_ms, n_gaps  # (N-1,)
+
+
+def _warn_if_empty(events: GazeEvents, t: np.ndarray, valid: np.ndarray, name: str) -> None:
+    """An empty fixation list over >= 1 s of usable gaze is worth a word, never silence."""
+    usable_s = float(np.diff(t)[valid].sum()) / 1e6
+    if len(events.fixations) == 0 and usable_s >= 1.0 and events.report is not None:
+        warnings.warn(
+            f"{name}: no fixation found in {usable_s:.1f} s of usable gaze ({events.report.format()})",
+            GazeQualityWarning,
+            stacklevel=3,
+        )
 
 
 def _runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -199,6 +296,7 @@ def _build(
     yaw: np.ndarray,
     pitch: np.ndarray,
     velocity: np.ndarray,
+    report: EventReport | None = None,
 ) -> GazeEvents:
     """Events spanning samples a..b (inclusive, a < b, no invalid interval inside)."""
     order = np.lexsort((b, a))
@@ -225,6 +323,7 @@ def _build(
         peak_velocity_deg_s=peak,
         mean_yaw_rad=mean_yaw,
         mean_pitch_rad=mean_pitch,
+        report=report,
     )
 
 
@@ -239,9 +338,10 @@ def detect_ivt(
     yaw_rad: np.ndarray,
     pitch_rad: np.ndarray,
     *,
-    velocity_threshold: float = 20.0,
+    velocity_threshold: float | None = None,
     minimum_duration: float = 100,
     max_gap_ms: float | None = None,
+    smoothing_ms: float | None = DEFAULT_SMOOTHING_MS,
     source: str = "",
 ) -> GazeEvents:
     """Velocity-threshold identification (I-VT) of fixations and saccades.
@@ -249,26 +349,42 @@ def detect_ivt(
     Args:
         timestamps_us: (N,) strictly increasing int64 microseconds.
         yaw_rad, pitch_rad: (N,) gaze angles in radians; NaN = missing sample (breaks events).
-        velocity_threshold: deg/s; intervals below it are fixation intervals (pymovements default 20.0).
+        velocity_threshold: deg/s; intervals below it are fixation intervals. None: 60 on smoothed
+            velocities, 20 (pymovements' value) on interval velocities (module docstring).
         minimum_duration: shortest fixation in ms (pymovements default 100); adapted to the sample
             grid as described in the module docstring. Saccades have no minimum duration.
-        max_gap_ms: longer time steps break events (default 1.5 x the median interval).
+        max_gap_ms: longer time steps break events (default max(2.5 x median interval, 20 ms)).
+        smoothing_ms: window of the local quadratic velocity fit; None = interval velocities. Used only
+            where the window holds >= 5 typical samples (>= ~100 Hz at 40 ms).
         source: file the samples came from, for error messages.
 
     Returns:
-        GazeEvents sorted by onset.
+        GazeEvents sorted by onset, with the settings used in ``report``.
 
     Raises:
         DataFormatError: bad shapes or non-increasing timestamps.
-        ConfigError: non-positive thresholds, or a sampling rate too low for ``minimum_duration``.
+        ConfigError: non-positive thresholds, a sampling rate too low for ``minimum_duration``, or
+            more than half of the intervals being gaps.
     """
     t, yaw, pitch = _validate(timestamps_us, yaw_rad, pitch_rad, source)
-    if not velocity_threshold > 0:
-        raise ConfigError(f"detect_ivt: velocity_threshold must be > 0 deg/s, got {velocity_threshold}")
     dt_ms = median_interval_ms(t)
     _check_rate(dt_ms, minimum_duration, "detect_ivt")
-    valid = _interval_validity(t, yaw, pitch, max_gap_ms, dt_ms)
-    velocity = np.where(valid, angular_velocity_deg_s(t, yaw, pitch), np.nan)  # (N-1,)
+    if smoothing_ms is not None and not smoothing_ms > 0:
+        raise ConfigError(f"detect_ivt: smoothing_ms must be > 0 ms or None, got {smoothing_ms}")
+    smooth = smoothing_applies(smoothing_ms, dt_ms)
+    if velocity_threshold is None:
+        velocity_threshold = _THRESHOLD_SMOOTHED if smooth else _THRESHOLD_INTERVAL
+    if not velocity_threshold > 0:
+        raise ConfigError(f"detect_ivt: velocity_threshold must be > 0 deg/s, got {velocity_threshold}")
+    name = f"detect_ivt({source})" if source else "detect_ivt"
+    valid, gap_ms, n_gaps = _interval_validity(t, yaw, pitch, max_gap_ms, dt_ms, name)
+    if smooth:
+        per_sample = savgol_velocity_deg_s(t, yaw, pitch, float(smoothing_ms), gap_ms)  # (N,)
+        velocity = 0.5 * (per_sample[:-1] + per_sample[1:])  # (N-1,)
+    else:
+        velocity = interval_velocity_deg_s(t, yaw, pitch)
+    valid &= np.isfinite(velocity)
+    velocity = np.where(valid, velocity, np.nan)  # (N-1,)
     slow = valid & (velocity < velocity_threshold)
     fast = valid & (velocity >= velocity_threshold)
     fa, fb = _runs(slow)  # intervals fa..fb-1 -> samples fa..fb
@@ -276,7 +392,21 @@ def detect_ivt(
     fa, fb = fa[keep], fb[keep]
     sa, sb = _runs(fast)
     kinds = np.array(["fixation"] * fa.size + ["saccade"] * sa.size, dtype="<U8")
-    return _build(kinds, np.concatenate([fa, sa]), np.concatenate([fb, sb]), t, yaw, pitch, velocity)
+    report = EventReport(
+        "ivt",
+        float(velocity_threshold),
+        float(smoothing_ms) if smooth else None,
+        gap_ms,
+        dt_ms,
+        int(valid.size),
+        n_gaps,
+        int((~(np.isfinite(yaw) & np.isfinite(pitch))).sum()),
+    )
+    events = _build(
+        kinds, np.concatenate([fa, sa]), np.concatenate([fb, sb]), t, yaw, pitch, velocity, report
+    )
+    _warn_if_empty(events, t, valid, name)
+    return events
 
 
 def _first_true(mask: np.ndarray) -> int:
@@ -307,18 +437,19 @@ def detect_idt(
         dispersion_threshold: degrees, (max-min) yaw + (max-min) pitch (pymovements default 1.0).
         minimum_duration: shortest fixation in ms (pymovements default 100), adapted to the sample
             grid: the initial window has max(2, ceil((minimum_duration - dt/2) / dt) + 1) samples.
-        max_gap_ms: longer time steps break events (default 1.5 x the median interval).
+        max_gap_ms: longer time steps break events (default max(2.5 x median interval, 20 ms)).
         source: file the samples came from, for error messages.
 
     Returns:
-        GazeEvents sorted by onset.
+        GazeEvents sorted by onset, with the settings used in ``report``.
     """
     t, yaw, pitch = _validate(timestamps_us, yaw_rad, pitch_rad, source)
     if not dispersion_threshold > 0:
         raise ConfigError(f"detect_idt: dispersion_threshold must be > 0 deg, got {dispersion_threshold}")
     dt_ms = median_interval_ms(t)
     _check_rate(dt_ms, minimum_duration, "detect_idt")
-    valid = _interval_validity(t, yaw, pitch, max_gap_ms, dt_ms)  # (N-1,)
+    name = f"detect_idt({source})" if source else "detect_idt"
+    valid, gap_ms, n_gaps = _interval_validity(t, yaw, pitch, max_gap_ms, dt_ms, name)  # (N-1,)
     velocity = np.where(valid, angular_velocity_deg_s(t, yaw, pitch), np.nan)
     N = t.shape[0]
     n_min = max(2, int(np.ceil((minimum_duration - 0.5 * dt_ms) / dt_ms - 1e-9)) + 1)
@@ -365,10 +496,23 @@ def detect_idt(
         ok = (bad[sb] - bad[sa]) == 0
         sa, sb = sa[ok], sb[ok]
     kinds = np.array(["fixation"] * fa_arr.size + ["saccade"] * sa.size, dtype="<U8")
-    return _build(kinds, np.concatenate([fa_arr, sa]), np.concatenate([fb_arr, sb]), t, yaw, pitch, velocity)
+    report = EventReport(
+        "idt",
+        float(dispersion_threshold),
+        None,
+        gap_ms,
+        dt_ms,
+        int(valid.size),
+        n_gaps,
+        int((~(np.isfinite(yaw) & np.isfinite(pitch))).sum()),
+    )
+    a_all, b_all = np.concatenate([fa_arr, sa]), np.concatenate([fb_arr, sb])
+    events = _build(kinds, a_all, b_all, t, yaw, pitch, velocity, report)
+    _warn_if_empty(events, t, valid, name)
+    return events
 
 
-def detect_events(track: GazeTrack, method: str = "ivt", **kwargs: float) -> GazeEvents:
+def detect_events(track: GazeTrack, method: str = "ivt", **kwargs: float | None) -> GazeEvents:
     """Run ``detect_ivt`` or ``detect_idt`` on a GazeTrack (keyword arguments go to the detector)."""
     detectors = {"ivt": detect_ivt, "idt": detect_idt}
     if method not in detectors:

@@ -6,9 +6,22 @@ import numpy as np
 import pytest
 
 from skillsight.exceptions import ConfigError, DataFormatError
-from skillsight.gaze.events import angular_velocity_deg_s, detect_events, detect_idt, detect_ivt
+from skillsight.gaze.events import (
+    GazeQualityWarning,
+    angular_velocity_deg_s,
+    detect_events,
+    detect_idt,
+    detect_ivt,
+)
 
-DETECTORS = [detect_ivt, detect_idt]
+
+def exact_ivt(*args, **kwargs):
+    """I-VT on exact two-sample interval velocities (no smoothing; 20 deg/s unless given)."""
+    return detect_ivt(*args, smoothing_ms=None, **kwargs)
+
+
+exact_ivt.__name__ = "detect_ivt"  # parametrised ids stay readable
+DETECTORS = [exact_ivt, detect_idt]
 T0_US = 1_234_000_000  # recordings do not start at 0
 
 
@@ -114,7 +127,7 @@ def test_slow_drift_is_one_ivt_fixation_but_several_idt_fixations() -> None:
     # 5 deg/s drift for 1 s: below the I-VT threshold, but it leaves a 1-degree dispersion window.
     t = _timestamps(101, 100.0)
     yaw = np.radians(np.arange(101) * 0.045)
-    ivt = detect_ivt(t, yaw, np.zeros(101))
+    ivt = exact_ivt(t, yaw, np.zeros(101))
     assert ivt.kind.tolist() == ["fixation"] and ivt.duration_ms.tolist() == [1000.0]
     idt = detect_idt(t, yaw, np.zeros(101))
     fix = idt.fixations
@@ -198,3 +211,55 @@ def test_random_walk_invariants_and_idt_matches_naive_reference(rate_hz: float) 
     fix = detect_idt(t, yaw, pitch).fixations
     assert list(zip(fix.onset_index.tolist(), fix.offset_index.tolist())) == ref
     assert len(ref) > 3
+
+
+def _jittered_recording(seed: int = 1):
+    """250 Hz with 4/8 ms steps: 300 ms fixations (0.1 deg noise) joined by 40 ms, 12-degree saccades."""
+    from tests.unit.gaze.test_velocity import jittered_timestamps
+
+    rng = np.random.default_rng(seed)
+    t = jittered_timestamps(1500, seed)
+    ms = (t - t[0]) / 1e3
+    cycle = ms % 340.0  # 300 ms fixation, then a 40 ms saccade
+    k = np.floor(ms / 340.0)
+    yaw_deg = 12.0 * (k + np.clip((cycle - 300.0) / 40.0, 0.0, 1.0)) % 48.0
+    yaw_deg = yaw_deg + rng.normal(0, 0.1, t.size)
+    truth = cycle < 300.0
+    return t, np.radians(yaw_deg - 24.0), np.radians(rng.normal(0, 0.1, t.size)), truth
+
+
+def test_defaults_find_fixations_on_jittered_wearable_timestamps() -> None:
+    # The issue: 4/8 ms steps made every 8 ms step a gap (1.5 x median), so 0 fixations came back.
+    t, yaw, pitch, truth = _jittered_recording()
+    ev = detect_ivt(t, yaw, pitch)
+    assert ev.report is not None and ev.report.gap_intervals == 0 and ev.report.smoothing_ms == 40.0
+    assert ev.report.threshold == 60.0
+    n_cycles = int(np.ceil((t[-1] - t[0]) / 340_000))
+    assert abs(len(ev.fixations) - n_cycles) <= 1
+    inside = np.zeros(t.size, bool)
+    for a, b in zip(ev.fixations.onset_index, ev.fixations.offset_index):
+        inside[a : b + 1] = True
+    assert np.mean(inside == truth) > 0.9
+    idt = detect_idt(t, yaw, pitch)
+    assert abs(len(idt.fixations) - n_cycles) <= 1
+
+
+def test_many_gaps_warn_and_most_gaps_refuse() -> None:
+    some = _timestamps(200, 100.0)
+    some[100:] += np.cumsum(np.where(np.arange(100) % 4 == 0, 50_000, 0))  # 25 of 199 steps > 25 ms
+    with pytest.warns(GazeQualityWarning, match=r"25 of 199 intervals"):
+        detect_ivt(some, np.zeros(200), np.zeros(200))
+    most = _timestamps(200, 100.0) + np.arange(200) * 30_000  # every step 40 ms, median too: not gaps
+    detect_ivt(most, np.zeros(200), np.zeros(200))
+    with pytest.raises(
+        ConfigError, match=r"199 of 199 intervals \(100 %\) are longer than max_gap_ms = 20 ms"
+    ):
+        detect_ivt(most, np.zeros(200), np.zeros(200), max_gap_ms=20)
+
+
+def test_an_empty_result_over_real_gaze_warns_with_the_settings() -> None:
+    t = _timestamps(300, 100.0)
+    yaw = np.radians(np.arange(300) * 1.0)  # 100 deg/s: never a fixation
+    with pytest.warns(GazeQualityWarning, match=r"no fixation found in 3\.0 s .*threshold 60"):
+        ev = detect_ivt(t, yaw, np.zeros(300))
+    assert len(ev.fixations) == 0 and len(ev.saccades) == 1

@@ -32,7 +32,8 @@ def test_features_of_two_fixations_and_one_saccade_at_100hz(method: str) -> None
     depth[10:20] = np.nan  # no depth in the file
     depth_valid = np.isfinite(depth)
     depth_valid[60:] = False  # the reader flagged these values as invalid
-    f = gaze_features(_track(yaw, np.zeros(64), 100.0, depth, depth_valid), method)
+    exact = {"smoothing_ms": None} if method == "ivt" else {}  # the exact two-sample velocities
+    f = gaze_features(_track(yaw, np.zeros(64), 100.0, depth, depth_valid), method, **exact)
     assert tuple(f) == FEATURE_NAMES
     assert all(isinstance(v, float) for v in f.values())
     assert f["duration_s"] == pytest.approx(0.63)
