@@ -185,7 +185,8 @@ def main() -> None:
         f"ratio={k_ours / pm_best[0]:.2f} diff={k_ours - pm_best[0]:+.3f} ci95=[{lo:+.3f}, {hi:+.3f}]"
     )
     print(
-        f"events_kappa_ivt_tuned={best[0]:.3f} ref_pymovements_ivt_best={pm_best[0]:.3f} ratio={best[0] / pm_best[0]:.2f}"
+        f"events_kappa_ivt_tuned={best[0]:.3f} ref_pymovements_ivt_best={pm_best[0]:.3f} "
+        f"ratio={best[0] / pm_best[0]:.2f}"
     )
     print(
         f"events_kappa_idt_default={score(idt_default):.3f} ref_pymovements_ivt_best={pm_best[0]:.3f} "

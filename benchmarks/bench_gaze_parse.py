@@ -1,33 +1,35 @@
-"""Aria MPS gaze CSV parsing speed: :func:`read_gaze_csv` (numpy) vs ``pandas.read_csv``.
+"""Aria MPS gaze CSV parsing speed: :func:`read_gaze_csv` vs pandas, pyarrow and polars, same run.
 
-Writes (once, cached under ``<repo>/cache/bench_gaze_parse/``) a vergence-layout gaze CSV with
-``--rows`` rows (1M by default; ``--empty-depth-fraction`` of the rows, 2% by default, have an
-empty depth, as degenerate MPS rows do; with none the reader takes its all-numeric fast path)
-using :func:`write_gaze_csv`, then times
+Writes (once, cached under ``<repo>/cache/bench_gaze_parse/``) vergence-layout gaze CSVs with
+``--rows`` rows (1M by default) using :func:`write_gaze_csv`: one with every depth present and one
+where ``--empty-depth-fraction`` of the rows (2 %) have an empty depth, as degenerate MPS rows do.
+Then, in interleaved rounds (``--repeats``, best of each), it times
 
-* ours: ``read_gaze_csv`` (numpy C tokenizer on the needed columns, validation, vergence ->
-  combined yaw), and
-* reference: ``pandas.read_csv`` on the same file, restricted to the same five columns (pandas'
-  best case for this job; reading all 18 columns is slower),
+* ours: ``read_gaze_csv``: parse the five needed columns, then every validation the reader makes
+  (cell counts per row, finite values, int64 timestamps, unit checks of timestamps and angles,
+  strictly increasing timestamps, depth >= 0) and the vergence -> combined yaw conversion;
+* ``pandas.read_csv(usecols=the five columns)`` (C engine), ``pyarrow.csv.read_csv`` (include_columns;
+  with its thread pool, and on the calling thread only as ours runs on machines with <= 2 cores)
+  and ``polars.read_csv(columns=...)``: each library's plain parse of the same five columns, no
+  validation (their best case for this job). A library that is not installed is reported as such.
 
-taking the best of ``--repeats`` runs of each. Both must agree on every parsed value.
+Every reference must agree with ours on every value (checked). Prints one line per file::
 
-Prints::
+    gaze_csv_rows_per_s=... ref_fastest=<lib> ref_rows_per_s=... ratio=... (pandas=... pyarrow=... polars=...)
 
-    gaze_csv_rows_per_s=... ref_pandas_rows_per_s=... ratio=...
-
-Usage: ``python benchmarks/bench_gaze_parse.py [--rows 1000000] [--repeats 3] [--empty-depth-fraction 0.02]
-[--cache-dir DIR]``
+Usage: ``python benchmarks/bench_gaze_parse.py [--rows 1000000] [--repeats 5] [--empty-depth-fraction 0.02]``
+(the ``bench`` extra installs pandas and polars; pyarrow is a core dependency).
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from skillsight.data.readers.aria import read_gaze_csv, write_gaze_csv
 from skillsight.gaze.tracks import GazeTrack
@@ -64,45 +66,97 @@ def _make_file(path: Path, rows: int, empty_fraction: float, seed: int = 0) -> N
     tmp.replace(path)
 
 
-def _best_time(fn, repeats: int):
-    best, result = float("inf"), None
-    for _ in range(repeats):
-        start = time.perf_counter()
-        result = fn()
-        best = min(best, time.perf_counter() - start)
-    return best, result
+def _references() -> dict[str, Callable[[Path], dict[str, np.ndarray]]]:
+    refs: dict[str, Callable[[Path], dict[str, np.ndarray]]] = {}
+    if importlib.util.find_spec("pandas"):
+        import pandas as pd
+
+        def read_pandas(path: Path) -> dict[str, np.ndarray]:
+            frame = pd.read_csv(path, usecols=PARSED_COLUMNS, engine="c")
+            return {c: frame[c].to_numpy() for c in PARSED_COLUMNS}
+
+        refs["pandas"] = read_pandas
+    if importlib.util.find_spec("pyarrow"):
+        import pyarrow.csv as pa_csv
+
+        def read_pyarrow(path: Path) -> dict[str, np.ndarray]:
+            table = pa_csv.read_csv(
+                path, convert_options=pa_csv.ConvertOptions(include_columns=PARSED_COLUMNS)
+            )
+            return {c: table.column(c).to_numpy() for c in PARSED_COLUMNS}
+
+        def read_pyarrow_1thread(path: Path) -> dict[str, np.ndarray]:
+            table = pa_csv.read_csv(
+                path,
+                read_options=pa_csv.ReadOptions(use_threads=False),
+                convert_options=pa_csv.ConvertOptions(include_columns=PARSED_COLUMNS),
+            )
+            return {c: table.column(c).to_numpy() for c in PARSED_COLUMNS}
+
+        refs["pyarrow"] = read_pyarrow
+        refs["pyarrow_1thread"] = read_pyarrow_1thread
+    if importlib.util.find_spec("polars"):
+        import polars as pl
+
+        def read_polars(path: Path) -> dict[str, np.ndarray]:
+            frame = pl.read_csv(path, columns=PARSED_COLUMNS)
+            return {c: frame[c].to_numpy() for c in PARSED_COLUMNS}
+
+        refs["polars"] = read_polars
+    return refs
+
+
+def _check_same(track: GazeTrack, ref: dict[str, np.ndarray], name: str) -> None:
+    np.testing.assert_array_equal(track.timestamps_us, ref["tracking_timestamp_us"], err_msg=name)
+    np.testing.assert_array_equal(track.left_yaw_rad, ref["left_yaw_rads_cpf"], err_msg=name)
+    np.testing.assert_array_equal(track.right_yaw_rad, ref["right_yaw_rads_cpf"], err_msg=name)
+    np.testing.assert_array_equal(track.pitch_rad, ref["pitch_rads_cpf"], err_msg=name)
+    np.testing.assert_array_equal(track.depth_m, np.asarray(ref["depth_m"], dtype=np.float64), err_msg=name)
+
+
+def bench_file(path: Path, rows: int, repeats: int) -> None:
+    refs = _references()
+    readers: dict[str, Callable[[Path], object]] = {"ours": read_gaze_csv, **refs}
+    best = dict.fromkeys(readers, float("inf"))
+    results: dict[str, object] = {}
+    for _ in range(repeats):  # interleaved rounds: a noisy neighbour hits every reader alike
+        for name, fn in readers.items():
+            start = time.perf_counter()
+            results[name] = fn(path)
+            best[name] = min(best[name], time.perf_counter() - start)
+    track = results["ours"]
+    assert isinstance(track, GazeTrack) and len(track) == rows
+    for name in refs:
+        _check_same(track, results[name], name)  # type: ignore[arg-type]
+    rates = {name: rows / s for name, s in best.items()}
+    others = {k: v for k, v in rates.items() if k != "ours"}
+    fastest = max(others, key=others.get) if others else "none"
+    ref_rate = others.get(fastest, float("nan"))
+    listed = " ".join(
+        f"{k}={others[k]:.0f}" if k in others else f"{k}=not-installed"
+        for k in ("pandas", "pyarrow", "pyarrow_1thread", "polars")
+    )
+    print(
+        f"{path.stem}: gaze_csv_rows_per_s={rates['ours']:.0f} ref_fastest={fastest} "
+        f"ref_rows_per_s={ref_rate:.0f} ratio={rates['ours'] / ref_rate:.2f} ({listed})"
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument(
-        "--empty-depth-fraction", type=float, default=0.02, help="rows written with an empty depth_m"
-    )
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--empty-depth-fraction", type=float, default=0.02, help="rows with an empty depth_m")
     parser.add_argument(
         "--cache-dir", type=Path, default=Path(__file__).resolve().parents[1] / "cache" / "bench_gaze_parse"
     )
     args = parser.parse_args()
-
     args.cache_dir.mkdir(parents=True, exist_ok=True)
-    path = args.cache_dir / f"generalized_gaze_{args.rows}_{args.empty_depth_fraction:g}.csv"
-    if not path.exists():
-        _make_file(path, args.rows, args.empty_depth_fraction)
-
-    ours_s, track = _best_time(lambda: read_gaze_csv(path), args.repeats)
-    ref_s, frame = _best_time(lambda: pd.read_csv(path, usecols=PARSED_COLUMNS), args.repeats)
-
-    assert len(track) == len(frame) == args.rows
-    np.testing.assert_array_equal(track.timestamps_us, frame["tracking_timestamp_us"].to_numpy())
-    np.testing.assert_allclose(track.left_yaw_rad, frame["left_yaw_rads_cpf"].to_numpy(), rtol=1e-15, atol=0)
-    np.testing.assert_allclose(track.depth_m, frame["depth_m"].to_numpy(), rtol=1e-15, atol=0, equal_nan=True)
-
-    ours_rate = args.rows / ours_s
-    ref_rate = args.rows / ref_s
-    print(
-        f"gaze_csv_rows_per_s={ours_rate:.0f} ref_pandas_rows_per_s={ref_rate:.0f} ratio={ours_rate / ref_rate:.2f}"
-    )
+    for fraction in (0.0, args.empty_depth_fraction):
+        path = args.cache_dir / f"generalized_gaze_{args.rows}_{fraction:g}.csv"
+        if not path.exists():
+            _make_file(path, args.rows, fraction)
+        bench_file(path, args.rows, args.repeats)
 
 
 if __name__ == "__main__":

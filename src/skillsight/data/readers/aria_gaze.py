@@ -23,6 +23,7 @@ import numpy as np
 from skillsight.data.readers.aria_csv import (
     check_no_nan,
     check_strictly_increasing,
+    check_timestamp_steps_us,
     format_float_column,
     read_csv_columns,
     read_csv_header,
@@ -32,7 +33,15 @@ from skillsight.exceptions import DataFormatError
 from skillsight.gaze.geometry import DEFAULT_IPD_M, combined_to_vergence, vergence_to_combined
 from skillsight.gaze.tracks import GazeTrack
 
-__all__ = ["GAZE_LAYOUTS", "REQUIRED_COLUMNS", "detect_gaze_layout", "read_gaze_csv", "write_gaze_csv"]
+__all__ = [
+    "GAZE_LAYOUTS",
+    "GAZE_STEP_RANGE_US",
+    "REQUIRED_COLUMNS",
+    "check_gaze_angles",
+    "detect_gaze_layout",
+    "read_gaze_csv",
+    "write_gaze_csv",
+]
 
 TS = "tracking_timestamp_us"
 _BOUNDS = ["yaw_low_rads_cpf", "pitch_low_rads_cpf", "yaw_high_rads_cpf", "pitch_high_rads_cpf"]
@@ -53,6 +62,13 @@ GAZE_LAYOUTS: dict[str, list[str]] = {
         "left_pitch_rads_cpf", "right_pitch_rads_cpf", *_EYES,
     ],
 }  # fmt: skip
+
+#: plausible median step between gaze rows in microseconds (2 kHz .. 2 Hz): outside it the
+#: timestamps were written in another unit (ms or ns) and every time-based rule would be wrong.
+GAZE_STEP_RANGE_US: tuple[float, float] = (500.0, 500_000.0)
+#: gaze angles must stay below this magnitude: |yaw| >= pi/2 flips tan(yaw), and degrees
+#: written as radians (51 "rad") exceed it.
+_MAX_ANGLE_RAD = np.pi / 2
 
 #: per layout, the columns a reader needs (others, e.g. confidence bounds, are optional).
 REQUIRED_COLUMNS: dict[str, list[str]] = {
@@ -83,13 +99,27 @@ def detect_gaze_layout(header: list[str], source: str | Path) -> str:
     raise DataFormatError(source, "header", list(header), reason)
 
 
+def check_gaze_angles(path: str | Path, name: str, values: np.ndarray) -> None:
+    """Refuse gaze angles with magnitude >= pi/2 (naming the line): they are not radians in CPF."""
+    bad = np.flatnonzero(~(np.abs(values) < _MAX_ANGLE_RAD))
+    if bad.size:
+        i = int(bad[0])
+        reason = (
+            f"line {i + 2}: |angle| >= pi/2 rad ({bad.size} such rows); gaze angles are radians in CPF "
+            "within +-pi/2 (values like this are degrees)"
+        )
+        raise DataFormatError(path, name, float(values[i]), reason)
+
+
 def read_gaze_csv(path: str | Path) -> GazeTrack:
     """Read any MPS eye-gaze CSV into a :class:`GazeTrack` (combined yaw, pitch, depth in CPF).
 
     Raises:
-        DataFormatError: empty file, unknown layout, missing required column, empty/NaN required
-            cell, unparsable cell, negative depth, or timestamps that do not strictly increase
-            (each message names the file, the field or line, and the value).
+        DataFormatError: empty, gzip or binary file, unknown layout, duplicated or missing column,
+            a row with another cell count than the header, an empty, unparsable or non-finite
+            required cell, angles that are not radians (|angle| >= pi/2), negative depth, timestamps
+            that do not strictly increase or whose steps are not microseconds (each message names
+            the file, the field or line, and the value).
     """
     path = Path(path)
     header = read_csv_header(path)
@@ -105,6 +135,9 @@ def read_gaze_csv(path: str | Path) -> GazeTrack:
     for name in required[1:]:
         check_no_nan(path, name, cols[name])
     check_strictly_increasing(path, TS, ts)
+    check_timestamp_steps_us(path, TS, ts, *GAZE_STEP_RANGE_US)
+    for name in required[1:]:
+        check_gaze_angles(path, name, cols[name])
     n = ts.shape[0]
     depth = cols["depth_m"] if has_depth else np.full(n, np.nan)
     negative = np.flatnonzero(depth < 0)

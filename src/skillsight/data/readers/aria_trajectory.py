@@ -15,6 +15,7 @@ import numpy as np
 from skillsight.data.readers.aria_csv import (
     check_no_nan,
     check_strictly_increasing,
+    check_timestamp_steps_us,
     format_float_column,
     read_csv_columns,
     read_csv_header,
@@ -39,14 +40,17 @@ TRAJECTORY_COLUMNS_20: list[str] = [
 ]  # fmt: skip
 
 _QUAT_NORM_TOL = 1e-3
+#: plausible median step between trajectory rows (10 kHz .. 2 Hz; MPS writes 1 kHz), microseconds.
+TRAJECTORY_STEP_RANGE_US: tuple[float, float] = (100.0, 500_000.0)
 
 
 def read_trajectory_csv(path: str | Path) -> Trajectory:
     """Read a closed-loop trajectory CSV (20- or 28-column form).
 
     Raises:
-        DataFormatError: empty file, missing pose column, empty/NaN pose cell, non-unit quaternion,
-            or timestamps that do not strictly increase.
+        DataFormatError: empty, gzip or binary file, duplicated or missing pose column, a row with
+            another cell count than the header, an empty, unparsable or non-finite pose cell, a
+            non-unit quaternion, or timestamps that do not strictly increase or are not microseconds.
     """
     path = Path(path)
     header = read_csv_header(path)
@@ -62,6 +66,7 @@ def read_trajectory_csv(path: str | Path) -> Trajectory:
         check_no_nan(path, name, cols[name])
     ts = cols[TS]
     check_strictly_increasing(path, TS, ts)
+    check_timestamp_steps_us(path, TS, ts, *TRAJECTORY_STEP_RANGE_US)
     t = np.stack([cols[c] for c in _T], axis=-1)  # (N, 3)
     q = np.stack([cols[c] for c in _Q], axis=-1)  # (N, 4)
     norm = np.linalg.norm(q, axis=-1)

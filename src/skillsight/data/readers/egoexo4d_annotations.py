@@ -24,6 +24,7 @@ import numpy as np
 
 from skillsight.data.readers.aria_csv import (
     check_strictly_increasing,
+    check_timestamp_steps_us,
     format_float_column,
     read_csv_columns,
     write_csv_columns,
@@ -161,8 +162,9 @@ def read_gaze2d_csv(path: str | Path, image_size_px: tuple[int, int] = (1408, 14
         Gaze2DTrack with ``timestamps_us`` (N,) int64 and ``xy_px`` (N, 2) float64; empty cells are NaN.
 
     Raises:
-        DataFormatError: missing column, no rows, unparsable cell, empty timestamp, or timestamps not
-            strictly increasing (the message names the row).
+        DataFormatError: missing or duplicated column, no rows, a ragged row, an unparsable or
+            non-finite cell, an empty timestamp, or timestamps not strictly increasing or not in
+            microseconds (the message names the row).
     """
     path = Path(path)
     columns = read_csv_columns(
@@ -170,6 +172,7 @@ def read_gaze2d_csv(path: str | Path, image_size_px: tuple[int, int] = (1408, 14
     )
     timestamps_us = columns["tracking_timestamp_us"]
     check_strictly_increasing(path, "tracking_timestamp_us", timestamps_us)
+    check_timestamp_steps_us(path, "tracking_timestamp_us", timestamps_us, 500.0, 500_000.0)
     return Gaze2DTrack(
         timestamps_us=timestamps_us,
         xy_px=np.stack([columns["x"], columns["y"]], axis=1),  # (N, 2)
