@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pa_csv
 
 from skillsight.exceptions import ConfigError, DataFormatError
 
@@ -78,6 +80,33 @@ class VecFile:
         return self.declared_count != self.values.shape[0]
 
 
+def _parse_numbers(path: Path, raw: bytes) -> np.ndarray:
+    """One number per line (pyarrow's parser); the bad line is located only on failure."""
+    try:
+        table = pa_csv.read_csv(
+            pa.py_buffer(raw),
+            read_options=pa_csv.ReadOptions(column_names=["v"], use_threads=False),
+            parse_options=pa_csv.ParseOptions(delimiter="\t"),
+            convert_options=pa_csv.ConvertOptions(column_types={"v": pa.float64()}, null_values=[]),
+        )
+        return table.column("v").to_numpy()
+    except (pa.ArrowInvalid, pa.ArrowException):
+        pass
+    for i, line in enumerate(raw.splitlines()):
+        try:
+            text = line.decode("utf-8")
+        except UnicodeDecodeError:
+            raise DataFormatError(path, f"line {i + 1}", line[:40], "not UTF-8 text") from None
+        cells = text.split()
+        if len(cells) > 1:
+            raise DataFormatError(path, f"line {i + 1}", text[:80], "expected one number per line")
+        try:
+            float(cells[0]) if cells else None
+        except ValueError:
+            raise DataFormatError(path, f"line {i + 1}", cells[0][:40], "not a number") from None
+    return np.array(raw.decode("utf-8").split(), dtype=np.float64)  # blank lines only: the slow way
+
+
 def read_vec_csv(path: str | Path, on_count_mismatch: str = "warn") -> VecFile:
     """Read one ``_vec.csv`` file.
 
@@ -96,25 +125,24 @@ def read_vec_csv(path: str | Path, on_count_mismatch: str = "warn") -> VecFile:
     if on_count_mismatch not in _MISMATCH_POLICIES:
         raise ConfigError(f"on_count_mismatch must be one of {_MISMATCH_POLICIES}, got {on_count_mismatch!r}")
     path = Path(path)
-    cells = path.read_text().split()
-    if not cells:
-        raise DataFormatError(path, "count", "", "file is empty (expected the sample count first)")
     try:
-        numbers = np.array(cells, dtype=np.float64)
-    except ValueError:
-        for i, cell in enumerate(cells):
-            try:
-                float(cell)
-            except ValueError:
-                raise DataFormatError(path, f"line {i + 1}", cell, "not a number") from None
-        raise  # pragma: no cover
+        raw = path.read_bytes()
+    except OSError as err:
+        if isinstance(err, FileNotFoundError):
+            raise
+        raise DataFormatError(path, "", str(err)[:80], "cannot read file") from err
+    if not raw.strip():
+        raise DataFormatError(path, "count", "", "file is empty (expected the sample count first)")
+    numbers = _parse_numbers(path, raw)
     header = numbers[0]
     if not np.isfinite(header) or header < 0 or header != np.round(header):
-        raise DataFormatError(path, "count", cells[0], "first value must be a non-negative integer count")
+        raise DataFormatError(
+            path, "count", float(header), "first value must be a non-negative integer count"
+        )
     values = numbers[1:]
     bad = np.flatnonzero(~np.isfinite(values))
     if bad.size:
-        raise DataFormatError(path, f"line {int(bad[0]) + 2}", cells[int(bad[0]) + 1], "non-finite value")
+        raise DataFormatError(path, f"line {int(bad[0]) + 2}", float(values[int(bad[0])]), "non-finite value")
     if values.size == 0:
         raise DataFormatError(path, "count", int(header), "no samples follow the count")
     result = VecFile(values=values, declared_count=int(header), source=str(path))

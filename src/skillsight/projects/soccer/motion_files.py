@@ -30,10 +30,12 @@ about the vertical axis.
 from __future__ import annotations
 
 import gzip
-import io
+import zlib
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pa_csv
 
 from skillsight.exceptions import DataFormatError
 
@@ -43,6 +45,7 @@ __all__ = [
     "MOTION_FEATURES",
     "mirror_motion",
     "read_feature_info",
+    "read_motion_bytes",
     "read_motion_file",
 ]
 
@@ -129,6 +132,45 @@ def read_feature_info(path: str | Path) -> tuple[str, ...]:
     return names
 
 
+def read_motion_bytes(path: str | Path) -> bytes:
+    """The text bytes of a motion file, gunzipped when it is gzip (``.txt.gz``).
+
+    Raises:
+        DataFormatError: unreadable file, truncated gzip, bad CRC or corrupt deflate stream.
+    """
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as err:
+        raise DataFormatError(path, "", str(err)[:80], "cannot read file") from err
+    if raw[:2] != b"\x1f\x8b":
+        return raw
+    try:
+        return gzip.decompress(raw)
+    except (EOFError, OSError, zlib.error) as err:  # truncated stream, bad CRC/length, corrupt deflate
+        raise DataFormatError(path, "", f"{len(raw)} bytes", f"damaged gzip file: {err}") from None
+
+
+def _locate(path: Path, text: bytes, num_features: int) -> DataFormatError:
+    """First bad line of a motion matrix (error path only)."""
+    for i, line in enumerate(text.splitlines()):
+        if not line.strip():
+            continue
+        try:
+            cells = line.decode("ascii").split(",")
+        except UnicodeDecodeError:
+            return DataFormatError(path, f"row {i + 1}", line[:40], "not ASCII text")
+        if len(cells) != num_features:
+            reason = f"has {len(cells)} columns, expected {num_features} (feature_info.csv)"
+            return DataFormatError(path, f"row {i + 1}", line[:80].decode("ascii"), reason)
+        for j, cell in enumerate(cells):
+            try:
+                float(cell)
+            except ValueError:
+                return DataFormatError(path, f"row {i + 1}, column {j + 1}", cell[:40], "not a number")
+    return DataFormatError(path, "", "", "not a comma-separated numeric matrix")
+
+
 def read_motion_file(path: str | Path, num_features: int) -> np.ndarray:
     """Read one ``S<nn>.txt.gz`` (or plain ``.txt``) motion file.
 
@@ -140,25 +182,39 @@ def read_motion_file(path: str | Path, num_features: int) -> np.ndarray:
         (N, F) float32 array, one row per time step.
 
     Raises:
-        DataFormatError: no rows, a row with a column count other than F, a non-numeric or
-            non-finite value (the message names the row and column).
+        DataFormatError: a damaged gzip, no rows, a row with a column count other than F, a
+            non-numeric or non-finite value (the message names the row and column).
     """
     path = Path(path)
-    raw = path.read_bytes()
-    text = (gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw).decode("ascii", errors="replace")
+    text = read_motion_bytes(path)
     if not text.strip():
         raise DataFormatError(path, "", "", "motion file has no rows")
     try:
-        values = np.loadtxt(io.StringIO(text), delimiter=",", dtype=np.float32, ndmin=2)  # (N, F)
-    except ValueError as err:  # numpy names the row and column of the bad cell
-        raise DataFormatError(path, "", str(err), "not a comma-separated numeric matrix") from None
-    if values.shape[1] != num_features:
-        raise DataFormatError(path, "columns", values.shape[1], f"expected {num_features} (feature_info.csv)")
+        table = pa_csv.read_csv(
+            pa.py_buffer(text),
+            read_options=pa_csv.ReadOptions(autogenerate_column_names=True, use_threads=False),
+            convert_options=pa_csv.ConvertOptions(
+                column_types={f"f{j}": pa.float64() for j in range(num_features)},
+                null_values=[],
+                check_utf8=False,
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowException) as err:
+        raise _locate(path, text, num_features) from err
+    if table.num_columns != num_features:
+        raise DataFormatError(
+            path, "columns", table.num_columns, f"expected {num_features} (feature_info.csv)"
+        )
+    values = np.stack([table.column(j).to_numpy() for j in range(num_features)], axis=1)  # (N, F) float64
     finite = np.isfinite(values)
     if not finite.all():
         i, j = (int(k) for k in np.argwhere(~finite)[0])
         raise DataFormatError(path, f"row {i + 1}, column {j + 1}", values[i, j], "non-finite value")
-    return values
+    out = values.astype(np.float32)
+    if not np.isfinite(out).all():
+        i, j = (int(k) for k in np.argwhere(~np.isfinite(out))[0])
+        raise DataFormatError(path, f"row {i + 1}, column {j + 1}", values[i, j], "beyond float32 range")
+    return out
 
 
 def mirror_motion(values: np.ndarray, feature_names: tuple[str, ...], source: str = "") -> np.ndarray:

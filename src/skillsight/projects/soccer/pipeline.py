@@ -36,6 +36,7 @@ from skillsight.evaluation.crossval import Fold
 from skillsight.exceptions import ConfigError
 from skillsight.models import create_model, model_inputs
 from skillsight.models.skillsight_student import TeacherProjection
+from skillsight.projects.soccer import models as _soccer_models  # noqa: F401  (registers test_soccer_*)
 from skillsight.projects.soccer.dataset import SoccerNormaliser, SoccerTorchDataset, fit_normaliser
 from skillsight.projects.soccer.reader import SOCCER_ACTIONS, SOCCER_LABELS, SoccerSample
 from skillsight.training.loop import fit

@@ -153,7 +153,11 @@ def read_scores(path: str | Path) -> np.ndarray:
         DataFormatError: ragged rows, non-numbers, more than 36 sample rows, or a score outside [1, 4].
     """
     path = Path(path)
-    rows = [line.split() for line in path.read_text().splitlines() if line.strip()]
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise DataFormatError(path, "", err.object[err.start : err.start + 8], "not UTF-8 text") from None
+    rows = [line.split() for line in text.splitlines() if line.strip()]
     if not rows:
         raise DataFormatError(path, "", "", "score matrix is empty")
     widths = {len(r) for r in rows}
