@@ -17,10 +17,18 @@ video          (T, 3, H, W) float32         ego MP4, mean/std 0.45/0.225
 exo_video      (V, T, 3, H, W) float32      exo MP4s (sorted camera ids), same frame indices
 crops          (T, 3, c, c) float32         gaze-centred crops of the ego frames, ImageNet
                                             mean/std (what the frozen DINOv2 expects)
-gaze           (T, 14) float32              :func:`skillsight.gaze.normalize.normalize_clip_gaze`
-gaze_mask      (T,) bool                    True where the gaze was observed
-gaze2d         (T, 2) float32               2D gaze in [0, 1] (image centre where unknown)
-gaze2d_mask    (T,) bool                    True where the 2D gaze was observed
+gaze           (T, 14) float32              :func:`skillsight.gaze.normalize.normalize_clip_gaze`;
+                                            unobserved channels hold neutral values (0, identity
+                                            quaternion), never NaN/inf
+gaze_mask      (T,) bool                    True where the gaze (yaw/pitch) of the step was observed
+gaze_channel_  (T, 14) bool                 True where that CHANNEL of the step was observed: a
+mask                                        step can have gaze without head pose (trajectory gap)
+                                            or depth; models read it (a missing pose is not a
+                                            static head)
+gaze2d         (T, 2) float32               2D gaze in [0, 1] (image centre where unknown, only so
+                                            that crop boxes stay defined)
+gaze2d_mask    (T,) bool                    True where the 2D gaze was observed; the teacher's gaze
+                                            prior reads it (no prior where it is False)
 scenario       () int64                     index into :data:`skillsight.data.records.SCENARIOS`
 action         () int64                     ``task_name`` index in the given vocabulary
 label          () int64                     proficiency class (always present; -1 unlabelled)
@@ -85,6 +93,7 @@ DATASET_KEYS: tuple[str, ...] = (
     "crops",
     "gaze",
     "gaze_mask",
+    "gaze_channel_mask",
     "gaze2d",
     "gaze2d_mask",
     "scenario",
@@ -92,7 +101,7 @@ DATASET_KEYS: tuple[str, ...] = (
     "label",
     *EXTRA_KEYS,
 )
-_GAZE_KEYS = frozenset({"crops", "gaze", "gaze_mask", "gaze2d", "gaze2d_mask"})
+_GAZE_KEYS = frozenset({"crops", "gaze", "gaze_mask", "gaze_channel_mask", "gaze2d", "gaze2d_mask"})
 _EGO_KEYS = frozenset({"video", "crops"})
 #: Trajectory rows kept around the take (the file may cover the whole capture).
 _TRAJECTORY_MARGIN_US = 1_000_000
@@ -433,6 +442,7 @@ class SkillClipDataset(Dataset):
             arrays = {
                 "gaze": norm.gaze,
                 "gaze_mask": norm.mask,
+                "gaze_channel_mask": norm.channel_mask,
                 "gaze2d": norm.gaze2d,
                 "gaze2d_mask": norm.gaze2d_mask,
             }

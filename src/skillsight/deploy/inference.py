@@ -224,6 +224,7 @@ class SkillEstimator:
         zeros = {
             "gaze": np.zeros((1, T, C), np.float32),
             "gaze_mask": np.ones((1, T), bool),
+            "gaze_channel_mask": np.ones((1, T, C), bool),
             "gaze2d": np.full((1, T, 2), 0.5, np.float32),
             "gaze2d_mask": np.ones((1, T), bool),
             "scenario": np.array([self.scenario_id or 0], np.int64),
@@ -253,6 +254,7 @@ class SkillEstimator:
         arrays = {
             "gaze": norm.gaze,
             "gaze_mask": norm.mask,
+            "gaze_channel_mask": norm.channel_mask,
             "gaze2d": norm.gaze2d,
             "gaze2d_mask": norm.gaze2d_mask,
         }

@@ -34,9 +34,9 @@ from skillsight.gaze.resample import DEFAULT_DEPTH_M
 __all__ = ["ARIA_GAZE_PROTOCOL", "SERVABLE_INPUTS", "ServingSpec", "dataset_default", "spec_from_run"]
 
 #: Name of the Aria gaze window protocol (bumped if the normalisation ever changes meaning).
-ARIA_GAZE_PROTOCOL = "skillsight.aria_gaze_window.v1"
+ARIA_GAZE_PROTOCOL = "skillsight.aria_gaze_window.v2"  # v2: per-channel mask, identity for a missing pose
 #: Model inputs a window of Aria gaze can provide.
-SERVABLE_INPUTS = frozenset({"gaze", "gaze_mask", "gaze2d", "gaze2d_mask", "scenario"})
+SERVABLE_INPUTS = frozenset({"gaze", "gaze_mask", "gaze_channel_mask", "gaze2d", "gaze2d_mask", "scenario"})
 
 
 def dataset_default(name: str) -> Any:

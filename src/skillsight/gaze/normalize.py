@@ -17,9 +17,14 @@ clipped to [0, 1].
 Missing data (nothing is silently invented; validity is returned next to every value):
 
 * ``mask`` (T,) is True where the gaze (yaw/pitch) was observed; ``channel_mask`` (T, 14) says which
-  channel of which step holds an observed value. NaN becomes 0 after normalisation.
-* Steps without 2D gaze get the image centre (0.5, 0.5) (so crops and attention priors stay
-  well defined) and ``gaze2d_mask`` False.
+  channel of which step holds an observed value, and models read it (the ``gaze_channel_mask``
+  input): a step can have gaze but no head pose or no depth. An unobserved channel holds a neutral
+  value, never a made-up observation: 0 for points, directions, translations and depth, and the
+  IDENTITY rotation (0, 0, 0, 1) for the head quaternion (a (0, 0, 0, 0) quaternion is not a
+  rotation and never reaches a model). Values that are not finite or beyond :data:`MAX_ABS_VALUE`
+  (a trajectory in the wrong unit, a corrupt row) are unobserved too; so every output is finite.
+* Steps without 2D gaze get the image centre (0.5, 0.5) (so crop boxes stay well defined) and
+  ``gaze2d_mask`` False; the teacher's gaze prior reads that mask and gives those frames no prior.
 * Without a trajectory the device is taken as static: the "world" is the device frame, the head
   pose channels are the identity (0, 0, 0, 0, 0, 0, 1), marked invalid in ``channel_mask``, and the
   point channels are the gaze point in the device frame minus the CPF origin.
@@ -37,7 +42,15 @@ from skillsight.exceptions import ConfigError, DataFormatError
 from skillsight.gaze.geometry import invert_poses, matrix_to_quat_xyzw, pose_matrices
 from skillsight.gaze.resample import GazeSamples
 
-__all__ = ["FAR_CLIP_M", "GAZE_CHANNELS", "NUM_GAZE_CHANNELS", "NormalizedGaze", "normalize_clip_gaze"]
+__all__ = [
+    "FAR_CLIP_M",
+    "GAZE_CHANNELS",
+    "MAX_ABS_VALUE",
+    "NEUTRAL_VALUES",
+    "NUM_GAZE_CHANNELS",
+    "NormalizedGaze",
+    "normalize_clip_gaze",
+]
 
 #: The 14 sequence channels, in order.
 GAZE_CHANNELS: tuple[str, ...] = (
@@ -59,6 +72,10 @@ GAZE_CHANNELS: tuple[str, ...] = (
 NUM_GAZE_CHANNELS = len(GAZE_CHANNELS)
 #: Far points are pulled back to this distance from the eyes (metres).
 FAR_CLIP_M = 10.0
+#: A channel value beyond this magnitude (1000 km, or a quaternion component) is not an observation.
+MAX_ABS_VALUE = 1e6
+#: (14,) value of each channel where it is unobserved: zeros, and the identity quaternion w = 1.
+NEUTRAL_VALUES = np.array([0.0] * 12 + [1.0, 0.0], dtype=np.float32)
 
 _POINT, _DIR, _HEAD, _DEPTH = slice(0, 3), slice(3, 6), slice(6, 13), slice(13, 14)
 
@@ -68,7 +85,8 @@ class NormalizedGaze:
     """Model-ready gaze of one clip.
 
     Attributes:
-        gaze: (T, 14) float32 channels of :data:`GAZE_CHANNELS`, NaN replaced by 0.
+        gaze: (T, 14) float32 channels of :data:`GAZE_CHANNELS`; unobserved values are
+            :data:`NEUTRAL_VALUES` (finite everywhere).
         gaze2d: (T, 2) float32 (x, y) in [0, 1] of the image width/height; (0.5, 0.5) where unknown.
         mask: (T,) bool, True where the gaze was observed.
         gaze2d_mask: (T,) bool, True where the 2D gaze was observed.
@@ -169,9 +187,16 @@ def normalize_clip_gaze(
     channel_mask[:, _DEPTH] = depth_valid[:, None]
     # values of unobserved gaze steps are not kept (they could hold a stale default depth)
     channels[~gaze_valid, 0:6] = np.nan
-    gaze = np.nan_to_num(channels, nan=0.0, posinf=0.0, neginf=0.0).astype(np.float32)
+    with np.errstate(invalid="ignore"):
+        usable = np.isfinite(channels) & (np.abs(channels) <= MAX_ABS_VALUE)  # (T, 14)
+    channel_mask &= usable
+    channel_mask[:, _HEAD] &= channel_mask[:, _HEAD].all(axis=1, keepdims=True)  # a pose is all or nothing
+    head_unusable = ~usable[:, _HEAD].all(axis=1)  # (T,) no full pose value (even the static identity)
+    channels[head_unusable, 6:13] = np.nan
+    gaze = np.where(np.isfinite(channels) & usable, channels, NEUTRAL_VALUES[None, :]).astype(np.float32)
 
     xy01 = np.asarray(samples.gaze2d_px, dtype=np.float64) / np.array([width, height], dtype=np.float64)
+    gaze2d_valid = gaze2d_valid & np.isfinite(xy01).all(axis=1)
     gaze2d = np.where(gaze2d_valid[:, None], np.clip(np.nan_to_num(xy01, nan=0.5), 0.0, 1.0), 0.5)
     return NormalizedGaze(
         gaze=gaze,

@@ -13,7 +13,11 @@ to three learned tokens [cls, act, dis]:
 Without act and dis tokens the model is the plain gaze-only baseline (``gaze_only_baseline*``).
 Positions are given to the gaze steps only; the learned tokens are position-free identifiers.
 Invalid gaze steps (``gaze_mask`` False) are masked as attention keys; the learned tokens are never
-masked, so every query keeps at least one key.
+masked, so every query keeps at least one key. Within a valid step a channel can still be unobserved
+(no head pose, no depth): ``gaze_channel_mask`` (B, T, C) says which, and a learned per-channel
+"missing" embedding (a bias-free linear map of the missing indicators) is added to the step's
+projection, so a missing pose is never read as a static head. With every channel observed that term
+is zero and the model is exactly the one without it.
 
 The paper trains one student per scenario. ``num_scenarios > 0`` instead adds a learned scenario
 embedding to the cls token so that ONE student can serve all scenarios; it then takes a
@@ -68,10 +72,11 @@ class SkillSightStudent(DeclaredInputsModule):
         use_distill_token: add the dis token and f_p.
         distill_hidden, distill_dim: f_p widths (paper 512, 256).
         num_scenarios: > 0 adds a scenario embedding to cls and a ``scenario`` input.
+        use_channel_mask: take the ``gaze_channel_mask`` input (per-channel validity, see above).
     """
 
     # Class-level value of the default configuration; ``num_scenarios > 0`` adds "scenario" per instance.
-    input_names = ("gaze", "gaze_mask")
+    input_names = ("gaze", "gaze_mask", "gaze_channel_mask")
     sensors = ("eye_tracker",)
 
     def __init__(
@@ -92,6 +97,7 @@ class SkillSightStudent(DeclaredInputsModule):
         distill_hidden: int = 512,
         distill_dim: int = 256,
         num_scenarios: int = 0,
+        use_channel_mask: bool = True,
     ) -> None:
         super().__init__()
         if use_action_token and num_actions < 1:
@@ -108,6 +114,8 @@ class SkillSightStudent(DeclaredInputsModule):
         self.dis_index = self.num_tokens - 1 if use_distill_token else -1
 
         self.input_proj = nn.Linear(gaze_channels, dim)
+        self.use_channel_mask = bool(use_channel_mask)
+        self.missing_proj = nn.Linear(gaze_channels, dim, bias=False) if use_channel_mask else None
         self.positions = SinusoidalPositions(dim, max_steps)
         self.tokens = nn.Parameter(torch.randn(1, self.num_tokens, dim) * 0.02)  # [cls, (act), (dis)]
         self.scenario_embedding = nn.Embedding(num_scenarios, dim) if num_scenarios > 0 else None
@@ -115,11 +123,17 @@ class SkillSightStudent(DeclaredInputsModule):
         self.skill_head = nn.Linear(dim, num_classes)
         self.action_head = nn.Linear(dim, num_actions) if use_action_token else None
         self.distill_projection = MLP((dim, distill_hidden, distill_dim)) if use_distill_token else None
-        names = ("gaze", "gaze_mask") + (("scenario",) if num_scenarios > 0 else ())
+        names = ("gaze", "gaze_mask") + (("gaze_channel_mask",) if use_channel_mask else ())
+        names += ("scenario",) if num_scenarios > 0 else ()
         self.input_names = names  # type: ignore[misc]
 
     def forward_features(
-        self, *, gaze: torch.Tensor, gaze_mask: torch.Tensor, scenario: torch.Tensor | None = None
+        self,
+        *,
+        gaze: torch.Tensor,
+        gaze_mask: torch.Tensor,
+        gaze_channel_mask: torch.Tensor | None = None,
+        scenario: torch.Tensor | None = None,
     ) -> torch.Tensor:
         """Encoded tokens (B, K + T, dim); the first K = ``num_tokens`` are [cls, (act), (dis)]."""
         if gaze.dim() != 3 or gaze.shape[-1] != self.gaze_channels:
@@ -131,7 +145,20 @@ class SkillSightStudent(DeclaredInputsModule):
             raise DataFormatError(
                 type(self).__name__, "gaze_mask", tuple(gaze_mask.shape), f"expected {(B, T)}"
             )
-        x = self.positions(self.input_proj(gaze))  # (B, T, dim)
+        x = self.input_proj(gaze)  # (B, T, dim)
+        if self.missing_proj is not None:
+            if gaze_channel_mask is None or tuple(gaze_channel_mask.shape) != tuple(gaze.shape):
+                shape = None if gaze_channel_mask is None else tuple(gaze_channel_mask.shape)
+                raise DataFormatError(
+                    type(self).__name__, "gaze_channel_mask", shape, f"expected {tuple(gaze.shape)} bool"
+                )
+            x = x + self.missing_proj((~gaze_channel_mask.bool()).to(x.dtype))  # (B, T, dim)
+        elif gaze_channel_mask is not None:
+            raise DataFormatError(
+                type(self).__name__, "gaze_channel_mask", tuple(gaze_channel_mask.shape),
+                "this student was built with use_channel_mask=False",
+            )  # fmt: skip
+        x = self.positions(x)  # (B, T, dim)
         tokens = self.tokens.expand(B, -1, -1)  # (B, K, dim)
         if self.scenario_embedding is not None:
             if scenario is None or tuple(scenario.shape) != (B,):
@@ -162,20 +189,30 @@ class SkillSightStudent(DeclaredInputsModule):
         return out
 
     def forward(
-        self, *, gaze: torch.Tensor, gaze_mask: torch.Tensor, scenario: torch.Tensor | None = None
+        self,
+        *,
+        gaze: torch.Tensor,
+        gaze_mask: torch.Tensor,
+        gaze_channel_mask: torch.Tensor | None = None,
+        scenario: torch.Tensor | None = None,
     ) -> dict[str, torch.Tensor]:
         """Classify a gaze window.
 
         Args:
             gaze: (B, T, C) gaze channels per step (NaN already replaced; validity in ``gaze_mask``).
             gaze_mask: (B, T) bool, True where the step is valid.
+            gaze_channel_mask: (B, T, C) bool, True where a channel of a step is observed (with
+                ``use_channel_mask``).
             scenario: (B,) int64, only when ``num_scenarios > 0``.
 
         Returns:
             "logits" (B, num_classes); "action_logits" (B, num_actions) with the act token;
             "distill_embedding" (B, distill_dim) with the dis token.
         """
-        return self.forward_head(self.forward_features(gaze=gaze, gaze_mask=gaze_mask, scenario=scenario))
+        hidden = self.forward_features(
+            gaze=gaze, gaze_mask=gaze_mask, gaze_channel_mask=gaze_channel_mask, scenario=scenario
+        )
+        return self.forward_head(hidden)
 
     def example_inputs(self, batch_size: int = 2) -> dict[str, torch.Tensor]:
         """Random gaze windows of ``num_steps`` steps, the last step of each marked invalid."""
@@ -184,6 +221,11 @@ class SkillSightStudent(DeclaredInputsModule):
         mask = torch.ones(B, T, dtype=torch.bool)
         mask[:, -1] = False
         inputs = {"gaze": torch.randn(B, T, self.gaze_channels, generator=gen), "gaze_mask": mask}
+        if self.use_channel_mask:
+            channels = torch.ones(B, T, self.gaze_channels, dtype=torch.bool)
+            channels[:, : T // 2, 6:13] = False  # e.g. no head pose in the first half
+            channels[:, -1] = False
+            inputs["gaze_channel_mask"] = channels
         if self.num_scenarios > 0:
             inputs["scenario"] = torch.arange(B) % self.num_scenarios
         return inputs

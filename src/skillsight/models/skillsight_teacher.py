@@ -10,7 +10,12 @@ Branches (each can be switched off for ablations; ``input_names`` follows):
     video (they are not spatially aligned), hence a sequence encoder and no 3D backbone;
 (c) gaze dynamics: linear(14 -> 768) -> learned positions, a learned per-scenario class token in
     front -> transformer encoder (paper 4 layers) -> class token -> e_g. Invalid gaze steps
-    (``gaze_mask`` False) are masked as keys.
+    (``gaze_mask`` False) are masked as keys; unobserved channels of a valid step
+    (``gaze_channel_mask`` False: no head pose, no depth) add a learned "missing" embedding, as in
+    the student.
+
+The gaze prior of (a) follows the 2D gaze's own validity (``gaze2d_mask``): a frame whose 2D gaze
+is unknown gets no prior (its ``gaze2d`` is the image centre only to keep the crop box defined).
 
 Fusion: concat(e_v, e_c, e_g) (2304 at paper size) -> 768 -> ReLU -> classes. One teacher serves
 all scenarios; the scenario id selects the gaze-bias weight and the class token.
@@ -44,7 +49,10 @@ __all__ = [
 ]
 
 #: canonical order of every input the teacher may take.
-_ALL_INPUTS = ("video", "gaze2d", "crops", "crop_features", "gaze", "gaze_mask", "scenario")
+_ALL_INPUTS = (
+    "video", "gaze2d", "gaze2d_mask", "crops", "crop_features", "gaze", "gaze_mask", "gaze_channel_mask",
+    "scenario",
+)  # fmt: skip
 
 
 class CropSequenceBranch(nn.Module):
@@ -87,6 +95,7 @@ class GazeDynamicsBranch(nn.Module):
         max_steps: T_max for the learned positions.
         num_scenarios: number of class tokens.
         num_layers, num_heads, ffn_dim, dropout: transformer encoder (paper: 4 layers).
+        use_channel_mask: add the learned embedding of unobserved channels (``gaze_channel_mask``).
     """
 
     def __init__(
@@ -99,16 +108,32 @@ class GazeDynamicsBranch(nn.Module):
         num_heads: int,
         ffn_dim: int,
         dropout: float,
+        use_channel_mask: bool = True,
     ) -> None:
         super().__init__()
         self.proj = nn.Linear(gaze_channels, dim)
+        self.missing_proj = nn.Linear(gaze_channels, dim, bias=False) if use_channel_mask else None
         self.positions = LearnedPositions(dim, max_steps)
         self.class_tokens = nn.Parameter(torch.randn(num_scenarios, dim) * 0.02)
         self.encoder = SequenceEncoder(dim, num_layers, num_heads, ffn_dim, dropout)
 
-    def forward(self, gaze: torch.Tensor, gaze_mask: torch.Tensor, scenario: torch.Tensor) -> torch.Tensor:
-        """gaze: (B, T, C), gaze_mask: (B, T) bool (True = valid), scenario: (B,) -> e_g (B, dim)."""
-        x = self.positions(self.proj(gaze))  # (B, T, dim)
+    def forward(
+        self,
+        gaze: torch.Tensor,
+        gaze_mask: torch.Tensor,
+        scenario: torch.Tensor,
+        gaze_channel_mask: torch.Tensor | None = None,
+    ) -> torch.Tensor:
+        """gaze: (B, T, C), gaze_mask: (B, T) bool (True = valid), scenario: (B,), gaze_channel_mask:
+        (B, T, C) bool (True = observed; required with ``use_channel_mask``) -> e_g (B, dim)."""
+        x = self.proj(gaze)  # (B, T, dim)
+        if self.missing_proj is not None:
+            if gaze_channel_mask is None:
+                raise ConfigError(
+                    "GazeDynamicsBranch was built with use_channel_mask: pass gaze_channel_mask"
+                )
+            x = x + self.missing_proj((~gaze_channel_mask.bool()).to(x.dtype))
+        x = self.positions(x)  # (B, T, dim)
         cls = self.class_tokens[scenario].unsqueeze(1)  # (B, 1, dim)
         x = torch.cat([cls, x], dim=1)  # (B, 1 + T, dim)
         always = torch.zeros_like(gaze_mask[:, :1], dtype=torch.bool)  # (B, 1): class token never padded
@@ -137,10 +162,13 @@ class SkillSightTeacher(DeclaredInputsModule):
         gaze_channels, gaze_layers, gaze_heads: gaze-dynamics encoder.
         ffn_dim, dropout: feed-forward width and dropout of both sequence encoders.
         fusion_hidden: hidden width of the fusion MLP.
+        use_channel_mask: the gaze branch takes ``gaze_channel_mask`` (per-channel validity).
     """
 
     # Class-level values describe the default configuration; each instance sets its own from its flags.
-    input_names = ("video", "gaze2d", "crop_features", "gaze", "gaze_mask", "scenario")
+    input_names = (
+        "video", "gaze2d", "gaze2d_mask", "crop_features", "gaze", "gaze_mask", "gaze_channel_mask", "scenario"
+    )  # fmt: skip
     sensors = ("rgb", "eye_tracker")
 
     def __init__(
@@ -169,6 +197,7 @@ class SkillSightTeacher(DeclaredInputsModule):
         ffn_dim: int = 2048,
         dropout: float = 0.1,
         fusion_hidden: int = 768,
+        use_channel_mask: bool = True,
     ) -> None:
         super().__init__()
         if not (use_video or use_crops or use_gaze):
@@ -183,6 +212,7 @@ class SkillSightTeacher(DeclaredInputsModule):
         self.use_gaze_bias = use_video and use_gaze_bias
         self.crop_input, self.crop_extractor_name = crop_input, crop_extractor
         self.gaze_channels = gaze_channels
+        self.use_channel_mask = bool(use_gaze and use_channel_mask)
         dims: list[int] = []
 
         if use_video:
@@ -211,19 +241,22 @@ class SkillSightTeacher(DeclaredInputsModule):
             dims.append(embed_dim)
         if use_gaze:
             self.gaze_branch = GazeDynamicsBranch(
-                gaze_channels, embed_dim, num_frames, num_scenarios, gaze_layers, gaze_heads, ffn_dim, dropout
-            )
+                gaze_channels, embed_dim, num_frames, num_scenarios, gaze_layers, gaze_heads, ffn_dim, dropout,
+                use_channel_mask,
+            )  # fmt: skip
             dims.append(embed_dim)
         self.feature_dim = sum(dims)
         self.fusion = MLP((self.feature_dim, fusion_hidden, num_classes))
 
         wanted = set()
         if use_video:
-            wanted |= {"video"} | ({"gaze2d", "gaze_mask", "scenario"} if self.use_gaze_bias else set())
+            wanted |= {"video"} | ({"gaze2d", "gaze2d_mask", "scenario"} if self.use_gaze_bias else set())
         if use_crops:
             wanted.add(crop_input)
         if use_gaze:
-            wanted |= {"gaze", "gaze_mask", "scenario"}
+            wanted |= {"gaze", "gaze_mask", "scenario"} | (
+                {"gaze_channel_mask"} if self.use_channel_mask else set()
+            )
         self.input_names = tuple(name for name in _ALL_INPUTS if name in wanted)  # type: ignore[misc]
         # Crops are centred on the gaze point, so they need the eye tracker as well as the camera.
         needs_rgb = use_video or use_crops
@@ -247,7 +280,8 @@ class SkillSightTeacher(DeclaredInputsModule):
             video = self.check_shape("video", inputs["video"], (B, T, 3, self.image_size, self.image_size))
             if self.use_gaze_bias:
                 gaze2d = self.check_shape("gaze2d", inputs["gaze2d"], (B, T, 2))
-                hidden = self.video_encoder(video, gaze2d, scenario, gaze_mask).last_hidden_state
+                gaze2d_mask = self.check_shape("gaze2d_mask", inputs["gaze2d_mask"], (B, T)).bool()
+                hidden = self.video_encoder(video, gaze2d, scenario, gaze2d_mask).last_hidden_state
             else:
                 hidden = self.video_encoder(pixel_values=video, return_dict=True).last_hidden_state
             out["video_embedding"] = hidden[:, 0]  # (B, Dv) final CLS
@@ -261,7 +295,11 @@ class SkillSightTeacher(DeclaredInputsModule):
             out["crop_embedding"] = self.crop_branch(crop_features.float())
         if self.use_gaze:
             gaze = self.check_shape("gaze", inputs["gaze"], (B, T, self.gaze_channels))
-            out["gaze_embedding"] = self.gaze_branch(gaze, gaze_mask, scenario)
+            channel_mask = None
+            if self.use_channel_mask:
+                shape = (B, T, self.gaze_channels)
+                channel_mask = self.check_shape("gaze_channel_mask", inputs["gaze_channel_mask"], shape)
+            out["gaze_embedding"] = self.gaze_branch(gaze, gaze_mask, scenario, channel_mask)
         parts = [out[k] for k in ("video_embedding", "crop_embedding", "gaze_embedding") if k in out]
         out["features"] = torch.cat(parts, dim=-1)  # (B, feature_dim)
         return out
@@ -273,9 +311,10 @@ class SkillSightTeacher(DeclaredInputsModule):
     def forward(self, **inputs: torch.Tensor) -> dict[str, torch.Tensor]:
         """Keyword inputs named by ``input_names``.
 
-        Shapes: video (B, T, 3, H, W) normalised frames; gaze2d (B, T, 2) in [0, 1]; crops
-        (B, T, 3, S, S) or crop_features (B, T, Dc); gaze (B, T, C); gaze_mask (B, T) bool, True = valid
-        (also disables the gaze prior on invalid frames); scenario (B,) int64.
+        Shapes: video (B, T, 3, H, W) normalised frames; gaze2d (B, T, 2) in [0, 1]; gaze2d_mask (B, T)
+        bool, True where the 2D gaze is known (False: no gaze prior on that frame); crops (B, T, 3, S, S)
+        or crop_features (B, T, Dc); gaze (B, T, C); gaze_mask (B, T) bool, True = valid step;
+        gaze_channel_mask (B, T, C) bool, True = observed channel; scenario (B,) int64.
 
         Returns:
             "logits" (B, num_classes), "features" (B, feature_dim) and the enabled branch embeddings
@@ -304,6 +343,11 @@ class SkillSightTeacher(DeclaredInputsModule):
         gen = torch.Generator().manual_seed(0)
         mask = torch.ones(B, T, dtype=torch.bool)
         mask[:, -1] = False
+        channels = torch.ones(B, T, self.gaze_channels, dtype=torch.bool)
+        channels[:, : T // 2, 6:13] = False  # no head pose in the first half
+        channels[:, -1] = False
+        mask2d = torch.ones(B, T, dtype=torch.bool)
+        mask2d[:, 0] = False  # one frame without 2D gaze: no prior there
         candidates = {
             "video": lambda: torch.randn(B, T, 3, self.image_size, self.image_size, generator=gen),
             "gaze2d": lambda: torch.rand(B, T, 2, generator=gen),
@@ -311,6 +355,8 @@ class SkillSightTeacher(DeclaredInputsModule):
             "crop_features": lambda: torch.randn(B, T, self.crop_feature_dim, generator=gen),
             "gaze": lambda: torch.randn(B, T, self.gaze_channels, generator=gen),
             "gaze_mask": lambda: mask,
+            "gaze_channel_mask": lambda: channels,
+            "gaze2d_mask": lambda: mask2d,
             "scenario": lambda: torch.arange(B) % self.num_scenarios,
         }
         return {name: candidates[name]() for name in self.input_names}

@@ -75,7 +75,8 @@ def take(tmp_path_factory):
 
 def test_train_serve_parity_of_the_gaze_window(run, take):
     """The dataset's item for a clip == what the inference API feeds the model for that window."""
-    ds = SkillClipDataset([take], ["gaze", "gaze_mask"], mode="test", num_clips=6, num_frames=NUM_STEPS)
+    names = ["gaze", "gaze_mask", "gaze_channel_mask"]
+    ds = SkillClipDataset([take], names, mode="test", num_clips=6, num_frames=NUM_STEPS)
     est = SkillEstimator.from_run(run, backend="torch")
     gaze = read_gaze_csv(take.gaze_path)
     traj, calib = read_trajectory_csv(take.trajectory_path), read_device_calibration(take.calibration_path)
@@ -87,10 +88,11 @@ def test_train_serve_parity_of_the_gaze_window(run, take):
         inputs, samples, _ = est.window_inputs(gaze, start_us, traj, calib)
         np.testing.assert_array_equal(inputs["gaze"][0], item["gaze"].numpy())
         np.testing.assert_array_equal(inputs["gaze_mask"][0], item["gaze_mask"].numpy())
+        np.testing.assert_array_equal(inputs["gaze_channel_mask"][0], item["gaze_channel_mask"].numpy())
         assert samples.pose_valid.all()
         masked_steps += int((~inputs["gaze_mask"]).sum())
         with torch.no_grad():
-            expected = est.backend.model(gaze=item["gaze"][None], gaze_mask=item["gaze_mask"][None])["logits"]
+            expected = est.backend.model(**{n: item[n][None] for n in names})["logits"]
         np.testing.assert_allclose(est.backend.logits(inputs), expected.numpy(), atol=1e-6)
     assert masked_steps > 0  # the tracking loss is masked in both
 

@@ -172,7 +172,7 @@ def test_no_trajectory_gives_identity_pose_marked_invalid() -> None:
     np.testing.assert_allclose(out.gaze[:, 0:3], s.dir_cpf * s.depth_m[:, None], atol=1e-5)
 
 
-def test_pose_gaps_are_zero_and_masked() -> None:
+def test_pose_gaps_are_neutral_identity_poses_and_masked() -> None:
     s = _moving_clip()
     pose_valid = np.array([False, True, True, True, False, True])
     head_t = np.where(pose_valid[:, None], s.head_t_world_m, np.nan)
@@ -187,7 +187,11 @@ def test_pose_gaps_are_zero_and_masked() -> None:
     )
     assert np.isfinite(out.gaze).all()
     np.testing.assert_allclose(out.gaze[1, 6:13], [0, 0, 0, 0, 0, 0, 1], atol=1e-6)  # first step with a pose
-    assert (out.gaze[~pose_valid, 0:3] == 0).all() and (out.gaze[~pose_valid, 6:13] == 0).all()
+    # a missing pose is the identity (never the non-rotation quaternion 0, 0, 0, 0), and masked
+    assert (out.gaze[~pose_valid, 0:3] == 0).all()
+    identity = np.tile([0, 0, 0, 0, 0, 0, 1], (int((~pose_valid).sum()), 1))
+    np.testing.assert_array_equal(out.gaze[~pose_valid, 6:13], identity)
+    assert not out.channel_mask[~pose_valid, 6:13].any() and out.channel_mask[pose_valid, 6:13].all()
     np.testing.assert_array_equal(out.channel_mask[:, 0], pose_valid)
 
 

@@ -15,7 +15,9 @@ from skillsight.models.skillsight_student import TeacherProjection
 
 def test_student_outputs_skill_action_and_distillation_heads() -> None:
     model = create_model("test_skillsight_student", num_actions=5).eval()
-    assert model.input_names == ("gaze", "gaze_mask") and model.sensors == ("eye_tracker",)
+    assert model.input_names == ("gaze", "gaze_mask", "gaze_channel_mask") and model.sensors == (
+        "eye_tracker",
+    )
     out = model(**model.example_inputs(3))
     assert set(out) == {"logits", "action_logits", "distill_embedding"}
     assert out["logits"].shape == (3, 4)
@@ -42,23 +44,23 @@ def test_masked_steps_are_ignored_and_order_matters() -> None:
     base = model(**inputs)
     changed = inputs["gaze"].clone()
     changed[:, -1] = 1e3
-    for key, value in model(gaze=changed, gaze_mask=inputs["gaze_mask"]).items():
+    for key, value in model(**{**inputs, "gaze": changed}).items():
         torch.testing.assert_close(value, base[key], rtol=0, atol=0)
     reordered = inputs["gaze"].clone()
     reordered[:, :-1] = reordered[:, :-1].flip(1)  # same valid steps, other order: positions must matter
-    assert not torch.allclose(model(gaze=reordered, gaze_mask=inputs["gaze_mask"])["logits"], base["logits"])
+    assert not torch.allclose(model(**{**inputs, "gaze": reordered})["logits"], base["logits"])
 
 
 def test_all_invalid_window_stays_finite() -> None:
     model = create_model("test_skillsight_student").eval()
     inputs = model.example_inputs(2)
-    out = model(gaze=inputs["gaze"], gaze_mask=torch.zeros_like(inputs["gaze_mask"]))
+    out = model(**{**inputs, "gaze_mask": torch.zeros_like(inputs["gaze_mask"])})
     assert all(torch.isfinite(v).all() for v in out.values())
 
 
 def test_scenario_embedding_flag_adds_an_input() -> None:
     model = create_model("test_skillsight_student", num_scenarios=6).eval()
-    assert model.input_names == ("gaze", "gaze_mask", "scenario")
+    assert model.input_names == ("gaze", "gaze_mask", "gaze_channel_mask", "scenario")
     inputs = model.example_inputs(2)
     a = model(**inputs)["logits"]
     b = model(**{**inputs, "scenario": inputs["scenario"] + 2})["logits"]
@@ -68,6 +70,25 @@ def test_scenario_embedding_flag_adds_an_input() -> None:
         plain(**plain.example_inputs(2), scenario=torch.zeros(2, dtype=torch.long))
     with pytest.raises(DataFormatError, match="gaze_mask"):
         plain(gaze=torch.zeros(2, 8, 14), gaze_mask=torch.ones(2, 7, dtype=torch.bool))
+    with pytest.raises(DataFormatError, match="gaze_channel_mask"):
+        plain(gaze=torch.zeros(2, 8, 14), gaze_mask=torch.ones(2, 8, dtype=torch.bool))
+
+
+def test_unobserved_channels_change_the_output_and_all_observed_adds_nothing() -> None:
+    model = create_model("test_skillsight_student").eval()
+    inputs = model.example_inputs(2)
+    full = {**inputs, "gaze_channel_mask": torch.ones_like(inputs["gaze_channel_mask"])}
+    base = model(**full)["logits"]
+    no_pose = full["gaze_channel_mask"].clone()
+    no_pose[:, :, 6:13] = False  # same values, but the head pose is now reported missing
+    assert not torch.allclose(model(**{**full, "gaze_channel_mask": no_pose})["logits"], base)
+    with torch.no_grad():
+        model.missing_proj.weight.normal_()  # the missing-channel term is zero when nothing is missing
+    torch.testing.assert_close(model(**full)["logits"], base, rtol=0, atol=0)
+    off = create_model("test_skillsight_student", use_channel_mask=False).eval()
+    assert off.input_names == ("gaze", "gaze_mask") and off.missing_proj is None
+    with pytest.raises(DataFormatError, match="use_channel_mask=False"):
+        off(**inputs)
 
 
 def test_teacher_projection_has_paper_widths() -> None:
@@ -99,23 +120,25 @@ def test_onnx_export_matches_pytorch() -> None:
             super().__init__()
             self.model = model
 
-        def forward(self, gaze: torch.Tensor, gaze_mask: torch.Tensor) -> tuple[torch.Tensor, ...]:
-            out = self.model(gaze=gaze, gaze_mask=gaze_mask)
+        def forward(
+            self, gaze: torch.Tensor, gaze_mask: torch.Tensor, gaze_channel_mask: torch.Tensor
+        ) -> tuple[torch.Tensor, ...]:
+            out = self.model(gaze=gaze, gaze_mask=gaze_mask, gaze_channel_mask=gaze_channel_mask)
             return out["logits"], out["action_logits"], out["distill_embedding"]
 
     inputs = model.example_inputs(2)
     buffer = io.BytesIO()
     torch.onnx.export(
         Positional(),
-        (inputs["gaze"], inputs["gaze_mask"]),
+        (inputs["gaze"], inputs["gaze_mask"], inputs["gaze_channel_mask"]),
         buffer,
         dynamo=False,
-        input_names=["gaze", "gaze_mask"],
-        dynamic_axes={"gaze": {0: "B"}, "gaze_mask": {0: "B"}},
+        input_names=["gaze", "gaze_mask", "gaze_channel_mask"],
+        dynamic_axes={"gaze": {0: "B"}, "gaze_mask": {0: "B"}, "gaze_channel_mask": {0: "B"}},
     )
     session = ort.InferenceSession(buffer.getvalue(), providers=["CPUExecutionProvider"])
     inputs = model.example_inputs(4)  # another batch size than exported with
-    got = session.run(None, {"gaze": inputs["gaze"].numpy(), "gaze_mask": inputs["gaze_mask"].numpy()})
+    got = session.run(None, {k: inputs[k].numpy() for k in ("gaze", "gaze_mask", "gaze_channel_mask")})
     with torch.no_grad():
         ref = model(**inputs)
     for array, key in zip(got, ("logits", "action_logits", "distill_embedding"), strict=True):

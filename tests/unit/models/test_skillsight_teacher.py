@@ -13,7 +13,16 @@ from skillsight.models.skillsight_teacher import TEACHER_PRESETS
 
 def test_forward_returns_logits_features_and_branch_embeddings() -> None:
     model = create_model("test_skillsight_teacher").eval()
-    assert model.input_names == ("video", "gaze2d", "crops", "gaze", "gaze_mask", "scenario")
+    assert model.input_names == (
+        "video",
+        "gaze2d",
+        "gaze2d_mask",
+        "crops",
+        "gaze",
+        "gaze_mask",
+        "gaze_channel_mask",
+        "scenario",
+    )
     assert model.sensors == ("rgb", "eye_tracker")
     out = model(**model.example_inputs(3))
     assert out["logits"].shape == (3, 4)
@@ -29,15 +38,25 @@ def test_forward_returns_logits_features_and_branch_embeddings() -> None:
 @pytest.mark.parametrize(
     ("flags", "names", "sensors", "dim"),
     [
-        (dict(use_video=False), ("crops", "gaze", "gaze_mask", "scenario"), ("rgb", "eye_tracker"), 64),
+        (
+            dict(use_video=False),
+            ("crops", "gaze", "gaze_mask", "gaze_channel_mask", "scenario"),
+            ("rgb", "eye_tracker"),
+            64,
+        ),
         (
             dict(use_crops=False, use_gaze=False),
-            ("video", "gaze2d", "gaze_mask", "scenario"),
+            ("video", "gaze2d", "gaze2d_mask", "scenario"),  # the prior reads the 2D gaze's own mask
             ("rgb", "eye_tracker"),
             32,
         ),
         (dict(use_crops=False, use_gaze=False, use_gaze_bias=False), ("video",), ("rgb",), 32),
-        (dict(use_video=False, use_crops=False), ("gaze", "gaze_mask", "scenario"), ("eye_tracker",), 32),
+        (
+            dict(use_video=False, use_crops=False),
+            ("gaze", "gaze_mask", "gaze_channel_mask", "scenario"),
+            ("eye_tracker",),
+            32,
+        ),
         (
             dict(use_video=False, use_gaze=False, crop_input="crop_features"),
             ("crop_features",),
@@ -157,7 +176,16 @@ def test_paper_teacher_builds() -> None:
     assert model.feature_dim == 2304
     assert model.video_encoder.grid == 28 and model.video_encoder.sigma_patches == pytest.approx(9.0)
     assert model.crop_encoder.crop_size == 224 and model.crop_encoder.feature_dim == 768
-    assert model.input_names == ("video", "gaze2d", "crops", "gaze", "gaze_mask", "scenario")
+    assert model.input_names == (
+        "video",
+        "gaze2d",
+        "gaze2d_mask",
+        "crops",
+        "gaze",
+        "gaze_mask",
+        "gaze_channel_mask",
+        "scenario",
+    )
 
 
 def test_extractor_loads_local_weights_and_keeps_the_preset_crop_size(tmp_path) -> None:
@@ -183,3 +211,18 @@ def test_extractor_loads_local_weights_and_keeps_the_preset_crop_size(tmp_path) 
     torch.testing.assert_close(extractor(crops)[0], expected)
     with pytest.raises(ConfigError, match="not a local folder"):
         CropFeatureExtractor("dinov2_test", weights_dir=tmp_path / "missing")
+
+
+def test_gaze_prior_follows_the_2d_gaze_mask_not_the_gaze_mask() -> None:
+    """Unknown 2D gaze (image centre, gaze2d_mask False) gets no prior, whatever gaze_mask says."""
+    model = create_model("test_skillsight_teacher", use_crops=False, use_gaze=False, bias_init=5.0).eval()
+    inputs = model.example_inputs(2)
+    known = {**inputs, "gaze2d_mask": torch.ones_like(inputs["gaze2d_mask"])}
+    centre = {**known, "gaze2d": torch.full_like(inputs["gaze2d"], 0.5)}
+    unknown = {**centre, "gaze2d_mask": torch.zeros_like(inputs["gaze2d_mask"])}
+    bias = model.video_encoder.key_bias
+    assert bias(centre["gaze2d"], inputs["scenario"], centre["gaze2d_mask"]).abs().sum() > 0
+    assert bias(unknown["gaze2d"], inputs["scenario"], unknown["gaze2d_mask"]).abs().sum() == 0
+    with torch.no_grad():
+        a, b = model(**centre)["logits"], model(**unknown)["logits"]
+    assert not torch.allclose(a, b)  # a centre prior is not the same as no prior

@@ -139,8 +139,11 @@ def _models(
     cfg: SoccerTrainConfig, num_steps: int, gaze_channels: int, motion_features: int
 ) -> dict[str, Any]:
     common = dict(num_steps=num_steps, gaze_channels=gaze_channels, dropout=cfg.dropout, **cfg.model_args)
+    # every channel of a soccer sample is observed (dense streams stretched onto one time base), so the
+    # student needs no per-channel mask: use_channel_mask=False unless the config says otherwise
     student = dict(num_classes=len(SOCCER_LABELS), gaze_channels=gaze_channels, num_steps=num_steps,
-                   num_actions=len(SOCCER_ACTIONS), dropout=cfg.dropout, **cfg.student_args)  # fmt: skip
+                   num_actions=len(SOCCER_ACTIONS), dropout=cfg.dropout,
+                   **{"use_channel_mask": False, **cfg.student_args})  # fmt: skip
     return {
         "teacher": lambda: create_model(cfg.teacher_model, motion_features=motion_features, **common),
         "motion_only": lambda: create_model(cfg.motion_model, motion_features=motion_features, **common),
