@@ -43,12 +43,17 @@ needed; views share the same indices (clamped to the shortest view). A model wit
 virtual timeline at ``gaze_timeline_fps`` (30, the Ego-Exo4D frame rate) over ``take.duration_sec``
 (the gaze track's span when the duration is unknown), so its clips cover the same times.
 Frames of every view are resized to ``frame_size_px`` squares (16:9 exo views are squashed, not
-cropped). Gaze timestamps: frame 0 is taken to be at the first gaze sample (trimmed Ego-Exo4D gaze starts
-with the take, as the frame-aligned videos do).
+cropped). Gaze timestamps (the timeline anchor): frame 0 is at ``take.video_start_us`` (the
+capture's timesync, see :func:`skillsight.data.readers.egoexo4d.load_takes`) when known, so gaze that
+starts 3 s after the video leaves the first 3 s of steps masked instead of pairing frame 0 with gaze
+from 3 s later; without it frame 0 is taken to be at the first gaze sample (trimmed Ego-Exo4D gaze
+starts with the take, as the frame-aligned videos do), and a take whose gaze covers more than 1 s
+less than its video warns (:class:`TimelineWarning`), because the anchor is then a guess.
 """
 
 from __future__ import annotations
 
+import warnings
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -79,7 +84,16 @@ from skillsight.gaze.normalize import FAR_CLIP_M, normalize_clip_gaze
 from skillsight.gaze.resample import DEFAULT_MAX_GAP_US, gaze_samples_at
 from skillsight.gaze.tracks import DeviceCalibration, Gaze2DTrack, GazeTrack, Trajectory
 
-__all__ = ["CROP_MEAN", "CROP_STD", "DATASET_KEYS", "VIDEO_MEAN", "VIDEO_STD", "SkillClipDataset"]
+__all__ = [
+    "CROP_MEAN",
+    "CROP_STD",
+    "DATASET_KEYS",
+    "VIDEO_MEAN",
+    "VIDEO_STD",
+    "SkillClipDataset",
+    "TimelineWarning",
+    "timeline_anchor_us",
+]
 
 #: Pixel normalisation of video frames (SkillSight / TimeSformer).
 VIDEO_MEAN, VIDEO_STD = 0.45, 0.225
@@ -105,6 +119,15 @@ _GAZE_KEYS = frozenset({"crops", "gaze", "gaze_mask", "gaze_channel_mask", "gaze
 _EGO_KEYS = frozenset({"video", "crops"})
 #: Trajectory rows kept around the take (the file may cover the whole capture).
 _TRAJECTORY_MARGIN_US = 1_000_000
+
+
+class TimelineWarning(UserWarning):
+    """The gaze/video timeline anchor of a take is a guess (no timesync, gaze shorter than the video)."""
+
+
+def timeline_anchor_us(take: Take, gaze: GazeTrack) -> int:
+    """Device-clock time of timeline frame 0: the video start when known, else the first gaze sample."""
+    return int(take.video_start_us) if take.video_start_us is not None else int(gaze.timestamps_us[0])
 
 
 @dataclass(frozen=True)
@@ -219,6 +242,7 @@ class SkillClipDataset(Dataset):
         self.num_exo_views = num_exo_views
         self._check_takes()
         self._records: OrderedDict[str, _GazeRecords] = OrderedDict()
+        self._anchor_checked: set[str] = set()
         self._probes: dict[Path, VideoInfo] = {}
 
     # ----------------------------------------------------------------------------------- set-up
@@ -339,8 +363,8 @@ class SkillClipDataset(Dataset):
         trajectory = None
         if take.trajectory_path is not None:
             full = self._read(take, take.trajectory_path, aria.read_trajectory_csv)
-            t0 = int(gaze.timestamps_us[0])
-            end = max(int(gaze.timestamps_us[-1]), t0 + int(take.duration_sec * 1e6))
+            t0 = min(int(gaze.timestamps_us[0]), timeline_anchor_us(take, gaze))
+            end = max(int(gaze.timestamps_us[-1]), t0 + int((take.duration_sec or 0.0) * 1e6))
             ts = full.timestamps_us
             keep = (ts >= t0 - _TRAJECTORY_MARGIN_US) & (ts <= end + _TRAJECTORY_MARGIN_US)
             trajectory = Trajectory(
@@ -371,13 +395,33 @@ class SkillClipDataset(Dataset):
         paths = self._video_paths(take)
         if paths:
             infos = [self._probe(take, p) for p in paths]
-            return min(i.n_frames for i in infos), infos[0].fps
+            n_frames, fps = min(i.n_frames for i in infos), infos[0].fps
+            if self.needs_gaze and take.video_start_us is None:
+                self._warn_if_anchor_is_a_guess(take, n_frames / fps)
+            return n_frames, fps
         fps = self.gaze_timeline_fps
-        duration_s = float(take.duration_sec)
+        duration_s = float(take.duration_sec) if take.duration_sec is not None else 0.0
         if duration_s <= 0:
             ts = self._gaze_records(take).gaze.timestamps_us
             duration_s = (int(ts[-1]) - int(ts[0])) / 1e6 + 1.0 / fps
         return max(1, int(np.floor(duration_s * fps + 1e-6))), fps
+
+    def _warn_if_anchor_is_a_guess(self, take: Take, video_s: float) -> None:
+        if take.take_uid in self._anchor_checked:
+            return
+        self._anchor_checked.add(take.take_uid)
+        ts = self._gaze_records(take).gaze.timestamps_us
+        gaze_s = (int(ts[-1]) - int(ts[0])) / 1e6
+        if video_s - gaze_s > 1.0:
+            warnings.warn(
+                f"take {take.take_uid} ({take.take_name}): the gaze covers {gaze_s:.1f} s of a "
+                f"{video_s:.1f} s video and no timesync gives the video start, so frame 0 is taken at "
+                "the first gaze sample; "
+                "if the gaze starts late, every frame is paired with later gaze (add "
+                "captures/<capture>/timesync.csv and timesync_start_idx to anchor it)",
+                TimelineWarning,
+                stacklevel=4,
+            )
 
     # ---------------------------------------------------------------------------------- sampling
     def set_epoch(self, epoch: int) -> None:
@@ -429,7 +473,7 @@ class SkillClipDataset(Dataset):
         norm = None
         if self.needs_gaze:
             rec = self._gaze_records(take)
-            query_us = frame_timestamps_us(indices, fps, int(rec.gaze.timestamps_us[0]))
+            query_us = frame_timestamps_us(indices, fps, timeline_anchor_us(take, rec.gaze))
             samples = gaze_samples_at(
                 rec.gaze,
                 query_us,

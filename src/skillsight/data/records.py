@@ -50,8 +50,10 @@ class Take:
         ego_camera: camera id of the ego (Aria) stream, discovered from takes.json.
         video_paths: camera id -> path of the (448 px downscaled) MP4; the ego camera included.
         gaze_path, gaze2d_path, trajectory_path, calibration_path: files, None when absent.
-        duration_sec: take duration.
-        participant_id: who performed it (for leakage checks and grouped splits).
+        duration_sec: take duration in seconds; None when the metadata has none.
+        participant_id: who performed it (for leakage checks and grouped splits; "" when unknown).
+        video_start_us: device-clock time (the gaze's clock) of frame 0 of the frame-aligned videos,
+            from the capture's timesync; None when unknown (frame 0 is then the first gaze sample).
     """
 
     take_uid: str
@@ -66,8 +68,9 @@ class Take:
     gaze2d_path: Path | None = None
     trajectory_path: Path | None = None
     calibration_path: Path | None = None
-    duration_sec: float = 0.0
+    duration_sec: float | None = None
     participant_id: str = ""
+    video_start_us: int | None = None
 
     @property
     def exo_cameras(self) -> list[str]:

@@ -15,16 +15,34 @@ files store as a bool or the string "true"; ties broken by ``device_type``/name 
 or the only stream). When takes.json has no ``frame_aligned_videos``, the annotation's ``video_paths``
 (``ego``, ``exo1``..) are used instead.
 
-Bad metadata (unknown label or scenario) raises :class:`DataFormatError`; takes whose files are missing
-are skipped, each with a reason, and counted by :meth:`TakeScan.summary`.
+Bad metadata (unknown label or scenario, a ``duration_sec`` that is not a number, a path that is not a
+string or that leaves the dataset root: an absolute ``root_dir`` or one with ``..``) raises
+:class:`DataFormatError`; takes whose files are missing are skipped, each with a reason, and counted
+by :meth:`TakeScan.summary`. What is kept but worth knowing becomes a note: no ``duration_sec``
+(the video's or the gaze's span is used), no ``task_name`` or participant id, a camera dropped
+because its streams are ambiguous, an exo view without a file.
+
+Video start on the device clock (the gaze/video timeline anchor): when takes.json gives
+``timesync_start_idx`` and ``captures/<capture_name>/timesync.csv`` exists, frame 0 of the
+frame-aligned videos is the ego camera's ``<cam>_<stream>_capture_timestamp_ns`` at row
+``timesync_start_idx + 1`` (the row rule of the official Ego-Exo4D tutorial), stored as
+``Take.video_start_us``; otherwise None (the dataset then anchors frame 0 at the first gaze sample).
+
+Participant leakage: the same ``origin_participant_id`` in train and test (or val) is REPORTED
+(:attr:`TakeScan.participant_overlaps`, printed by :meth:`TakeScan.format_summary`): the official
+splits are by take, so it is not an error; a take in two splits is (:class:`SplitLeakageError`).
 """
 
 from __future__ import annotations
 
+import math
+import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+
+import numpy as np
 
 from skillsight.data.readers.egoexo4d_annotations import (
     label_from_score,
@@ -41,6 +59,7 @@ __all__ = [
     "SPLITS",
     "TakeScan",
     "annotation_path",
+    "check_participant_leakage",
     "check_split_leakage",
     "load_takes",
 ]
@@ -62,12 +81,15 @@ class TakeScan:
         skipped: (take_uid, reason) for every take left out; a reason reads ``"<category>: <detail>"``.
         notes: (take_uid, note) for things worth knowing that did not skip the take (e.g. a missing exo view).
         missing_splits: splits asked for whose annotation file does not exist.
+        participant_overlaps: one line per participant found in more than one split of the kept
+            takes ("<participant>: train 3, test 2 takes").
     """
 
     takes: list[Take] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
     notes: list[tuple[str, str]] = field(default_factory=list)
     missing_splits: list[str] = field(default_factory=list)
+    participant_overlaps: list[str] = field(default_factory=list)
 
     def summary(self) -> dict[str, int]:
         """Skip counts per reason category (the text before the first ``": "``)."""
@@ -86,6 +108,15 @@ class TakeScan:
             lines += [f"  {n:5d}  {note}" for note, n in sorted(counts.items())]
         if self.missing_splits:
             lines.append("no annotation file for splits: " + ", ".join(self.missing_splits))
+        if self.participant_overlaps:
+            lines.append(
+                f"participant leakage: {len(self.participant_overlaps)} participants appear in more than "
+                "one split (takes are split, people are not: results on those splits are not "
+                "person-independent):"
+            )
+            lines += [f"  {line}" for line in self.participant_overlaps[:20]]
+            if len(self.participant_overlaps) > 20:
+                lines.append(f"  ... and {len(self.participant_overlaps) - 20} more")
         return "\n".join(lines)
 
 
@@ -98,12 +129,31 @@ def _is_true(value: object) -> bool:
     return value is True or (isinstance(value, str) and value.strip().lower() == "true")
 
 
-def _take_dir(root: Path, take: dict) -> Path:
+def _inside_root(source: str | Path, field_name: str, value: object) -> PurePosixPath:
+    """A relative path that stays inside the dataset root (no absolute path, no ``..``), or raise."""
+    if not isinstance(value, str) or not value:
+        raise DataFormatError(source, field_name, value, "expected a non-empty relative path string")
+    rel = PurePosixPath(value.replace("\\", "/"))
+    if rel.is_absolute() or ".." in rel.parts or re.match(r"^[A-Za-z]:", value):
+        raise DataFormatError(source, field_name, value, "path leaves the dataset root (absolute or '..')")
+    return rel
+
+
+def _file_name(source: str | Path, field_name: str, value: object) -> str:
+    """The file name of a video path (only the name is used under the take folder)."""
+    name = _inside_root(source, field_name, value).name
+    if name in ("", ".", ".."):
+        raise DataFormatError(source, field_name, value, "path names no file")
+    return name
+
+
+def _take_dir(root: Path, take: dict, source: str) -> Path:
     """Take folder: ``root/root_dir`` (v2 takes.json: "takes/<name>") or ``root/takes/root_dir``."""
-    direct = root / take["root_dir"]
+    rel = _inside_root(source, "root_dir", take["root_dir"])
+    direct = root / rel
     if direct.is_dir():
         return direct
-    nested = root / "takes" / take["root_dir"]
+    nested = root / "takes" / rel
     return nested if nested.is_dir() else direct
 
 
@@ -114,8 +164,12 @@ def _pick_stream(streams: dict, preferred: str) -> dict | None:
     return usable[0] if len(usable) == 1 else None
 
 
-def _discover_cameras(take: dict, record: dict, source: str) -> tuple[str | None, dict[str, str]]:
-    """Return (ego cam id or None, {cam id: video file name}) from takes.json, else the annotation record."""
+def _discover_cameras(
+    take: dict, record: dict, source: str, notes: list[str] | None = None
+) -> tuple[str | None, dict[str, str]]:
+    """Return (ego cam id or None, {cam id: video file name}) from takes.json, else the annotation record.
+
+    ``notes`` receives one line per camera dropped because no stream could be chosen."""
     cameras = (take.get("capture") or {}).get("cameras") or []
     info = {c["cam_id"]: c for c in cameras if isinstance(c, dict) and isinstance(c.get("cam_id"), str)}
     videos = take.get("frame_aligned_videos")
@@ -126,16 +180,23 @@ def _discover_cameras(take: dict, record: dict, source: str) -> tuple[str | None
                 continue  # e.g. "collage": not a camera of the capture
             if not isinstance(streams, dict):
                 continue
-            stream = _pick_stream(streams, "rgb" if _is_true(info.get(cam, {}).get("is_ego")) else "0")
-            if stream and stream.get("relative_path"):
-                names[cam] = PurePosixPath(stream["relative_path"]).name
+            preferred = "rgb" if _is_true(info.get(cam, {}).get("is_ego")) else "0"
+            stream = _pick_stream(streams, preferred)
+            if stream and stream.get("relative_path") is not None:
+                where = f"frame_aligned_videos[{cam}].relative_path"
+                names[cam] = _file_name(source, where, stream["relative_path"])
+            elif notes is not None and streams:
+                notes.append(
+                    f"camera dropped (ambiguous streams): {cam} has {sorted(streams)}, "
+                    f"no {preferred!r} stream"
+                )
     else:
         paths = record.get("video_paths") or {}
         if not isinstance(paths, dict):
             raise DataFormatError(source, "video_paths", paths, "expected an object {ego, exo1, ...}")
         for key, rel in paths.items():
-            if isinstance(rel, str) and rel:
-                name = PurePosixPath(rel).name
+            if rel is not None and rel != "":
+                name = _file_name(source, f"video_paths.{key}", rel)
                 cam = name.rsplit(".", 1)[0].split("_", 1)[0]
                 names[cam] = name
                 if key == "ego" and cam not in info:
@@ -208,6 +269,8 @@ def load_takes(
         take = _build_take(root, split, path, rec, takes_meta, require, gaze_kind, scan)
         if take is not None:
             scan.takes.append(take)
+    scan.__dict__.pop(_TIMESYNC_CACHE_KEY, None)
+    scan.participant_overlaps = check_participant_leakage(scan.takes)
     return scan
 
 
@@ -236,8 +299,11 @@ def _build_take(
     take = takes_meta.get(uid)
     if take is None:
         return skip("not in takes.json: annotation record has no matching take")
-    folder = _take_dir(root, take)
-    ego, names = _discover_cameras(take, rec, where)
+    folder = _take_dir(root, take, f"{root / 'takes.json'} (take {uid})")
+    camera_notes: list[str] = []
+    ego, names = _discover_cameras(take, rec, where, camera_notes)
+    for note in camera_notes:
+        scan.notes.append((uid, note))
     if ego is None:
         return skip(f"no ego camera: cameras {sorted(names)}")
     videos = {cam: folder / DOWNSCALED_DIR / name for cam, name in names.items()}
@@ -272,11 +338,24 @@ def _build_take(
         return skip(f"missing calibration: none of {list(CALIBRATION_CANDIDATES)} in {folder}")
     if "label" in require and label is None:
         return skip("unlabelled: no proficiency_score")
+    duration = _duration(take, f"{root / 'takes.json'} (take {uid})")
+    if duration is None:
+        scan.notes.append(
+            (uid, "duration unknown: takes.json has no duration_sec (the video or gaze span is used)")
+        )
+    task_name = rec.get("task_name", take.get("task_name"))
+    if not isinstance(task_name, str) or not task_name:
+        scan.notes.append((uid, "no task_name: its sub-task (action) class is the empty name"))
+        task_name = ""
+    participant = rec.get("origin_participant_id", take.get("participant_uid"))
+    if participant is None or str(participant) == "":
+        scan.notes.append((uid, "no participant id: participant leakage cannot be checked for it"))
+        participant = ""
     return Take(
         take_uid=uid,
         take_name=take["take_name"],
         scenario=scenario,
-        task_name=str(rec.get("task_name", take.get("task_name", ""))),
+        task_name=task_name,
         label=label,
         split=split,
         ego_camera=ego,
@@ -285,9 +364,67 @@ def _build_take(
         gaze2d_path=gaze2d if gaze2d.is_file() else None,
         trajectory_path=trajectory if trajectory.is_file() else None,
         calibration_path=calibration,
-        duration_sec=float(take.get("duration_sec") or 0.0),
-        participant_id=str(rec.get("origin_participant_id", take.get("participant_uid", ""))),
+        duration_sec=duration,
+        participant_id=str(participant),
+        video_start_us=scan_video_start_us(root, take, ego, scan) if ego in videos else None,
     )
+
+
+def _duration(take: dict, source: str) -> float | None:
+    """``duration_sec`` as seconds >= 0, None when absent; anything else is an error."""
+    value = take.get("duration_sec")
+    if value is None:
+        return None
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        raise DataFormatError(source, "duration_sec", value, "expected a number of seconds") from None
+    if isinstance(value, bool) or not math.isfinite(seconds) or seconds < 0:
+        raise DataFormatError(source, "duration_sec", value, "expected a finite number of seconds >= 0")
+    return seconds
+
+
+_TIMESYNC_CACHE_KEY = "_timesync_columns"
+
+
+def scan_video_start_us(root: Path, take: dict, ego: str, scan: TakeScan) -> int | None:
+    """Device-clock time of frame 0 of the take's videos from the capture's timesync.csv, or None.
+
+    See the module docstring; a malformed timesync file raises DataFormatError (file, line, field).
+    """
+    start_idx = take.get("timesync_start_idx")
+    capture = (take.get("capture") or {}).get("capture_name") or re.sub(r"_\d+$", "", str(take["take_name"]))
+    if not isinstance(start_idx, int) or isinstance(start_idx, bool) or start_idx < 0:
+        return None
+    path = (
+        root
+        / "captures"
+        / _inside_root(f"{root / 'takes.json'}", "capture.capture_name", capture)
+        / "timesync.csv"
+    )
+    if not path.is_file():
+        return None
+    from skillsight.data.readers.aria_csv import read_csv_columns, read_csv_header
+
+    streams = (take.get("frame_aligned_videos") or {}).get(ego) or {}
+    rgb = streams.get("rgb") if isinstance(streams, dict) else None
+    stem = PurePosixPath(str((rgb or {}).get("relative_path", f"{ego}_214-1.mp4"))).stem
+    column = f"{stem}_capture_timestamp_ns"
+    cache = scan.__dict__.setdefault(_TIMESYNC_CACHE_KEY, {})
+    if (path, column) not in cache:
+        if column not in read_csv_header(path):
+            cache[(path, column)] = None
+        else:
+            cache[(path, column)] = read_csv_columns(path, [column], nullable_columns=[column])[column]
+    values = cache[(path, column)]
+    if values is None:
+        scan.notes.append((take["take_uid"], f"timesync without {column}: video start anchored to the gaze"))
+        return None
+    row = start_idx + 1
+    if row >= values.shape[0] or not np.isfinite(values[row]):
+        reason = f"row {row} (timesync_start_idx + 1) is missing or empty ({values.shape[0]} rows)"
+        raise DataFormatError(path, column, start_idx, reason)
+    return round(float(values[row]) / 1000.0)
 
 
 def _raise_on_leakage(items: Iterable[tuple[str, str, str]]) -> None:
@@ -299,6 +436,24 @@ def _raise_on_leakage(items: Iterable[tuple[str, str, str]]) -> None:
                 f"take {uid} is in two splits: {split0!r} ({source0}) and {split!r} ({source})"
             )
         first.setdefault(uid, (split, source))
+
+
+def check_participant_leakage(takes: Sequence[Take]) -> list[str]:
+    """One line per participant with takes in more than one split (empty ids are not checked).
+
+    Returns:
+        Lines like ``"p07: train 3, test 2 takes"``, sorted by participant.
+    """
+    per: dict[str, Counter] = {}
+    for t in takes:
+        if t.participant_id:
+            per.setdefault(t.participant_id, Counter())[t.split] += 1
+    lines = []
+    for pid in sorted(per):
+        if len(per[pid]) > 1:
+            parts = ", ".join(f"{s} {per[pid][s]}" for s in SPLITS if s in per[pid])
+            lines.append(f"{pid}: {parts} takes")
+    return lines
 
 
 def check_split_leakage(scan_or_takes: TakeScan | Sequence[Take]) -> None:

@@ -24,7 +24,7 @@ from torch import nn
 
 from skillsight.data.datasets import SkillClipDataset
 from skillsight.data.records import Take
-from skillsight.exceptions import ConfigError
+from skillsight.exceptions import ConfigError, DataFormatError
 
 __all__ = [
     "FEATURE_KEYS",
@@ -94,6 +94,10 @@ def _one_backbone(
     crop_px = int(ex["crops"].shape[-1]) if "crops" in ex else 224
     out: dict[str, tuple[list, list]] = {}
     for take in takes:
+        if take.duration_sec is None:
+            raise DataFormatError(
+                take.take_uid, "duration_sec", None, f"take {take.take_name} has no duration"
+            )
         n_sec = max(1, int(np.floor(take.duration_sec)))
         ds = SkillClipDataset(
             [take],
