@@ -81,6 +81,10 @@ def predict_takes(
 
     Each batch holds the model's declared inputs plus ``take_uid`` (list of str), ``scenario``
     (B,) scenario ids indexing ``scenario_names`` and ``label`` (B,).
+
+    Raises:
+        DataFormatError: the model gives a non-finite logit (NaN/inf weights or a diverged run): an
+            argmax over NaN is class 0, a silent "25 %" accuracy, so it is refused naming the take.
     """
     model.eval()
     names = tuple(getattr(model, "input_names", ()))

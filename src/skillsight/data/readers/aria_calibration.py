@@ -79,18 +79,35 @@ def _get(obj: Any, key: str, source: Path, where: str) -> Any:
 
 
 def _pose_from_json(pose: Any, source: Path, where: str) -> np.ndarray:
-    t = np.asarray(_get(pose, "Translation", source, where), dtype=np.float64)
+    translation = _get(pose, "Translation", source, where)
+    try:
+        t = np.asarray(translation, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise DataFormatError(
+            source, f"{where}.Translation", translation, "expected [x, y, z] numbers"
+        ) from None
     q = _get(pose, "UnitQuaternion", source, where)
     try:
+        if not isinstance(q, list) or len(q) != 2 or isinstance(q[0], bool):
+            raise TypeError("not [w, [x, y, z]]")
         w, xyz = float(q[0]), np.asarray(q[1], dtype=np.float64)
         q_xyzw = np.array([xyz[0], xyz[1], xyz[2], w])
-    except (TypeError, IndexError, ValueError) as err:
+        if xyz.shape != (3,):
+            raise ValueError("xyz is not 3 numbers")
+    except (TypeError, IndexError, ValueError, KeyError) as err:
         raise DataFormatError(source, f"{where}.UnitQuaternion", q, "expected [w, [x, y, z]]") from err
     if t.shape != (3,) or not np.all(np.isfinite(t)) or not np.all(np.isfinite(q_xyzw)):
         raise DataFormatError(source, where, pose, "translation needs 3 finite numbers, the quaternion 4")
     if abs(np.linalg.norm(q_xyzw) - 1.0) > 1e-3:
         raise DataFormatError(source, f"{where}.UnitQuaternion", q, "quaternion is not unit length")
     return pose_matrices(t, q_xyzw)
+
+
+def _image_size(config: Any, key: str, source: Path, where: str) -> int:
+    value = _get(config, key, source, where)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != int(value) or value <= 0:
+        raise DataFormatError(source, f"{where}.{key}", value, "expected a positive whole number of pixels")
+    return int(value)
 
 
 def read_device_calibration(
@@ -107,16 +124,25 @@ def read_device_calibration(
             or "cad" (factory extrinsics of the build, expressed in the device frame).
 
     Raises:
-        DataFormatError: unreadable JSON, missing camera or keys, a non-Fisheye624 model, an
-            unknown build version or origin label.
+        DataFormatError: unreadable or non-UTF-8 JSON, missing camera or keys, a non-Fisheye624
+            model, non-finite parameters, an image size that is not a positive whole number, a pose
+            that is not ``{"Translation": [x, y, z], "UnitQuaternion": [w, [x, y, z]]}``, an unknown
+            build version or origin label.
     """
     path = Path(path)
     try:
-        doc = json.loads(path.read_text())
+        doc = json.loads(path.read_bytes().decode("utf-8"))
+    except UnicodeDecodeError as err:
+        bad = err.object[err.start : err.start + 8]
+        raise DataFormatError(
+            path, "", bad, f"calibration JSON is not UTF-8 text (byte {err.start})"
+        ) from None
     except (OSError, json.JSONDecodeError) as err:
         raise DataFormatError(path, "", str(err)[:80], "cannot read calibration JSON") from err
     cams = _get(doc, "CameraCalibrations", path, "")
-    labels = [c.get("Label") for c in cams if isinstance(c, dict)]
+    if not isinstance(cams, list):
+        raise DataFormatError(path, "CameraCalibrations", type(cams).__name__, "expected a list of cameras")
+    labels = [c.get("Label") if isinstance(c, dict) else None for c in cams]
     if camera_label not in labels:
         reason = f"camera not in file; labels present: {labels}"
         raise DataFormatError(path, "CameraCalibrations.Label", camera_label, reason)
@@ -128,13 +154,17 @@ def read_device_calibration(
         raise DataFormatError(
             path, f"{where}.Projection.Name", name, f"only {list(_FISHEYE_NAMES)} supported"
         )
-    params = np.asarray(_get(proj, "Params", path, f"{where}.Projection"), dtype=np.float64)
+    raw_params = _get(proj, "Params", path, f"{where}.Projection")
+    try:
+        params = np.asarray(raw_params, dtype=np.float64)
+    except (TypeError, ValueError):
+        params = np.full(0, np.nan)
     if params.shape != (15,) or not np.all(np.isfinite(params)):
         reason = "expected 15 finite Fisheye624 parameters"
-        raise DataFormatError(path, f"{where}.Projection.Params", params.tolist(), reason)
+        raise DataFormatError(path, f"{where}.Projection.Params", raw_params, reason)
     config = _get(cam, "ConfigData", path, where)
-    width = int(_get(config, "ImageWidth", path, f"{where}.ConfigData"))
-    height = int(_get(config, "ImageHeight", path, f"{where}.ConfigData"))
+    width = _image_size(config, "ImageWidth", path, f"{where}.ConfigData")
+    height = _image_size(config, "ImageHeight", path, f"{where}.ConfigData")
     build = str(_get(_get(doc, "DeviceClassInfo", path, ""), "BuildVersion", path, "DeviceClassInfo"))
     origin = str(_get(_get(doc, "OriginSpecification", path, ""), "ChildLabel", path, "OriginSpecification"))
     T_device_cpf = cad_T_device_cpf(build, origin, path)

@@ -49,11 +49,17 @@ _GAZE2D_REQUIRED: tuple[str, ...] = ("tracking_timestamp_us", "x", "y")
 
 
 def _load_json(path: Path) -> Any:
-    text = path.read_text(encoding="utf-8")  # FileNotFoundError propagates
+    raw = path.read_bytes()  # FileNotFoundError propagates
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        bad = raw[err.start : err.start + 8]
+        raise DataFormatError(path, "", bad, f"file is not UTF-8 text (byte {err.start})") from None
     try:
         return json.loads(text)
     except json.JSONDecodeError as err:
-        raise DataFormatError(path, "", text[max(0, err.pos - 20) : err.pos + 20], f"invalid JSON: {err.msg}")
+        near = text[max(0, err.pos - 20) : err.pos + 20]
+        raise DataFormatError(path, "", near, f"invalid JSON: {err.msg}") from None
 
 
 def read_annotations(path: str | Path) -> list[dict]:

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import numpy as np
 import torch
@@ -181,6 +181,18 @@ def read_mpiifacegaze(root: str | Path, subjects: Sequence[str] | None = None) -
             raise FileNotFoundError(f"MPIIFaceGaze annotation {txt} does not exist")
         table = _parse_table(txt, 28)
         nums = _to_float(table, slice(1, 27), txt, _MPII_FIELDS)  # (n, 26)
+        bad_value = np.argwhere(~np.isfinite(nums))
+        if bad_value.size:
+            r, c = (int(k) for k in bad_value[0])
+            raise DataFormatError(
+                txt, f"line {r + 1}, field {_MPII_FIELDS[c]}", table[r, c + 1], "not a finite number"
+            )
+        for r, rel in enumerate(table[:, 0]):
+            rel_path = PurePosixPath(str(rel).replace("\\", "/"))
+            if rel_path.is_absolute() or ".." in rel_path.parts or not rel_path.parts:
+                raise DataFormatError(
+                    txt, f"line {r + 1}, field image", rel, "image path leaves the subject folder"
+                )
         eye = table[:, 27].astype(str)
         bad = np.flatnonzero(~np.isin(eye, ["left", "right"]))
         if bad.size:

@@ -116,6 +116,13 @@ def _rows(
         for name, value in zip(header, fields):
             if not value or value != value.strip() or " " in value:
                 raise DataFormatError(f"{path}:{lineno}", name, value, "video id is empty or has whitespace")
+            if "/" in value or "\\" in value or value in (".", "..") or ".." in value.split("."):
+                raise DataFormatError(
+                    f"{path}:{lineno}",
+                    name,
+                    value,
+                    "video id is a path (has '/', '\\' or '..'): ids name files",
+                )
         rows.append((lineno, fields))
     return header, rows
 
@@ -208,10 +215,16 @@ def resolve_videos(
     paths: dict[str, Path] = {}
     missing: list[str] = []
     for vid in sorted(set(video_ids)):
+        if "/" in vid or "\\" in vid or ".." in vid.split("."):
+            raise DataFormatError(
+                root, "video_id", vid, "video id is a path (has '/', '\\' or '..'): ids name files"
+            )
         name = pattern.replace("{id}", glob.escape(vid))
         matches = sorted(root.glob(name))
         if len(matches) > 1:
             raise DataFormatError(root / name, "video_id", vid, f"pattern matches {len(matches)} files")
+        if matches and not _inside(matches[0], root):
+            raise DataFormatError(matches[0], "video_id", vid, f"the pattern resolves outside {root}")
         if matches:
             paths[vid] = matches[0]
         elif on_missing == "error":
@@ -219,6 +232,14 @@ def resolve_videos(
         else:
             missing.append(vid)
     return VideoIndex(paths=paths, missing=missing)
+
+
+def _inside(path: Path, root: Path) -> bool:
+    """Lexically inside ``root`` (no '..' after normalising; symlinked data folders stay usable)."""
+    import os
+
+    rel = os.path.relpath(os.path.normpath(path), os.path.normpath(root))
+    return rel != ".." and not rel.startswith(".." + os.sep) and not os.path.isabs(rel)
 
 
 def filter_pairs(pairs: Sequence[SkillPair], available: Iterable[str]) -> tuple[list[SkillPair], int]:
