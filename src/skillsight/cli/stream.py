@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import sys
 from pathlib import Path
 
@@ -71,11 +72,20 @@ def stream_command(
         reorder_tolerance_s=reorder_ms / 1e3,
         source=source,
     )
-    rows = iter_csv_rows(sys.stdin if stdin else gaze)
+    # stdin as text that never raises on bad bytes: a junk line becomes a counted bad row
+    text_in = (
+        io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace", newline="") if stdin else None
+    )
+    rows = iter_csv_rows(text_in if stdin else gaze)
     latencies: list[float] = []
+    shown_notes = 0
     for row in paced(rows, realtime and not stdin):
         for pred in stream.push(row):
             _print(pred, est.class_names, latencies)
+        if len(stream.notes) > shown_notes:
+            for note in stream.notes[shown_notes:]:
+                console.print(f"note: {note}", highlight=False, soft_wrap=True)
+            shown_notes = len(stream.notes)
     for pred in stream.close():
         _print(pred, est.class_names, latencies)
     console.print(f"summary: {stream.stats.format()}", highlight=False)

@@ -19,8 +19,18 @@ Bad input (nothing crashes, everything is counted in :class:`StreamStats`):
   for its window. An older row is ``late_dropped``; a timestamp already present is a ``duplicate``
   (the first row wins). Rows before the first row's time are accepted within the tolerance but do
   not move the window grid, which is fixed by the first row.
-* Rows without a usable timestamp are dropped (``bad_timestamp_rows``); an unknown header raises
-  :class:`skillsight.exceptions.DataFormatError` on the first row.
+* Rows without a usable timestamp are dropped (``bad_timestamp_rows``), rows with a bad gaze cell
+  become missing samples (``nan_rows``), both counted in ``bad_cell_rows`` by the cell rule the file
+  readers use (:mod:`skillsight.deploy.gaze_rows`); the first bad cells are described in
+  :attr:`GazeStream.notes`. An unknown header raises :class:`skillsight.exceptions.DataFormatError` on
+  the first row (nothing can be parsed then). No single row stops the stream.
+* Clock jumps: a row more than ``resync_after_s`` (30 s) away from the newest row, in either
+  direction (device clock reset, a first row at timestamp 0, a day-long jump), is held; if the next
+  row confirms the new clock, the stream RESYNCHRONISES: it finishes the windows the old clock
+  covered, starts a new window grid at the held row and says so (``clock_jumps``, a note with the
+  jump). If the next row is back on the old clock, the held row was an outlier and is dropped
+  (``clock_outliers``). Without this a +1 day jump emitted 86,390 skipped windows and then dropped
+  every later row as late.
 
 The trajectory and calibration are given up front (a replayed recording's files); only gaze streams.
 """
@@ -51,9 +61,12 @@ class StreamStats:
     accepted: int = 0
     nan_rows: int = 0
     bad_timestamp_rows: int = 0
+    bad_cell_rows: int = 0
     reordered: int = 0
     late_dropped: int = 0
     duplicates: int = 0
+    clock_jumps: int = 0
+    clock_outliers: int = 0
     predicted: int = 0
     skipped: int = 0
 
@@ -72,6 +85,8 @@ class GazeStream:
         reorder_tolerance_s: how far back in time a row may arrive and still be used.
         layout: force the MPS layout; None -> from the first row's columns.
         source: name for error messages.
+        resync_after_s: a jump of the clock larger than this (either way) resynchronises the stream
+            once the next row confirms it (see the module docstring).
     """
 
     def __init__(
@@ -83,9 +98,15 @@ class GazeStream:
         reorder_tolerance_s: float = 0.2,
         layout: str | None = None,
         source: str = "<stream>",
+        resync_after_s: float = 30.0,
     ) -> None:
         if not hop_s > 0:
             raise ConfigError(f"hop_s must be > 0, got {hop_s}")
+        if not resync_after_s > reorder_tolerance_s:
+            raise ConfigError(
+                f"resync_after_s ({resync_after_s}) must be larger than "
+                f"reorder_tolerance_s ({reorder_tolerance_s})"
+            )
         if not reorder_tolerance_s >= 0:
             raise ConfigError(f"reorder_tolerance_s must be >= 0, got {reorder_tolerance_s}")
         self.estimator, self.trajectory, self.calibration = estimator, trajectory, calibration
@@ -102,6 +123,10 @@ class GazeStream:
         self._newest: int | None = None
         self._next = 0  # index of the next window to emit
         self._closed = False
+        self.resync_us = round(resync_after_s * 1e6)
+        self._held: tuple[int, tuple[float, float, float, bool], int] | None = None  # (ts, values, nan rows)
+        #: what the stream wants a person to know: clock jumps, outliers, the first bad cells.
+        self.notes: list[str] = []
 
     # ------------------------------------------------------------------------------------ input
     def push(self, row: Mapping[str, Any]) -> list[WindowPrediction]:
@@ -110,10 +135,61 @@ class GazeStream:
             raise ConfigError("the stream is closed")
         self.stats.rows += 1
         parsed = self.parser.parse([row])
+        self.stats.bad_cell_rows += parsed.bad_cell_rows
+        if parsed.examples and len(self.notes) < 50:
+            self.notes += [f"bad cell: {e}" for e in parsed.examples]
         if len(parsed) == 0:
             self.stats.bad_timestamp_rows += 1
             return []
         ts = int(parsed.timestamps_us[0])
+        values = (
+            float(parsed.yaw_rad[0]),
+            float(parsed.pitch_rad[0]),
+            float(parsed.depth_m[0]),
+            bool(parsed.depth_valid[0]),
+        )
+        out: list[WindowPrediction] = []
+        if self._newest is not None and abs(ts - self._newest) > self.resync_us:
+            if self._held is not None and abs(ts - self._held[0]) <= self.resync_us:
+                held_ts, held_values, held_nan = self._held
+                out = self._resync(held_ts)
+                self._insert(held_ts, held_values, held_nan)
+                return out + self._insert(ts, values, parsed.nan_rows)
+            if self._held is not None:
+                self._drop_held()
+            self._held = (ts, values, parsed.nan_rows)
+            return []
+        if self._held is not None:
+            self._drop_held()
+        return self._insert(ts, values, parsed.nan_rows)
+
+    def _drop_held(self) -> None:
+        assert self._held is not None
+        self.stats.clock_outliers += 1
+        if len(self.notes) < 50:
+            jump = (self._held[0] - (self._newest or 0)) / 1e6
+            self.notes.append(f"clock outlier: one row {jump:+.3f} s off the stream's clock was dropped")
+        self._held = None
+
+    def _resync(self, new_ts: int) -> list[WindowPrediction]:
+        """Finish the old clock's windows and restart the window grid at ``new_ts``."""
+        assert self._newest is not None
+        newest = self._newest
+        out = self._emit(lambda q_last: q_last <= newest)
+        self.stats.clock_jumps += 1
+        self.notes.append(
+            f"clock jump of {(new_ts - newest) / 1e6:+.3f} s (from {newest} to {new_ts} us): "
+            f"resynchronised, windows restart at {new_ts} us"
+        )
+        self._ts, self._vals = [], []
+        self._t0 = self._newest = None
+        self._next = 0
+        self._held = None
+        return out
+
+    def _insert(
+        self, ts: int, values: tuple[float, float, float, bool], nan_rows: int
+    ) -> list[WindowPrediction]:
         if self._newest is not None and ts < self._newest - self.tolerance_us:
             self.stats.late_dropped += 1
             return []
@@ -124,17 +200,9 @@ class GazeStream:
         if i < len(self._ts):
             self.stats.reordered += 1
         self.stats.accepted += 1
-        self.stats.nan_rows += parsed.nan_rows
+        self.stats.nan_rows += nan_rows
         self._ts.insert(i, ts)
-        self._vals.insert(
-            i,
-            (
-                float(parsed.yaw_rad[0]),
-                float(parsed.pitch_rad[0]),
-                float(parsed.depth_m[0]),
-                bool(parsed.depth_valid[0]),
-            ),
-        )
+        self._vals.insert(i, values)
         if self._t0 is None:
             self._t0 = ts
         self._newest = ts if self._newest is None else max(self._newest, ts)
@@ -153,6 +221,8 @@ class GazeStream:
         if self._closed:
             return []
         self._closed = True
+        if self._held is not None:
+            self._drop_held()
         if self._newest is None:
             return []
         newest = self._newest

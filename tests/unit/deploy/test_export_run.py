@@ -66,6 +66,8 @@ def test_soccer_student_export_carries_its_channel_statistics(tmp_path):
 
 @pytest.mark.parametrize("name", ["test_soccer_teacher", "test_soccer_gaze_only"])
 def test_soccer_models_export_with_parity(tmp_path, name):
+    import skillsight.projects.soccer.models  # noqa: F401  (registers the soccer models; order-independent)
+
     model = create_model(name)
     path = export_model(model, tmp_path / f"{name}.onnx", extra={"class_names": ["novice", "expert"]})
     assert check_onnx_parity(model, path, batch_sizes=(1, 4)) <= 1e-4
