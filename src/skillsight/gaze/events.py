@@ -272,11 +272,13 @@ def _interval_validity(
 
 
 def _warn_if_empty(events: GazeEvents, t: np.ndarray, valid: np.ndarray, name: str) -> None:
-    """An empty fixation list over >= 1 s of usable gaze is worth a word, never silence."""
+    """An empty fixation list over >= 1 s (or >= 100 intervals) of usable gaze is worth a word."""
     usable_s = float(np.diff(t)[valid].sum()) / 1e6
-    if len(events.fixations) == 0 and usable_s >= 1.0 and events.report is not None:
+    n_valid = int(valid.sum())
+    if len(events.fixations) == 0 and (usable_s >= 1.0 or n_valid >= 100) and events.report is not None:
         warnings.warn(
-            f"{name}: no fixation found in {usable_s:.1f} s of usable gaze ({events.report.format()})",
+            f"{name}: no fixation found in {usable_s:.1f} s ({n_valid} intervals) of usable gaze "
+            f"({events.report.format()}); are the timestamps microseconds?",
             GazeQualityWarning,
             stacklevel=3,
         )

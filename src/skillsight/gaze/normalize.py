@@ -140,6 +140,13 @@ def normalize_clip_gaze(
     Returns:
         NormalizedGaze with ``gaze`` (T, 14), ``gaze2d`` (T, 2) and the validity masks.
     """
+    with np.errstate(invalid="ignore", over="ignore"):  # non-finite raw values become unobserved below
+        return _normalize(samples, image_size_px, far_clip_m)
+
+
+def _normalize(
+    samples: GazeSamples, image_size_px: tuple[int, int] | None, far_clip_m: float
+) -> NormalizedGaze:
     T = _check(samples)
     if not np.isfinite(far_clip_m) or far_clip_m <= 0:
         raise ConfigError(f"far_clip_m must be > 0, got {far_clip_m}")

@@ -366,7 +366,7 @@ def _build_take(
         calibration_path=calibration,
         duration_sec=duration,
         participant_id=str(participant),
-        video_start_us=scan_video_start_us(root, take, ego, scan) if ego in videos else None,
+        video_start_us=scan_video_start_us(root, take, ego, scan),
     )
 
 
