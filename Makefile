@@ -25,6 +25,7 @@ test: $(STAMP)
 	$(PY) -m pytest
 
 bench: $(STAMP)
+	$(PIP) install -q -e ".[bench]"  # the references some benchmarks compare against (pymovements, pandas, polars)
 	for f in benchmarks/bench_*.py; do $(PY) $$f || exit 1; done
 
 clean:

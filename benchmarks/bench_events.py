@@ -27,6 +27,7 @@ Usage: ``python benchmarks/bench_events.py [--data DIR]`` (needs the ``bench`` e
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -116,6 +117,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DATA)
     args = parser.parse_args()
+    if not (args.data / "gaze.csv").is_file():
+        print(f"events_kappa: skipped, no recording at {args.data / 'gaze.csv'} (../shared/data is absent)")
+        return
+    if importlib.util.find_spec("pymovements") is None:
+        print("events_kappa: skipped, pymovements is not installed (pip install 'skillsight[bench]')")
+        return
     rec = read_pupil_gaze_csv(args.data / "gaze.csv")
     t, yaw, pitch = rec.track.timestamps_us, rec.track.yaw_rad, rec.track.pitch_rad
     ref, keep = rec.fixation_id >= 0, rec.blink_id < 0

@@ -73,7 +73,8 @@ def test_student_distils_from_teacher_run(teacher_run: Path, small_skill_dataset
     )
     run = train_run(cfg, teacher_run.parent / "student")
     metrics = json.loads((run / "metrics.json").read_text())
-    assert metrics["input_names"] == ["gaze", "gaze_mask"] and metrics["sensors"] == ["eye_tracker"]
+    assert metrics["input_names"] == ["gaze", "gaze_mask", "gaze_channel_mask"]
+    assert metrics["sensors"] == ["eye_tracker"]
     logs = (run / "logs" / "metrics.csv").read_text().splitlines()
     assert "train/distill_l1" in logs[0], "distillation loss must be logged (it is on by default)"
 
