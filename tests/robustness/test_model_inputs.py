@@ -64,5 +64,5 @@ def test_evaluating_a_checkpoint_with_nan_weights_is_an_error() -> None:
         "scenario": torch.zeros(2),
         "label": torch.zeros(2),
     }
-    with pytest.raises(DataFormatError, match=r"take a: the model gives non-finite logits"):
+    with pytest.raises(DataFormatError, match=r"a, field .logits.: the model gave NaN/inf logits"):
         predict_takes(model, [batch], ["Dance"])

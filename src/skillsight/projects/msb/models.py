@@ -16,13 +16,16 @@ from skillsight.models.skillsight_teacher import SkillSightTeacher
 
 __all__ = ["MSB_STUDENT_PRESETS", "MSB_TEACHER_PRESETS"]
 
-_STUDENT_BASE = dict(gaze_channels=2, num_actions=2, num_steps=16)
+# x and y of 2D gaze are observed together, so gaze_mask says everything a per-channel mask would
+_STUDENT_BASE = dict(gaze_channels=2, num_actions=2, num_steps=16, use_channel_mask=False)
 MSB_STUDENT_PRESETS: dict[str, dict[str, Any]] = {
     "msb_student_2d": {**STUDENT_PRESETS["skillsight_student"], **_STUDENT_BASE},
     "msb_student_2d_tiny": {**STUDENT_PRESETS["skillsight_student_tiny"], **_STUDENT_BASE},
     "test_msb_student_2d": {**STUDENT_PRESETS["test_skillsight_student"], **_STUDENT_BASE, "num_steps": 8},
 }
-_TEACHER_BASE = dict(use_video=False, use_crops=False, use_gaze=True, gaze_channels=2, num_scenarios=1)
+_TEACHER_BASE = dict(
+    use_video=False, use_crops=False, use_gaze=True, gaze_channels=2, num_scenarios=1, use_channel_mask=False
+)
 MSB_TEACHER_PRESETS: dict[str, dict[str, Any]] = {
     "msb_teacher_2d": dict(
         _TEACHER_BASE,
