@@ -167,7 +167,8 @@ class SkillSightTeacher(DeclaredInputsModule):
 
     # Class-level values describe the default configuration; each instance sets its own from its flags.
     input_names = (
-        "video", "gaze2d", "gaze2d_mask", "crop_features", "gaze", "gaze_mask", "gaze_channel_mask", "scenario"
+        "video", "gaze2d", "gaze2d_mask", "crop_features",
+        "gaze", "gaze_mask", "gaze_channel_mask", "scenario",
     )  # fmt: skip
     sensors = ("rgb", "eye_tracker")
 
@@ -241,8 +242,8 @@ class SkillSightTeacher(DeclaredInputsModule):
             dims.append(embed_dim)
         if use_gaze:
             self.gaze_branch = GazeDynamicsBranch(
-                gaze_channels, embed_dim, num_frames, num_scenarios, gaze_layers, gaze_heads, ffn_dim, dropout,
-                use_channel_mask,
+                gaze_channels, embed_dim, num_frames, num_scenarios,
+                gaze_layers, gaze_heads, ffn_dim, dropout, use_channel_mask,
             )  # fmt: skip
             dims.append(embed_dim)
         self.feature_dim = sum(dims)
