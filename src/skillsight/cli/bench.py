@@ -44,8 +44,9 @@ def soccer_command(
     if quick:
         cfg = quick_config(str(root), str(out_dir or "runs/bench_soccer_quick"), jobs=jobs)
     else:
-        cfg = SoccerBenchConfig(root=str(root), out_dir=str(out_dir or "runs/bench_soccer"), jobs=jobs,
-                                seeds=tuple(range(seeds)))  # fmt: skip
+        cfg = SoccerBenchConfig(
+            root=str(root), out_dir=str(out_dir or "runs/bench_soccer"), jobs=jobs, seeds=tuple(range(seeds))
+        )
     results = run_soccer_benchmark(cfg, log=typer.echo)
     for line in format_lines(results["summary"]):
         typer.echo(line)

@@ -52,16 +52,31 @@ GAZE_LAYOUTS: dict[str, list[str]] = {
     "legacy_v1": [TS, "yaw_rads_cpf", "pitch_rads_cpf", "depth_m", *_BOUNDS],
     "legacy_v2": [TS, "yaw_rads_cpf", "pitch_rads_cpf", *_BOUNDS, "depth_m", "session_uid"],
     "vergence": [
-        TS, "left_yaw_rads_cpf", "right_yaw_rads_cpf", "pitch_rads_cpf", "depth_m",
-        "left_yaw_low_rads_cpf", "right_yaw_low_rads_cpf", "pitch_low_rads_cpf",
-        "left_yaw_high_rads_cpf", "right_yaw_high_rads_cpf", "pitch_high_rads_cpf",
-        *_EYES, "session_uid",
+        TS,
+        "left_yaw_rads_cpf",
+        "right_yaw_rads_cpf",
+        "pitch_rads_cpf",
+        "depth_m",
+        "left_yaw_low_rads_cpf",
+        "right_yaw_low_rads_cpf",
+        "pitch_low_rads_cpf",
+        "left_yaw_high_rads_cpf",
+        "right_yaw_high_rads_cpf",
+        "pitch_high_rads_cpf",
+        *_EYES,
+        "session_uid",
     ],
     "gen2": [
-        TS, "yaw_rads_cpf", "pitch_rads_cpf", "left_yaw_rads_cpf", "right_yaw_rads_cpf",
-        "left_pitch_rads_cpf", "right_pitch_rads_cpf", *_EYES,
+        TS,
+        "yaw_rads_cpf",
+        "pitch_rads_cpf",
+        "left_yaw_rads_cpf",
+        "right_yaw_rads_cpf",
+        "left_pitch_rads_cpf",
+        "right_pitch_rads_cpf",
+        *_EYES,
     ],
-}  # fmt: skip
+}
 
 #: plausible median step between gaze rows in microseconds (2 kHz .. 2 Hz): outside it the
 #: timestamps were written in another unit (ms or ns) and every time-based rule would be wrong.

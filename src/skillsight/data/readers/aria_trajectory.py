@@ -36,8 +36,16 @@ _GRAV = ["gravity_x_world", "gravity_y_world", "gravity_z_world"]
 
 #: The 20-column closed-loop trajectory header, in file order.
 TRAJECTORY_COLUMNS_20: list[str] = [
-    "graph_uid", TS, "utc_timestamp_ns", *_T, *_Q, *_VEL, *_ANG, *_GRAV, "quality_score"
-]  # fmt: skip
+    "graph_uid",
+    TS,
+    "utc_timestamp_ns",
+    *_T,
+    *_Q,
+    *_VEL,
+    *_ANG,
+    *_GRAV,
+    "quality_score",
+]
 
 _QUAT_NORM_TOL = 1e-3
 #: plausible median step between trajectory rows (10 kHz .. 2 Hz; MPS writes 1 kHz), microseconds.

@@ -52,11 +52,16 @@ __all__ = [
     "quick_config",
     "run_soccer_benchmark",
     "summarise",
-]  # fmt: skip
+]
 
 #: SkillSight's reported Expert-Novice Soccer accuracies (%), REFERENCE.md section 1.
-PAPER_ACCURACY: dict[str, float] = {"student": 72.6, "teacher": 73.3, "motion_only": 71.2, "gaze_only": 66.0,
-                                    "majority": 50.0}  # fmt: skip
+PAPER_ACCURACY: dict[str, float] = {
+    "student": 72.6,
+    "teacher": 73.3,
+    "motion_only": 71.2,
+    "gaze_only": 66.0,
+    "majority": 50.0,
+}
 PROTOCOLS = ("kfold", "lopo")
 
 
@@ -81,8 +86,16 @@ def quick_config(root: str, out_dir: str = "runs/bench_soccer_quick", jobs: int 
     """CI-sized run: 1 seed, 3 epochs, 8 steps, no inner search (lambda_dis fixed at 1): a smoke test
     of the whole protocol, NOT a result."""
     train = SoccerTrainConfig(epochs=3, distill_grid=(1.0,))
-    return SoccerBenchConfig(root=root, out_dir=out_dir, num_steps=8, seeds=(0,), select_weight=False, jobs=jobs,
-                             quick=True, train=train)  # fmt: skip
+    return SoccerBenchConfig(
+        root=root,
+        out_dir=out_dir,
+        num_steps=8,
+        seeds=(0,),
+        select_weight=False,
+        jobs=jobs,
+        quick=True,
+        train=train,
+    )
 
 
 def make_folds(samples: Sequence[SoccerSample], protocol: str, k: int = 5, seed: int = 0) -> list[Fold]:
@@ -121,9 +134,14 @@ def _run_unit(args: tuple[str, Fold, SoccerBenchConfig]) -> dict[str, Any]:
     for seed in cfg.seeds:
         for rec in run_fold(samples, fold, cfg.train, seed, weight):
             records.append({**rec, "protocol": protocol})
-    return {"protocol": protocol, "fold": fold.name, "distill_weight": weight,
-            "inner_scores": {str(k): v for k, v in inner_scores.items()}, "records": records,
-            "seconds": time.time() - start}  # fmt: skip
+    return {
+        "protocol": protocol,
+        "fold": fold.name,
+        "distill_weight": weight,
+        "inner_scores": {str(k): v for k, v in inner_scores.items()},
+        "records": records,
+        "seconds": time.time() - start,
+    }
 
 
 def run_soccer_benchmark(cfg: SoccerBenchConfig, log: Callable[[str], Any] = print) -> dict[str, Any]:
@@ -146,16 +164,20 @@ def run_soccer_benchmark(cfg: SoccerBenchConfig, log: Callable[[str], Any] = pri
         if protocol == "kfold":
             leakage = identity_leakage(dataset.samples, folds)
         units.extend((protocol, fold, cfg) for fold in folds)
-    log(f"loaded in {time.time() - start:.1f} s; {len(units)} (protocol, fold) units, seeds {list(cfg.seeds)}, "
-        f"jobs {cfg.jobs}")  # fmt: skip
+    log(
+        f"loaded in {time.time() - start:.1f} s; {len(units)} (protocol, fold) units, seeds {list(cfg.seeds)}, "
+        f"jobs {cfg.jobs}"
+    )
     results = []
     if cfg.jobs > 1:
         import multiprocessing as mp
 
         with mp.get_context("fork").Pool(cfg.jobs) as pool:
             for res in pool.imap_unordered(_run_unit, units):
-                log(f"  {res['protocol']} {res['fold']}: lambda_dis={res['distill_weight']:g} {res['inner_scores']} "
-                    f"({res['seconds']:.0f} s)")  # fmt: skip
+                log(
+                    f"  {res['protocol']} {res['fold']}: lambda_dis={res['distill_weight']:g} {res['inner_scores']} "
+                    f"({res['seconds']:.0f} s)"
+                )
                 results.append(res)
     else:
         quiet_lightning()
@@ -182,8 +204,19 @@ def run_soccer_benchmark(cfg: SoccerBenchConfig, log: Callable[[str], Any] = pri
 
 
 def _write_predictions(path: Path, records: list[dict[str, Any]]) -> None:
-    keys = ["protocol", "fold", "seed", "row", "sample_id", "player", "label", "pred", "p_expert", "has_motion",
-            "distill_weight"]  # fmt: skip
+    keys = [
+        "protocol",
+        "fold",
+        "seed",
+        "row",
+        "sample_id",
+        "player",
+        "label",
+        "pred",
+        "p_expert",
+        "has_motion",
+        "distill_weight",
+    ]
     tmp = path.with_suffix(".tmp")
     with open(tmp, "w", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=keys)
@@ -220,11 +253,15 @@ def summarise(
                 every = [r for r in recs if r["seed"] == seed]
                 pooled_all.append(100.0 * np.mean([r["pred"] == r["label"] for r in every]))
             summary[protocol][row] = {
-                "acc_mean": float(accs.mean()), "acc_std": float(accs.std()), "runs": int(accs.size),
-                "pooled_acc": float(np.mean(pooled)), "balanced_acc": float(np.mean(balanced)),
+                "acc_mean": float(accs.mean()),
+                "acc_std": float(accs.std()),
+                "runs": int(accs.size),
+                "pooled_acc": float(np.mean(pooled)),
+                "balanced_acc": float(np.mean(balanced)),
                 "pooled_acc_all_samples": float(np.mean(pooled_all)),
-                "n_test": len(common) // max(1, len(seeds)), "n_test_all": len(recs) // max(1, len(seeds)),
-            }  # fmt: skip
+                "n_test": len(common) // max(1, len(seeds)),
+                "n_test_all": len(recs) // max(1, len(seeds)),
+            }
     return summary
 
 

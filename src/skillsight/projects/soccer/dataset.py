@@ -35,7 +35,7 @@ __all__ = [
     "fit_normaliser",
     "transform_gaze",
     "transform_motion",
-]  # fmt: skip
+]
 
 GAZE_POINT_CLIP_MM = 10_000.0
 _INPUTS = ("gaze", "gaze_mask", "motion", "motion_mask")

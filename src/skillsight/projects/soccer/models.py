@@ -128,8 +128,15 @@ class SoccerTeacher(DeclaredInputsModule):
         self.num_classes, self.num_steps = num_classes, num_steps
         self.gaze_channels, self.motion_features = gaze_channels, motion_features
         self.use_motion, self.use_gaze = use_motion, use_gaze
-        branch = dict(dim=dim, num_layers=num_layers, num_heads=num_heads, ffn_dim=ffn_dim, dropout=dropout,
-                      max_steps=max_steps, positions=positions)  # fmt: skip
+        branch = dict(
+            dim=dim,
+            num_layers=num_layers,
+            num_heads=num_heads,
+            ffn_dim=ffn_dim,
+            dropout=dropout,
+            max_steps=max_steps,
+            positions=positions,
+        )
         self.motion_branch = MotionEncoder(motion_features, **branch) if use_motion else None
         self.gaze_branch = SequenceBranch(gaze_channels, **branch) if use_gaze else None
         self.feature_dim = dim * (int(use_motion) + int(use_gaze))
@@ -192,8 +199,17 @@ class SoccerTeacher(DeclaredInputsModule):
 # ------------------------------------------------------------------------------ registered variants
 # CPU-sized (the benchmark trains ~250 models on 2 cores): 32-d branches, 2 layers, 16 time steps.
 _BASE = dict(dim=32, num_layers=2, num_heads=4, ffn_dim=64, fusion_hidden=32, num_steps=16, dropout=0.1)
-_TEST = dict(dim=16, num_layers=1, num_heads=2, ffn_dim=32, fusion_hidden=16, num_steps=6, dropout=0.0,
-             gaze_channels=5, motion_features=7)  # fmt: skip
+_TEST = dict(
+    dim=16,
+    num_layers=1,
+    num_heads=2,
+    ffn_dim=32,
+    fusion_hidden=16,
+    num_steps=6,
+    dropout=0.0,
+    gaze_channels=5,
+    motion_features=7,
+)
 
 #: constructor arguments of each registered variant.
 SOCCER_PRESETS: dict[str, dict[str, Any]] = {

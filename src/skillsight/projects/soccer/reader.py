@@ -315,14 +315,28 @@ def load_soccer_dataset(
         action_id = (s - 1) // 4
         samples.append(
             SoccerSample(
-                player=p, sample_index=s, action_id=action_id, action_name=SOCCER_ACTIONS[action_id],
-                score=score, label=int(score > EXPERT_THRESHOLD), gaze=gaze,
-                gaze_channel_names=tuple(gaze_features), motion=motion, gaze_counts=counts,
+                player=p,
+                sample_index=s,
+                action_id=action_id,
+                action_name=SOCCER_ACTIONS[action_id],
+                score=score,
+                label=int(score > EXPERT_THRESHOLD),
+                gaze=gaze,
+                gaze_channel_names=tuple(gaze_features),
+                motion=motion,
+                gaze_counts=counts,
                 motion_rows=None if raw_motion is None else int(raw_motion.shape[0]),
             )
-        )  # fmt: skip
+        )
     mirrored = tuple(p for p in chosen if mirror_left_footed and load_motion and p in LEFT_FOOTED_PLAYERS)
     return SoccerDataset(
-        root=root, num_steps=num_steps, samples=samples, motion_feature_names=names, motion_rate_hz=rate,
-        mirrored_players=mirrored, missing_motion=missing, count_mismatches=mismatches, skipped=skipped,
-    )  # fmt: skip
+        root=root,
+        num_steps=num_steps,
+        samples=samples,
+        motion_feature_names=names,
+        motion_rate_hz=rate,
+        mirrored_players=mirrored,
+        missing_motion=missing,
+        count_mismatches=mismatches,
+        skipped=skipped,
+    )

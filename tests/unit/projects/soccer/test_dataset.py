@@ -30,8 +30,17 @@ def _sample(i: int, label: int, with_motion: bool = True, offset: float = 0.0) -
         motion = Motion(
             values=rng.normal(size=(4, 12)).astype(np.float32) + offset, feature_names=MOTION_NAMES
         )
-    return SoccerSample(player=1 + i % 2, sample_index=i + 1, action_id=i % 9, action_name="x", score=1.0 + 2 * label,
-                        label=label, gaze=gaze, gaze_channel_names=GAZE_NAMES, motion=motion)  # fmt: skip
+    return SoccerSample(
+        player=1 + i % 2,
+        sample_index=i + 1,
+        action_id=i % 9,
+        action_name="x",
+        score=1.0 + 2 * label,
+        label=label,
+        gaze=gaze,
+        gaze_channel_names=GAZE_NAMES,
+        motion=motion,
+    )
 
 
 def test_transforms() -> None:

@@ -43,17 +43,32 @@ def _samples(n_per_player: int = 4) -> dict[str, SoccerSample]:
                 motion = Motion(
                     values=rng.normal(size=(6, 9)).astype(np.float32) + label, feature_names=MOTION_NAMES
                 )
-            sample = SoccerSample(player=p, sample_index=s, action_id=(s - 1) // 4, action_name="penalty kick",
-                                  score=1.5 + 2 * label, label=label, gaze=gaze, gaze_channel_names=GAZE_NAMES,
-                                  motion=motion)  # fmt: skip
+            sample = SoccerSample(
+                player=p,
+                sample_index=s,
+                action_id=(s - 1) // 4,
+                action_name="penalty kick",
+                score=1.5 + 2 * label,
+                label=label,
+                gaze=gaze,
+                gaze_channel_names=GAZE_NAMES,
+                motion=motion,
+            )
             out[sample.sample_id] = sample
     return out
 
 
 def _cfg(**kw) -> SoccerTrainConfig:
-    return SoccerTrainConfig(epochs=2, batch_size=4, teacher_model="test_soccer_teacher",
-                             motion_model="test_soccer_motion_only", gaze_model="test_soccer_gaze_only",
-                             student_model="test_skillsight_student", student_args={}, **kw)  # fmt: skip
+    return SoccerTrainConfig(
+        epochs=2,
+        batch_size=4,
+        teacher_model="test_soccer_teacher",
+        motion_model="test_soccer_motion_only",
+        gaze_model="test_soccer_gaze_only",
+        student_model="test_skillsight_student",
+        student_args={},
+        **kw,
+    )
 
 
 def test_run_fold_predicts_every_row_on_the_test_fold() -> None:
@@ -93,10 +108,19 @@ def test_make_folds_and_summary_lines() -> None:
     assert len(lopo) == 3 and all(len(f.test) == 4 for f in lopo)
     assert len(make_folds(samples, "kfold", k=3)) == 3
     records = [
-        dict(protocol="lopo", row=row, fold=f"f{i % 2}", seed=0, sample_id=f"s{i}", label=i % 2,
-             pred=(i % 2) if row == "teacher" else 1, has_motion=i != 0)
-        for row in ("teacher", "majority") for i in range(8)
-    ]  # fmt: skip
+        dict(
+            protocol="lopo",
+            row=row,
+            fold=f"f{i % 2}",
+            seed=0,
+            sample_id=f"s{i}",
+            label=i % 2,
+            pred=(i % 2) if row == "teacher" else 1,
+            has_motion=i != 0,
+        )
+        for row in ("teacher", "majority")
+        for i in range(8)
+    ]
     summary = summarise(records, ("teacher", "majority"))
     assert summary["lopo"]["teacher"]["acc_mean"] == 100.0 and summary["lopo"]["teacher"]["n_test"] == 7
     assert summary["lopo"]["majority"]["balanced_acc"] == 50.0
@@ -114,11 +138,19 @@ def test_identity_leakage_detects_person_fingerprints() -> None:
     rng = np.random.default_rng(1)
     offsets = {1: 0.0, 2: 50.0, 3: -50.0}
     fingerprinted = [
-        SoccerSample(player=s.player, sample_index=s.sample_index, action_id=0, action_name="x", score=s.score,
-                     label=int(s.player == 2), gaze=rng.normal(size=(6, 5)).astype(np.float32) + offsets[s.player],
-                     gaze_channel_names=("pc00", *GAZE_NAMES[1:]), motion=None)
+        SoccerSample(
+            player=s.player,
+            sample_index=s.sample_index,
+            action_id=0,
+            action_name="x",
+            score=s.score,
+            label=int(s.player == 2),
+            gaze=rng.normal(size=(6, 5)).astype(np.float32) + offsets[s.player],
+            gaze_channel_names=("pc00", *GAZE_NAMES[1:]),
+            motion=None,
+        )
         for s in samples
-    ]  # fmt: skip
+    ]
     folds = make_folds(fingerprinted, "kfold", k=3)
     leak = identity_leakage(fingerprinted, folds)
     assert leak["player_id_acc_all"] == 100.0 and leak["label_via_player_acc_all"] == 100.0

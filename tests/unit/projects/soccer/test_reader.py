@@ -92,9 +92,15 @@ def test_read_vec_csv_count_mismatch_warns_or_raises(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "text, field",
-    [("", "count"), ("2.5\n1\n2\n", "count"), ("-1\n1\n", "count"), ("2\n1\nabc\n", "line 3"), ("0\n", "count"),
-     ("1\nnan\n", "line 2")],
-)  # fmt: skip
+    [
+        ("", "count"),
+        ("2.5\n1\n2\n", "count"),
+        ("-1\n1\n", "count"),
+        ("2\n1\nabc\n", "line 3"),
+        ("0\n", "count"),
+        ("1\nnan\n", "line 2"),
+    ],
+)
 def test_read_vec_csv_bad_files_name_the_field(tmp_path: Path, text: str, field: str) -> None:
     path = tmp_path / "gy0_vec.csv"
     path.write_text(text)
