@@ -82,7 +82,8 @@ def main() -> None:
             **{f"{u}/x": f.features for u, f in feats.items()},
         )
     print(
-        f"# features: {len(feats)} takes, dim {next(iter(feats.values())).features.shape[1]}, {time.time() - t0:.0f} s"
+        f"# features: {len(feats)} takes, dim {next(iter(feats.values())).features.shape[1]}, "
+        f"{time.time() - t0:.0f} s"
     )
     # "_scnorm": features z-scored per scenario with that scenario's own (unlabelled) statistics
     normed = normalise_per_scenario(feats, train_takes + test_takes)
@@ -117,10 +118,12 @@ def main() -> None:
             zs = float(np.mean([m[key] for m in rows["zeroshot" + suffix]]))
             ratio = zs / sup if sup > 0 else float("nan")
             print(
-                f"zeroshot{suffix}_drop_{key.replace('@0.7', '')}={sup - zs:.4f} ref={sup:.4f} ratio={ratio:.3f}"
+                f"zeroshot{suffix}_drop_{key.replace('@0.7', '')}={sup - zs:.4f} "
+                f"ref={sup:.4f} ratio={ratio:.3f}"
             )
     print(
-        f"# held-out scenarios {args.scenarios}; baseline = most frequent training attributes; {time.time() - t0:.0f} s"
+        f"# held-out scenarios {args.scenarios}; baseline = most frequent training attributes; "
+        f"{time.time() - t0:.0f} s"
     )
 
 

@@ -90,7 +90,8 @@ def main() -> None:
     wins = sum(r["distilled_student_error_deg"] < r["plain_student_error_deg"] for r in rows)
     print(f"teacher_error_deg={t_mean:.3f} spread={t_sd:.3f} ref={p_mean:.3f} ratio={t_mean / p_mean:.3f}")
     print(
-        f"distilled_student_error_deg={d_mean:.3f} spread={d_sd:.3f} ref={p_mean:.3f} ratio={d_mean / p_mean:.3f}"
+        f"distilled_student_error_deg={d_mean:.3f} spread={d_sd:.3f} "
+        f"ref={p_mean:.3f} ratio={d_mean / p_mean:.3f}"
     )
     print(f"plain_student_error_deg={p_mean:.3f} spread={p_sd:.3f}")
     print(

@@ -143,6 +143,6 @@ def test_30hz_gaze_gets_poses_from_its_trajectory(samples):
     np.testing.assert_array_equal(traj.timestamps_us - gaze.timestamps_us, 3)
     _, _, valid = pose_at(traj, gaze.timestamps_us)
     np.testing.assert_array_equal(valid, [False, True, True, True, True, True])
-    t, q, valid = pose_at(traj, gaze.timestamps_us, mode="nearest", max_gap_us=1000)
+    t, _q, valid = pose_at(traj, gaze.timestamps_us, mode="nearest", max_gap_us=1000)
     assert valid.all()
     np.testing.assert_array_equal(t, traj.t_world_device_m)

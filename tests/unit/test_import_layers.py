@@ -60,7 +60,7 @@ MODULES = _modules()
 
 
 def _imports(path: Path, module: str) -> list[tuple[str, int]]:
-    """(imported module, line) for every import statement; ``from a import b`` names a.b when it is a module."""
+    """(imported module, line) per import statement; ``from a import b`` names a.b when it is a module."""
     tree = ast.parse(path.read_text(), filename=str(path))
     is_package = path.name == "__init__.py"
     found: list[tuple[str, int]] = []
@@ -81,7 +81,11 @@ def _imports(path: Path, module: str) -> list[tuple[str, int]]:
 
 
 def _unit(module: str) -> str:
-    """``skillsight.data.readers.aria`` -> ``data``; ``skillsight.projects.soccer.models`` -> ``projects.soccer``."""
+    """The layer of a module: its spine room or its project wing.
+
+    ``skillsight.data.readers.aria`` -> ``data``,
+    ``skillsight.projects.soccer.models`` -> ``projects.soccer``.
+    """
     parts = module.split(".")[1:]
     if not parts:
         return "skillsight"

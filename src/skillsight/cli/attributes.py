@@ -115,7 +115,7 @@ def eval_cmd(
     split: str = typer.Option("test", help="Split to evaluate."),
     scenario: list[str] = typer.Option([], help="Evaluate these scenarios only (e.g. the held-out one)."),
 ) -> None:
-    """Attribute IoU@0.7, F1, feedback BLEU-4/ROUGE-L and proficiency accuracy vs the most-frequent baseline."""
+    """Attribute IoU@0.7, F1, feedback BLEU-4/ROUGE-L, proficiency accuracy vs the most-frequent baseline."""
     from skillsight.projects.attributes.pipeline import evaluate
 
     metrics = evaluate(run, root, split, scenario or None)["metrics"]

@@ -1,4 +1,7 @@
-"""``skillsight gaze ...``: PriviGaze gaze estimation from face images (train, eval, predict, export, demo)."""
+"""``skillsight gaze ...``: PriviGaze gaze estimation from face images.
+
+Subcommands: train, eval, predict, export, demo.
+"""
 
 from __future__ import annotations
 

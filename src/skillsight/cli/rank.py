@@ -145,5 +145,6 @@ def evaluate(
         )
         (run / "report.html").write_text(page)
         typer.echo(
-            f"wrote {len(written)} attention overlays to {run / 'figures' / 'attention'} and {run / 'report.html'}"
+            f"wrote {len(written)} attention overlays to {run / 'figures' / 'attention'} "
+            f"and {run / 'report.html'}"
         )

@@ -77,8 +77,9 @@ class OnnxBackend(Backend):
 
 def _onnx_available() -> bool:
     try:
-        import onnx
-        import onnxruntime
+        # Importing (not find_spec) also catches an installed but broken package.
+        import onnx  # noqa: F401
+        import onnxruntime  # noqa: F401
     except ImportError:
         return False
     return True

@@ -26,7 +26,7 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Union
+from typing import Any
 
 import numpy as np
 
@@ -42,7 +42,7 @@ from skillsight.gaze.tracks import DeviceCalibration, GazeTrack, Trajectory
 __all__ = ["GazeInput", "SkillEstimator", "WindowPrediction", "to_gaze_track", "window_starts"]
 
 #: What the estimator accepts as gaze: a track, a CSV path, parsed rows, or raw row mappings.
-GazeInput = Union[GazeTrack, str, Path, GazeRows, Sequence[Mapping[str, Any]]]
+GazeInput = GazeTrack | str | Path | GazeRows | Sequence[Mapping[str, Any]]
 
 
 @dataclass(frozen=True)

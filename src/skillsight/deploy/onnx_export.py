@@ -242,7 +242,7 @@ def check_onnx_parity(
     worst = 0.0
     problems: list[str] = []
     for b in batch_sizes:
-        names, inputs = _declared_inputs(model, batch_size=b)
+        _names, inputs = _declared_inputs(model, batch_size=b)
         was_training = model.training
         model.eval()
         try:

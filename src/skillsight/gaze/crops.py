@@ -55,7 +55,7 @@ def resize_bilinear(images: np.ndarray, out_hw: tuple[int, int]) -> np.ndarray:
     Returns:
         (N, out_h, out_w, C) of the input dtype (rounded for integer types).
     """
-    N, H, W, C = images.shape
+    _N, H, W, _C = images.shape
     out_h, out_w = int(out_hw[0]), int(out_hw[1])
     if (out_h, out_w) == (H, W):
         return images.copy()
@@ -96,7 +96,7 @@ def crop_frames(frames: np.ndarray, boxes: np.ndarray, out_px: int) -> np.ndarra
             (frames.shape, boxes.shape),
             "expected frames (T, H, W, C) and boxes (T, 4)",
         )
-    T, H, W, C = frames.shape
+    T, H, W, _C = frames.shape
     widths, heights = boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]
     if (
         (boxes[:, :2] < 0).any()

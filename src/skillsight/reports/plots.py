@@ -47,7 +47,7 @@ def confusion_png(cm: Sequence[Sequence[int]], class_names: Sequence[str], title
 
 
 def scenario_bars_png(methods: Sequence[str], scenarios: Sequence[str], acc_pct: np.ndarray) -> bytes:
-    """Grouped bars: accuracy (%) per scenario (x) and method (colour). ``acc_pct`` is (methods, scenarios)."""
+    """Grouped bars: accuracy (%) per scenario (x) and method (colour); ``acc_pct`` (methods, scenarios)."""
     fig, ax = plt.subplots(figsize=(max(6, 1.2 * len(scenarios)), 3.4))
     width = 0.8 / max(len(methods), 1)
     x = np.arange(len(scenarios))
@@ -73,7 +73,7 @@ def accuracy_power_png(methods: Sequence[str], power_mw: Sequence[float], acc_pc
 
 
 def group_stats_png(stat_names: Sequence[str], groups: Sequence[str], values: np.ndarray) -> bytes:
-    """Small multiples: one panel per statistic, bars per group (e.g. skill level). ``values`` (groups, stats)."""
+    """Small multiples: one panel per statistic, bars per group; ``values`` is (groups, stats)."""
     n = len(stat_names)
     fig, axes = plt.subplots(1, n, figsize=(2.4 * n, 2.6), squeeze=False)
     for k, (ax, name) in enumerate(zip(axes[0], stat_names)):

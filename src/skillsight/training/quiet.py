@@ -15,7 +15,7 @@ __all__ = ["quiet_lightning"]
 
 def quiet_lightning() -> None:
     """Lightning loggers to ERROR and warnings raised inside ``lightning`` ignored (process-wide)."""
-    import lightning.pytorch
+    import lightning.pytorch  # noqa: F401  (import first: lightning sets its loggers to INFO on import)
 
     for name in ("lightning", "lightning.pytorch", "lightning.fabric"):
         logging.getLogger(name).setLevel(logging.ERROR)

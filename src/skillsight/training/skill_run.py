@@ -99,7 +99,7 @@ def _datasets(
     cache_root: Path,
     num_clips: int | None = None,
 ) -> Any:
-    """Clip dataset of a split for the model's inputs; ``crop_features`` come from the cached frozen extractor."""
+    """Clip dataset of a split for the model's inputs; ``crop_features`` from the cached frozen extractor."""
     takes = {"train": data.train, "val": data.val, "test": data.test}[split]
     extractor = None
     if "crop_features" in model_inputs(model):

@@ -50,7 +50,8 @@ class SupervisedTask(L.LightningModule):
     Args:
         model: a registered model returning a dict with ``"logits"`` (B, C).
         optim: optimiser settings.
-        action_loss_weight: lambda_act; > 0 needs ``"action_logits"`` from the model and ``"action"`` in the batch.
+        action_loss_weight: lambda_act; > 0 needs ``"action_logits"`` from the model and ``"action"`` in
+            the batch.
         label_smoothing: cross-entropy label smoothing.
     """
 

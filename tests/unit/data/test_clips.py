@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from skillsight.data import clips
 from skillsight.data.clips import (
@@ -72,10 +74,6 @@ def test_bad_arguments_raise() -> None:
         clip_frame_indices(100, 0.0)
     with pytest.raises(ConfigError):
         test_clip_starts(100, 30.0, num_clips=0)
-
-
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 
 @settings(max_examples=200, deadline=None)

@@ -147,7 +147,7 @@ def test_gaze_channels_equal_the_library_pipeline(takes: list[Take]) -> None:
     ds = SkillClipDataset(
         takes, ("gaze", "gaze_mask", "gaze2d", "gaze2d_mask"), mode="test", num_clips=3, **KW
     )
-    take, clip_index, indices, fps = ds.clip_plan(4)
+    take, _clip_index, indices, fps = ds.clip_plan(4)
     gaze = aria.read_gaze_csv(take.gaze_path)
     samples = gaze_samples_at(
         gaze,

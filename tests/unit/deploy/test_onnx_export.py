@@ -38,7 +38,7 @@ class TinyEncoder(DeclaredInputsModule):
         self.act = nn.Linear(D, 2)
 
     def forward(self, gaze: torch.Tensor, gaze_mask: torch.Tensor, scenario: torch.Tensor) -> dict:
-        B, T, _ = gaze.shape
+        B, _T, _ = gaze.shape
         tokens = torch.cat([self.cls(scenario)[:, None], self.inp(gaze)], dim=1)  # (B, 1+T, D)
         valid = torch.cat([torch.ones(B, 1, dtype=torch.bool), gaze_mask], dim=1)  # (B, 1+T)
         h = self.encoder(tokens, src_key_padding_mask=~valid)
@@ -120,7 +120,7 @@ def test_metadata_round_trips_as_json(exported) -> None:
 
 
 def test_parity_failure_is_reported(exported) -> None:
-    model, path = exported
+    _model, path = exported
     torch.manual_seed(123)
     other = TinyEncoder()  # different random weights
     with pytest.raises(OnnxParityError, match="'logits' at batch 1"):
@@ -135,7 +135,7 @@ def test_bad_models_and_files(tmp_path: Path) -> None:
         def forward(self, gaze, gaze_mask, scenario):
             return {"loss": gaze.sum()}
 
-    with pytest.raises(ConfigError, match="'loss'.*batch axis"):
+    with pytest.raises(ConfigError, match=r"'loss'.*batch axis"):
         export_onnx(ScalarOut(), tmp_path / "x.onnx")
     with pytest.raises(ConfigError, match="'input_spec'"):
         export_onnx(TinyEncoder(), tmp_path / "x.onnx", metadata={"input_spec": {}})

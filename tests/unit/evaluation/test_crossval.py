@@ -79,5 +79,5 @@ def test_write_read_round_trip(tmp_path: Path) -> None:
     protocol, back, meta = read_folds(tmp_path / "folds.json")
     assert protocol == "kfold" and back == folds and meta == {"k": 5, "seed": 0}
     (tmp_path / "bad.json").write_text('{"folds": [{"name": 1}]}')
-    with pytest.raises(DataFormatError, match="bad.json"):
+    with pytest.raises(DataFormatError, match=r"bad\.json"):
         read_folds(tmp_path / "bad.json")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from skillsight.exceptions import DataFormatError
 from skillsight.gaze.crops import crop_frames, gaze_crop_boxes, resize_bilinear
@@ -62,10 +64,6 @@ def test_resize_bilinear_matches_opencv() -> None:
 def test_crop_frames_rejects_boxes_outside_frame() -> None:
     with pytest.raises(DataFormatError):
         crop_frames(np.zeros((1, 10, 10, 3), np.uint8), np.array([[5, 5, 15, 15]]), 4)
-
-
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 
 @settings(max_examples=200, deadline=None)

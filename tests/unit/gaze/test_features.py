@@ -79,7 +79,7 @@ def test_empty_sets_give_nan_statistics_not_zero() -> None:
 
 
 def test_bad_tracks_raise() -> None:
-    with pytest.raises(DataFormatError, match="test.csv.*at least 2 samples"):
+    with pytest.raises(DataFormatError, match=r"test\.csv.*at least 2 samples"):
         gaze_features(_track(np.zeros(1), np.zeros(1), 10.0))
     bad = _track(np.zeros(5), np.zeros(5), 10.0)
     bad = GazeTrack(

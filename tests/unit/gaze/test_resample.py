@@ -6,7 +6,11 @@ import numpy as np
 import pytest
 
 from skillsight.exceptions import DataFormatError
-from skillsight.gaze.resample import resample_track
+from skillsight.gaze.geometry import gaze_point_cpf_from_world, pose_matrices, transform_points
+from skillsight.gaze.normalize import normalize_clip_gaze
+from skillsight.gaze.projection import project_gaze_to_rgb
+from skillsight.gaze.resample import gaze_samples_at, resample_track
+from skillsight.gaze.tracks import DeviceCalibration, Fisheye624Camera, Gaze2DTrack, GazeTrack, Trajectory
 
 
 def test_linear_interpolation_between_samples() -> None:
@@ -46,11 +50,6 @@ def test_empty_track_and_bad_timestamps() -> None:
 
 # --- gaze_samples_at: the raw per-clip arrays ----------------------------------------------------
 
-from skillsight.gaze.geometry import gaze_point_cpf_from_world, pose_matrices, transform_points
-from skillsight.gaze.normalize import normalize_clip_gaze
-from skillsight.gaze.projection import project_gaze_to_rgb
-from skillsight.gaze.resample import gaze_samples_at
-from skillsight.gaze.tracks import DeviceCalibration, Fisheye624Camera, Gaze2DTrack, GazeTrack, Trajectory
 
 TARGET_WORLD = np.array([0.3, -0.2, 2.5])
 PARAMS = np.array([610.0, 715.0, 716.0, 0.4, -0.5, 0.1, 1.0, -1.6, 0.7, 1e-4, -2e-4, 1e-4, 0, 0, 0])

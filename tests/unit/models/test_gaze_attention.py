@@ -123,7 +123,7 @@ def test_gaussian_bias_is_peak_normalised_with_zero_cls_and_masking() -> None:
 def test_sigma_scales_with_grid_and_invalid_frames_get_no_bias() -> None:
     model, _ = _pair()
     assert model.sigma_patches == pytest.approx(9.0 * GRID / 28)
-    video, gaze2d, scenario = _inputs()
+    _video, gaze2d, scenario = _inputs()
     valid = torch.ones(2, 4, dtype=torch.bool)
     valid[0, 1] = False
     bias = model.key_bias(gaze2d, scenario, valid)  # (B*T, 1+P)

@@ -29,8 +29,13 @@ from skillsight.models.skillformer import (
 
 def _fusion_params(D: int, H: int, C: int = 4) -> int:
     """CrossViewFusion parameters from the layer formulas (weights + biases)."""
-    layer_norm = lambda n: 2 * n
-    linear = lambda i, o: i * o + o
+
+    def layer_norm(n: int) -> int:
+        return 2 * n
+
+    def linear(i: int, o: int) -> int:
+        return i * o + o
+
     attention = linear(D, 3 * D) + linear(D, D)  # in_proj (q, k, v) + out_proj
     return (
         layer_norm(D)

@@ -1,8 +1,8 @@
 """Ego-Exo4D proficiency reader: one import point for the annotation, takes.json, 2D gaze and scan code.
 
 The work lives in :mod:`skillsight.data.readers.egoexo4d_annotations` (files -> dicts/records) and
-:mod:`skillsight.data.readers.egoexo4d_takes` (dataset scan -> :class:`~skillsight.data.records.Take` list with a
-skip report). Typical use::
+:mod:`skillsight.data.readers.egoexo4d_takes` (dataset scan -> :class:`~skillsight.data.records.Take`
+list with a skip report). Typical use::
 
     scan = load_takes("/data/egoexo4d", splits=("train", "val"), require=("gaze", "video"))
     print(scan.format_summary())

@@ -136,7 +136,7 @@ class _SeekingDecoder:
                 "frame_index",
                 target,
                 "video ended before this frame (index past the end or truncated file)",
-            )
+            ) from None
         except av.FFmpegError as err:
             raise DataFormatError(self.path, "frame_index", target, f"cannot decode video: {err}") from err
         index = self._index(frame)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import pairwise
 
 import torch
 from torch import nn
@@ -25,7 +26,7 @@ class MLP(nn.Module):
         if len(dims) < 2 or min(dims) < 1:
             raise ValueError(f"MLP needs at least two positive widths, got {dims}")
         layers: list[nn.Module] = []
-        for i, (d_in, d_out) in enumerate(zip(dims[:-1], dims[1:])):
+        for i, (d_in, d_out) in enumerate(pairwise(dims)):
             layers.append(nn.Linear(d_in, d_out))
             if i < len(dims) - 2:
                 layers.append(nn.ReLU())

@@ -114,7 +114,7 @@ def fit(
     seed: int = 0,
     take_context: bool = True,
 ) -> AttributeModel:
-    """Train the mapper on labelled seconds of ``takes`` and the proficiency probe on their representations."""
+    """Train the mapper on labelled seconds of ``takes`` and the proficiency probe on their features."""
     per = _by_take(labels)
     xs, ys = [], []
     for t in takes:
@@ -231,7 +231,10 @@ def evaluate_core(
         )
     if not gts:
         raise ConfigError(f"no labelled windows among {len(takes)} evaluation takes")
-    onehot = lambda sets: np.array([[a in s for a in range(K)] for s in sets])
+
+    def onehot(sets: Sequence[set[int]]) -> np.ndarray:
+        return np.array([[a in s for a in range(K)] for s in sets])
+
     metrics = {
         "n_takes": len(takes),
         "n_windows": len(gts),

@@ -222,7 +222,8 @@ def discover_attributes(
         num_attributes: clusters K (reduced to the number of distinct phrases if fewer).
         seed: clustering seed (k-means).
         embedder: "hashed" (default, offline, deterministic) or "minilm" (extra).
-        kinds: which comments to mine ("tip" = what to improve, as CrossTrainer; add "good" to also mine praise).
+        kinds: which comments to mine ("tip" = what to improve, as CrossTrainer; add "good" to also mine
+            praise).
         min_count: phrases seen in fewer comments are dropped (unless that leaves fewer than K).
         min_similarity: stored in the vocabulary; threshold for assigning new phrases.
         method: one of :data:`CLUSTER_METHODS`.

@@ -44,7 +44,7 @@ class Tip:
 
 
 class TipBank:
-    """Expert tips of the training commentary with their attributes (identical texts merged per scenario/task)."""
+    """Expert tips of the training commentary with their attributes (same texts merged per scenario/task)."""
 
     def __init__(self, labels: Sequence[WindowLabel]) -> None:
         counts: Counter = Counter()

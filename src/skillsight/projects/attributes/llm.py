@@ -75,7 +75,10 @@ def parse_attribute_list(output: str, max_words: int = 4) -> list[str]:
 
 
 def lm_phrase_extractor(generate: GenerateFn) -> Callable[[str], list[str]]:
-    """A phrase extractor for :func:`skillsight.projects.attributes.discovery.discover_attributes` backed by an LM."""
+    """A phrase extractor backed by a local causal LM.
+
+    For :func:`skillsight.projects.attributes.discovery.discover_attributes`.
+    """
 
     def extract(text: str) -> list[str]:
         return parse_attribute_list(generate(extraction_prompt(text)))

@@ -53,8 +53,8 @@ def load_backbone(spec: str | nn.Module, seed: int = 0, **model_kwargs) -> nn.Mo
 
     A registered name is built with ``torch`` seeded by ``seed`` (in a forked RNG, so the caller's random
     state is untouched): the same name gives the same random-init weights in every process. Runs still save
-    the backbone they used (see :func:`skillsight.projects.attributes.pipeline.train`) so evaluation never depends
-    on this.
+    the backbone they used (see :func:`skillsight.projects.attributes.pipeline.train`) so evaluation never
+    depends on this.
     """
     if isinstance(spec, nn.Module):
         model = spec

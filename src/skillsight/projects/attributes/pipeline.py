@@ -159,7 +159,8 @@ def train(
     if scenario_norm:
         feats = normalise_per_scenario(feats, takes)
     model = fit(takes, feats, labels, vocab.names, hidden_dim, epochs, seed, take_context)
-    # The exact (possibly random-init) backbones are saved with the run: evaluation must see the same features.
+    # The exact (possibly random-init) backbones are saved with the run: evaluation must see the same
+    # features.
     run = run.resolve()
     (run / "backbones").mkdir(parents=True, exist_ok=True)
     saved = [
@@ -190,7 +191,7 @@ def save_run(
     train_labels: Sequence[WindowLabel],
     config: dict,
 ) -> Path:
-    """Write mapper/probe weights (safetensors), the vocabulary, the training labels (tip bank) and the config."""
+    """Write mapper/probe weights (safetensors), vocabulary, training labels (tip bank) and config."""
     run = Path(run_dir)
     run.mkdir(parents=True, exist_ok=True)
     save_file(

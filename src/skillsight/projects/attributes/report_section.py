@@ -1,7 +1,7 @@
 """HTML fragment for the report: attribute metrics and per-take coaching feedback of an attribute run.
 
-Reads ``<run>/eval_<split>.json`` written by :func:`skillsight.projects.attributes.pipeline.evaluate` (no torch
-import here). Pass the result to :func:`skillsight.reports.build.build_report` as an extra section.
+Reads ``<run>/eval_<split>.json`` written by :func:`skillsight.projects.attributes.pipeline.evaluate`
+(no torch import here). Pass the result to :func:`skillsight.reports.build.build_report` as an extra section.
 """
 
 from __future__ import annotations
@@ -52,7 +52,8 @@ def feedback_section(
         scope.append("evaluated on " + ", ".join(metrics["scenarios"]))
     note = (
         f'<p class="note">{html.escape("; ".join(scope))} ({metrics.get("n_takes", "?")} takes, '
-        f"{metrics.get('n_windows', '?')} commented windows). Baseline: most frequent training attributes.</p>"
+        f"{metrics.get('n_windows', '?')} commented windows). "
+        "Baseline: most frequent training attributes.</p>"
     )
     takes = []
     for out in list(outputs)[:max_takes]:
@@ -66,7 +67,8 @@ def feedback_section(
             f' <span class="note">({html.escape(str(out.get("source", "")))})</span></h3><ul>{lines}</ul>'
         )
     return (
-        f"<h2>{html.escape(title)}</h2><table><tr><th>metric (%)</th><th>model</th><th>baseline</th></tr>{rows}</table>"
+        f"<h2>{html.escape(title)}</h2>"
+        f"<table><tr><th>metric (%)</th><th>model</th><th>baseline</th></tr>{rows}</table>"
         + note
         + "".join(takes)
     )

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from itertools import pairwise
 
 import torch
 import torch.nn.functional as F
@@ -274,7 +275,7 @@ class PriviGazeStudent(DeclaredInputsModule):
         )
         widths = [stem_channels, *stage_channels]
         stages: list[nn.Module] = []
-        for cin, cout in zip(widths[:-1], widths[1:]):
+        for cin, cout in pairwise(widths):
             stages.append(
                 nn.Sequential(FactorisedInception(cin, merge_groups), _depthwise_separable(cin, cout, 2))
             )

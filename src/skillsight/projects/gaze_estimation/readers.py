@@ -2,8 +2,8 @@
 
 Every reader returns a :class:`FaceGazeIndex`: labels and crop boxes for N samples, images loaded
 lazily by :func:`load_sample`. Gaze is (pitch, yaw) in radians in the convention of
-:mod:`skillsight.projects.gaze_estimation.angles` (``x = cos p sin y, y = sin p, z = cos p cos y``, (0, 0) looks at
-the camera, pitch > 0 up). Per dataset:
+:mod:`skillsight.projects.gaze_estimation.angles` (``x = cos p sin y, y = sin p, z = cos p cos y``,
+(0, 0) looks at the camera, pitch > 0 up). Per dataset:
 
 - MPIIFaceGaze ``pXX/pXX.txt``: 28 space-separated fields (image path, screen px (2), six landmarks
   (12: four eye corners, two mouth corners), head rotation + translation (6), face centre fc (3),
@@ -221,7 +221,10 @@ def read_mpiifacegaze(root: str | Path, subjects: Sequence[str] | None = None) -
                 eyes=eye_boxes_from_landmarks(landmarks),
             )
         )
-    cat = lambda k: np.concatenate([p[k] for p in parts])
+
+    def cat(key: str) -> np.ndarray:
+        return np.concatenate([p[key] for p in parts])
+
     return FaceGazeIndex(
         "mpiifacegaze",
         cat("py").astype(np.float32),
@@ -424,7 +427,10 @@ def load_face_arrays(
     """Load (a subset of) an index into memory as FaceArrays (for small sets and evaluation)."""
     rows = np.arange(len(index)) if rows is None else np.asarray(rows)
     loaded = [load_sample(index, int(i), face_size, eye_size) for i in rows]
-    stack = lambda k: np.stack([s[k] for s in loaded]) if loaded else np.zeros((0,), np.uint8)
+
+    def stack(i: int) -> np.ndarray:
+        return np.stack([s[i] for s in loaded]) if loaded else np.zeros((0,), np.uint8)
+
     return FaceArrays(
         stack(0),
         stack(1),

@@ -104,7 +104,10 @@ class FaceArrays:
 
 def _draw_params(n: int, cfg: SyntheticFaceConfig, rng: np.random.Generator) -> dict[str, np.ndarray]:
     """Per-sample parameters, each (n,) float64 (colours (n, 3))."""
-    u = lambda lo, hi, shape=(n,): rng.uniform(lo, hi, size=shape)
+
+    def u(lo: float, hi: float, shape: tuple[int, ...] = (n,)) -> np.ndarray:
+        return rng.uniform(lo, hi, size=shape)
+
     head = np.radians(u(-cfg.head_range_deg, cfg.head_range_deg, (n, 2)))
     eye = np.radians(u(-cfg.eye_range_deg, cfg.eye_range_deg, (n, 2)))
     return {
@@ -137,7 +140,10 @@ def _ellipse(du: np.ndarray, dv: np.ndarray, ru: np.ndarray, rv: np.ndarray) -> 
 
 def _render(p: dict[str, np.ndarray], u: np.ndarray, v: np.ndarray) -> np.ndarray:
     """Render faces at face-normalised coordinates. u, v: (n, H, W) (u right, v down) -> (n, H, W, 3)."""
-    c = lambda key: p[key][:, None, None]
+
+    def c(key: str) -> np.ndarray:
+        return p[key][:, None, None]
+
     s = c("scale")
     # Head pose moves the inner features against the outline (a rotated 3D head seen from the front).
     shift_u = -np.sin(c("head_yaw")) * 0.45 * s
@@ -179,7 +185,7 @@ def _blur_and_noise(
     img: np.ndarray, sigma_px: np.ndarray, noise: np.ndarray, rng: np.random.Generator
 ) -> np.ndarray:
     """Per-sample Gaussian blur (FFT, periodic edges) and noise. img (n, H, W, 3) -> uint8."""
-    n, h, w, _ = img.shape
+    _n, h, w, _ = img.shape
     fy = np.fft.fftfreq(h)[:, None]
     fx = np.fft.rfftfreq(w)[None, :]
     kernel = np.exp(-2.0 * np.pi**2 * sigma_px[:, None, None] ** 2 * (fx**2 + fy**2))  # (n, H, W//2+1)

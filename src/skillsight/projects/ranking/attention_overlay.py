@@ -160,7 +160,8 @@ def ranking_section(
     values += f"<td>{100 * float(acc['mean']):.1f}</td><td>{100 * float(acc.get('std', 0.0)):.1f}</td>"
     parts = [
         f"<h2>{html.escape(heading)}</h2>",
-        f"<table><tr><th>ranking accuracy (%)</th>{cells}</tr><tr><td>validation pairs</td>{values}</tr></table>",
+        f"<table><tr><th>ranking accuracy (%)</th>{cells}</tr>"
+        f"<tr><td>validation pairs</td>{values}</tr></table>",
     ]
     for fold_dir in sorted(run_dir.glob("fold_*")):
         maps = sorted((fold_dir / "attention").glob("*.npz"))[:max_videos]

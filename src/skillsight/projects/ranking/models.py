@@ -233,7 +233,7 @@ class AttentionRNN(DeclaredInputsModule):
 
     def forward_head(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
         """Attention pooling, RNN_task and the score from maps X (B, N, D, h, w)."""
-        B, N, D, h, w = x.shape
+        B, N, _D, h, w = x.shape
         locs = x.flatten(3).transpose(2, 3)  # (B, N, L, D)
         h_task = x.new_zeros(B, self.hidden_dim)
         h_att = x.new_zeros(B, self.hidden_dim)

@@ -165,8 +165,8 @@ def run_soccer_benchmark(cfg: SoccerBenchConfig, log: Callable[[str], Any] = pri
             leakage = identity_leakage(dataset.samples, folds)
         units.extend((protocol, fold, cfg) for fold in folds)
     log(
-        f"loaded in {time.time() - start:.1f} s; {len(units)} (protocol, fold) units, seeds {list(cfg.seeds)}, "
-        f"jobs {cfg.jobs}"
+        f"loaded in {time.time() - start:.1f} s; {len(units)} (protocol, fold) units, "
+        f"seeds {list(cfg.seeds)}, jobs {cfg.jobs}"
     )
     results = []
     if cfg.jobs > 1:
@@ -175,8 +175,8 @@ def run_soccer_benchmark(cfg: SoccerBenchConfig, log: Callable[[str], Any] = pri
         with mp.get_context("fork").Pool(cfg.jobs) as pool:
             for res in pool.imap_unordered(_run_unit, units):
                 log(
-                    f"  {res['protocol']} {res['fold']}: lambda_dis={res['distill_weight']:g} {res['inner_scores']} "
-                    f"({res['seconds']:.0f} s)"
+                    f"  {res['protocol']} {res['fold']}: lambda_dis={res['distill_weight']:g} "
+                    f"{res['inner_scores']} ({res['seconds']:.0f} s)"
                 )
                 results.append(res)
     else:
@@ -184,7 +184,8 @@ def run_soccer_benchmark(cfg: SoccerBenchConfig, log: Callable[[str], Any] = pri
         for unit in units:
             res = _run_unit(unit)
             log(
-                f"  {res['protocol']} {res['fold']}: lambda_dis={res['distill_weight']:g} ({res['seconds']:.0f} s)"
+                f"  {res['protocol']} {res['fold']}: lambda_dis={res['distill_weight']:g} "
+                f"({res['seconds']:.0f} s)"
             )
             results.append(res)
     records = [r for res in results for r in res["records"]]

@@ -75,7 +75,7 @@ class SequenceBranch(nn.Module):
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         """x: (B, T, F) features, mask: (B, T) bool True = valid step -> CLS embedding (B, dim)."""
-        B, T, _ = x.shape
+        B, _T, _ = x.shape
         h = self.positions(self.proj(x))  # (B, T, dim)
         seq = torch.cat([self.cls.expand(B, -1, -1), h], dim=1)  # (B, 1 + T, dim)
         padding = torch.cat(

@@ -229,7 +229,7 @@ def mirror_motion(values: np.ndarray, feature_names: tuple[str, ...], source: st
     Returns:
         (N, F) mirrored copy, same dtype. Applying it twice gives the input back.
     """
-    N, F = values.shape
+    _N, F = values.shape
     if len(feature_names) != F:
         raise DataFormatError(
             source, "feature_names", F, f"values have {F} columns, names {len(feature_names)}"

@@ -129,7 +129,8 @@ class SoccerDataset:
         for p in players:
             labels = [s.label for s in self.samples if s.player == p]
             lines.append(
-                f"  player {p}: {len(labels)} samples, expert {sum(labels)}, novice {len(labels) - sum(labels)}"
+                f"  player {p}: {len(labels)} samples, expert {sum(labels)}, "
+                f"novice {len(labels) - sum(labels)}"
             )
         n_exp = sum(s.label for s in self.samples)
         lines.append(f"  all: expert {n_exp}, novice {len(self.samples) - n_exp}")

@@ -110,12 +110,12 @@ def test_missing_garbage_and_truncated_files_raise(tmp_path: Path, video_path: P
         probe_video(tmp_path / "absent.mp4")
     garbage = tmp_path / "garbage.mp4"
     garbage.write_bytes(b"not a video" * 100)
-    with pytest.raises(DataFormatError, match="garbage.mp4"):
+    with pytest.raises(DataFormatError, match=r"garbage\.mp4"):
         probe_video(garbage)
     truncated = tmp_path / "truncated.mp4"
     data = video_path.read_bytes()
     truncated.write_bytes(data[: len(data) // 2])
-    with pytest.raises(DataFormatError, match="truncated.mp4"):
+    with pytest.raises(DataFormatError, match=r"truncated\.mp4"):
         decode_frames(truncated, [0, N_FRAMES - 1])
 
 

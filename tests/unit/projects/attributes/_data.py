@@ -41,7 +41,8 @@ RELEASED_SAMPLE = [
         "tips_for_improvement": [
             {
                 "video_time": 22.998856,
-                "list": '["When making dumplings it\'s generally preferable to steam the dumpling or to pan-fry it."]',
+                "list": "[\"When making dumplings it's generally preferable to steam the dumpling "
+                'or to pan-fry it."]',
                 "expert_uid": "d2vast",
                 "video_name": "sfu_cooking_013_3",
             },

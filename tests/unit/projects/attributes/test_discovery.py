@@ -55,7 +55,7 @@ def test_hashed_embedder_is_deterministic_and_groups_variants() -> None:
 
 def test_minilm_without_the_extra_says_what_to_install() -> None:
     try:
-        import sentence_transformers
+        import sentence_transformers  # noqa: F401
 
         pytest.skip("sentence-transformers is installed here")
     except ImportError:

@@ -1,4 +1,4 @@
-"""Stage II feedback: never empty, never repeats a sentence, scenario-aware; local-LM prompts via a fake generator."""
+"""Stage II feedback: never empty, never repeats a sentence, scenario-aware; local-LM prompts (fake LM)."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-import skillsight.projects.gaze_estimation.models
+import skillsight.projects.gaze_estimation.models  # noqa: F401  (registers the PriviGaze models)
 from skillsight.models import _factory
 
 

@@ -94,11 +94,11 @@ def test_ethxgaze_h5_bgr_patches_and_pitch_yaw(tmp_path):
     idx = read_ethxgaze(tmp_path)
     np.testing.assert_allclose(idx.pitchyaw_rad, gaze)  # already (pitch, yaw) in our convention
     assert list(idx.subject_ids) == ["subject0003"] * 3 and idx.h5_rows.tolist() == [0, 1, 2]
-    face, left, right = load_sample(idx, 2, face_size=20, eye_size=(6, 10))
+    face, _left, _right = load_sample(idx, 2, face_size=20, eye_size=(6, 10))
     assert face.shape == (20, 20, 3) and tuple(face[0, 0]) == (0, 0, 255)  # RGB blue
     with h5py.File(tmp_path / "bad.h5", "w") as h5:
         h5["face_patch"] = patches
-    with pytest.raises(DataFormatError, match="bad.h5.*face_gaze"):
+    with pytest.raises(DataFormatError, match=r"bad\.h5.*face_gaze"):
         read_ethxgaze(tmp_path / "bad.h5")
     with h5py.File(tmp_path / "bad2.h5", "w") as h5:
         h5["face_patch"] = patches
@@ -155,7 +155,7 @@ def test_gaze360_metadata_mat(tmp_path, capsys):
     # face box mapped into the head crop: x0 = (0.25 - 0.2) / 0.2, width 0.1 / 0.2
     np.testing.assert_allclose(idx.face_boxes[0], [0.25, 0.125, 0.75, 0.625])
     assert np.isnan(idx.eye_boxes[0, 1]).all() and np.isfinite(idx.eye_boxes[0, 0]).all()
-    face, left, right = load_sample(
+    face, _left, right = load_sample(
         idx, 0, face_size=16, eye_size=(6, 10)
     )  # right eye from the geometry rule
     assert face.shape == (16, 16, 3) and right.shape == (6, 10, 3)

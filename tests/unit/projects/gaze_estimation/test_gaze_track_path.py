@@ -1,4 +1,4 @@
-"""Face video -> student -> GazeTrack -> skillsight.gaze features: the estimator feeds the gaze-only models."""
+"""Face video -> student -> GazeTrack -> gaze features: the estimator feeds the gaze-only models."""
 
 import math
 

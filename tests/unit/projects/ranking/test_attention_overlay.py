@@ -55,7 +55,10 @@ def test_strip_and_pngs_from_a_run_folder(tmp_path: Path) -> None:
 
 
 def test_reports_module_does_not_import_torch() -> None:
-    code = "import sys, skillsight.projects.ranking.attention_overlay as m; assert 'torch' not in sys.modules, 'torch'"
+    code = (
+        "import sys, skillsight.projects.ranking.attention_overlay as m; "
+        "assert 'torch' not in sys.modules, 'torch'"
+    )
     subprocess.run([sys.executable, "-c", code], check=True)
 
 

@@ -61,10 +61,10 @@ def test_load_task_with_nested_splits(tmp_path: Path) -> None:
     assert sorted(ann.folds) == [1, 2, 3, 4]
     assert ann.folds[2][1] == [SkillPair("S49", "S51")]
     assert ann.video_ids() == ["S07", "S08", "S30", "S33", "S49", "S51"]
-    with pytest.raises(ConfigError, match="numbered 1..4"):
+    with pytest.raises(ConfigError, match=r"numbered 1\.\.4"):
         load_epic_skills(tmp_path, "dough", folds=[5])
     (tmp_path / "splits" / "dough_val_3.csv").unlink()
-    with pytest.raises(FileNotFoundError, match="dough_val_3.csv"):
+    with pytest.raises(FileNotFoundError, match=r"dough_val_3\.csv"):
         load_epic_skills(tmp_path, "dough")
 
 

@@ -132,7 +132,7 @@ def test_motion_and_feature_info_errors(tmp_path: Path) -> None:
     with pytest.raises(DataFormatError, match="duplicated"):
         read_feature_info(tmp_path / "dup.csv")
     (tmp_path / "S01.txt").write_text("1,2,3\n4,5,6\n")
-    with pytest.raises(DataFormatError, match="columns.*3"):
+    with pytest.raises(DataFormatError, match=r"columns.*3"):
         read_motion_file(tmp_path / "S01.txt", 4)
     (tmp_path / "S02.txt").write_text("1,2,3\n4,oops,6\n")
     with pytest.raises(DataFormatError, match="oops"):
@@ -240,7 +240,7 @@ def test_dataset_scan_counts_gaps_and_strict_raises(tmp_path: Path) -> None:
     assert len(ds) == 2 and len(ds.skipped) == 8
     assert len(ds.count_mismatches) == 1 and "pd1_vec.csv" in ds.count_mismatches[0]
     assert "_vec.csv count header mismatches: 1" in ds.report()
-    with pytest.raises(DataFormatError, match="pd1_vec.csv"):
+    with pytest.raises(DataFormatError, match=r"pd1_vec\.csv"):
         load_soccer_dataset(tmp_path, num_steps=4, players=[1], on_count_mismatch="error", strict=True)
     with pytest.raises(FileNotFoundError):
         load_soccer_dataset(tmp_path, num_steps=4, strict=True)
