@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from rich.console import Console
@@ -135,7 +136,7 @@ def run_demo(
     out = Path(out)
     start = time.perf_counter()
     data_root = out / "data"
-    kwargs = {} if takes_per_level is None else {"takes_per_level": takes_per_level}
+    kwargs: dict[str, Any] = {} if takes_per_level is None else {"takes_per_level": takes_per_level}
     say(f"[1/4] generating the synthetic Ego-Exo4D-layout dataset in {data_root}")
     generate_synthetic_dataset(data_root, seed=seed, with_exo=True, **kwargs)  # exo views: SkillFormer
     say(f"      done in {time.perf_counter() - start:.0f} s")

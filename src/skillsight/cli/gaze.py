@@ -10,6 +10,8 @@ from pathlib import Path
 
 import typer
 
+from skillsight.exceptions import ConfigError
+
 __all__ = ["HELP", "app"]
 
 HELP = (
@@ -75,10 +77,13 @@ def evaluate(
     seed: int = typer.Option(12345, help="synthetic evaluation seed (use one not used in training)"),
 ) -> None:
     """Mean/median angular error (degrees) of a checkpoint on held-out data (JSON on stdout)."""
+    from skillsight.projects.gaze_estimation.models import PriviGazeStudent, PriviGazeTeacher
     from skillsight.projects.gaze_estimation.pipeline import GazeTrainConfig, build_datasets, evaluate_gaze
     from skillsight.runs.checkpoint import load_model
 
     model = load_model(checkpoint)
+    if not isinstance(model, (PriviGazeTeacher, PriviGazeStudent)):
+        raise ConfigError(f"{checkpoint}: not a PriviGaze teacher or student ({type(model).__name__})")
     eye = getattr(model, "eye_size", (32, 48))
     cfg = GazeTrainConfig(
         mode="pretrain_teacher",
@@ -118,9 +123,12 @@ def export(
 ) -> None:
     """Export to ONNX (dynamic batch) with skillsight.deploy.onnx_export."""
     from skillsight.deploy.onnx_export import check_onnx_parity, export_onnx
+    from skillsight.projects.gaze_estimation.models import PriviGazeStudent, PriviGazeTeacher
     from skillsight.runs.checkpoint import load_model
 
     model = load_model(checkpoint)
+    if not isinstance(model, (PriviGazeTeacher, PriviGazeStudent)):
+        raise ConfigError(f"{checkpoint}: not a PriviGaze teacher or student ({type(model).__name__})")
     export_onnx(model, out, metadata={"angle_order": "pitch,yaw", "bins": model.bins.to_dict()})
     typer.echo(f"wrote {out}")
     if check:

@@ -38,7 +38,7 @@ def _merge_into(obj: Any, data: dict[str, Any], source: str, prefix: str) -> Any
         if key not in names:
             raise ConfigError(f"{source}: unknown key {prefix + key!r}; valid: {', '.join(sorted(names))}")
         current = getattr(obj, key)
-        if is_dataclass(current):
+        if is_dataclass(current) and not isinstance(current, type):
             updates[key] = _merge_into(dataclasses.replace(current), value, source, f"{prefix}{key}.")
         elif key == "args" and isinstance(current, dict):
             if not isinstance(value, dict):

@@ -355,6 +355,8 @@ class SkillClipDataset(Dataset):
         if uid in self._records:
             self._records.move_to_end(uid)
             return self._records[uid]
+        if take.gaze_path is None:
+            raise DataFormatError(take.take_name, "gaze_path", None, f"take {uid} has no gaze file")
         gaze = self._read(take, take.gaze_path, aria.read_gaze_csv)
         if len(gaze) == 0:
             raise DataFormatError(
@@ -497,6 +499,7 @@ class SkillClipDataset(Dataset):
             if "video" in self.keys:
                 item["video"] = _to_tensor_frames(frames, VIDEO_MEAN, VIDEO_STD)
             if "crops" in self.keys:
+                assert norm is not None  # "crops" is a gaze key: needs_gaze normalised the clip's gaze above
                 boxes = gaze_crop_boxes(norm.gaze2d, frames.shape[1:3], self.crop_px)  # (T, 4)
                 crops = crop_frames(frames, boxes, self.crop_out_px)  # (T, c, c, 3)
                 item["crops"] = _to_tensor_frames(crops, CROP_MEAN, CROP_STD)

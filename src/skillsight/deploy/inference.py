@@ -75,7 +75,7 @@ class WindowPrediction:
         """One line: span, estimate (or SKIPPED and why), observed steps, latency."""
         span = f"[{self.start_us / 1e6:12.3f} s .. {self.end_us / 1e6:12.3f} s]"
         steps = f"gaze {self.valid_steps:2d}/{self.num_steps} pose {self.pose_steps:2d}"
-        if self.skipped is not None:
+        if self.skipped is not None or self.probabilities is None:
             return f"{span} SKIPPED ({self.skipped})  {steps}"
         probs = (
             " ".join(f"{n}={p:.3f}" for n, p in zip(class_names, self.probabilities)) if class_names else ""
@@ -276,7 +276,7 @@ class SkillEstimator:
         prep_ms = (time.perf_counter() - t0) * 1e3
         T = self.spec.num_steps
         valid, pose = int(norm.mask.sum()), int(np.asarray(samples.pose_valid).sum())
-        base = {
+        base: dict[str, Any] = {
             "start_us": int(start_us),
             "end_us": int(start_us) + self.spec.window_us,
             "preprocess_ms": prep_ms,

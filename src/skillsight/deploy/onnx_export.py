@@ -94,11 +94,12 @@ class _Positional(nn.Module):
 
 def _declared_inputs(model: nn.Module, batch_size: int) -> tuple[tuple[str, ...], dict[str, torch.Tensor]]:
     names = tuple(getattr(model, "input_names", ()))
-    if not names or not hasattr(model, "example_inputs"):
+    example_inputs = getattr(model, "example_inputs", None)
+    if not names or example_inputs is None:
         raise ConfigError(
             f"{type(model).__name__} must declare input_names and example_inputs() to be exported"
         )
-    inputs = model.example_inputs(batch_size)
+    inputs = example_inputs(batch_size)
     if tuple(inputs) != names and set(inputs) == set(names):
         inputs = {n: inputs[n] for n in names}
     if set(inputs) != set(names):

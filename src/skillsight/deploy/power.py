@@ -61,7 +61,7 @@ def counting_mode(model: nn.Module) -> Iterator[None]:
     try:
         from torch.nn.attention import SDPBackend, sdpa_kernel
 
-        math_attention = sdpa_kernel([SDPBackend.MATH])
+        math_attention: contextlib.AbstractContextManager[object] = sdpa_kernel([SDPBackend.MATH])
     except ImportError:  # torch < 2.3: attention of fused kernels may go uncounted
         math_attention = contextlib.nullcontext()
     model.eval()
@@ -283,9 +283,10 @@ def estimate_power(
         raise ConfigError(f"window_s must be > 0 seconds, got {window_s}")
     duty = _duty_cycles(model, sensors, pm)
     if inputs is None:
-        if not hasattr(model, "example_inputs"):
+        example_inputs = getattr(model, "example_inputs", None)
+        if example_inputs is None:
             raise ConfigError(f"{type(model).__name__} has no example_inputs(); pass inputs explicitly")
-        inputs = model.example_inputs(1)
+        inputs = example_inputs(1)
     batch = {name: int(t.shape[0]) for name, t in inputs.items() if t.ndim > 0}
     if any(b != 1 for b in batch.values()):
         raise ConfigError(f"power is estimated per window at batch size 1; input batch sizes: {batch}")
@@ -325,8 +326,9 @@ def estimate_deployed_power(model: nn.Module, *, window_s: float) -> PowerReport
     """:func:`estimate_power` at batch 1 of ``model`` as a device would run it (``model.deployed()``,
     e.g. the SkillSight teacher with its frozen crop extractor inside); the difference is stated in the
     report's assumptions."""
-    deployed, note = model.deployed() if hasattr(model, "deployed") else (model, None)
-    report = estimate_power(deployed, deployed.example_inputs(1), window_s=window_s)
+    deployed_variant = getattr(model, "deployed", None)
+    deployed, note = deployed_variant() if deployed_variant is not None else (model, None)
+    report = estimate_power(deployed, None, window_s=window_s)  # None: the model's example_inputs(1)
     if note:
         report.assumptions.append(note)
     return report

@@ -271,7 +271,7 @@ def paced(
     rows: Iterable[Mapping[str, Any]], realtime: bool, speed: float = 1.0
 ) -> Iterator[Mapping[str, Any]]:
     """Yield rows, sleeping so that they come at their recorded pace when ``realtime`` (replay)."""
-    start_wall: float | None = None
+    start_wall = 0.0  # wall clock at the first timestamped row (set with start_ts)
     start_ts: int | None = None
     for row in rows:
         if realtime:

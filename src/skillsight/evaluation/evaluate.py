@@ -147,7 +147,7 @@ def majority_predictions(
 def write_evaluation(run_dir: str | Path, preds: TakePredictions, metrics: dict[str, Any]) -> None:
     """Write ``predictions.csv`` (one row per take, with probabilities) and ``metrics.json``."""
     run_dir = Path(run_dir)
-    rows = [
+    rows: list[list[Any]] = [
         ["take_uid", "scenario", "label", "predicted", "num_clips"]
         + [f"p_{name or i}" for i, name in enumerate(preds.class_names or range(preds.logits.shape[1]))]
     ]

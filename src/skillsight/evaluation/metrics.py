@@ -7,7 +7,17 @@ from collections.abc import Sequence
 
 import numpy as np
 
-__all__ = ["accuracy", "balanced_accuracy", "confusion_matrix", "majority_labels", "per_group_accuracy"]
+__all__ = [
+    "Labels",
+    "accuracy",
+    "balanced_accuracy",
+    "confusion_matrix",
+    "majority_labels",
+    "per_group_accuracy",
+]
+
+#: integer class labels, (N,): a list or an integer array.
+Labels = Sequence[int] | np.ndarray
 
 
 def _check(y_true: np.ndarray, y_pred: np.ndarray) -> None:
@@ -15,14 +25,14 @@ def _check(y_true: np.ndarray, y_pred: np.ndarray) -> None:
         raise ValueError(f"y_true {y_true.shape} and y_pred {y_pred.shape} must be equal-length 1-D arrays")
 
 
-def accuracy(y_true: Sequence[int], y_pred: Sequence[int]) -> float:
+def accuracy(y_true: Labels, y_pred: Labels) -> float:
     """Top-1 accuracy in [0, 1]; NaN for no samples."""
     t, p = np.asarray(y_true), np.asarray(y_pred)
     _check(t, p)
     return float(np.mean(t == p)) if t.size else float("nan")
 
 
-def confusion_matrix(y_true: Sequence[int], y_pred: Sequence[int], num_classes: int) -> np.ndarray:
+def confusion_matrix(y_true: Labels, y_pred: Labels, num_classes: int) -> np.ndarray:
     """(num_classes, num_classes) int counts; rows = true class, columns = predicted class."""
     t, p = np.asarray(y_true, dtype=np.int64), np.asarray(y_pred, dtype=np.int64)
     _check(t, p)
@@ -35,7 +45,7 @@ def confusion_matrix(y_true: Sequence[int], y_pred: Sequence[int], num_classes: 
     return cm
 
 
-def balanced_accuracy(y_true: Sequence[int], y_pred: Sequence[int], num_classes: int) -> float:
+def balanced_accuracy(y_true: Labels, y_pred: Labels, num_classes: int) -> float:
     """Mean recall over the classes present in ``y_true``."""
     cm = confusion_matrix(y_true, y_pred, num_classes)
     support = cm.sum(1)
@@ -45,9 +55,7 @@ def balanced_accuracy(y_true: Sequence[int], y_pred: Sequence[int], num_classes:
     return float(np.mean(np.diag(cm)[present] / support[present]))
 
 
-def per_group_accuracy(
-    y_true: Sequence[int], y_pred: Sequence[int], groups: Sequence[str]
-) -> dict[str, float]:
+def per_group_accuracy(y_true: Labels, y_pred: Labels, groups: Sequence[str]) -> dict[str, float]:
     """Accuracy within each group (e.g. scenario), sorted by group name."""
     t, p, g = np.asarray(y_true), np.asarray(y_pred), np.asarray(groups)
     _check(t, p)

@@ -9,11 +9,12 @@ from typing import Any
 from torch import nn
 
 from skillsight.exceptions import ConfigError
+from skillsight.models.layers.base import DeclaredInputsModule
 from skillsight.registry import Registry
 
 __all__ = ["MODELS", "create_model", "import_model_module", "list_models", "model_inputs", "register_model"]
 
-MODELS: Registry[nn.Module] = Registry("model")
+MODELS: Registry[DeclaredInputsModule] = Registry("model")
 
 # Spine modules whose import registers models. Imported lazily so `skillsight --help` stays fast.
 # Project models (skillsight.projects.*.models) register when their project imports them; a checkpoint
@@ -47,12 +48,14 @@ def _load_builtin_models() -> None:
                 raise
 
 
-def register_model(name: str) -> Callable[[Callable[..., nn.Module]], Callable[..., nn.Module]]:
+def register_model(
+    name: str,
+) -> Callable[[Callable[..., DeclaredInputsModule]], Callable[..., DeclaredInputsModule]]:
     """Decorator: register a model factory (a class or function taking keyword arguments)."""
     return MODELS.register(name)
 
 
-def create_model(name: str, model_module: str | None = None, **kwargs: Any) -> nn.Module:
+def create_model(name: str, model_module: str | None = None, **kwargs: Any) -> DeclaredInputsModule:
     """Build registered model ``name``; records ``model_name``, ``model_args`` and ``model_module`` on it
     for checkpoints.
 
@@ -67,9 +70,9 @@ def create_model(name: str, model_module: str | None = None, **kwargs: Any) -> n
         import_model_module(model_module)
     factory = MODELS.get(name)
     model = factory(**kwargs)
-    model.model_name = name  # type: ignore[attr-defined]
-    model.model_args = dict(kwargs)  # type: ignore[attr-defined]
-    model.model_module = factory.__module__  # type: ignore[attr-defined]
+    model.model_name = name
+    model.model_args = dict(kwargs)
+    model.model_module = factory.__module__
     return model
 
 

@@ -38,8 +38,14 @@ import torch
 from torch import nn
 from transformers import TimesformerConfig, TimesformerModel
 from transformers.modeling_outputs import BaseModelOutput
+from transformers.models.timesformer.modeling_timesformer import (
+    TimeSformerAttention,
+    TimesformerLayer,
+    TimesformerSelfAttention,
+)
 
 from skillsight.exceptions import ConfigError
+from skillsight.models.layers.timesformer_utils import config_side_px
 
 __all__ = [
     "PAPER_GRID",
@@ -126,7 +132,7 @@ class GazeBiasedSelfAttention(nn.Module):
             where N = batch * frames (the rows of spatial attention) and P = patches per frame.
     """
 
-    def __init__(self, source: nn.Module) -> None:
+    def __init__(self, source: TimesformerSelfAttention) -> None:
         super().__init__()
         for name in ("num_heads", "scale", "qkv", "attn_drop"):
             if not hasattr(source, name):
@@ -186,19 +192,29 @@ class GazeBiasedTimesformer(nn.Module):
             raise ConfigError(f"attention_type must be 'divided_space_time', got {cfg.attention_type!r}")
         if num_scenarios < 1:
             raise ConfigError(f"num_scenarios must be >= 1, got {num_scenarios}")
-        self.grid = cfg.image_size // cfg.patch_size
+        self.grid = config_side_px(cfg, "image_size") // config_side_px(cfg, "patch_size")
         self.num_frames = cfg.num_frames
         self.hidden_size = cfg.hidden_size
         default_sigma = PAPER_SIGMA_PATCHES * self.grid / PAPER_GRID
         self.sigma_patches = float(sigma_patches) if sigma_patches is not None else default_sigma
-        layer0 = self.timesformer.encoder.layer[0].attention
-        layer0.attention = GazeBiasedSelfAttention(layer0.attention)
+        layer0 = self._layer0_attention()
+        # add_module replaces the registered child, exactly as attribute assignment would.
+        layer0.add_module("attention", GazeBiasedSelfAttention(layer0.attention))
         self.gaze_bias_weight = nn.Parameter(torch.full((num_scenarios,), float(bias_init)))
 
     @property
     def biased_attention(self) -> GazeBiasedSelfAttention:
         """The swapped spatial self-attention of layer 0."""
-        return self.timesformer.encoder.layer[0].attention.attention
+        module = self._layer0_attention().attention
+        if not isinstance(module, GazeBiasedSelfAttention):
+            raise ConfigError("layer 0 of this TimeSformer no longer holds the gaze-biased attention")
+        return module
+
+    def _layer0_attention(self) -> TimeSformerAttention:
+        layer = self.timesformer.encoder.layer[0]
+        if not isinstance(layer, TimesformerLayer):
+            raise ConfigError(f"TimeSformer layer 0 is a {type(layer).__name__}, not a TimesformerLayer")
+        return layer.attention
 
     def key_bias(
         self, gaze2d: torch.Tensor, scenario: torch.Tensor, gaze_valid: torch.Tensor | None = None

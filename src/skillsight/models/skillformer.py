@@ -31,6 +31,7 @@ from skillsight.models.layers.base import DeclaredInputsModule
 from skillsight.models.layers.timesformer_utils import (
     build_timesformer_backbone,
     check_video,
+    config_side_px,
     pool_tokens,
     timesformer_config,
 )
@@ -190,14 +191,15 @@ class SkillFormer(DeclaredInputsModule):
         if "exo_video" in VIEW_SETS[views] and int(num_exo_views) < 1:
             raise ConfigError(f"num_exo_views must be >= 1 for views={views!r}, got {num_exo_views}")
         self.views, self.num_frames, self.num_exo_views = views, int(num_frames), int(num_exo_views)
-        self.input_names = VIEW_SETS[views]  # type: ignore[misc]
+        self.input_names = VIEW_SETS[views]
         config = timesformer_config(backbone_size, self.num_frames, backbone)
         self.backbone = build_timesformer_backbone(config, pretrained_dir)
-        self.image_size = int(config.image_size)
+        self.image_size = config_side_px(config, "image_size")
         self.feature_dim = int(config.hidden_size)
         lora = LoraConfig(
             r=int(lora_rank),
-            lora_alpha=float(lora_alpha),
+            # peft annotates lora_alpha as int but only divides by it: a float alpha is valid.
+            lora_alpha=float(lora_alpha),  # type: ignore[arg-type]
             lora_dropout=float(lora_dropout),
             target_modules=list(LORA_TARGET_MODULES),
             bias="none",

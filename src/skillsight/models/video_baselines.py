@@ -14,7 +14,7 @@ through ``pretrained_dir``).
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 import torch
 from torch import nn
@@ -27,6 +27,7 @@ from skillsight.models.layers.timesformer_utils import (
     POOLINGS,
     build_timesformer_backbone,
     check_video,
+    config_side_px,
     pool_tokens,
     timesformer_config,
 )
@@ -48,8 +49,8 @@ class TimesformerVideoClassifier(DeclaredInputsModule):
         pretrained_dir: optional LOCAL ``save_pretrained`` folder of TimeSformer weights.
     """
 
-    input_names: ClassVar[tuple[str, ...]] = ("video",)
-    sensors: ClassVar[tuple[str, ...]] = ("rgb",)
+    input_names: tuple[str, ...] = ("video",)
+    sensors: tuple[str, ...] = ("rgb",)
 
     def __init__(
         self,
@@ -69,7 +70,7 @@ class TimesformerVideoClassifier(DeclaredInputsModule):
         self.num_frames, self.pooling, self.linear_probe = int(num_frames), pooling, bool(linear_probe)
         config = timesformer_config(backbone_size, self.num_frames, backbone)
         self.backbone = build_timesformer_backbone(config, pretrained_dir)
-        self.image_size = int(config.image_size)
+        self.image_size = config_side_px(config, "image_size")
         self.feature_dim = int(config.hidden_size)
         if self.linear_probe:
             self.backbone.requires_grad_(False)
@@ -114,8 +115,8 @@ class GazeCropVideoClassifier(TimesformerVideoClassifier):
     Build the dataset with ``crop_px`` (or ``crop_out_px``) equal to the backbone's ``image_size``.
     """
 
-    input_names: ClassVar[tuple[str, ...]] = ("crops",)
-    sensors: ClassVar[tuple[str, ...]] = ("rgb", "eye_tracker")
+    input_names: tuple[str, ...] = ("crops",)
+    sensors: tuple[str, ...] = ("rgb", "eye_tracker")
 
 
 # ------------------------------------------------------------------------------ registered variants

@@ -79,7 +79,7 @@ def build_report(
             _img(
                 accuracy_power_png(
                     [r.name for r in with_power],
-                    [r.power_mw for r in with_power],
+                    [r.power_mw for r in with_power if r.power_mw is not None],  # all of them
                     [100 * r.metrics["overall_accuracy"] for r in with_power],
                 ),
                 "scatter",

@@ -32,7 +32,7 @@ def confusion_png(cm: Sequence[Sequence[int]], class_names: Sequence[str], title
             ax.text(
                 j,
                 i,
-                int(counts[i, j]),
+                str(int(counts[i, j])),
                 ha="center",
                 va="center",
                 color="black" if rates[i, j] < 0.6 else "white",

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sized
 from typing import Any
 
 import torch
 from torch.utils.data import DataLoader, Dataset, Sampler
+
+from skillsight.exceptions import ConfigError
 
 __all__ = ["EpochShuffleSampler", "make_loader"]
 
@@ -44,7 +46,13 @@ def make_loader(
     collate_fn: Callable[[list[Any]], Any] | None = None,
 ) -> DataLoader:
     """A DataLoader; shuffled loaders use :class:`EpochShuffleSampler`."""
-    sampler = EpochShuffleSampler(len(dataset), seed) if shuffle else None  # type: ignore[arg-type]
+    sampler = None
+    if shuffle:
+        if not isinstance(dataset, Sized):
+            raise ConfigError(
+                f"a shuffled loader needs a dataset with a length, got {type(dataset).__name__}"
+            )
+        sampler = EpochShuffleSampler(len(dataset), seed)
     return DataLoader(
         dataset,
         batch_size=batch_size,

@@ -25,6 +25,7 @@ from skillsight.data.readers.decoded_videos import shared_decoded_videos
 from skillsight.data.readers.egoexo4d import load_takes
 from skillsight.data.records import PROFICIENCY_LABELS, SCENARIOS, Take
 from skillsight.exceptions import ConfigError
+from skillsight.models import model_inputs
 from skillsight.models.layers.crop_features import CropFeatureExtractor
 
 __all__ = [
@@ -164,7 +165,7 @@ class CropFeatureDataset(Dataset):
 
     def __init__(
         self,
-        base: Dataset,
+        base: SkillClipDataset,
         extractor: CropFeatureExtractor,
         cache: FeatureCache | None,
         crop_params: dict[str, Any],
@@ -173,7 +174,7 @@ class CropFeatureDataset(Dataset):
         self.identity = extractor.identity()  # includes a weight fingerprint: computed once
 
     def __len__(self) -> int:
-        return len(self.base)  # type: ignore[arg-type]
+        return len(self.base)
 
     def set_epoch(self, epoch: int) -> None:
         if hasattr(self.base, "set_epoch"):
@@ -203,9 +204,9 @@ class TeacherFeatureDataset(Dataset):
     (seed, epoch, i); ``teacher_features`` is the frozen teacher's feature for exactly that clip.
     """
 
-    def __init__(self, clips: Dataset, features: torch.Tensor, seed: int) -> None:
+    def __init__(self, clips: SkillClipDataset, features: torch.Tensor, seed: int) -> None:
         n_takes, n_clips, _ = features.shape
-        if len(clips) != n_takes * n_clips:  # type: ignore[arg-type]
+        if len(clips) != n_takes * n_clips:
             raise ValueError(f"{len(clips)} clips but teacher features for {n_takes} takes x {n_clips} clips")
         self.clips, self.features, self.seed, self.epoch = clips, features, seed, 0
         self.n_clips = n_clips
@@ -229,7 +230,7 @@ def precompute_teacher_features(teacher: nn.Module, clips: Dataset, batch_size: 
     from torch.utils.data import DataLoader
 
     teacher.eval()
-    names = tuple(teacher.input_names)  # type: ignore[attr-defined]
+    names = model_inputs(teacher)
     out = []
     for batch in DataLoader(clips, batch_size=batch_size, shuffle=False, collate_fn=collate):
         out.append(teacher(**{n: batch[n] for n in names})["features"].float())

@@ -8,7 +8,7 @@ holding those inputs plus targets (``"label"``, optionally ``"action"``, ``"teac
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
+from typing import Any, cast
 
 import lightning as L
 import torch
@@ -137,7 +137,8 @@ class SupervisedTask(L.LightningModule):
         ]
         hits = torch.tensor([sum(correct), len(correct)], dtype=torch.float64, device=self.device)
         if self.trainer.world_size > 1:
-            hits = self.all_gather(hits).sum(0)
+            # all_gather of one tensor returns one tensor (Lightning types it for any collection)
+            hits = cast(torch.Tensor, self.all_gather(hits)).sum(0)
         self.log("val/take_acc", float(hits[0] / hits[1]), prog_bar=True, rank_zero_only=True)
         self._val_logits.clear()
         self._val_labels.clear()

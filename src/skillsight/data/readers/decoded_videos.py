@@ -36,6 +36,9 @@ class DecodedVideoCache:
     """
 
     def __init__(self, max_bytes: int) -> None:
+        self._reset(max_bytes)
+
+    def _reset(self, max_bytes: int) -> None:
         self.max_bytes = int(max_bytes)
         self._videos: OrderedDict[_Key, np.ndarray] = OrderedDict()
         self._bytes = 0
@@ -49,7 +52,7 @@ class DecodedVideoCache:
         """Bytes of frames held now."""
         return self._bytes
 
-    def frames(self, path: str | Path, frame_indices: Sequence[int], size_px: int) -> np.ndarray:
+    def frames(self, path: str | Path, frame_indices: Sequence[int] | np.ndarray, size_px: int) -> np.ndarray:
         """(T, size_px, size_px, 3) uint8 frames ``frame_indices`` of ``path``; same errors as
         :func:`~skillsight.data.readers.video.decode_frames` (missing file, index past the end, ...)."""
         path = Path(path)
@@ -94,7 +97,7 @@ class DecodedVideoCache:
         return {"max_bytes": self.max_bytes}
 
     def __setstate__(self, state: dict) -> None:
-        self.__init__(state["max_bytes"])
+        self._reset(state["max_bytes"])
 
 
 _SHARED = DecodedVideoCache(0)  # budget raised by the first caller

@@ -106,7 +106,7 @@ class _SeekingDecoder:
         self.fps = _fps(self.stream, path)
         self.time_base = self.stream.time_base
         self.start_pts = int(self.stream.start_time or 0)
-        self.frames: Iterator | None = None
+        self.frames: Iterator = iter(())  # the decode iterator, (re)started by _seek
         self.last_index = -1  # index of the last decoded frame (-1: nothing decoded since seek)
         self.last_key = -1  # index of the last keyframe decoded
         self.gop: int | None = None  # learnt keyframe spacing (frames)
@@ -148,7 +148,7 @@ class _SeekingDecoder:
         return frame, index
 
     def _should_seek(self, target: int) -> bool:
-        if self.frames is None or self.last_index < 0:
+        if self.last_index < 0:
             return True
         if self.gop is not None:
             return self.last_key + self.gop <= target  # a keyframe is expected in (last, target]
@@ -197,7 +197,8 @@ class _RgbConverter:
     """
 
     def __init__(self, size: tuple[int, int] | None) -> None:
-        self.height, self.width = (None, None) if size is None else (int(size[0]), int(size[1]))
+        self.height: int | None = None if size is None else int(size[0])
+        self.width: int | None = None if size is None else int(size[1])
         self.reformatter = VideoReformatter()
 
     def __call__(self, frame: av.VideoFrame) -> np.ndarray:
@@ -208,7 +209,7 @@ class _RgbConverter:
 
 
 def decode_frames(
-    path: str | Path, frame_indices: Sequence[int], size: tuple[int, int] | None = None
+    path: str | Path, frame_indices: Sequence[int] | np.ndarray, size: tuple[int, int] | None = None
 ) -> np.ndarray:
     """Decode the frames with the given indices.
 
@@ -269,7 +270,7 @@ def decode_all_frames(path: str | Path, size: tuple[int, int] | None = None) -> 
     try:
         decoder = _SeekingDecoder(container, path)
         decoder.frames = container.decode(decoder.stream)
-        decoded = []
+        decoded: list[np.ndarray] = []
         try:
             for frame in decoder.frames:
                 index = decoder._index(frame)

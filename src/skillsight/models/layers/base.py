@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any
 
 import torch
 from torch import nn
@@ -20,10 +20,17 @@ class DeclaredInputsModule(nn.Module):
     Subclasses implement ``forward(**inputs) -> dict[str, Tensor]`` and ``example_inputs``.
     """
 
-    #: names of the keyword tensors ``forward`` takes, e.g. ("gaze", "gaze_mask", "scenario").
-    input_names: ClassVar[tuple[str, ...]] = ()
+    #: names of the keyword tensors ``forward`` takes, e.g. ("gaze", "gaze_mask", "scenario"). A class
+    #: default; models whose inputs depend on constructor arguments set it on the instance.
+    input_names: tuple[str, ...] = ()
     #: sensors that must be on to produce the inputs at inference ("rgb", "eye_tracker", "imu", ...).
-    sensors: ClassVar[tuple[str, ...]] = ()
+    sensors: tuple[str, ...] = ()
+    # Set on the instance by skillsight.models.create_model (registry name, constructor arguments, the
+    # module that registered it) and by skillsight.runs.checkpoint.load_model (the spec's metadata).
+    model_name: str
+    model_args: dict[str, Any]
+    model_module: str
+    checkpoint_metadata: dict[str, Any]
 
     def deployed(self) -> tuple[DeclaredInputsModule, str | None]:
         """The module as a device would run it, and what differs from this one (None: nothing).

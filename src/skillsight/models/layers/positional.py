@@ -37,6 +37,8 @@ class SinusoidalPositions(nn.Module):
     not take space in checkpoints.
     """
 
+    table: torch.Tensor  # (max_length, D) buffer
+
     def __init__(self, dim: int, max_length: int) -> None:
         super().__init__()
         self.register_buffer("table", sinusoidal_positions(max_length, dim), persistent=False)

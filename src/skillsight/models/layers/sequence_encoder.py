@@ -14,13 +14,15 @@ uses, pre-norm optional).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 __all__ = ["MultiHeadSelfAttention", "SequenceEncoder", "TransformerEncoderBlock"]
 
-_ACTIVATIONS = {"relu": F.relu, "gelu": F.gelu}
+_ACTIVATIONS: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {"relu": F.relu, "gelu": F.gelu}
 
 
 class MultiHeadSelfAttention(nn.Module):

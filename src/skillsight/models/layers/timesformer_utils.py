@@ -15,7 +15,7 @@ from typing import Any
 
 import torch
 from torch import nn
-from transformers import TimesformerConfig, TimesformerModel
+from transformers import PretrainedConfig, TimesformerConfig, TimesformerModel
 
 from skillsight.exceptions import ConfigError, DataFormatError
 
@@ -24,6 +24,7 @@ __all__ = [
     "TIMESFORMER_SIZES",
     "build_timesformer_backbone",
     "check_video",
+    "config_side_px",
     "interpolate_time_embeddings",
     "pool_tokens",
     "timesformer_config",
@@ -71,6 +72,20 @@ TIMESFORMER_SIZES: dict[str, dict[str, Any]] = {
 
 #: Token poolings: the final CLS token, or the mean of ``last_hidden_state`` over ALL tokens (CLS included).
 POOLINGS: tuple[str, ...] = ("cls", "mean")
+
+
+def config_side_px(config: PretrainedConfig, field: str) -> int:
+    """``config.<field>`` (``image_size`` or ``patch_size``) as one int.
+
+    transformers also allows an (H, W) pair there; the square TimeSformer inputs here need one side.
+
+    Raises:
+        ConfigError: the field is not a single int.
+    """
+    value = getattr(config, field)
+    if not isinstance(value, int):
+        raise ConfigError(f"TimeSformer {field} must be one int (square frames and patches), got {value!r}")
+    return value
 
 
 def timesformer_config(

@@ -93,7 +93,7 @@ def _targets(feats: TakeFeatures, labels: Sequence[WindowLabel], K: int) -> tupl
             continue
         idx = _seconds_in(feats.times_s, lab.start_s, lab.end_s)
         mask[idx] = True
-        y[np.ix_(idx, list(lab.attributes))] = 1.0
+        y[np.ix_(idx, np.asarray(lab.attributes, dtype=np.int64))] = 1.0
     return mask, y
 
 
@@ -232,7 +232,7 @@ def evaluate_core(
     if not gts:
         raise ConfigError(f"no labelled windows among {len(takes)} evaluation takes")
 
-    def onehot(sets: Sequence[set[int]]) -> np.ndarray:
+    def onehot(sets: Sequence[Sequence[int]]) -> np.ndarray:
         return np.array([[a in s for a in range(K)] for s in sets])
 
     metrics = {

@@ -55,7 +55,7 @@ def agglomerative(x: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     if not 1 <= k <= N:
         raise ConfigError(f"k must be in 1..{N} (number of phrases), got {k}")
     if N == 1:
-        raw = np.ones(1, dtype=np.int64)
+        raw: np.ndarray = np.ones(1, dtype=np.int64)
     else:
         dist = np.clip(pdist(x, metric="cosine"), 0.0, 2.0)
         raw = fcluster(linkage(dist, method="average"), t=k, criterion="maxclust")
@@ -139,7 +139,8 @@ class AttributeVocabulary:
     _embedder: Embedder | None = field(default=None, repr=False, compare=False)
     _centroids: np.ndarray | None = field(default=None, repr=False, compare=False)
 
-    def _ensure(self) -> None:
+    def _ensure(self) -> tuple[Embedder, np.ndarray]:
+        """The fitted embedder and (K, E) unit centroids, built on first use."""
         if self._embedder is None or self._centroids is None:
             phrases = [p for m in self.members for p, _ in m]
             counts = np.array([c for m in self.members for _, c in m], dtype=float)
@@ -150,20 +151,21 @@ class AttributeVocabulary:
                 [(x[owner == i] * counts[owner == i, None]).sum(0) for i in range(len(self.names))]
             )
             self._centroids = cents / np.maximum(np.linalg.norm(cents, axis=1, keepdims=True), 1e-12)
+        return self._embedder, self._centroids
 
     def assign(self, phrases: Sequence[str]) -> list[int | None]:
         """Attribute id of each phrase (None when no centroid is within ``min_similarity``)."""
         if not phrases:
             return []
-        self._ensure()
-        sim = cosine_matrix(self._embedder.encode(list(phrases)), self._centroids)  # (P, K)
+        embedder, centroids = self._ensure()
+        sim = cosine_matrix(embedder.encode(list(phrases)), centroids)  # (P, K)
         best = sim.argmax(axis=1)
         return [int(b) if sim[i, b] >= self.min_similarity else None for i, b in enumerate(best)]
 
     def similarity(self) -> np.ndarray:
         """(K, K) cosine similarity between attribute names' embeddings (for open-vocabulary IoU)."""
-        self._ensure()
-        e = self._embedder.encode(self.names)
+        embedder, _ = self._ensure()
+        e = embedder.encode(self.names)
         return cosine_matrix(e, e)
 
     def to_json(self) -> dict:

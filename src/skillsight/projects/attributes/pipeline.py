@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import torch
 from safetensors.torch import load_file, save_file
@@ -90,7 +91,7 @@ def discover(
     training = [tc for s in train_splits for tc in per_split.get(s, [])]
     if not training:
         raise FileNotFoundError(f"{root}: no proficiency_demonstration file for splits {list(train_splits)}")
-    kwargs = {}
+    kwargs: dict[str, Any] = {}
     if lm_path:
         from skillsight.projects.attributes.llm import LocalCausalLM, lm_phrase_extractor
 

@@ -97,7 +97,10 @@ def mmd_loss(x: torch.Tensor, y: torch.Tensor, bandwidths: Sequence[float] = (0.
 
     def kernel(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
         d2 = (a[:, None, :] - b[None, :, :]).pow(2).sum(-1)  # (Na, Nb)
-        return sum(torch.exp(-d2 / (2.0 * s * s)) for s in bandwidths)  # type: ignore[return-value]
+        total = torch.zeros_like(d2)
+        for s in bandwidths:
+            total = total + torch.exp(-d2 / (2.0 * s * s))
+        return total
 
     return kernel(x, x).mean() + kernel(y, y).mean() - 2.0 * kernel(x, y).mean()
 

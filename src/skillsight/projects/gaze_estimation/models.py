@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from itertools import pairwise
+from typing import TYPE_CHECKING, Any
 
 import torch
 import torch.nn.functional as F
@@ -29,6 +30,9 @@ from torch import nn
 from skillsight.models._factory import register_model
 from skillsight.models.layers.base import DeclaredInputsModule
 from skillsight.projects.gaze_estimation.angles import AngleBins
+
+if TYPE_CHECKING:
+    from transformers import ConvNextV2Model
 
 __all__ = ["BinnedGazeHead", "PriviGazeStudent", "PriviGazeTeacher", "count_parameters"]
 
@@ -40,6 +44,8 @@ def count_parameters(model: nn.Module, trainable_only: bool = False) -> int:
 
 class BinnedGazeHead(nn.Module):
     """Two linear heads (pitch, yaw) over angle bins and the softmax expectation in degrees."""
+
+    centres_deg: torch.Tensor  # (num_bins,) buffer
 
     def __init__(self, dim: int, bins: AngleBins) -> None:
         super().__init__()
@@ -63,7 +69,7 @@ class BinnedGazeHead(nn.Module):
 # ----------------------------------------------------------------------------------------- teacher
 def _convnextv2(
     num_channels: int, hidden_sizes: Sequence[int], depths: Sequence[int], pretrained_path: str | None
-) -> nn.Module:
+) -> ConvNextV2Model:
     from transformers import ConvNextV2Config, ConvNextV2Model
 
     if pretrained_path:
@@ -99,6 +105,7 @@ class PriviGazeTeacher(DeclaredInputsModule):
 
     input_names = ("face", "left_eye", "right_eye")
     sensors = ("rgb",)
+    blur_kernel: torch.Tensor  # (1, 1, k, k) buffer
 
     def __init__(
         self,
@@ -147,7 +154,7 @@ class PriviGazeTeacher(DeclaredInputsModule):
             return face
         return F.conv2d(F.pad(face, (pad, pad, pad, pad), mode="reflect"), self.blur_kernel)
 
-    def _eye_tokens(self, backbone: nn.Module, eye: torch.Tensor, side: int) -> torch.Tensor:
+    def _eye_tokens(self, backbone: ConvNextV2Model, eye: torch.Tensor, side: int) -> torch.Tensor:
         fmap = backbone(pixel_values=eye - 0.5).last_hidden_state  # (B, C, h, w)
         tokens = backbone.layernorm(fmap.flatten(2).transpose(1, 2))  # (B, h*w, C), the backbone's final norm
         return self.eye_proj(tokens) + self.eye_side[side]  # (B, h*w, dim)
@@ -312,26 +319,26 @@ _DEMO_TEACHER = dict(
 
 
 @register_model("privigaze_teacher")
-def privigaze_teacher(**kwargs: object) -> PriviGazeTeacher:
+def privigaze_teacher(**kwargs: Any) -> PriviGazeTeacher:
     """Paper size: ConvNeXtV2-Atto eyes (shared) + ConvNeXtV2-Nano face, 256-d; about 19M parameters."""
-    return PriviGazeTeacher(**kwargs)  # type: ignore[arg-type]
+    return PriviGazeTeacher(**kwargs)
 
 
 @register_model("privigaze_teacher_small")
-def privigaze_teacher_small(**kwargs: object) -> PriviGazeTeacher:
+def privigaze_teacher_small(**kwargs: Any) -> PriviGazeTeacher:
     """A ~1M-parameter teacher (same architecture, narrow/shallow ConvNeXtV2s) for the CPU demo."""
     args = {**_DEMO_TEACHER, "face_size": 64, "eye_size": (32, 48), "face_blur_sigma_px": 1.0, **kwargs}
-    return PriviGazeTeacher(**args)  # type: ignore[arg-type]
+    return PriviGazeTeacher(**args)
 
 
 @register_model("privigaze_student")
-def privigaze_student(**kwargs: object) -> PriviGazeStudent:
+def privigaze_student(**kwargs: Any) -> PriviGazeStudent:
     """Paper size: ~80K parameters (28 bins); 224x224 grayscale face."""
-    return PriviGazeStudent(**kwargs)  # type: ignore[arg-type]
+    return PriviGazeStudent(**kwargs)
 
 
 @register_model("test_privigaze_teacher")
-def test_privigaze_teacher(**kwargs: object) -> PriviGazeTeacher:
+def test_privigaze_teacher(**kwargs: Any) -> PriviGazeTeacher:
     """Tiny teacher for tests (32 px faces, 32x32 eyes)."""
     args = dict(
         eye_hidden_sizes=(8, 8, 16, 16),
@@ -347,11 +354,11 @@ def test_privigaze_teacher(**kwargs: object) -> PriviGazeTeacher:
         bin_width_deg=10.0,
         bin_lo_deg=-40.0,
     )
-    return PriviGazeTeacher(**{**args, **kwargs})  # type: ignore[arg-type]
+    return PriviGazeTeacher(**{**args, **kwargs})
 
 
 @register_model("test_privigaze_student")
-def test_privigaze_student(**kwargs: object) -> PriviGazeStudent:
+def test_privigaze_student(**kwargs: Any) -> PriviGazeStudent:
     """Tiny student for tests (32 px faces)."""
     args = dict(
         stem_channels=8,
@@ -364,4 +371,4 @@ def test_privigaze_student(**kwargs: object) -> PriviGazeStudent:
         bin_width_deg=10.0,
         bin_lo_deg=-40.0,
     )
-    return PriviGazeStudent(**{**args, **kwargs})  # type: ignore[arg-type]
+    return PriviGazeStudent(**{**args, **kwargs})

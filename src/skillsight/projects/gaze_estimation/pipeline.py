@@ -11,6 +11,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
 
 import numpy as np
 import torch
@@ -19,8 +20,10 @@ from torch.utils.data import DataLoader
 
 from skillsight.exceptions import ConfigError, DataFormatError
 from skillsight.gaze.tracks import GazeTrack
+from skillsight.models import model_inputs
 from skillsight.projects.gaze_estimation.angles import DATASET_BINS, angular_error_deg, pitchyaw_to_vector
 from skillsight.projects.gaze_estimation.losses import LossWeights
+from skillsight.projects.gaze_estimation.models import PriviGazeStudent, PriviGazeTeacher
 from skillsight.projects.gaze_estimation.readers import (
     FaceArrayDataset,
     FaceIndexDataset,
@@ -115,12 +118,15 @@ def build_datasets(cfg: GazeTrainConfig) -> tuple[torch.utils.data.Dataset, torc
         train = generate_synthetic_faces(cfg.n_train, seed=cfg.seed, config=syn)
         val = generate_synthetic_faces(cfg.n_val, seed=cfg.seed + 10_000, config=syn)
         return FaceArrayDataset(train), FaceArrayDataset(val)
+    root = cfg.data_root
+    if root is None:
+        raise ConfigError(f"gaze data {cfg.data!r} needs data_root")
     if cfg.data == "mpiifacegaze":
-        index = read_mpiifacegaze(cfg.data_root)  # type: ignore[arg-type]
+        index = read_mpiifacegaze(root)
     elif cfg.data == "ethxgaze":
-        index = read_ethxgaze(cfg.data_root)  # type: ignore[arg-type]
+        index = read_ethxgaze(root)
     else:
-        index = read_gaze360(cfg.data_root)  # type: ignore[arg-type]
+        index = read_gaze360(root)
     if cfg.data == "gaze360":
         train_rows = np.flatnonzero(index.split == "train")
         val_rows = np.flatnonzero(index.split == "val")
@@ -137,7 +143,10 @@ def build_datasets(cfg: GazeTrainConfig) -> tuple[torch.utils.data.Dataset, torc
             cfg.data_root or "", "subjects/split", cfg.val_subjects, "empty train or validation set"
         )
     full = FaceIndexDataset(index, cfg.face_size, cfg.eye_size)
-    return torch.utils.data.Subset(full, train_rows), torch.utils.data.Subset(full, val_rows)
+    return (
+        torch.utils.data.Subset(full, train_rows.tolist()),
+        torch.utils.data.Subset(full, val_rows.tolist()),
+    )
 
 
 def _fit(
@@ -167,16 +176,24 @@ def _fit(
     trainer.fit(task, loader)
 
 
-def _create(name: str, cfg: GazeTrainConfig, seed: int) -> nn.Module:
+_Model = TypeVar("_Model", PriviGazeTeacher, PriviGazeStudent)
+
+
+def _expect(model: nn.Module, kind: type[_Model], source: str) -> _Model:
+    """``model`` if it is a ``kind``, else a ConfigError naming ``source`` and both classes."""
+    if not isinstance(model, kind):
+        raise ConfigError(f"{source}: expected a {kind.__name__}, got a {type(model).__name__}")
+    return model
+
+
+def _create(name: str, cfg: GazeTrainConfig, seed: int, kind: type[_Model]) -> _Model:
     from skillsight.models import create_model
 
     torch.manual_seed(seed)
-    return create_model(
-        name,
-        face_size=cfg.face_size,
-        **cfg.bins_kwargs(),
-        **({"eye_size": list(cfg.eye_size)} if "teacher" in name else {}),
-    )
+    kwargs: dict[str, Any] = {"face_size": cfg.face_size, **cfg.bins_kwargs()}
+    if "teacher" in name:
+        kwargs["eye_size"] = list(cfg.eye_size)
+    return _expect(create_model(name, **kwargs), kind, f"model {name!r}")
 
 
 @torch.no_grad()
@@ -186,7 +203,7 @@ def _predict_with_labels(
     model.eval()
     preds, labels = [], []
     for batch in DataLoader(dataset, batch_size=batch_size):
-        inputs = {k: batch[k] for k in model.input_names}
+        inputs = {k: batch[k] for k in model_inputs(model)}
         preds.append(torch.deg2rad(model(**inputs)["pitchyaw_deg"]).double().numpy())
         labels.append(batch["pitchyaw_rad"].double().numpy())
     if not preds:
@@ -225,7 +242,7 @@ def train_gaze(cfg: GazeTrainConfig, run_dir: str | Path) -> dict[str, dict[str,
     metrics: dict[str, dict[str, float]] = {}
     teacher = None
     if cfg.mode in ("both", "pretrain_teacher"):
-        teacher = _create(cfg.teacher_model, cfg, cfg.seed)
+        teacher = _create(cfg.teacher_model, cfg, cfg.seed, PriviGazeTeacher)
         _fit(
             GazeEstimationTask(
                 "pretrain_teacher", teacher=teacher, lr=cfg.lr, weight_decay=cfg.weight_decay, weights=weights
@@ -237,9 +254,10 @@ def train_gaze(cfg: GazeTrainConfig, run_dir: str | Path) -> dict[str, dict[str,
         save_model(teacher, run / "teacher", metadata={"role": "teacher", "data": cfg.data})
         metrics["teacher"] = evaluate_gaze(teacher, val)
     elif cfg.mode == "distill":
-        teacher = load_model(cfg.teacher_checkpoint)  # type: ignore[arg-type]
+        source = str(cfg.teacher_checkpoint)  # set: GazeTrainConfig checks it for mode 'distill'
+        teacher = _expect(load_model(source), PriviGazeTeacher, source)
     if cfg.mode in ("both", "distill", "plain_student"):
-        student = _create(cfg.student_model, cfg, cfg.seed + 1)
+        student = _create(cfg.student_model, cfg, cfg.seed + 1, PriviGazeStudent)
         mode = "plain_student" if cfg.mode == "plain_student" else "distill"
         _fit(
             GazeEstimationTask(
@@ -269,7 +287,7 @@ def predict_images(checkpoint: str | Path, images: Sequence[str | Path]) -> np.n
     import cv2
 
     model = load_model(checkpoint)
-    if tuple(model.input_names) != ("face",):
+    if not isinstance(model, PriviGazeStudent):
         raise ConfigError(
             f"{checkpoint}: predict needs a face-only student, this model takes {model.input_names}"
         )
@@ -358,7 +376,7 @@ def run_demo(
         weights=weights.to_dict(),
     )
     train, test = build_datasets(cfg)
-    teacher = _create(cfg.teacher_model, cfg, seed)
+    teacher = _create(cfg.teacher_model, cfg, seed, PriviGazeTeacher)
     _fit(
         GazeEstimationTask("pretrain_teacher", teacher=teacher, lr=cfg.lr, weights=weights),
         train,
@@ -370,7 +388,8 @@ def run_demo(
         ("distilled_student_error_deg", "distill"),
         ("plain_student_error_deg", "plain_student"),
     ):
-        student = _create(cfg.student_model, cfg, seed + 1)  # identical initial weights for both students
+        # identical initial weights for both students
+        student = _create(cfg.student_model, cfg, seed + 1, PriviGazeStudent)
         task = GazeEstimationTask(
             mode, teacher=teacher if mode == "distill" else None, student=student, lr=cfg.lr, weights=weights
         )

@@ -15,15 +15,16 @@ teacher's feature space (for the contrastive and MMD terms); it is not part of t
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import lightning as L
 import torch
+from lightning.pytorch.utilities.types import OptimizerLRSchedulerConfig
 from torch import nn
 
 from skillsight.exceptions import ConfigError
 from skillsight.projects.gaze_estimation.angles import angular_error_deg_torch
 from skillsight.projects.gaze_estimation.losses import LossWeights, distillation_loss, teacher_loss
+from skillsight.projects.gaze_estimation.models import PriviGazeStudent, PriviGazeTeacher
 
 __all__ = ["TASK_MODES", "GazeEstimationTask"]
 
@@ -45,8 +46,8 @@ class GazeEstimationTask(L.LightningModule):
     def __init__(
         self,
         mode: str,
-        teacher: nn.Module | None = None,
-        student: nn.Module | None = None,
+        teacher: PriviGazeTeacher | None = None,
+        student: PriviGazeStudent | None = None,
         lr: float = 3e-3,
         weight_decay: float = 1e-4,
         weights: LossWeights = LossWeights(),
@@ -70,7 +71,7 @@ class GazeEstimationTask(L.LightningModule):
         self.student = student if needs_student else None
         self.lr, self.weight_decay, self.teacher_epochs = lr, weight_decay, int(teacher_epochs)
         self.nce_temperature, self.kd_temperature = nce_temperature, kd_temperature
-        self.bins = (self.student or self.teacher).bins  # type: ignore[union-attr]
+        self.bins = student.bins if student is not None else self._teacher_model.bins
         self.projection: nn.Module | None = None
         if self.teacher is not None and self.student is not None:
             if self.teacher.bins != self.student.bins:
@@ -81,7 +82,19 @@ class GazeEstimationTask(L.LightningModule):
             s_dim = self.student.head.pitch.in_features
             self.projection = nn.Linear(s_dim, t_dim)
         if mode == "distill":
-            self.teacher.requires_grad_(False)  # type: ignore[union-attr]
+            self._teacher_model.requires_grad_(False)
+
+    @property
+    def _teacher_model(self) -> PriviGazeTeacher:
+        if self.teacher is None:
+            raise ConfigError(f"gaze task mode {self.mode!r} has no teacher")
+        return self.teacher
+
+    @property
+    def _student_model(self) -> PriviGazeStudent:
+        if self.student is None:
+            raise ConfigError(f"gaze task mode {self.mode!r} has no student")
+        return self.student
 
     # ------------------------------------------------------------------ phases
     def phase(self) -> str:
@@ -102,20 +115,23 @@ class GazeEstimationTask(L.LightningModule):
         phase = self.phase()
         if phase == "teacher":
             terms = teacher_loss(
-                self.teacher(**self._teacher_inputs(batch)), target_deg, self.bins, self.weights
+                self._teacher_model(**self._teacher_inputs(batch)), target_deg, self.bins, self.weights
             )
         elif phase == "plain":
-            terms = teacher_loss(self.student(face=batch["face"]), target_deg, self.bins, self.weights)
+            terms = teacher_loss(self._student_model(face=batch["face"]), target_deg, self.bins, self.weights)
         else:
-            self.teacher.eval()
-            self.teacher.requires_grad_(False)
+            teacher, projection = self._teacher_model, self.projection
+            if projection is None:
+                raise ConfigError(f"gaze task mode {self.mode!r} has no student-to-teacher projection")
+            teacher.eval()
+            teacher.requires_grad_(False)
             with torch.no_grad():
-                t_out = self.teacher(**self._teacher_inputs(batch))
-            s_out = self.student(face=batch["face"])
+                t_out = teacher(**self._teacher_inputs(batch))
+            s_out = self._student_model(face=batch["face"])
             terms = distillation_loss(
                 s_out,
                 t_out,
-                self.projection(s_out["features"]),
+                projection(s_out["features"]),
                 target_deg,
                 self.bins,
                 self.weights,
@@ -140,7 +156,7 @@ class GazeEstimationTask(L.LightningModule):
             self.log(f"val_{name}_error_deg", err, batch_size=B, on_step=False, on_epoch=True, prog_bar=True)
 
     # ------------------------------------------------------------------ optimiser
-    def configure_optimizers(self) -> dict[str, Any]:
+    def configure_optimizers(self) -> OptimizerLRSchedulerConfig:
         params = [p for p in self.parameters() if p.requires_grad]
         opt = torch.optim.AdamW(params, lr=self.lr, weight_decay=self.weight_decay)
         total = int(self.trainer.max_epochs or 1) if self._trainer is not None else 1

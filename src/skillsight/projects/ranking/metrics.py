@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import torch
 from torch import nn
-from torch.utils.data import DataLoader
+from torch.utils.data import DataLoader, Dataset
 
 from skillsight.exceptions import DataFormatError
 from skillsight.models import model_inputs
@@ -55,7 +55,7 @@ def fold_summary(per_fold: dict[int, float]) -> dict[str, object]:
 
 @torch.no_grad()
 def score_videos(
-    model: nn.Module, videos: Iterable[dict], batch_size: int = 4, keep_attention: Iterable[str] = ()
+    model: nn.Module, videos: Dataset, batch_size: int = 4, keep_attention: Iterable[str] = ()
 ) -> tuple[dict[str, float], dict[str, np.ndarray]]:
     """Score every video of a :class:`skillsight.projects.ranking.dataset.VideoDataset` once.
 

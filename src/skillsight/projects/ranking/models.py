@@ -101,7 +101,8 @@ class TwoStreamFeatures(nn.Module):
         super().__init__()
         self.rgb = _backbone(backbone, 3, rgb_pretrained_dir)
         self.flow = _backbone(backbone, 2 * flow_stack, flow_pretrained_dir)
-        channels = self.rgb.config.hidden_sizes[-1] + self.flow.config.hidden_sizes[-1]
+        # transformers types PretrainedConfig.hidden_sizes as optional; a ResNetConfig always sets it.
+        channels = self.rgb.config.hidden_sizes[-1] + self.flow.config.hidden_sizes[-1]  # type: ignore[index]
         self.fuse = nn.Sequential(
             nn.Conv2d(channels, fusion_dims[0], kernel_size=2),
             nn.ReLU(inplace=True),

@@ -15,10 +15,10 @@ from __future__ import annotations
 import dataclasses
 import io
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, TypeVar
 
 import lightning as L
 import numpy as np
@@ -29,7 +29,9 @@ from torch.utils.data import DataLoader
 from skillsight.exceptions import ConfigError
 from skillsight.models import create_model
 from skillsight.projects.ranking.dataset import PairDataset, TwoStreamLoader, VideoDataset
+from skillsight.projects.ranking.flow import FlowMethod
 from skillsight.projects.ranking.metrics import fold_summary, ranking_accuracy, score_videos
+from skillsight.projects.ranking.models import AttentionRNN
 from skillsight.projects.ranking.pairs import PairAnnotations, filter_pairs, load_epic_skills, resolve_videos
 from skillsight.projects.ranking.task import RankingTask
 from skillsight.runs.atomic import atomic_write_bytes, atomic_write_text
@@ -96,6 +98,18 @@ class RankingConfig:
         return cls(**data)
 
 
+_T = TypeVar("_T")
+_FLOW_METHODS: dict[str, FlowMethod] = {"tvl1": "tvl1", "farneback": "farneback"}
+_REDUCTIONS: dict[str, Literal["sum", "mean"]] = {"sum": "sum", "mean": "mean"}
+_ON_MISSING: dict[str, Literal["skip", "error"]] = {"skip": "skip", "error": "error"}
+
+
+def _choice(options: Mapping[str, _T], field_name: str, value: str) -> _T:
+    if value not in options:
+        raise ConfigError(f"ranking {field_name} {value!r} is not one of {', '.join(options)}")
+    return options[value]
+
+
 def load_ranking_data(
     cfg: RankingConfig, log: Callable[[str], None] = print
 ) -> tuple[PairAnnotations, dict[str, Path], list[str]]:
@@ -103,7 +117,8 @@ def load_ranking_data(
     if cfg.on_missing not in ("skip", "error"):
         raise ConfigError(f"on_missing must be 'skip' or 'error', got {cfg.on_missing!r}")
     ann = load_epic_skills(cfg.annotation_dir, cfg.task, cfg.folds)
-    index = resolve_videos(ann.video_ids(), cfg.video_root, cfg.video_pattern, cfg.on_missing)  # type: ignore[arg-type]
+    on_missing = _ON_MISSING[cfg.on_missing]
+    index = resolve_videos(ann.video_ids(), cfg.video_root, cfg.video_pattern, on_missing)
     if index.missing:
         log(
             f"{len(index.missing)} of {len(ann.video_ids())} annotated videos have no file under "
@@ -115,15 +130,20 @@ def load_ranking_data(
 def _loader(
     cfg: RankingConfig, model: torch.nn.Module, paths: dict[str, Path], run_dir: Path
 ) -> TwoStreamLoader:
+    if not isinstance(model, AttentionRNN):
+        raise ConfigError(f"ranking trains an attention_rnn* model, got {type(model).__name__}")
     cache = Path(cfg.flow_cache_dir) if cfg.flow_cache_dir else run_dir / "flow_cache"
+    method: FlowMethod | None = None  # None: the best available
+    if cfg.flow_method is not None:
+        method = _choice(_FLOW_METHODS, "flow_method", cfg.flow_method)
     return TwoStreamLoader(
         paths,
         image_size=int(model.image_size),
         num_segments=int(model.num_segments),
         flow_stack=int(model.flow_stack),
         flow_cache_dir=cache,
-        flow_method=cfg.flow_method,
-        flow_bound_px=cfg.flow_bound_px,  # type: ignore[arg-type]
+        flow_method=method,
+        flow_bound_px=cfg.flow_bound_px,
         keep_in_memory=cfg.keep_in_memory,
     )
 
@@ -201,8 +221,8 @@ def train_ranking(
             lr=cfg.lr,
             momentum=cfg.momentum,
             weight_decay=cfg.weight_decay,
-            reduction=cfg.reduction,
-        )  # type: ignore[arg-type]
+            reduction=_choice(_REDUCTIONS, "reduction", cfg.reduction),
+        )
         generator = torch.Generator().manual_seed(cfg.seed + fold)
         train_loader = DataLoader(
             PairDataset(train, loader, "train", seed=cfg.seed + fold),

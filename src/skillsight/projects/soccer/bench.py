@@ -124,7 +124,8 @@ def _run_unit(args: tuple[str, Fold, SoccerBenchConfig]) -> dict[str, Any]:
     torch.set_num_threads(1)
     start = time.time()
     samples = _SAMPLES
-    weight, inner_scores = cfg.train.distill_grid[0], {}
+    weight = cfg.train.distill_grid[0]
+    inner_scores: dict[float, float] = {}
     if cfg.select_weight and len(cfg.train.distill_grid) > 1 and "student" in cfg.train.rows:
         train = [samples[i] for i in fold.train]
         groups = [f"player{s.player}" for s in train] if protocol == "lopo" else None
@@ -156,7 +157,8 @@ def run_soccer_benchmark(cfg: SoccerBenchConfig, log: Callable[[str], Any] = pri
     dataset = load_soccer_dataset(cfg.root, num_steps=cfg.num_steps)
     log(dataset.report())
     _SAMPLES = {s.sample_id: s for s in dataset.samples}
-    units, leakage = [], {}
+    units: list[tuple[str, Fold, SoccerBenchConfig]] = []
+    leakage: dict[str, float] = {}
     for protocol in cfg.protocols:
         folds = make_folds(dataset.samples, protocol, cfg.kfold_k, cfg.fold_seed)
         meta = {"k": cfg.kfold_k, "seed": cfg.fold_seed} if protocol == "kfold" else {"group": "player"}

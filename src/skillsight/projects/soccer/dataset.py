@@ -99,12 +99,10 @@ def fit_normaliser(train_samples: Sequence[SoccerSample]) -> SoccerNormaliser:
         [transform_gaze(s.gaze, s.gaze_channel_names) for s in train_samples]
     )  # (sum T, Cg)
     gaze_mean, gaze_std = _stats(gaze)
-    with_motion = [s for s in train_samples if s.motion is not None]
+    motions = [s.motion for s in train_samples if s.motion is not None]
     motion_mean = motion_std = None
-    if with_motion:
-        motion = np.concatenate(
-            [transform_motion(s.motion.values, s.motion.feature_names) for s in with_motion]
-        )
+    if motions:
+        motion = np.concatenate([transform_motion(m.values, m.feature_names) for m in motions])
         motion_mean, motion_std = _stats(motion)
     return SoccerNormaliser(gaze_mean, gaze_std, motion_mean, motion_std)
 
@@ -149,7 +147,7 @@ class SoccerTorchDataset(Dataset):
             )  # (n, T, Cg)
             self.tensors["gaze"] = torch.from_numpy((gaze - normaliser.gaze_mean) / normaliser.gaze_std)
             self.tensors["gaze_mask"] = torch.ones(n, T, dtype=torch.bool)
-        if wants_motion:
+        if wants_motion and normaliser.motion_mean is not None and normaliser.motion_std is not None:
             F = normaliser.motion_mean.shape[0]
             motion = np.zeros((n, T, F), dtype=np.float32)
             for i, s in enumerate(self.samples):

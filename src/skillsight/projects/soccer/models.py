@@ -128,7 +128,7 @@ class SoccerTeacher(DeclaredInputsModule):
         self.num_classes, self.num_steps = num_classes, num_steps
         self.gaze_channels, self.motion_features = gaze_channels, motion_features
         self.use_motion, self.use_gaze = use_motion, use_gaze
-        branch = dict(
+        branch: dict[str, Any] = dict(
             dim=dim,
             num_layers=num_layers,
             num_heads=num_heads,
@@ -144,8 +144,8 @@ class SoccerTeacher(DeclaredInputsModule):
         names: tuple[str, ...] = (("gaze", "gaze_mask") if use_gaze else ()) + (
             ("motion", "motion_mask") if use_motion else ()
         )
-        self.input_names = names  # type: ignore[misc]
-        self.sensors = (("eye_tracker",) if use_gaze else ()) + (("imu",) if use_motion else ())  # type: ignore[misc]
+        self.input_names = names
+        self.sensors = (("eye_tracker",) if use_gaze else ()) + (("imu",) if use_motion else ())
 
     def forward_features(self, **inputs: torch.Tensor) -> dict[str, torch.Tensor]:
         """Branch embeddings ("motion_embedding", "gaze_embedding") and their concat ``features``."""

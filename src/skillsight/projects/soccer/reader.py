@@ -295,11 +295,12 @@ def load_soccer_dataset(
             mismatches.extend(mism)
             pending.append((p, s, gaze, counts, raw_motion, str(motion_path)))
     rate = None
-    with_motion = [x for x in pending if x[4] is not None]
+    with_motion = [(x[3], x[4]) for x in pending if x[4] is not None]  # (gaze counts, raw motion)
     if with_motion:
         groups = [g for g in _EYE_GROUPS if g in gaze_features] or list(gaze_features)
         rate = infer_motion_rate_hz(
-            [max(x[3][g] for g in groups) for x in with_motion], [x[4].shape[0] for x in with_motion]
+            [max(counts[g] for g in groups) for counts, _ in with_motion],
+            [raw.shape[0] for _, raw in with_motion],
         )
     samples = []
     for p, s, gaze, counts, raw_motion, motion_source in pending:
