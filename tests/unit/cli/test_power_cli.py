@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
 from typer.testing import CliRunner
 
-from skillsight.cli.main import app
+from skillsight.cli.main import app, main
 
 
 def test_power_of_the_paper_size_student_is_printed_with_its_assumptions() -> None:
@@ -25,6 +26,16 @@ def test_power_of_the_tiny_teacher_counts_camera_eyes_and_crop_extractor() -> No
     assert "frozen crop extractor is counted" in text
 
 
-def test_unknown_model_name_is_a_clean_error() -> None:
-    result = CliRunner().invoke(app, ["power", "no_such_model"])
-    assert result.exit_code != 0
+def test_unknown_model_name_is_a_clean_error(capsys: pytest.CaptureFixture[str]) -> None:
+    # The real entry point (the console script calls main), so its error translator runs: exit code 2
+    # and an "error: ..." message naming the bad name and the valid ones, no traceback.
+    with pytest.raises(SystemExit) as exc:
+        main(["power", "no_such_model"])
+    assert exc.value.code == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.startswith("error: unknown model 'no_such_model'; valid: ")
+    # Rich wraps the message at the console width; joined, it is one sentence listing every model.
+    text = " ".join(captured.err.split())
+    assert "valid: attention_rnn, attention_rnn_tiny," in text and "skillsight_student," in text
+    assert "Traceback" not in captured.err

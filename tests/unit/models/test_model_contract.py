@@ -13,6 +13,7 @@ import torch
 
 from skillsight.catalog import all_model_names
 from skillsight.models import create_model, model_inputs
+from skillsight.models._factory import MODELS
 from skillsight.runs.checkpoint import load_model, save_model
 
 TEST_MODELS = [name for name in all_model_names() if name.startswith("test_")]
@@ -23,8 +24,25 @@ def _float_outputs(out: dict[str, torch.Tensor]) -> list[torch.Tensor]:
     return [v for v in out.values() if torch.is_tensor(v) and v.is_floating_point()]
 
 
+def _family_test_variant(name: str) -> str | None:
+    """The ``test_<stem>`` model registered by the same module whose stem is ``name`` or a prefix of it
+    (``skillsight_student_tiny`` -> ``test_skillsight_student``); None when there is none."""
+    module = MODELS.get(name).__module__
+    stems = [t.removeprefix("test_") for t in TEST_MODELS if MODELS.get(t).__module__ == module]
+    matches = [s for s in stems if name == s or name.startswith(s + "_")]
+    return f"test_{max(matches, key=len)}" if matches else None
+
+
 def test_every_registered_model_family_has_a_test_variant() -> None:
-    assert TEST_MODELS, "no test_* model is registered"
+    # A family is a registered preset and its sized variants (skillsight_student, _compact, _tiny); the
+    # contract tests below only run on test_* variants, so a family without one is never checked.
+    presets = [name for name in all_model_names() if not name.startswith("test_")]
+    assert len(presets) >= 20 and TEST_MODELS, "the model registry looks incomplete"
+    missing = [name for name in presets if _family_test_variant(name) is None]
+    assert not missing, f"model families without a test_* variant in their module: {missing}"
+    covered = {_family_test_variant(name) for name in presets}
+    unused = sorted(set(TEST_MODELS) - covered)
+    assert not unused, f"test_* variants that match no registered family: {unused}"
 
 
 @pytest.mark.parametrize("name", TEST_MODELS)

@@ -116,7 +116,8 @@ def _cell(strings):
 
 
 def _write_gaze360(root, face_bbox_missing=1, **override):
-    scipy_io = pytest.importorskip("scipy.io")
+    import scipy.io as scipy_io  # scipy is a core dependency
+
     n = 3
     t = math.radians(10.0)
     meta = {

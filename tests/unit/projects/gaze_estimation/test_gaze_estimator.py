@@ -87,8 +87,9 @@ def test_save_load_round_trip(tmp_path, name):
 
 
 def test_student_onnx_parity(tmp_path):
-    onnx_export = pytest.importorskip("skillsight.deploy.onnx_export")
-    pytest.importorskip("onnxruntime")
+    from skillsight.deploy import onnx_export
+
+    pytest.importorskip("onnxruntime")  # the [deploy] extra
     torch.manual_seed(2)
     student = create_model("privigaze_student", face_size=64)
     # non-trivial BatchNorm statistics and light correction, as after training

@@ -41,7 +41,8 @@ def test_frames_student_gazetrack_features_end_to_end():
     timestamps_us = np.arange(60, dtype=np.int64) * 33_333  # 30 fps face video
     track = gaze_track_from_predictions(timestamps_us, pred[:, 0], pred[:, 1], source="face.mp4")
     assert isinstance(track, GazeTrack) and len(track) == 60
-    features = pytest.importorskip("skillsight.gaze.features")
+    from skillsight.gaze import features
+
     stats = features.gaze_features(track)
     assert stats["duration_s"] == pytest.approx(59 * 0.033333, rel=1e-4)
     assert stats["sampling_rate_hz"] == pytest.approx(30.0, rel=1e-3)
