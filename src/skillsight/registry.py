@@ -18,7 +18,12 @@ class Registry(Generic[T]):
     Example:
         >>> MODELS = Registry("model")
         >>> @MODELS.register("tiny")
-        ... def tiny(**kw): ...
+        ... def tiny(**kw):
+        ...     return dict(kw)
+        >>> MODELS.create("tiny", width=4)
+        {'width': 4}
+        >>> MODELS.names()
+        ['tiny']
     """
 
     def __init__(self, kind: str) -> None:

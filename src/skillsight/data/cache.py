@@ -10,10 +10,17 @@ Layout: ``<root>/<key[:2]>/<key>.safetensors``; the key fields are stored as JSO
 metadata. Writes go to a temporary file in the same folder followed by an atomic rename, so a kill
 (or two workers writing the same entry) never leaves a half-written file behind.
 
-Example:
-    >>> cache = FeatureCache("runs/cache/crops")
-    >>> key = cache.key("take-uid", 3, {"size_px": 224}, extractor.identity())
-    >>> features = cache.get_or_compute(key, lambda: {"crop_features": extractor(crops)})
+Example (a real extractor passes ``extractor.identity()`` and computes ``extractor(crops)``):
+    >>> import tempfile, torch
+    >>> cache = FeatureCache(tempfile.mkdtemp())
+    >>> key = cache.key("take-uid", 3, {"size_px": 224}, "toy-extractor-v1")
+    >>> features = cache.get_or_compute(key, lambda: {"crop_features": torch.ones(2, 4)})
+    >>> tuple(features["crop_features"].shape), cache.misses
+    ((2, 4), 1)
+    >>> _ = cache.get_or_compute(key, lambda: {"crop_features": torch.zeros(2, 4)})  # read, not recomputed
+    >>> cache.hits
+    1
+    >>> import shutil; shutil.rmtree(cache.root)
 """
 
 from __future__ import annotations
