@@ -14,6 +14,10 @@ import pytest
 from skillsight.config import load_config
 from skillsight.training.skill_run import evaluate_run, train_run
 
+# The module fixture trains a real (tiny) teacher run: on a loaded 2-core machine that alone can pass the
+# 300 s default per-test timeout, which counts fixture setup in the first test that uses it.
+pytestmark = pytest.mark.timeout(1200)
+
 SMALL = ["data.frame_px=32", "data.crop_px=16", "data.num_val_clips=2", "trainer.progress_bar=false"]
 
 

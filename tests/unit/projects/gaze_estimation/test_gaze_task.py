@@ -41,7 +41,7 @@ def _fit(task, epochs):
         enable_progress_bar=False,
         enable_model_summary=False,
         accelerator="cpu",
-    ).fit(task, _loader())
+    ).fit(task, _loader(), _loader(16))  # a validation loader: the task defines validation_step
 
 
 def _snapshot(model):

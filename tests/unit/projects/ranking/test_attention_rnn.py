@@ -3,6 +3,8 @@ ablation switches, gradients, checkpoint round trip."""
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 import torch
@@ -130,16 +132,23 @@ def test_onnx_export_matches_pytorch() -> None:
     model = create_model("test_attention_rnn").eval()
     inputs = model.example_inputs(2)
     buffer = io.BytesIO()
-    torch.onnx.export(
-        model,
-        (),
-        buffer,
-        kwargs=inputs,
-        input_names=["frames", "flow"],
-        output_names=["score", "logits", "attention"],
-        dynamo=False,
-        opset_version=17,
-    )
+    # Tracing our own model: TracerWarnings about shape checks turned constants are expected (the export
+    # is checked against PyTorch below); the legacy exporter
+    # (and its internal deprecations) is chosen on purpose, as in skillsight.deploy.onnx_export.
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=torch.jit.TracerWarning)
+        warnings.filterwarnings("ignore", message=".*legacy TorchScript-based ONNX export.*")
+        warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"torch\.onnx")
+        torch.onnx.export(
+            model,
+            (),
+            buffer,
+            kwargs=inputs,
+            input_names=["frames", "flow"],
+            output_names=["score", "logits", "attention"],
+            dynamo=False,
+            opset_version=17,
+        )
     session = ort.InferenceSession(buffer.getvalue())
     score, _, attention = session.run(None, {k: v.numpy() for k, v in inputs.items()})
     with torch.no_grad():
