@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test install bench clean
+.PHONY: demo test test-slow check install bench clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -21,8 +21,21 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(VENV)/bin/skillsight demo --out runs/demo
 
-test: $(STAMP)
+# Lint, format and type checks: what CI runs before the tests.
+check: $(STAMP)
+	$(VENV)/bin/ruff check src tests benchmarks
+	$(VENV)/bin/ruff format --check src tests benchmarks
+	$(VENV)/bin/mypy src
+
+# The checks, then the default suite (slow tests skipped).
+test: check
 	$(PY) -m pytest
+
+# Only the @pytest.mark.slow tests (paper-size models, end-to-end runs); .ci/run runs them after
+# `make test`. The four of them took 56 s on the 2-core development machine (11 s in the tests, the
+# rest collecting the suite), so CI stays far below its 90-minute limit.
+test-slow: $(STAMP)
+	$(PY) -m pytest --runslow -m slow
 
 bench: $(STAMP)
 	$(PIP) install -q -e ".[bench]"  # the references some benchmarks compare against (pymovements, pandas, polars)
