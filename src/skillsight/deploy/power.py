@@ -238,8 +238,9 @@ class PowerReport:
 def _duty_cycles(
     model: nn.Module, sensors: Sequence[str] | Mapping[str, float] | None, power_model: PowerModel
 ) -> dict[str, float]:
-    if sensors is None and isinstance(getattr(model, "duty_cycles", None), Mapping):
-        sensors = dict(model.duty_cycles)  # e.g. a sparse or triggered camera
+    declared_duty = getattr(model, "duty_cycles", None)
+    if sensors is None and isinstance(declared_duty, Mapping):
+        sensors = dict(declared_duty)  # e.g. a sparse or triggered camera
     if sensors is None:
         sensors = tuple(getattr(model, "sensors", ()))
         if not sensors:

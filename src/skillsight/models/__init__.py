@@ -6,6 +6,6 @@ Convention (DESIGN.md): each model is a plain ``nn.Module`` subclassing
 tensors (``"logits"`` at least for classifiers).
 """
 
-from skillsight.models._factory import create_model, list_models, model_inputs, register_model
+from skillsight.models._factory import create_model, list_models, model_dim, model_inputs, register_model
 
-__all__ = ["create_model", "list_models", "model_inputs", "register_model"]
+__all__ = ["create_model", "list_models", "model_dim", "model_inputs", "register_model"]

@@ -12,7 +12,15 @@ from skillsight.exceptions import ConfigError
 from skillsight.models.layers.base import DeclaredInputsModule
 from skillsight.registry import Registry
 
-__all__ = ["MODELS", "create_model", "import_model_module", "list_models", "model_inputs", "register_model"]
+__all__ = [
+    "MODELS",
+    "create_model",
+    "import_model_module",
+    "list_models",
+    "model_dim",
+    "model_inputs",
+    "register_model",
+]
 
 MODELS: Registry[DeclaredInputsModule] = Registry("model")
 
@@ -92,6 +100,18 @@ def list_models() -> list[str]:
     """Names of every registered model."""
     _load_builtin_models()
     return MODELS.names()
+
+
+def model_dim(model: nn.Module, name: str) -> int:
+    """An integer size a model declares, e.g. ``feature_dim`` or ``distill_dim``.
+
+    Raises:
+        ConfigError: the model has no such attribute or it is not an int.
+    """
+    value = getattr(model, name, None)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ConfigError(f"{type(model).__name__} declares no integer {name} (got {value!r})")
+    return value
 
 
 def model_inputs(model: nn.Module) -> tuple[str, ...]:

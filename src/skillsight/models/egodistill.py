@@ -72,8 +72,8 @@ class EgoDistillStudent(DeclaredInputsModule):
         num_classes: skill classes.
     """
 
-    input_names: ClassVar[tuple[str, ...]] = ("sparse_frames", "head_motion", "head_motion_mask")
-    sensors: ClassVar[tuple[str, ...]] = ("rgb", "imu")
+    input_names: tuple[str, ...] = ("sparse_frames", "head_motion", "head_motion_mask")
+    sensors: tuple[str, ...] = ("rgb", "imu")
     #: the distillation target is the teacher's feature itself (no random projection f_t).
     reconstructs_teacher_features: ClassVar[bool] = True
 

@@ -25,7 +25,7 @@ detector plus the CNN on only round(duty x T) frames.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, ClassVar
+from typing import Any
 
 import torch
 from torch import nn
@@ -87,8 +87,11 @@ class EgoTriggerClassifier(DeclaredInputsModule):
         num_classes: skill classes.
     """
 
-    input_names: ClassVar[tuple[str, ...]] = ("video", "audio")
-    sensors: ClassVar[tuple[str, ...]] = ("rgb", "microphone")
+    input_names: tuple[str, ...] = ("video", "audio")
+    sensors: tuple[str, ...] = ("rgb", "microphone")
+
+    trigger_count: torch.Tensor  # () float64 buffer: frames triggered over the training clips seen
+    frame_count: torch.Tensor  # () float64 buffer: frames seen
 
     def __init__(
         self,
@@ -189,8 +192,8 @@ class EgoTriggerClassifier(DeclaredInputsModule):
 class _TriggeredFramesOnly(DeclaredInputsModule):
     """What runs on the glasses: detector on ``audio``, CNN on ``triggered_frames`` (B, n_on, 3, S, S)."""
 
-    input_names: ClassVar[tuple[str, ...]] = ("audio", "triggered_frames")
-    sensors: ClassVar[tuple[str, ...]] = ("rgb", "microphone")
+    input_names: tuple[str, ...] = ("audio", "triggered_frames")
+    sensors: tuple[str, ...] = ("rgb", "microphone")
 
     def __init__(self, model: EgoTriggerClassifier, n_on: int) -> None:
         super().__init__()

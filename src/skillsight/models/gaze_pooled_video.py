@@ -17,7 +17,7 @@ invalid) -> mean over frames -> LayerNorm -> Linear.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 import torch
 from torch import nn
@@ -29,6 +29,7 @@ from skillsight.models.layers.base import DeclaredInputsModule
 from skillsight.models.layers.timesformer_utils import (
     build_timesformer_backbone,
     check_video,
+    config_side_px,
     timesformer_config,
 )
 
@@ -72,8 +73,8 @@ class GazePooledVideoClassifier(DeclaredInputsModule):
         pretrained_dir: optional LOCAL ``save_pretrained`` folder of TimeSformer weights.
     """
 
-    input_names: ClassVar[tuple[str, ...]] = ("video", "gaze2d", "gaze2d_mask")
-    sensors: ClassVar[tuple[str, ...]] = ("rgb", "eye_tracker")
+    input_names: tuple[str, ...] = ("video", "gaze2d", "gaze2d_mask")
+    sensors: tuple[str, ...] = ("rgb", "eye_tracker")
 
     def __init__(
         self,
@@ -91,8 +92,8 @@ class GazePooledVideoClassifier(DeclaredInputsModule):
             raise ConfigError(f"sigma_frac must be in (0, 1], got {sigma_frac}")
         config = timesformer_config(backbone_size, int(num_frames), backbone)
         self.backbone = build_timesformer_backbone(config, pretrained_dir)
-        self.num_frames, self.image_size = int(num_frames), int(config.image_size)
-        self.grid = self.image_size // int(config.patch_size)
+        self.num_frames, self.image_size = int(num_frames), config_side_px(config, "image_size")
+        self.grid = self.image_size // config_side_px(config, "patch_size")
         self.feature_dim, self.sigma_frac = int(config.hidden_size), float(sigma_frac)
         self.norm = nn.LayerNorm(self.feature_dim)
         self.dropout = nn.Dropout(float(head_dropout))

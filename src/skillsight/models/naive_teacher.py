@@ -16,7 +16,7 @@ everything end to end (no frozen extractor, no per-scenario terms).
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 import torch
 from torch import nn
@@ -25,7 +25,7 @@ from skillsight.data.records import PROFICIENCY_LABELS
 from skillsight.exceptions import ConfigError
 from skillsight.models._factory import register_model
 from skillsight.models.layers.base import DeclaredInputsModule
-from skillsight.models.layers.timesformer_utils import check_video, timesformer_config
+from skillsight.models.layers.timesformer_utils import check_video, config_side_px, timesformer_config
 
 __all__ = ["NAIVE_TEACHER_PRESETS", "NaiveEndToEndTeacher", "gaze_heatmaps"]
 
@@ -67,8 +67,8 @@ class NaiveEndToEndTeacher(DeclaredInputsModule):
         num_classes: skill classes.
     """
 
-    input_names: ClassVar[tuple[str, ...]] = ("video", "gaze2d", "gaze", "gaze_mask")
-    sensors: ClassVar[tuple[str, ...]] = ("rgb", "eye_tracker")
+    input_names: tuple[str, ...] = ("video", "gaze2d", "gaze", "gaze_mask")
+    sensors: tuple[str, ...] = ("rgb", "eye_tracker")
 
     def __init__(
         self,
@@ -92,7 +92,7 @@ class NaiveEndToEndTeacher(DeclaredInputsModule):
         overrides["num_channels"] = 4
         config = timesformer_config(backbone_size, int(num_frames), overrides)
         self.backbone = TimesformerModel(config)
-        self.num_frames, self.image_size = int(num_frames), int(config.image_size)
+        self.num_frames, self.image_size = int(num_frames), config_side_px(config, "image_size")
         self.feature_dim, self.gaze_channels = int(config.hidden_size), int(gaze_channels)
         self.sigma_frac = float(sigma_frac)
         self.gaze_proj = nn.Linear(self.gaze_channels, self.feature_dim)

@@ -23,7 +23,7 @@ as the reference code rounds channel counts. The parameter and MAC counts agains
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, ClassVar
+from typing import Any
 
 import torch
 from torch import nn
@@ -177,8 +177,8 @@ class X3DClassifier(DeclaredInputsModule):
         num_classes: skill classes.
     """
 
-    input_names: ClassVar[tuple[str, ...]] = ("video",)
-    sensors: ClassVar[tuple[str, ...]] = ("rgb",)
+    input_names: tuple[str, ...] = ("video",)
+    sensors: tuple[str, ...] = ("rgb",)
 
     def __init__(
         self,

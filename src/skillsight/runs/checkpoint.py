@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import warnings
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 from safetensors import SafetensorError
@@ -34,6 +34,9 @@ from skillsight.runs.sealed import (
     read_sealed,
     write_sealed,
 )
+
+if TYPE_CHECKING:
+    from skillsight.models.layers.base import DeclaredInputsModule
 
 __all__ = ["MODEL_FORMAT", "first_non_finite", "load_model", "read_model_spec", "save_model"]
 
@@ -226,7 +229,9 @@ def _shown(tree: Any, dotted: str) -> str:
     return repr(tree)
 
 
-def load_model(path: str | Path, map_location: str = "cpu", check_finite: bool = True) -> nn.Module:
+def load_model(
+    path: str | Path, map_location: str = "cpu", check_finite: bool = True
+) -> DeclaredInputsModule:
     """Rebuild the registered model from its spec and load its weights (strict), in eval mode.
 
     Args:
@@ -277,7 +282,7 @@ def load_model(path: str | Path, map_location: str = "cpu", check_finite: bool =
                 field=bad[0],
             )
     model.load_state_dict(state, strict=True)
-    model.checkpoint_metadata = spec.get("metadata", {})  # type: ignore[assignment]
+    model.checkpoint_metadata = spec.get("metadata", {})
     return model.eval()
 
 

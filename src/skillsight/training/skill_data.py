@@ -8,7 +8,7 @@ computed once per training take and clip for distillation).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Sequence, Sized
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -204,8 +204,10 @@ class TeacherFeatureDataset(Dataset):
     (seed, epoch, i); ``teacher_features`` is the frozen teacher's feature for exactly that clip.
     """
 
-    def __init__(self, clips: SkillClipDataset, features: torch.Tensor, seed: int) -> None:
+    def __init__(self, clips: Dataset, features: torch.Tensor, seed: int) -> None:
         n_takes, n_clips, _ = features.shape
+        if not isinstance(clips, Sized):
+            raise ConfigError(f"teacher-feature clips must be a sized dataset, got {type(clips).__name__}")
         if len(clips) != n_takes * n_clips:
             raise ValueError(f"{len(clips)} clips but teacher features for {n_takes} takes x {n_clips} clips")
         self.clips, self.features, self.seed, self.epoch = clips, features, seed, 0

@@ -26,8 +26,9 @@ from skillsight.evaluation.evaluate import (
     write_evaluation,
 )
 from skillsight.exceptions import CheckpointError, ConfigError
-from skillsight.models import create_model, model_inputs
+from skillsight.models import create_model, model_dim, model_inputs
 from skillsight.models.layers.crop_features import CropFeatureExtractor
+from skillsight.models.skillsight_teacher import SkillSightTeacher
 from skillsight.runs.atomic import atomic_write_text
 from skillsight.runs.checkpoint import load_model
 from skillsight.runs.hashes import weights_sha256
@@ -85,7 +86,8 @@ def model_args_for_data(cfg: RunConfig, data: SkillData) -> dict[str, Any]:
     elif family.startswith("egodistill"):
         args.update(num_frames=cfg.data.num_frames, image_size=cfg.data.frame_px)
         if cfg.task.teacher_run:  # the reconstruction target's width
-            args.update(teacher_feature_dim=int(load_model(Path(cfg.task.teacher_run) / "model").feature_dim))
+            teacher = load_model(Path(cfg.task.teacher_run) / "model")
+            args.update(teacher_feature_dim=model_dim(teacher, "feature_dim"))
     MODELS.get(name)  # unknown names fail here with the list of valid ones
     return {**cfg.model.args, **args}
 
@@ -103,6 +105,8 @@ def _datasets(
     takes = {"train": data.train, "val": data.val, "test": data.test}[split]
     extractor = None
     if "crop_features" in model_inputs(model):
+        if not isinstance(model, SkillSightTeacher):
+            raise ConfigError(f"{type(model).__name__} takes crop_features but names no crop extractor")
         extractor = CropFeatureExtractor(model.crop_extractor_name)
     ds = build_clip_dataset(
         takes,
@@ -145,6 +149,7 @@ def train_run(
     atomic_write_text(run_dir / "data_scan.txt", data.skipped_summary + "\n")
 
     val_ds = _datasets(model, cfg, data, "val", "test", cache, cfg.data.num_val_clips) if data.val else None
+    task: SupervisedTask | DistillationTask
     if cfg.task.kind == "distillation":
         task, train_ds = _distillation_setup(model, cfg, data, run_dir, cache)
     elif cfg.task.kind == "supervised":
@@ -218,15 +223,16 @@ def _distillation_setup(
     train_ds = TeacherFeatureDataset(student_clips, features, cfg.trainer.seed)
     torch.manual_seed(cfg.trainer.seed + 1)
     projection: torch.nn.Module
+    distill_dim = model_dim(model, "distill_dim")
     if getattr(model, "reconstructs_teacher_features", False):  # EgoDistill: the target is the feature itself
-        if int(features.shape[-1]) != int(model.distill_dim):
+        if int(features.shape[-1]) != distill_dim:
             raise ConfigError(
-                f"{cfg.model.name} reconstructs {model.distill_dim}-d features but the teacher's are "
+                f"{cfg.model.name} reconstructs {distill_dim}-d features but the teacher's are "
                 f"{features.shape[-1]}-d (set model.args.teacher_feature_dim or train through train_run)"
             )
         projection = torch.nn.Identity()
     else:
-        projection = TeacherProjection(int(features.shape[-1]), out_dim=int(model.distill_dim))
+        projection = TeacherProjection(int(features.shape[-1]), out_dim=distill_dim)
     task = DistillationTask(
         model,
         projection,
@@ -286,14 +292,16 @@ def evaluate_run(
     loader = make_loader(clips, cfg.data.eval_batch_size, shuffle=False, collate_fn=collate)
     preds = predict_takes(model, loader, SCENARIOS, PROFICIENCY_LABELS)
     metrics = score_predictions(preds.labels, preds.predicted, preds.scenarios, len(PROFICIENCY_LABELS))
-    majority = majority_predictions(
-        [t.label for t in data.train], [t.scenario for t in data.train], preds.scenarios
-    )
+    unlabelled = [t.take_uid for t in data.train if t.label is None]
+    if unlabelled:
+        raise ConfigError(f"training takes without a proficiency label: {unlabelled[:5]}")
+    train_labels = [t.label for t in data.train if t.label is not None]
+    majority = majority_predictions(train_labels, [t.scenario for t in data.train], preds.scenarios)
     metrics["majority"] = score_predictions(preds.labels, majority, preds.scenarios, len(PROFICIENCY_LABELS))
     metrics.update(
         split=split,
         model_name=model.model_name,
-        run_name=cfg.name,  # type: ignore[attr-defined]
+        run_name=cfg.name,
         input_names=list(model_inputs(model)),
         sensors=list(getattr(model, "sensors", ())),
     )

@@ -34,8 +34,7 @@ def test_unknown_model_name_is_a_clean_error(capsys: pytest.CaptureFixture[str])
     assert exc.value.code == 2
     captured = capsys.readouterr()
     assert captured.out == ""
-    assert captured.err.startswith("error: unknown model 'no_such_model'; valid: ")
-    # Rich wraps the message at the console width; joined, it is one sentence listing every model.
-    text = " ".join(captured.err.split())
-    assert "valid: attention_rnn, attention_rnn_tiny," in text and "skillsight_student," in text
-    assert "Traceback" not in captured.err
+    lines = captured.err.splitlines()
+    assert len(lines) == 1, captured.err  # one line, never wrapped at the terminal width
+    assert lines[0].startswith("error: unknown model 'no_such_model'; valid: ")
+    assert "valid: attention_rnn, attention_rnn_tiny," in lines[0] and " skillsight_student," in lines[0]

@@ -352,5 +352,5 @@ def write_video(
                 container.mux(packet)
         for packet in stream.encode():
             container.mux(packet)
-        if audio_stream is not None:
+        if audio_stream is not None and audio is not None:
             encode_audio(container, audio_stream, audio)

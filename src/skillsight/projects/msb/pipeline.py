@@ -17,7 +17,7 @@ import torch
 
 from skillsight.config import OptimConfig, TrainerConfig
 from skillsight.evaluation.metrics import accuracy, balanced_accuracy
-from skillsight.models import create_model
+from skillsight.models import create_model, model_dim, model_inputs
 from skillsight.models.skillsight_student import TeacherProjection
 from skillsight.projects.msb import models as _models  # noqa: F401  (registers the MSB models)
 from skillsight.projects.msb.dataset import MsbData, MsbSwingDataset, load_msb
@@ -37,7 +37,7 @@ def evaluate_msb_model(model: torch.nn.Module, data: MsbData) -> dict[str, Any]:
     """Swing accuracy / balanced accuracy on the test players, and the training majority's."""
     model.eval()
     loader = make_loader(MsbSwingDataset(data.test, data.gaze), 64, shuffle=False, collate_fn=collate)
-    names = tuple(model.input_names)  # type: ignore[attr-defined]
+    names = model_inputs(model)
     preds, labels = [], []
     for batch in loader:
         preds.append(model(**{n: batch[n] for n in names})["logits"].argmax(-1))
@@ -93,7 +93,7 @@ def train_msb(
     torch.manual_seed(seed + 1)
     student = create_model(f"msb_student_2d{suffix}")
     train_ds = TeacherFeatureDataset(MsbSwingDataset(data.train, data.gaze), features.unsqueeze(1), seed)
-    projection = TeacherProjection(int(features.shape[-1]), out_dim=int(student.distill_dim))
+    projection = TeacherProjection(int(features.shape[-1]), out_dim=model_dim(student, "distill_dim"))
     task = DistillationTask(student, projection, optim, distill_weight=distill_weight, action_loss_weight=0.1)
     train_loader, val_loader = _loaders(data, 32, seed, train_ds)
     fit(task, train_loader, val_loader, out / "student", trainer, monitor=monitor)

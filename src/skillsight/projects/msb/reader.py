@@ -121,7 +121,7 @@ def read_msb_gaze(path: str | Path) -> MsbGaze:
     if np.isinf(data).any():
         bad = int(np.flatnonzero(np.isinf(data).any(axis=1))[0])
         raise DataFormatError(path, f"{where}/data[{bad}]", data[bad].tolist(), "gaze is infinite")
-    valid = np.isfinite(data).all(axis=1)
+    valid = np.asarray(np.isfinite(data).all(axis=1))  # (N,) bool
     return MsbGaze(time_s=time_s, xy=data, valid=valid, source=f"{path}:{where}")
 
 
