@@ -32,7 +32,7 @@ test: check
 	$(PY) -m pytest
 
 # Only the @pytest.mark.slow tests (paper-size models, end-to-end runs); .ci/run runs them after
-# `make test`. The four of them take about a minute on the 2-core development machine (56-76 s
+# `make test`. The four of them take under a minute and a half on the 2-core development machine (38-76 s
 # measured; 11 s in the tests, the rest collecting the suite), so CI stays far below its 90 minutes.
 test-slow: $(STAMP)
 	$(PY) -m pytest --runslow -m slow

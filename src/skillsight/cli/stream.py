@@ -48,11 +48,11 @@ def stream_command(
     if not rate > 0:
         raise ConfigError(f"--rate must be > 0, got {rate}")
     kwargs = {"scenario": scenario, "min_valid_fraction": min_valid}
-    est = (
-        SkillEstimator.from_run(run, backend=backend, **kwargs)
-        if run is not None
-        else SkillEstimator.from_onnx(onnx, **kwargs)
-    )
+    if run is not None:
+        est = SkillEstimator.from_run(run, backend=backend, **kwargs)
+    else:
+        assert onnx is not None  # exactly one of --run / --onnx, checked above
+        est = SkillEstimator.from_onnx(onnx, **kwargs)
     est.warmup()
     traj = read_trajectory_csv(trajectory) if trajectory is not None else None
     calib = read_device_calibration(calibration) if calibration is not None else None
@@ -76,7 +76,9 @@ def stream_command(
     text_in = (
         io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace", newline="") if stdin else None
     )
-    rows = iter_csv_rows(text_in if stdin else gaze)
+    source_in = text_in if text_in is not None else gaze
+    assert source_in is not None  # exactly one of --gaze / --stdin, checked above
+    rows = iter_csv_rows(source_in)
     latencies: list[float] = []
     shown_notes = 0
     for row in paced(rows, realtime and not stdin):

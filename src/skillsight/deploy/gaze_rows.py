@@ -181,14 +181,14 @@ class GazeRowParser:
             yaw, _ = vergence_to_combined(cols[:, 0], cols[:, 1], cols[:, 2])  # depth stays the file's
         else:
             yaw = cols[:, 0]
-        pitch, depth = cols[:, 2], cols[:, 3]
-        depth_valid = np.isfinite(depth) & (depth >= 0)
+        pitch, depth_m = cols[:, 2], cols[:, 3]
+        depth_valid = np.isfinite(depth_m) & (depth_m >= 0)
         nan_rows = int((~(np.isfinite(yaw) & np.isfinite(pitch))).sum())
         return GazeRows(
             timestamps_us=np.asarray(ts_list, dtype=np.int64),
             yaw_rad=np.asarray(yaw, np.float64),
             pitch_rad=pitch.copy(),
-            depth_m=np.where(depth_valid, depth, np.nan),
+            depth_m=np.where(depth_valid, depth_m, np.nan),
             depth_valid=depth_valid,
             nan_rows=nan_rows,
             bad_timestamp_rows=bad_ts,

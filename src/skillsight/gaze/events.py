@@ -51,6 +51,7 @@ ConfigError naming the rate, the interval and the threshold (e.g. 5 Hz with 100 
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -374,14 +375,15 @@ def detect_ivt(
     if smoothing_ms is not None and not smoothing_ms > 0:
         raise ConfigError(f"detect_ivt: smoothing_ms must be > 0 ms or None, got {smoothing_ms}")
     smooth = smoothing_applies(smoothing_ms, dt_ms)
+    window_ms = smoothing_ms if smooth else None  # the velocity window actually used
     if velocity_threshold is None:
         velocity_threshold = _THRESHOLD_SMOOTHED if smooth else _THRESHOLD_INTERVAL
     if not velocity_threshold > 0:
         raise ConfigError(f"detect_ivt: velocity_threshold must be > 0 deg/s, got {velocity_threshold}")
     name = f"detect_ivt({source})" if source else "detect_ivt"
     valid, gap_ms, n_gaps = _interval_validity(t, yaw, pitch, max_gap_ms, dt_ms, name)
-    if smooth:
-        per_sample = savgol_velocity_deg_s(t, yaw, pitch, float(smoothing_ms), gap_ms)  # (N,)
+    if window_ms is not None:
+        per_sample = savgol_velocity_deg_s(t, yaw, pitch, float(window_ms), gap_ms)  # (N,)
         velocity = 0.5 * (per_sample[:-1] + per_sample[1:])  # (N-1,)
     else:
         velocity = interval_velocity_deg_s(t, yaw, pitch)
@@ -397,7 +399,7 @@ def detect_ivt(
     report = EventReport(
         "ivt",
         float(velocity_threshold),
-        float(smoothing_ms) if smooth else None,
+        None if window_ms is None else float(window_ms),
         gap_ms,
         dt_ms,
         int(valid.size),
@@ -516,7 +518,7 @@ def detect_idt(
 
 def detect_events(track: GazeTrack, method: str = "ivt", **kwargs: float | None) -> GazeEvents:
     """Run ``detect_ivt`` or ``detect_idt`` on a GazeTrack (keyword arguments go to the detector)."""
-    detectors = {"ivt": detect_ivt, "idt": detect_idt}
+    detectors: dict[str, Callable[..., GazeEvents]] = {"ivt": detect_ivt, "idt": detect_idt}
     if method not in detectors:
         raise ConfigError(f"unknown event detection method {method!r}; valid: {sorted(detectors)}")
     detect = detectors[method]

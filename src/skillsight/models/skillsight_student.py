@@ -76,8 +76,8 @@ class SkillSightStudent(DeclaredInputsModule):
     """
 
     # Class-level value of the default configuration; ``num_scenarios > 0`` adds "scenario" per instance.
-    input_names = ("gaze", "gaze_mask", "gaze_channel_mask")
-    sensors = ("eye_tracker",)
+    input_names: tuple[str, ...] = ("gaze", "gaze_mask", "gaze_channel_mask")
+    sensors: tuple[str, ...] = ("eye_tracker",)
 
     def __init__(
         self,
@@ -125,7 +125,7 @@ class SkillSightStudent(DeclaredInputsModule):
         self.distill_projection = MLP((dim, distill_hidden, distill_dim)) if use_distill_token else None
         names = ("gaze", "gaze_mask") + (("gaze_channel_mask",) if use_channel_mask else ())
         names += ("scenario",) if num_scenarios > 0 else ()
-        self.input_names = names  # type: ignore[misc]
+        self.input_names = names
 
     def forward_features(
         self,
@@ -155,9 +155,11 @@ class SkillSightStudent(DeclaredInputsModule):
             x = x + self.missing_proj((~gaze_channel_mask.bool()).to(x.dtype))  # (B, T, dim)
         elif gaze_channel_mask is not None:
             raise DataFormatError(
-                type(self).__name__, "gaze_channel_mask", tuple(gaze_channel_mask.shape),
+                type(self).__name__,
+                "gaze_channel_mask",
+                tuple(gaze_channel_mask.shape),
                 "this student was built with use_channel_mask=False",
-            )  # fmt: skip
+            )
         x = self.positions(x)  # (B, T, dim)
         tokens = self.tokens.expand(B, -1, -1)  # (B, K, dim)
         if self.scenario_embedding is not None:

@@ -37,6 +37,7 @@ from skillsight.models.layers.crop_features import CROP_EXTRACTOR_PRESETS, CropF
 from skillsight.models.layers.heads import MLP
 from skillsight.models.layers.positional import LearnedPositions
 from skillsight.models.layers.sequence_encoder import SequenceEncoder
+from skillsight.models.layers.timesformer_utils import config_side_px
 
 __all__ = [
     "TEACHER_PRESETS",
@@ -50,9 +51,16 @@ __all__ = [
 
 #: canonical order of every input the teacher may take.
 _ALL_INPUTS = (
-    "video", "gaze2d", "gaze2d_mask", "crops", "crop_features", "gaze", "gaze_mask", "gaze_channel_mask",
+    "video",
+    "gaze2d",
+    "gaze2d_mask",
+    "crops",
+    "crop_features",
+    "gaze",
+    "gaze_mask",
+    "gaze_channel_mask",
     "scenario",
-)  # fmt: skip
+)
 
 
 class CropSequenceBranch(nn.Module):
@@ -166,11 +174,17 @@ class SkillSightTeacher(DeclaredInputsModule):
     """
 
     # Class-level values describe the default configuration; each instance sets its own from its flags.
-    input_names = (
-        "video", "gaze2d", "gaze2d_mask", "crop_features",
-        "gaze", "gaze_mask", "gaze_channel_mask", "scenario",
-    )  # fmt: skip
-    sensors = ("rgb", "eye_tracker")
+    input_names: tuple[str, ...] = (
+        "video",
+        "gaze2d",
+        "gaze2d_mask",
+        "crop_features",
+        "gaze",
+        "gaze_mask",
+        "gaze_channel_mask",
+        "scenario",
+    )
+    sensors: tuple[str, ...] = ("rgb", "eye_tracker")
 
     def __init__(
         self,
@@ -226,7 +240,7 @@ class SkillSightTeacher(DeclaredInputsModule):
             else:
                 self.video_encoder = build_timesformer(video_cfg, video_pretrained_dir)
                 tf_config = self.video_encoder.config
-            self.image_size = int(tf_config.image_size)
+            self.image_size = config_side_px(tf_config, "image_size")
             dims.append(int(tf_config.hidden_size))
         if use_crops:
             if crop_input == "crops":
@@ -242,9 +256,16 @@ class SkillSightTeacher(DeclaredInputsModule):
             dims.append(embed_dim)
         if use_gaze:
             self.gaze_branch = GazeDynamicsBranch(
-                gaze_channels, embed_dim, num_frames, num_scenarios,
-                gaze_layers, gaze_heads, ffn_dim, dropout, use_channel_mask,
-            )  # fmt: skip
+                gaze_channels,
+                embed_dim,
+                num_frames,
+                num_scenarios,
+                gaze_layers,
+                gaze_heads,
+                ffn_dim,
+                dropout,
+                use_channel_mask,
+            )
             dims.append(embed_dim)
         self.feature_dim = sum(dims)
         self.fusion = MLP((self.feature_dim, fusion_hidden, num_classes))
@@ -258,11 +279,11 @@ class SkillSightTeacher(DeclaredInputsModule):
             wanted |= {"gaze", "gaze_mask", "scenario"} | (
                 {"gaze_channel_mask"} if self.use_channel_mask else set()
             )
-        self.input_names = tuple(name for name in _ALL_INPUTS if name in wanted)  # type: ignore[misc]
+        self.input_names = tuple(name for name in _ALL_INPUTS if name in wanted)
         # Crops are centred on the gaze point, so they need the eye tracker as well as the camera.
         needs_rgb = use_video or use_crops
         needs_eyes = use_gaze or use_crops or self.use_gaze_bias
-        self.sensors = ("rgb",) * needs_rgb + ("eye_tracker",) * needs_eyes  # type: ignore[misc]
+        self.sensors = ("rgb",) * needs_rgb + ("eye_tracker",) * needs_eyes
 
     # ----------------------------------------------------------------------------------- checks
     # ---------------------------------------------------------------------------------- forward
@@ -456,4 +477,4 @@ def test_skillsight_teacher(**kwargs: Any) -> SkillSightTeacher:
     return _build("test_skillsight_teacher", kwargs)
 
 
-test_skillsight_teacher.__test__ = False  # type: ignore[attr-defined]  # not a pytest test
+test_skillsight_teacher.__dict__["__test__"] = False  # a model factory, not a pytest test

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import warnings
 
 import pytest
 import torch
@@ -128,14 +129,21 @@ def test_onnx_export_matches_pytorch() -> None:
 
     inputs = model.example_inputs(2)
     buffer = io.BytesIO()
-    torch.onnx.export(
-        Positional(),
-        (inputs["gaze"], inputs["gaze_mask"], inputs["gaze_channel_mask"]),
-        buffer,
-        dynamo=False,
-        input_names=["gaze", "gaze_mask", "gaze_channel_mask"],
-        dynamic_axes={"gaze": {0: "B"}, "gaze_mask": {0: "B"}, "gaze_channel_mask": {0: "B"}},
-    )
+    # Tracing our own model: TracerWarnings about shape checks turned constants are expected (the batch
+    # axis is checked by running another batch size below); the legacy exporter
+    # (and its internal deprecations) is chosen on purpose, as in skillsight.deploy.onnx_export.
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=torch.jit.TracerWarning)
+        warnings.filterwarnings("ignore", message=".*legacy TorchScript-based ONNX export.*")
+        warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"torch\.onnx")
+        torch.onnx.export(
+            Positional(),
+            (inputs["gaze"], inputs["gaze_mask"], inputs["gaze_channel_mask"]),
+            buffer,
+            dynamo=False,
+            input_names=["gaze", "gaze_mask", "gaze_channel_mask"],
+            dynamic_axes={"gaze": {0: "B"}, "gaze_mask": {0: "B"}, "gaze_channel_mask": {0: "B"}},
+        )
     session = ort.InferenceSession(buffer.getvalue(), providers=["CPUExecutionProvider"])
     inputs = model.example_inputs(4)  # another batch size than exported with
     got = session.run(None, {k: inputs[k].numpy() for k in ("gaze", "gaze_mask", "gaze_channel_mask")})

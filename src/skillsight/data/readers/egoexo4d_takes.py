@@ -298,22 +298,27 @@ def _build_take(
 
     take = takes_meta.get(uid)
     if take is None:
-        return skip("not in takes.json: annotation record has no matching take")
+        skip("not in takes.json: annotation record has no matching take")
+        return None
     folder = _take_dir(root, take, f"{root / 'takes.json'} (take {uid})")
     camera_notes: list[str] = []
     ego, names = _discover_cameras(take, rec, where, camera_notes)
     for note in camera_notes:
         scan.notes.append((uid, note))
     if ego is None:
-        return skip(f"no ego camera: cameras {sorted(names)}")
+        skip(f"no ego camera: cameras {sorted(names)}")
+        return None
     videos = {cam: folder / DOWNSCALED_DIR / name for cam, name in names.items()}
     if ("video" in require or "exo" in require) and not videos[ego].is_file():
-        return skip(f"missing video: {videos[ego]}")
+        skip(f"missing video: {videos[ego]}")
+        return None
     exo_missing = [cam for cam in videos if cam != ego and not videos[cam].is_file()]
     if exo_missing and "exo" in require:
-        return skip(f"missing exo video: {', '.join(sorted(exo_missing))}")
+        skip(f"missing exo video: {', '.join(sorted(exo_missing))}")
+        return None
     if "exo" in require and len(videos) < 2:
-        return skip("no exo camera: takes.json lists none")
+        skip("no exo camera: takes.json lists none")
+        return None
     for cam in exo_missing:
         scan.notes.append((uid, f"exo view dropped (file missing): {cam}"))
         del videos[cam]
@@ -325,19 +330,25 @@ def _build_take(
     gaze2d = gaze_dir / f"{gaze_kind}_eye_gaze_2d.csv"
     flag = take.get("has_trimmed_eye_gaze", take.get("has_trimmed_gaze"))
     if "gaze" in require and flag is not None and not _is_true(flag) and flag != 1:
-        return skip("no gaze: takes.json gaze flag is false")
+        skip("no gaze: takes.json gaze flag is false")
+        return None
     if "gaze" in require and not gaze.is_file():
-        return skip(f"missing gaze: {gaze}")
+        skip(f"missing gaze: {gaze}")
+        return None
     if "gaze2d" in require and not gaze2d.is_file():
-        return skip(f"missing 2D gaze: {gaze2d}")
+        skip(f"missing 2D gaze: {gaze2d}")
+        return None
     trajectory = folder / "trajectory" / "closed_loop_trajectory.csv"
     if "trajectory" in require and not trajectory.is_file():
-        return skip(f"missing trajectory: {trajectory}")
+        skip(f"missing trajectory: {trajectory}")
+        return None
     calibration = _first_existing(folder, CALIBRATION_CANDIDATES)
     if "calibration" in require and calibration is None:
-        return skip(f"missing calibration: none of {list(CALIBRATION_CANDIDATES)} in {folder}")
+        skip(f"missing calibration: none of {list(CALIBRATION_CANDIDATES)} in {folder}")
+        return None
     if "label" in require and label is None:
-        return skip("unlabelled: no proficiency_score")
+        skip("unlabelled: no proficiency_score")
+        return None
     duration = _duration(take, f"{root / 'takes.json'} (take {uid})")
     if duration is None:
         scan.notes.append(

@@ -25,6 +25,7 @@ from torch import nn
 from skillsight.data.datasets import SkillClipDataset
 from skillsight.data.records import Take
 from skillsight.exceptions import ConfigError, DataFormatError
+from skillsight.models.layers.base import DeclaredInputsModule
 
 __all__ = [
     "FEATURE_KEYS",
@@ -48,7 +49,7 @@ class TakeFeatures:
     features: np.ndarray
 
 
-def load_backbone(spec: str | nn.Module, seed: int = 0, **model_kwargs) -> nn.Module:
+def load_backbone(spec: str | DeclaredInputsModule, seed: int = 0, **model_kwargs) -> DeclaredInputsModule:
     """A frozen backbone in eval mode: a module, a checkpoint path, or a registered model name.
 
     A registered name is built with ``torch`` seeded by ``seed`` (in a forked RNG, so the caller's random
@@ -84,7 +85,7 @@ def _pick_features(out: dict, name: str) -> torch.Tensor:
 
 @torch.no_grad()
 def _one_backbone(
-    model: nn.Module, takes: Sequence[Take], batch_size: int
+    model: DeclaredInputsModule, takes: Sequence[Take], batch_size: int
 ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     name = getattr(model, "model_name", type(model).__name__)
     ex = model.example_inputs(1)
@@ -92,7 +93,7 @@ def _one_backbone(
     T = next(v.shape[1] for k, v in ex.items() if v.dim() >= 2 and k != "scenario")
     frame_px = int(ex["video"].shape[-1]) if "video" in ex else 448
     crop_px = int(ex["crops"].shape[-1]) if "crops" in ex else 224
-    out: dict[str, tuple[list, list]] = {}
+    out: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     for take in takes:
         if take.duration_sec is None:
             raise DataFormatError(
@@ -124,7 +125,7 @@ def _one_backbone(
 
 
 def extract_features(
-    takes: Sequence[Take], backbones: Sequence[str | nn.Module], batch_size: int = 16
+    takes: Sequence[Take], backbones: Sequence[str | DeclaredInputsModule], batch_size: int = 16
 ) -> dict[str, TakeFeatures]:
     """Per-second features of every take, backbones concatenated along D.
 
@@ -150,6 +151,9 @@ class AttributeMapper(nn.Module):
         num_attributes: K.
         hidden_dim: width of the hidden (representation) layer.
     """
+
+    mean: torch.Tensor  # (D,) buffer: training feature mean
+    std: torch.Tensor  # (D,) buffer: training feature std
 
     def __init__(self, in_dim: int, num_attributes: int, hidden_dim: int = 128, dropout: float = 0.1) -> None:
         super().__init__()

@@ -25,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 import numpy as np
 import torch
@@ -51,7 +52,8 @@ __all__ = [
 
 #: Eye-crop rule inside a face box when no landmarks exist (fractions of the face box): eye centres at
 #: (0.35, 0.42) (image left = subject's right eye) and (0.65, 0.42), crop 0.25 wide, 0.6 as high as wide.
-EYE_RULE = {"centre_x": (0.65, 0.35), "centre_y": 0.42, "width": 0.25, "aspect": 0.6}
+#: eye boxes from a face box: centre_x (left, right), centre_y, width (fractions of the face box), aspect.
+EYE_RULE: dict[str, Any] = {"centre_x": (0.65, 0.35), "centre_y": 0.42, "width": 0.25, "aspect": 0.6}
 
 
 @dataclass

@@ -84,7 +84,8 @@ def _parse_numbers(path: Path, raw: bytes) -> np.ndarray:
     """One number per line (pyarrow's parser); the bad line is located only on failure."""
     try:
         table = pa_csv.read_csv(
-            pa.py_buffer(raw),
+            # pyarrow-stubs leave out the pyarrow Buffer that read_csv takes (zero-copy, no Python file)
+            pa.py_buffer(raw),  # type: ignore[arg-type]
             read_options=pa_csv.ReadOptions(column_names=["v"], use_threads=False),
             parse_options=pa_csv.ParseOptions(delimiter="\t"),
             convert_options=pa_csv.ConvertOptions(column_types={"v": pa.float64()}, null_values=[]),

@@ -191,7 +191,8 @@ def read_motion_file(path: str | Path, num_features: int) -> np.ndarray:
         raise DataFormatError(path, "", "", "motion file has no rows")
     try:
         table = pa_csv.read_csv(
-            pa.py_buffer(text),
+            # pyarrow-stubs leave out the pyarrow Buffer that read_csv takes (zero-copy, no Python file)
+            pa.py_buffer(text),  # type: ignore[arg-type]
             read_options=pa_csv.ReadOptions(autogenerate_column_names=True, use_threads=False),
             convert_options=pa_csv.ConvertOptions(
                 column_types={f"f{j}": pa.float64() for j in range(num_features)},

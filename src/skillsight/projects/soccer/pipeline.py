@@ -34,7 +34,7 @@ from torch.utils.data import DataLoader
 from skillsight.config import OptimConfig, TrainerConfig
 from skillsight.evaluation.crossval import Fold
 from skillsight.exceptions import ConfigError
-from skillsight.models import create_model, model_inputs
+from skillsight.models import create_model, model_dim, model_inputs
 from skillsight.models.skillsight_student import TeacherProjection
 from skillsight.projects.soccer import models as _soccer_models  # noqa: F401  (registers test_soccer_*)
 from skillsight.projects.soccer.dataset import SoccerNormaliser, SoccerTorchDataset, fit_normaliser
@@ -50,7 +50,7 @@ __all__ = [
     "select_distill_weight",
     "train_student",
     "train_supervised",
-]  # fmt: skip
+]
 
 #: rows in table order.
 ROWS: tuple[str, ...] = ("student", "teacher", "motion_only", "gaze_only", "majority", "student_no_distill")
@@ -115,10 +115,15 @@ def train_student(
     projection = TeacherProjection(
         teacher_feature_dim=int(dataset.teacher_features.shape[1]),
         hidden_dim=int(dataset.teacher_features.shape[1]),
-        out_dim=int(student.distill_dim),
+        out_dim=model_dim(student, "distill_dim"),
     )
-    task = DistillationTask(student, projection, _optim(cfg), distill_weight=distill_weight,
-                            action_loss_weight=cfg.action_loss_weight)  # fmt: skip
+    task = DistillationTask(
+        student,
+        projection,
+        _optim(cfg),
+        distill_weight=distill_weight,
+        action_loss_weight=cfg.action_loss_weight,
+    )
     _fit(task, dataset, cfg, seed)
     return student.eval()
 
@@ -141,9 +146,14 @@ def _models(
     common = dict(num_steps=num_steps, gaze_channels=gaze_channels, dropout=cfg.dropout, **cfg.model_args)
     # every channel of a soccer sample is observed (dense streams stretched onto one time base), so the
     # student needs no per-channel mask: use_channel_mask=False unless the config says otherwise
-    student = dict(num_classes=len(SOCCER_LABELS), gaze_channels=gaze_channels, num_steps=num_steps,
-                   num_actions=len(SOCCER_ACTIONS), dropout=cfg.dropout,
-                   **{"use_channel_mask": False, **cfg.student_args})  # fmt: skip
+    student = dict(
+        num_classes=len(SOCCER_LABELS),
+        gaze_channels=gaze_channels,
+        num_steps=num_steps,
+        num_actions=len(SOCCER_ACTIONS),
+        dropout=cfg.dropout,
+        **{"use_channel_mask": False, **cfg.student_args},
+    )
     return {
         "teacher": lambda: create_model(cfg.teacher_model, motion_features=motion_features, **common),
         "motion_only": lambda: create_model(cfg.motion_model, motion_features=motion_features, **common),
@@ -157,15 +167,18 @@ def _split(samples: dict[str, SoccerSample], ids: Sequence[str]) -> list[SoccerS
 
 
 def _teacher_and_students(
-    train: list[SoccerSample], tests: list[SoccerSample], cfg: SoccerTrainConfig, seed: int,
-    weights: Sequence[float], rows: Sequence[str],
-) -> dict[str, np.ndarray]:  # fmt: skip
-    """Train the requested rows on ``train``; logits on ``tests`` keyed by row (student_w<weight> for weights)."""
+    train: list[SoccerSample],
+    tests: list[SoccerSample],
+    cfg: SoccerTrainConfig,
+    seed: int,
+    weights: Sequence[float],
+    rows: Sequence[str],
+) -> dict[str, np.ndarray]:
+    """Train the requested rows on ``train``; logits on ``tests`` by row (``student_w<w>`` per weight)."""
     norm: SoccerNormaliser = fit_normaliser(train)
     s0 = train[0]
-    build = _models(
-        cfg, s0.gaze.shape[0], s0.gaze.shape[1], len(next(s for s in train if s.motion).motion.feature_names)
-    )
+    motion_names = next(s.motion.feature_names for s in train if s.motion is not None)
+    build = _models(cfg, s0.gaze.shape[0], s0.gaze.shape[1], len(motion_names))
     with_motion = [s for s in train if s.motion is not None]
     out: dict[str, np.ndarray] = {}
     teacher = None
@@ -187,6 +200,7 @@ def _teacher_and_students(
             )
     student_rows = [r for r in rows if r.startswith("student")]
     if student_rows:
+        assert teacher is not None  # trained above: every student row needs the teacher
         features = predict(teacher, SoccerTorchDataset(train, norm), key="features")  # (n_train, Dt)
         gaze_inputs = ("gaze", "gaze_mask")
         test_ds = SoccerTorchDataset(tests, norm, gaze_inputs)
@@ -247,7 +261,18 @@ def run_fold(
                 z = logits[row][i]
                 pred = int(z.argmax())
                 p_expert = float(np.exp(z[1] - np.logaddexp(z[0], z[1])))
-            records.append(dict(row=row, fold=fold.name, seed=seed, sample_id=s.sample_id, player=s.player,
-                                label=s.label, pred=pred, p_expert=p_expert, has_motion=s.motion is not None,
-                                distill_weight=distill_weight if row == "student" else None))  # fmt: skip
+            records.append(
+                dict(
+                    row=row,
+                    fold=fold.name,
+                    seed=seed,
+                    sample_id=s.sample_id,
+                    player=s.player,
+                    label=s.label,
+                    pred=pred,
+                    p_expert=p_expert,
+                    has_motion=s.motion is not None,
+                    distill_weight=distill_weight if row == "student" else None,
+                )
+            )
     return records

@@ -66,9 +66,13 @@ def test_sinusoidal_positions_variant_and_errors() -> None:
 def test_student_is_the_generic_skillsight_student_for_soccer() -> None:
     """The gaze-only student is skillsight_student_* with 9 action classes, not a soccer model."""
     student = create_model(
-        "test_skillsight_student", gaze_channels=5, num_classes=2, num_actions=9, num_steps=6,
+        "test_skillsight_student",
+        gaze_channels=5,
+        num_classes=2,
+        num_actions=9,
+        num_steps=6,
         use_channel_mask=False,  # soccer channels are always observed (the pipeline builds it so)
-    )  # fmt: skip
+    )
     out = student(**student.example_inputs(2))
     assert out["logits"].shape == (2, 2) and out["action_logits"].shape == (2, 9)
     assert model_inputs(student) == ("gaze", "gaze_mask")
