@@ -32,8 +32,8 @@ test: check
 	$(PY) -m pytest
 
 # Only the @pytest.mark.slow tests (paper-size models, end-to-end runs); .ci/run runs them after
-# `make test`. The four of them take under a minute and a half on the 2-core development machine (38-76 s
-# measured; 11 s in the tests, the rest collecting the suite), so CI stays far below its 90 minutes.
+# `make test`. The four of them took 38-76 s on the busy 2-core development machine (11 s in the
+# tests, the rest collecting the suite), so CI stays far below its 90 minutes.
 test-slow: $(STAMP)
 	$(PY) -m pytest --runslow -m slow
 
