@@ -10,7 +10,18 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-__all__ = ["DataConfig", "ModelConfig", "OptimConfig", "RunConfig", "TaskConfig", "TrainerConfig"]
+from skillsight.config.validation import bounded
+from skillsight.exceptions import ConfigError
+
+__all__ = [
+    "DataConfig",
+    "ModelConfig",
+    "OptimConfig",
+    "RunConfig",
+    "TaskConfig",
+    "TrainerConfig",
+    "effective_batch_size",
+]
 
 
 @dataclass
@@ -18,15 +29,18 @@ class DataConfig:
     """Where the takes are and how clips are cut (REFERENCE.md section 1 protocol)."""
 
     root: str = "runs/demo/data"  # Ego-Exo4D-layout dataset root
-    frame_px: int = 64  # decoded frame size (paper: 448)
-    crop_px: int = 32  # gaze-centred crop size fed to the crop encoder (paper: 224)
-    num_frames: int = 16  # frames per clip
-    sample_fps: float = 2.0  # clip frame rate
-    num_test_clips: int = 10  # evenly spaced clips per take at evaluation (the protocol)
-    num_val_clips: int = 10  # evenly spaced clips per take for model selection (fewer = faster epochs)
-    batch_size: int = 8
-    eval_batch_size: int = 32
-    num_workers: int = 0
+    frame_px: int = field(default=64, metadata=bounded(ge=8))  # decoded frame size (paper: 448)
+    crop_px: int = field(
+        default=32, metadata=bounded(ge=8)
+    )  # gaze-centred crop fed to the crop encoder (paper: 224)
+    num_frames: int = field(default=16, metadata=bounded(ge=1))  # frames per clip
+    sample_fps: float = field(default=2.0, metadata=bounded(gt=0))  # clip frame rate
+    num_test_clips: int = field(default=10, metadata=bounded(ge=1))  # evenly spaced clips per test take
+    num_val_clips: int = field(default=10, metadata=bounded(ge=1))  # per validation take (fewer = faster)
+    batch_size: int = field(default=8, metadata=bounded(ge=1))  # per process
+    eval_batch_size: int = field(default=32, metadata=bounded(ge=1))
+    num_workers: int = field(default=0, metadata=bounded(ge=0))  # DataLoader worker processes
+    pin_memory: bool = False  # page-locked batches (faster host-to-GPU copies)
     gaze_file: Literal["general", "personalized"] = "general"  # which MPS gaze CSV of a take
     # >0: keep whole decoded videos in memory (MiB budget) instead of seeking per clip; for small videos
     # that every epoch revisits (the 64 px demo takes: 12 KiB per frame). 0: seek (real 448 px takes).
@@ -44,16 +58,43 @@ class ModelConfig:
 
 @dataclass
 class OptimConfig:
-    """Optimiser and step schedule (epochs are the milestone unit)."""
+    """Optimiser and learning-rate schedule, the same for every method (built by skillsight.training.optim).
+
+    The schedule multiplies ``lr`` by a factor that advances every optimiser step (``interval="step"``,
+    the default: with gradient accumulation a step is ``accumulate_grad_batches`` batches) or once per
+    epoch (``interval="epoch"``). A linear warm-up of ``warmup_ratio`` x all optimiser steps, or of
+    ``warmup_epochs`` epochs (fractions allowed), comes first; then ``step`` (x ``gamma`` at each epoch in
+    ``milestones``; constant without milestones) or ``cosine`` (from ``lr`` down to ``min_lr_ratio`` x lr
+    at the end of training).
+    """
 
     optimizer: Literal["sgd", "adamw"] = "adamw"
-    lr: float = 1e-4
-    weight_decay: float = 1e-2
-    momentum: float = 0.9
-    nesterov: bool = True
-    milestones: list[int] = field(default_factory=list)  # epochs at which lr *= gamma
-    gamma: float = 0.1
-    warmup_epochs: int = 0
+    lr: float = field(default=1e-4, metadata=bounded(gt=0))
+    weight_decay: float = field(default=1e-2, metadata=bounded(ge=0))
+    # False: biases and norm weights (every parameter with fewer than 2 dimensions) get no weight decay,
+    # the transformer fine-tuning convention; True: every parameter decays (torch's default).
+    decay_norms_and_biases: bool = True
+    momentum: float = field(default=0.9, metadata=bounded(ge=0, lt=1))  # SGD only
+    nesterov: bool = True  # SGD only (needs momentum > 0)
+    schedule: Literal["step", "cosine"] = "step"
+    milestones: list[int] = field(default_factory=list, metadata=bounded(ge=1))  # epochs where lr *= gamma
+    gamma: float = field(default=0.1, metadata=bounded(gt=0))
+    warmup_epochs: float = field(default=0.0, metadata=bounded(ge=0))
+    warmup_ratio: float = field(default=0.0, metadata=bounded(ge=0, lt=1))
+    min_lr_ratio: float = field(default=0.0, metadata=bounded(ge=0, le=1))  # cosine floor
+    interval: Literal["step", "epoch"] = "step"
+
+    def check(self) -> None:
+        """Cross-field rules (ConfigError naming the fields)."""
+        if self.warmup_epochs > 0 and self.warmup_ratio > 0:
+            raise ConfigError(
+                f"warmup_epochs={self.warmup_epochs:g} and warmup_ratio={self.warmup_ratio:g}: "
+                "give the warm-up one way (set the other to 0)"
+            )
+        if self.milestones and self.schedule != "step":
+            raise ConfigError(f"milestones={self.milestones} apply to schedule 'step', not {self.schedule!r}")
+        if self.interval == "epoch" and self.warmup_epochs != int(self.warmup_epochs):
+            raise ConfigError(f"warmup_epochs={self.warmup_epochs:g}: whole epochs with interval 'epoch'")
 
 
 @dataclass
@@ -64,26 +105,53 @@ class TaskConfig:
     """
 
     kind: Literal["supervised", "distillation"] = "supervised"
-    action_loss_weight: float = 0.0  # lambda_act (paper: 0.1 for the student)
-    distill_weight: float = 0.0  # lambda_dis (ours: on by default for the student)
+    action_loss_weight: float = field(default=0.0, metadata=bounded(ge=0))  # lambda_act (paper: 0.1)
+    distill_weight: float = field(
+        default=0.0, metadata=bounded(ge=0)
+    )  # lambda_dis (ours: on for the student)
     teacher_run: str = ""  # run folder of the frozen teacher (distillation)
-    label_smoothing: float = 0.0
+    label_smoothing: float = field(default=0.0, metadata=bounded(ge=0, lt=1))
 
 
 @dataclass
 class TrainerConfig:
-    """Lightning Trainer settings."""
+    """Lightning Trainer settings, the same for every method (used by skillsight.training.loop.fit).
 
-    max_epochs: int = 10
-    max_steps: int = -1
-    accelerator: str = "cpu"
-    devices: int = 1
-    strategy: str = "auto"  # "ddp" with devices > 1 (gloo on CPU)
+    Several processes: ``devices`` per node x ``num_nodes``; Lightning detects torchrun and SLURM and
+    takes ranks and addresses from them. ``accumulate_grad_batches`` batches make one optimiser step, so
+    the effective batch is ``batch_size x accumulate_grad_batches x devices x num_nodes``.
+    """
+
+    max_epochs: int = field(default=10, metadata=bounded(ge=1))
+    max_steps: int = field(default=-1, metadata=bounded(ge=-1))  # -1: no step limit
+    accelerator: Literal["cpu", "gpu", "cuda", "mps", "auto"] = "cpu"
+    devices: int = field(default=1, metadata=bounded(ge=1))  # per node
+    num_nodes: int = field(default=1, metadata=bounded(ge=1))
+    strategy: Literal["auto", "ddp", "ddp_spawn", "ddp_find_unused_parameters_true", "fsdp"] = "auto"
+    precision: Literal["32", "bf16-mixed", "16-mixed"] = "32"
+    accumulate_grad_batches: int = field(default=1, metadata=bounded(ge=1))
+    # Recompute the activations of the video backbones' transformer layers in the backward pass (Hugging
+    # Face gradient_checkpointing_enable()): less memory for more compute.
+    gradient_checkpointing: bool = False
     seed: int = 0
     deterministic: bool = True
-    log_every_n_steps: int = 10
+    log_every_n_steps: int = field(default=10, metadata=bounded(ge=1))
     progress_bar: bool = True
-    check_val_every_n_epoch: int = 1
+    check_val_every_n_epoch: int = field(default=1, metadata=bounded(ge=1))
+    # Where metrics go besides logs/metrics.csv: "tensorboard" also writes logs/tensorboard/ (needs the
+    # tensorboard package: pip install 'skillsight[tracking]').
+    logger: Literal["csv", "tensorboard"] = "csv"
+
+    def check(self) -> None:
+        """Cross-field rules (ConfigError naming the fields)."""
+        if self.precision != "32" and self.accelerator == "cpu":
+            raise ConfigError(
+                f"precision={self.precision!r} needs a GPU (accelerator 'gpu' or 'auto'); CPUs train in '32'"
+            )
+
+    def world_size(self) -> int:
+        """Processes of a run: devices per node x nodes."""
+        return self.devices * self.num_nodes
 
 
 @dataclass
@@ -100,3 +168,8 @@ class RunConfig:
     def to_dict(self) -> dict[str, Any]:
         """Plain nested dict (JSON/YAML serialisable)."""
         return asdict(self)
+
+
+def effective_batch_size(batch_size: int, trainer: TrainerConfig) -> int:
+    """Samples per optimiser step over all processes: batch x accumulation x devices x nodes."""
+    return batch_size * trainer.accumulate_grad_batches * trainer.world_size()

@@ -1,15 +1,17 @@
-"""The preset registry every preset family registers into, and what the tiny presets share."""
+"""The SkillSight preset registry every preset family registers into, and what the tiny presets share."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+from skillsight.config.methods import register_method
 from skillsight.config.schema import RunConfig
 from skillsight.registry import Registry
 
 __all__ = ["PRESETS", "TINY_VIDEO_CACHE_MB", "preset"]
 
-PRESETS: Registry[RunConfig] = Registry("config preset")
+#: the SkillSight method's presets (teacher, student, baselines); other methods register their own
+PRESETS: Registry[RunConfig] = register_method("skillsight", RunConfig)
 
 
 def preset(name: str) -> Callable[[Callable[[], RunConfig]], Callable[[], RunConfig]]:
