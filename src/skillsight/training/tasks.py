@@ -10,41 +10,18 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any, cast
 
-import lightning as L
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 from skillsight.config import OptimConfig
 from skillsight.models import model_inputs
+from skillsight.training.task_base import OptimisedTask
 
-__all__ = ["DistillationTask", "SupervisedTask", "build_optimizer"]
-
-
-def build_optimizer(
-    params: list[nn.Parameter], optim: OptimConfig, steps_per_epoch: int = 1
-) -> tuple[torch.optim.Optimizer, torch.optim.lr_scheduler.LRScheduler]:
-    """SGD (nesterov) or AdamW plus a per-epoch schedule: linear warmup, then x gamma at each milestone."""
-    if optim.optimizer == "sgd":
-        opt: torch.optim.Optimizer = torch.optim.SGD(
-            params,
-            lr=optim.lr,
-            momentum=optim.momentum,
-            nesterov=optim.nesterov and optim.momentum > 0,
-            weight_decay=optim.weight_decay,
-        )
-    else:
-        opt = torch.optim.AdamW(params, lr=optim.lr, weight_decay=optim.weight_decay)
-    milestones, gamma, warmup = sorted(optim.milestones), optim.gamma, optim.warmup_epochs
-
-    def factor(epoch: int) -> float:
-        warm = min(1.0, (epoch + 1) / warmup) if warmup > 0 else 1.0
-        return warm * gamma ** sum(epoch >= m for m in milestones)
-
-    return opt, torch.optim.lr_scheduler.LambdaLR(opt, factor)
+__all__ = ["DistillationTask", "SupervisedTask"]
 
 
-class SupervisedTask(L.LightningModule):
+class SupervisedTask(OptimisedTask):
     """Cross-entropy on ``logits`` (+ ``action_loss_weight`` x cross-entropy on ``action_logits``).
 
     Args:
@@ -62,9 +39,8 @@ class SupervisedTask(L.LightningModule):
         action_loss_weight: float = 0.0,
         label_smoothing: float = 0.0,
     ) -> None:
-        super().__init__()
+        super().__init__(optim)
         self.model = model
-        self.optim = optim
         self.action_loss_weight = action_loss_weight
         self.label_smoothing = label_smoothing
         self._val_logits: dict[str, list[torch.Tensor]] = defaultdict(list)
@@ -142,14 +118,6 @@ class SupervisedTask(L.LightningModule):
         self.log("val/take_acc", float(hits[0] / hits[1]), prog_bar=True, rank_zero_only=True)
         self._val_logits.clear()
         self._val_labels.clear()
-
-    def trainable_parameters(self) -> list[nn.Parameter]:
-        """Parameters the optimiser updates (frozen backbones and teachers excluded)."""
-        return [p for p in self.parameters() if p.requires_grad]
-
-    def configure_optimizers(self) -> Any:
-        opt, sched = build_optimizer(self.trainable_parameters(), self.optim)
-        return {"optimizer": opt, "lr_scheduler": {"scheduler": sched, "interval": "epoch"}}
 
 
 class DistillationTask(SupervisedTask):

@@ -14,7 +14,7 @@ from skillsight.models import create_model
 from skillsight.runs.checkpoint import load_model
 from skillsight.training.loop import LAST_CHECKPOINT, fit
 from skillsight.training.sampling import make_loader
-from skillsight.training.tasks import DistillationTask, SupervisedTask, build_optimizer
+from skillsight.training.tasks import DistillationTask, SupervisedTask
 from tests.unit.training._toy import ToyDataset
 
 
@@ -89,19 +89,6 @@ def test_distillation_loss_adds_weighted_l1_to_cross_entropy():
     l1 = (out["distill_embedding"] - projection(batch["teacher_features"])).abs().mean()
     torch.testing.assert_close(terms["loss"], ce + 0.5 * l1)
     assert not any(p.requires_grad for p in projection.parameters()), "f_t is a fixed projection by default"
-
-
-def test_schedule_applies_warmup_and_milestones():
-    p = nn.Parameter(torch.zeros(1))
-    opt, sched = build_optimizer(
-        [p], OptimConfig(optimizer="sgd", lr=1.0, milestones=[2, 4], gamma=0.1, warmup_epochs=2)
-    )
-    lrs = []
-    for _ in range(5):
-        lrs.append(opt.param_groups[0]["lr"])
-        opt.step()
-        sched.step()
-    assert lrs == pytest.approx([0.5, 1.0, 0.1, 0.1, 0.01])
 
 
 def test_training_into_a_finished_run_without_resume_is_refused(tmp_path):
