@@ -13,6 +13,7 @@ __all__ = [
     "RunWriteError",
     "SkillsightError",
     "SplitLeakageError",
+    "TrainingInterrupted",
 ]
 
 
@@ -97,3 +98,20 @@ class RunWriteError(SkillsightError, OSError):
 
     def __str__(self) -> str:
         return self.message
+
+
+class TrainingInterrupted(SkillsightError):
+    """Training stopped on a signal (SIGTERM, SIGINT / Ctrl-C) after writing its resume checkpoint.
+
+    Args:
+        message: what stopped, where, and how to continue.
+        signal_name: ``"SIGTERM"`` or ``"SIGINT"``.
+    """
+
+    #: the shell's convention for a process ended by a signal: 128 + the signal's number
+    EXIT_CODES = {"SIGINT": 130, "SIGTERM": 143}
+
+    def __init__(self, message: str, signal_name: str) -> None:
+        self.signal_name = signal_name
+        self.exit_code = self.EXIT_CODES.get(signal_name, 1)
+        super().__init__(message)

@@ -17,7 +17,7 @@ from skillsight.models import create_model
 from skillsight.runs.atomic import temp_path_for
 from skillsight.runs.checkpoint import load_model
 from skillsight.runs.checkpoint_io import read_resume_checkpoint
-from skillsight.training.loop import LAST_CHECKPOINT, METRICS_CSV, fit
+from skillsight.training.loop import LAST_CHECKPOINT, METRICS_CSV, STEPS_CSV, fit
 from skillsight.training.sampling import make_loader
 from skillsight.training.tasks import SupervisedTask
 from tests.unit.training._toy import ToyDataset
@@ -49,27 +49,41 @@ def toy(seed: int = 7, **kwargs: Any) -> torch.nn.Module:
     return create_model("test_toy_gaze_classifier", dropout=0.3, **kwargs)
 
 
-def fit_toy(run: Path, epochs: int = EPOCHS, resume: bool = False, **model_kwargs: Any) -> None:
-    """Train (or resume) the toy run in ``run`` with ``training.loop.fit`` (always the same data, seeds)."""
+def fit_toy(
+    run: Path, epochs: int = EPOCHS, resume: bool = False, accumulate: int = 1, **model_kwargs: Any
+) -> None:
+    """Train (or resume) the toy run in ``run`` with ``training.loop.fit`` (always the same data, seeds);
+    ``accumulate`` > 1: gradient accumulation and a per-step cosine schedule with warm-up instead."""
     train = make_loader(ToyDataset(64, seed=0), batch_size=16, shuffle=True, seed=3)
     val = make_loader(ToyDataset(32, seed=1), batch_size=16, shuffle=False)
-    task = SupervisedTask(toy(**model_kwargs), OptimConfig(optimizer="adamw", lr=2e-2, milestones=[2]))
-    cfg = TrainerConfig(max_epochs=epochs, progress_bar=False, log_every_n_steps=2, seed=5)
+    optim = OptimConfig(optimizer="adamw", lr=2e-2, milestones=[2])
+    if accumulate > 1:
+        optim = OptimConfig(optimizer="adamw", lr=2e-2, schedule="cosine", warmup_ratio=0.2)
+    task = SupervisedTask(toy(**model_kwargs), optim)
+    cfg = TrainerConfig(
+        max_epochs=epochs, progress_bar=False, log_every_n_steps=1 if accumulate > 1 else 2, seed=5,
+        accumulate_grad_batches=accumulate,
+    )  # fmt: skip
     fit(task, train, val, run, cfg, resume=resume)
 
 
 def assert_same_run(reference: Path, run: Path) -> None:
-    """Same weights, schedule, global step, metrics.csv (text) and best model as ``reference``."""
+    """Same weights, optimiser state, schedule, global step, metrics.csv and steps.csv (text) and best
+    model as ``reference``."""
     a, fields_a = read_resume_checkpoint(reference / LAST_CHECKPOINT)
     b, fields_b = read_resume_checkpoint(run / LAST_CHECKPOINT)
     assert a["global_step"] == b["global_step"]
     for key, value in a["state_dict"].items():
         assert torch.equal(value, b["state_dict"][key]), f"{run.name}: weight {key} differs"
-    assert a["optimizer_states"][0]["param_groups"] == b["optimizer_states"][0]["param_groups"]
+    opt_a, opt_b = a["optimizer_states"][0], b["optimizer_states"][0]
+    assert opt_a["param_groups"] == opt_b["param_groups"], f"{run.name}: learning rate / schedule differs"
+    for index, slots in opt_a["state"].items():
+        for name, value in slots.items():
+            assert torch.equal(value, opt_b["state"][index][name]), f"{run.name}: optimiser {index}/{name}"
+    assert a["lr_schedulers"] == b["lr_schedulers"], f"{run.name}: scheduler state differs"
     assert fields_a["metrics_rows"] == fields_b["metrics_rows"]
-    assert (reference / METRICS_CSV).read_text() == (run / METRICS_CSV).read_text(), (
-        f"{run.name}: metrics.csv"
-    )
+    for table in (METRICS_CSV, STEPS_CSV):
+        assert (reference / table).read_text() == (run / table).read_text(), f"{run.name}: {table} differs"
     best_a, best_b = load_model(reference / "model").state_dict(), load_model(run / "model").state_dict()
     assert all(torch.equal(best_a[k], best_b[k]) for k in best_a), f"{run.name}: best model differs"
 

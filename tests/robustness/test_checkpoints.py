@@ -28,7 +28,7 @@ from skillsight.runs import atomic, sealed
 from skillsight.runs.atomic import remove_stale_temp_files, temp_path_for
 from skillsight.runs.checkpoint import load_model, save_model
 from skillsight.runs.checkpoint_io import SafetensorsCheckpointIO, read_resume_checkpoint
-from skillsight.training.loop import LAST_CHECKPOINT, METRICS_CSV
+from skillsight.training.loop import LAST_CHECKPOINT, METRICS_CSV, STEPS_CSV
 from skillsight.training.metrics_log import MetricsCsvLogger
 from skillsight.training.tasks import SupervisedTask
 from tests.robustness._toy_runs import (
@@ -108,10 +108,10 @@ def test_a_kill_right_after_a_checkpoint_keeps_that_epochs_metrics_rows(killed_i
     after = next(s for s in snapshots if s.name.endswith("after-last.ckpt"))
     _, fields = read_resume_checkpoint(after / LAST_CHECKPOINT)
     rows = (after / METRICS_CSV).read_text().splitlines()[1:]
-    assert len(rows) == int(fields["metrics_rows"]) == 4, (
-        "epoch 0 and 1: a validation and a training row each"
-    )
-    assert [r.split(",")[0] for r in rows] == ["0", "0", "1", "1"]
+    assert len(rows) == int(fields["metrics_rows"]) == 2, "epoch 0 and 1: one row each"
+    assert [r.split(",")[0] for r in rows] == ["0", "1"]
+    steps = (after / STEPS_CSV).read_text().splitlines()[1:]
+    assert len(steps) == int(fields["steps_rows"]) == 4, "every 2nd of 8 optimiser steps"
 
 
 def test_a_real_sigkill_while_writing_a_checkpoint_leaves_a_resumable_run(killed_in_epoch_1, tmp_path):
@@ -411,14 +411,15 @@ def test_a_full_disk_after_the_weights_but_before_model_json_still_loads_the_new
 
 def test_a_full_disk_while_appending_metrics_is_a_clear_error(tmp_path, monkeypatch):
     logger = MetricsCsvLogger(tmp_path / "metrics.csv")
+    logger.epoch_phase = True
     logger.log_metrics({"loss": 1.0, "epoch": 0}, step=1)
-    assert logger.flush() == 1
-    logger.log_metrics({"loss": 0.5, "epoch": 0}, step=2)
+    assert logger.flush()["metrics_rows"] == "1"
+    logger.log_metrics({"loss": 0.5, "epoch": 1}, step=2)
     monkeypatch.setattr(os, "fsync", lambda fd: (_ for _ in ()).throw(OSError(errno.ENOSPC, "No space left")))
     with pytest.raises(
         RunWriteError, match=r"metrics\.csv: No space left \(errno 28\); its first 1 rows are intact"
     ):
         logger.flush()
     monkeypatch.undo()
-    assert logger.flush() == 2  # rewritten whole once there is space
-    assert (tmp_path / "metrics.csv").read_text().splitlines() == ["epoch,loss,step", "0,1.0,1", "0,0.5,2"]
+    assert logger.flush()["metrics_rows"] == "2"  # rewritten whole once there is space
+    assert (tmp_path / "metrics.csv").read_text().splitlines() == ["epoch,step,loss", "0,1,1.0", "1,2,0.5"]

@@ -7,7 +7,7 @@ import sys
 import typer
 from rich.console import Console
 
-from skillsight.exceptions import SkillsightError
+from skillsight.exceptions import SkillsightError, TrainingInterrupted
 
 __all__ = ["app", "main"]
 
@@ -65,6 +65,9 @@ def main(argv: list[str] | None = None) -> None:
     console = Console(stderr=True, soft_wrap=True)  # one line per error, never wrapped at the terminal width
     try:
         app(args=argv, standalone_mode=False)
+    except TrainingInterrupted as err:  # a checkpoint was written: not a usage error
+        console.print(f"[bold yellow]stopped:[/] {err}", highlight=False)
+        sys.exit(err.exit_code)
     except SkillsightError as err:
         console.print(f"[bold red]error:[/] {err}", highlight=False)
         sys.exit(2)

@@ -1,8 +1,15 @@
-"""Data loaders whose order depends only on (seed, epoch), so resumed runs repeat uninterrupted ones."""
+"""Data loaders whose order depends only on (seed, epoch), so resumed runs repeat uninterrupted ones, and
+that can start an epoch part-way, so a run stopped mid-epoch (SIGTERM) continues where it stopped.
+
+:class:`ResumableLoader` follows Lightning's stateful-loader protocol (``state_dict`` /
+``load_state_dict``): a mid-epoch checkpoint records how many batches of the epoch were done, and the
+resumed loader's first iterator skips those batches by index, without loading them. Skipping happens
+after any distributed sampler has split the epoch, so each rank skips its own batches.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sized
+from collections.abc import Callable, Iterable, Iterator, Sized
 from typing import Any
 
 import torch
@@ -10,7 +17,7 @@ from torch.utils.data import DataLoader, Dataset, Sampler
 
 from skillsight.exceptions import ConfigError
 
-__all__ = ["EpochShuffleSampler", "make_loader"]
+__all__ = ["EpochShuffleSampler", "ResumableLoader", "make_loader"]
 
 
 class EpochShuffleSampler(Sampler[int]):
@@ -37,6 +44,59 @@ class EpochShuffleSampler(Sampler[int]):
         return self.n
 
 
+class _SkipFirst:
+    """The batches of ``batches`` after the first ``skip`` (index lists only: no data is loaded)."""
+
+    def __init__(self, batches: Iterable[Any], skip: int) -> None:
+        self.batches, self.skip = batches, skip
+
+    def __iter__(self) -> Iterator[Any]:
+        iterator = iter(self.batches)
+        for _ in range(self.skip):
+            if next(iterator, None) is None:
+                break
+        return iterator
+
+    def __len__(self) -> int:
+        return max(0, len(self.batches) - self.skip)  # type: ignore[arg-type]
+
+
+class ResumableLoader(DataLoader):
+    """A DataLoader that can begin its next epoch after ``batches_done`` batches (see the module).
+
+    ``batches_done`` is what :meth:`state_dict` reports; the training loop sets it just before it writes
+    a mid-epoch checkpoint and resets it to 0 after (end-of-epoch checkpoints record 0).
+    """
+
+    batches_done = 0
+    _skip = 0
+    _index_override: Any = None
+
+    def state_dict(self) -> dict[str, int]:
+        """The position to resume at: batches of the current epoch already trained on."""
+        return {"batches_done": int(self.batches_done)}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Make the next iterator start after ``state_dict["batches_done"]`` batches."""
+        self._skip = int(state_dict.get("batches_done", 0))
+
+    @property
+    def _index_sampler(self) -> Any:  # what torch's iterators draw batch indices from
+        if self._index_override is not None:
+            return self._index_override
+        return DataLoader._index_sampler.fget(self)  # type: ignore[attr-defined]
+
+    def _get_iterator(self) -> Any:
+        if not self._skip:
+            return super()._get_iterator()
+        self._index_override = _SkipFirst(DataLoader._index_sampler.fget(self), self._skip)  # type: ignore[attr-defined]
+        self._skip = 0
+        try:
+            return super()._get_iterator()  # the iterator reads its index sampler while it is built
+        finally:
+            self._index_override = None
+
+
 def make_loader(
     dataset: Dataset,
     batch_size: int,
@@ -44,8 +104,9 @@ def make_loader(
     seed: int = 0,
     num_workers: int = 0,
     collate_fn: Callable[[list[Any]], Any] | None = None,
+    pin_memory: bool = False,
 ) -> DataLoader:
-    """A DataLoader; shuffled loaders use :class:`EpochShuffleSampler`."""
+    """A :class:`ResumableLoader`; shuffled loaders use :class:`EpochShuffleSampler`."""
     sampler = None
     if shuffle:
         if not isinstance(dataset, Sized):
@@ -53,12 +114,13 @@ def make_loader(
                 f"a shuffled loader needs a dataset with a length, got {type(dataset).__name__}"
             )
         sampler = EpochShuffleSampler(len(dataset), seed)
-    return DataLoader(
+    return ResumableLoader(
         dataset,
         batch_size=batch_size,
         sampler=sampler,
         shuffle=False,
         num_workers=num_workers,
         collate_fn=collate_fn,
+        pin_memory=pin_memory,
         persistent_workers=False,
     )

@@ -77,7 +77,7 @@ def test_resume_after_epoch_k_is_bit_identical_with_dropout(uninterrupted, tmp_p
 def test_dropout_makes_the_comparison_sensitive(uninterrupted, tmp_path, monkeypatch):
     """Seeding the first resumed epoch after its data iterator exists (the old order) is caught."""
     _fit(tmp_path, 2)
-    monkeypatch.setattr(loop.EpochSeeder, "on_fit_start", lambda self, trainer, module: None)
+    monkeypatch.setattr(loop.EpochSeeder, "setup", lambda self, trainer, module, stage: None)
     _fit(tmp_path, 4, resume=True)
     with pytest.raises(AssertionError, match="differs"):
         _assert_same_run(uninterrupted["supervised"], tmp_path)
