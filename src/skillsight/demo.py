@@ -156,7 +156,9 @@ def run_demo(
         cfg: RunConfig = load_config(step.preset, overrides)
         say(f"[2/4] training {step.name} ({step.preset}, {cfg.trainer.max_epochs} epochs)")
         t0 = time.perf_counter()
-        run_dir = train_run(cfg, out / step.folder, cache_root=out / "cache")
+        run_dir = train_run(
+            cfg, out / step.folder, cache_root=out / "cache", log=lambda line: say(f"      {line}")
+        )
         write_power(run_dir)
         say(f"      {step.name}: {time.perf_counter() - t0:.0f} s")
         folders.append(run_dir)

@@ -72,5 +72,4 @@ def train_command(
     if teacher is not None:
         extra.append(f"task.teacher_run={teacher}")
     cfg = load_config(preset_name(kind, config, baseline), extra)
-    run_dir = train_run(cfg, out, resume=resume)
-    console.print(f"run folder: {run_dir}")
+    train_run(cfg, out, resume=resume, log=lambda line: console.print(line, highlight=False, soft_wrap=True))

@@ -216,6 +216,16 @@ class GazeBiasedTimesformer(nn.Module):
             raise ConfigError(f"TimeSformer layer 0 is a {type(layer).__name__}, not a TimesformerLayer")
         return layer.attention
 
+    def enable_gradient_checkpointing(self) -> None:
+        """Recompute layers 1.. in the backward pass (Hugging Face gradient checkpointing); layer 0 keeps
+        its activations, since its gaze bias exists only during the forward call."""
+        kwargs = {"use_reentrant": False}
+        if hasattr(self.timesformer, "activation_checkpointing_enable"):  # transformers >= 5
+            self.timesformer.activation_checkpointing_enable(activation_checkpointing_kwargs=kwargs)
+        else:
+            self.timesformer.gradient_checkpointing_enable(gradient_checkpointing_kwargs=kwargs)
+        self.timesformer.encoder.layer[0].gradient_checkpointing = False
+
     def key_bias(
         self, gaze2d: torch.Tensor, scenario: torch.Tensor, gaze_valid: torch.Tensor | None = None
     ) -> torch.Tensor:
@@ -268,7 +278,8 @@ class GazeBiasedTimesformer(nn.Module):
             raise ValueError(f"scenario has shape {tuple(scenario.shape)}, expected {(B,)}")
         if bool(getattr(self.timesformer.encoder.layer[0], "gradient_checkpointing", False)):
             raise ConfigError(
-                "gradient checkpointing is not supported with the gaze bias (it re-runs layer 0)"
+                "gradient checkpointing cannot re-run layer 0 (its gaze bias exists only during the "
+                "forward call): use enable_gradient_checkpointing(), which keeps layer 0 out"
             )
         attention = self.biased_attention
         attention.key_bias = self.key_bias(gaze2d, scenario, gaze_valid)

@@ -21,7 +21,7 @@ Example:
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
@@ -45,19 +45,27 @@ class ScheduleSpan:
             raise ConfigError(f"schedule span needs >= 1 step in all and per epoch, got {self}")
 
 
-def parameter_groups(
-    named: Iterable[tuple[str, nn.Parameter]], optim: OptimConfig
-) -> list[dict[str, object]]:
-    """Optimiser parameter groups: one group, or (``decay_norms_and_biases=False``) the parameters with
-    2+ dimensions (weights of linear/conv/embedding layers) with weight decay and the others (biases,
-    norm scales, 1-D gates) without. Order within a group follows ``named``."""
-    params = [(n, p) for n, p in named if p.requires_grad]
-    if not params:
+def _is_norm(module: nn.Module) -> bool:
+    norms = (nn.LayerNorm, nn.GroupNorm, nn.LocalResponseNorm, nn.modules.batchnorm._NormBase)
+    return isinstance(module, norms) or "Norm" in type(module).__name__  # e.g. ConvNextV2LayerNorm
+
+
+def parameter_groups(module: nn.Module, optim: OptimConfig) -> list[dict[str, object]]:
+    """Optimiser parameter groups over ``module``'s trainable parameters, in ``named_parameters`` order:
+    one group, or (``decay_norms_and_biases=False``) one with weight decay and one without for every
+    bias and every parameter of a normalisation layer (the Hugging Face Trainer's rule)."""
+    decay: list[nn.Parameter] = []
+    no_decay: list[nn.Parameter] = []
+    seen: set[int] = set()
+    for sub in module.modules():
+        for name, param in sub.named_parameters(recurse=False):
+            if not param.requires_grad or id(param) in seen:
+                continue
+            seen.add(id(param))
+            exempt = not optim.decay_norms_and_biases and (_is_norm(sub) or name == "bias")
+            (no_decay if exempt else decay).append(param)
+    if not decay and not no_decay:
         raise ConfigError("the task has no trainable parameters for the optimiser")
-    if optim.decay_norms_and_biases:
-        return [{"params": [p for _, p in params], "weight_decay": optim.weight_decay}]
-    decay = [p for _, p in params if p.ndim >= 2]
-    no_decay = [p for _, p in params if p.ndim < 2]
     return [
         group
         for group in (
@@ -68,9 +76,9 @@ def parameter_groups(
     ]
 
 
-def build_optimizer(named: Iterable[tuple[str, nn.Parameter]], optim: OptimConfig) -> torch.optim.Optimizer:
-    """SGD (momentum, optionally nesterov) or AdamW over ``named`` trainable parameters."""
-    groups = parameter_groups(named, optim)
+def build_optimizer(module: nn.Module, optim: OptimConfig) -> torch.optim.Optimizer:
+    """SGD (momentum, optionally nesterov) or AdamW over ``module``'s trainable parameters."""
+    groups = parameter_groups(module, optim)
     if optim.optimizer == "sgd":
         return torch.optim.SGD(
             groups,  # type: ignore[arg-type]

@@ -21,6 +21,7 @@ from torch.utils.data import Dataset
 from skillsight.config import DataConfig
 from skillsight.data.cache import FeatureCache
 from skillsight.data.datasets import SkillClipDataset
+from skillsight.data.progress import progress
 from skillsight.data.readers.decoded_videos import shared_decoded_videos
 from skillsight.data.readers.egoexo4d import load_takes
 from skillsight.data.records import PROFICIENCY_LABELS, SCENARIOS, Take
@@ -227,14 +228,21 @@ class TeacherFeatureDataset(Dataset):
 
 
 @torch.no_grad()
-def precompute_teacher_features(teacher: nn.Module, clips: Dataset, batch_size: int) -> torch.Tensor:
-    """Teacher ``features`` for every clip of a test-mode dataset, in dataset order: (N_clips, D)."""
+def precompute_teacher_features(
+    teacher: nn.Module, clips: Dataset, batch_size: int, show_progress: bool = True
+) -> torch.Tensor:
+    """Teacher ``features`` for every clip of a test-mode dataset, in dataset order: (N_clips, D).
+
+    Clips with ``crop_features`` inputs compute (and cache) those on the way; ``show_progress`` shows
+    the pass (see :func:`skillsight.data.progress.progress`).
+    """
     from torch.utils.data import DataLoader
 
     teacher.eval()
     names = model_inputs(teacher)
     out = []
-    for batch in DataLoader(clips, batch_size=batch_size, shuffle=False, collate_fn=collate):
+    batches = DataLoader(clips, batch_size=batch_size, shuffle=False, collate_fn=collate)
+    for batch in progress(batches, "teacher features", enabled=show_progress):
         out.append(teacher(**{n: batch[n] for n in names})["features"].float())
     return torch.cat(out)
 

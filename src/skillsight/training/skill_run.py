@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ import torch
 
 from skillsight.config import RunConfig
 from skillsight.data.cache import FeatureCache
+from skillsight.data.progress import progress
 from skillsight.data.records import PROFICIENCY_LABELS, SCENARIOS
 from skillsight.evaluation.evaluate import (
     majority_predictions,
@@ -131,9 +133,18 @@ def _datasets(
 
 
 def train_run(
-    cfg: RunConfig, run_dir: str | Path, resume: bool = False, cache_root: str | Path | None = None
+    cfg: RunConfig,
+    run_dir: str | Path,
+    resume: bool = False,
+    cache_root: str | Path | None = None,
+    log: Callable[[str], None] | None = None,
 ) -> Path:
-    """Train ``cfg`` into ``run_dir`` (resumable), then evaluate the best model on the test split."""
+    """Train ``cfg`` into ``run_dir`` (resumable), then evaluate the best model on the test split.
+
+    Args:
+        log: receives the run's one-line result (best validation score and epoch, test accuracy, run
+            folder) at the end; None: nothing is printed.
+    """
     run_dir = Path(run_dir)
     cache = Path(cache_root) if cache_root else run_dir.parent / "cache"
     data = load_skill_data(cfg.data)
@@ -157,22 +168,16 @@ def train_run(
         task = SupervisedTask(model, cfg.optim, cfg.task.action_loss_weight, cfg.task.label_smoothing)
     else:
         raise ConfigError(f"task.kind {cfg.task.kind!r} is not one of supervised, distillation")
+    loader_options = {
+        "num_workers": cfg.data.num_workers,
+        "pin_memory": cfg.data.pin_memory,
+        "collate_fn": collate,
+    }
     train_loader = make_loader(
-        train_ds,
-        cfg.data.batch_size,
-        shuffle=True,
-        seed=cfg.trainer.seed,
-        num_workers=cfg.data.num_workers,
-        collate_fn=collate,
+        train_ds, cfg.data.batch_size, shuffle=True, seed=cfg.trainer.seed, **loader_options
     )
     val_loader = (
-        make_loader(
-            val_ds,
-            cfg.data.eval_batch_size,
-            shuffle=False,
-            num_workers=cfg.data.num_workers,
-            collate_fn=collate,
-        )
+        make_loader(val_ds, cfg.data.eval_batch_size, shuffle=False, **loader_options)
         if val_ds is not None
         else None
     )
@@ -186,8 +191,15 @@ def train_run(
         monitor="val/take_acc" if val_loader is not None else "train/acc",
         metadata={"run_name": cfg.name, "config": "config.json"},
     )
+    test = None
     if data.test and result.is_global_zero:
-        evaluate_run(run_dir, cache_root=cache)
+        metrics = evaluate_run(run_dir, cache_root=cache, show_progress=cfg.trainer.progress_bar)
+        test = {
+            "overall_accuracy": metrics["overall_accuracy"],
+            "balanced_accuracy": metrics["balanced_accuracy"],
+        }
+    if log is not None and result.is_global_zero:
+        log(result.line(test))
     return run_dir
 
 
@@ -216,6 +228,7 @@ def _distillation_setup(
         teacher_clips,
         run_dir / "teacher_features.safetensors",
         cfg.data.eval_batch_size,
+        cfg.trainer.progress_bar,
     )
     n_clips = cfg.data.num_test_clips
     features = features.reshape(len(data.train), n_clips, -1)  # (takes, clips, Dt)
@@ -248,7 +261,7 @@ _FEATURES_FORMAT = "skillsight-teacher-features-v1"
 
 
 def _teacher_features(
-    teacher: torch.nn.Module, teacher_dir: Path, clips: Any, path: Path, batch_size: int
+    teacher: torch.nn.Module, teacher_dir: Path, clips: Any, path: Path, batch_size: int, show_progress: bool
 ) -> torch.Tensor:
     """(N clips, Dt) teacher features, stored once per student run (sealed: atomic and checksummed).
 
@@ -269,15 +282,18 @@ def _teacher_features(
             return features
         except (CheckpointError, KeyError) as err:
             warnings.warn(f"recomputing the teacher features: {err}", stacklevel=2)
-    features = precompute_teacher_features(teacher, clips, batch_size)
+    features = precompute_teacher_features(teacher, clips, batch_size, show_progress)
     write_sealed(path, {"features": features}, _FEATURES_FORMAT, {"teacher_weights_sha256": teacher_sha})
     return features
 
 
 def evaluate_run(
-    run_dir: str | Path, split: str = "test", cache_root: str | Path | None = None
+    run_dir: str | Path, split: str = "test", cache_root: str | Path | None = None, show_progress: bool = True
 ) -> dict[str, Any]:
-    """10-clip evaluation of a run's best model; writes predictions.csv and metrics.json (with majority)."""
+    """10-clip evaluation of a run's best model; writes predictions.csv and metrics.json (with majority).
+
+    ``show_progress``: show the pass over the split's clips (see :func:`skillsight.data.progress.progress`).
+    """
     run_dir = Path(run_dir)
     cfg = load_run_config(run_dir)
     model = load_model(run_dir / "model")
@@ -290,7 +306,8 @@ def evaluate_run(
     cache = Path(cache_root) if cache_root else run_dir.parent / "cache"
     clips = _datasets(model, cfg, data, split, "test", cache)
     loader = make_loader(clips, cfg.data.eval_batch_size, shuffle=False, collate_fn=collate)
-    preds = predict_takes(model, loader, SCENARIOS, PROFICIENCY_LABELS)
+    batches = progress(loader, f"{split} evaluation", enabled=show_progress)
+    preds = predict_takes(model, batches, SCENARIOS, PROFICIENCY_LABELS)
     metrics = score_predictions(preds.labels, preds.predicted, preds.scenarios, len(PROFICIENCY_LABELS))
     unlabelled = [t.take_uid for t in data.train if t.label is None]
     if unlabelled:

@@ -2,8 +2,8 @@
 
 A task is a LightningModule around plain, exportable ``nn.Module`` s. It names the module that is the
 run's result in ``saved_model()`` (what :func:`skillsight.training.loop.fit` saves as the best model),
-and the parameters the optimiser updates in ``trainable_parameters()`` (frozen teachers and backbones
-excluded). The schedule is sized by :func:`skillsight.training.loop.fit` before training starts
+and the module whose trainable parameters the optimiser updates in ``optimised_module()`` (parameters
+that do not require gradients, such as frozen teachers and backbones, are left out). The schedule is sized by :func:`skillsight.training.loop.fit` before training starts
 (:meth:`OptimisedTask.set_schedule_length`: optimiser steps in all and per epoch, accumulation included);
 a task trained by a bare Lightning Trainer sizes it from the trainer instead. (Asking the trainer from
 ``fit`` would make Lightning build the first data iterator before a resume checkpoint's data position is
@@ -44,9 +44,9 @@ class OptimisedTask(L.LightningModule):
         """The module that is the run's result (saved as ``model.safetensors``); ``self.model`` by default."""
         return self.model  # type: ignore[return-value]
 
-    def trainable_parameters(self) -> list[tuple[str, nn.Parameter]]:
-        """(name, parameter) pairs the optimiser updates: those that require gradients."""
-        return [(n, p) for n, p in self.named_parameters() if p.requires_grad]
+    def optimised_module(self) -> nn.Module:
+        """The module whose trainable parameters the optimiser updates (the whole task by default)."""
+        return self
 
     def schedule_steps(self) -> tuple[int, int, int]:
         """(optimiser steps in all, optimiser steps per epoch, epochs) of the run being fitted."""
@@ -61,7 +61,7 @@ class OptimisedTask(L.LightningModule):
         return total, max(1, int(per_epoch)), epochs
 
     def configure_optimizers(self) -> Any:
-        opt = build_optimizer(self.trainable_parameters(), self.optim)
+        opt = build_optimizer(self.optimised_module(), self.optim)
         total, per_epoch, epochs = self.schedule_steps()
         scheduler, interval = build_scheduler(opt, self.optim, total, per_epoch, epochs)
         return {"optimizer": opt, "lr_scheduler": {"scheduler": scheduler, "interval": interval}}

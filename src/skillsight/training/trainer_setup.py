@@ -19,6 +19,7 @@ from skillsight.exceptions import ConfigError, MissingDependencyError
 
 __all__ = [
     "enable_gradient_checkpointing",
+    "hf_checkpointing",
     "make_loggers",
     "optimizer_steps",
     "strategy_for",
@@ -74,20 +75,44 @@ def make_loggers(cfg: TrainerConfig, csv_logger: Any, run_dir: Path) -> list[Any
     return loggers
 
 
+def hf_checkpointing(backbone: nn.Module) -> None:
+    """Switch on a Hugging Face model's activation checkpointing (non-reentrant), by the name of the
+    installed transformers (``activation_checkpointing_enable`` from v5, before it
+    ``gradient_checkpointing_enable``)."""
+    kwargs = {"use_reentrant": False}
+    if hasattr(backbone, "activation_checkpointing_enable"):
+        backbone.activation_checkpointing_enable(activation_checkpointing_kwargs=kwargs)
+    else:
+        backbone.gradient_checkpointing_enable(gradient_checkpointing_kwargs=kwargs)
+
+
+def _switch_on(module: nn.Module) -> int:
+    """Depth-first: a module's own ``enable_gradient_checkpointing()`` (the gaze-biased TimeSformer keeps
+    its layer 0 out), else a trainable Hugging Face backbone's ``gradient_checkpointing_enable()``."""
+    own = getattr(module, "enable_gradient_checkpointing", None)
+    if callable(own):
+        own()
+        return 1
+    hf = getattr(module, "supports_gradient_checkpointing", False) and hasattr(
+        module, "gradient_checkpointing_enable"
+    )
+    if hf:
+        if not any(p.requires_grad for p in module.parameters()):  # frozen: it keeps no activations
+            return 0
+        hf_checkpointing(module)
+        return 1
+    return sum(_switch_on(child) for child in module.children())
+
+
 def enable_gradient_checkpointing(module: nn.Module) -> int:
-    """Switch on activation checkpointing in every Hugging Face backbone of ``module`` that supports it
-    (``gradient_checkpointing_enable()``); returns how many were switched on.
+    """Switch on activation checkpointing in every trainable video backbone of ``module`` (Hugging Face
+    ``gradient_checkpointing_enable()``: each transformer layer's activations are recomputed in the
+    backward pass instead of kept); returns how many backbones were switched.
 
     Raises:
         ConfigError: no backbone of ``module`` supports it (the switch would silently do nothing).
     """
-    switched = 0
-    for sub in module.modules():
-        supported = getattr(sub, "supports_gradient_checkpointing", False)
-        trainable = any(p.requires_grad for p in sub.parameters())  # a frozen backbone keeps no activations
-        if supported and trainable and hasattr(sub, "gradient_checkpointing_enable"):
-            sub.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
-            switched += 1
+    switched = _switch_on(module)
     if not switched:
         name = getattr(module, "model_name", type(module).__name__)
         raise ConfigError(

@@ -85,7 +85,9 @@ def test_cross_field_rules_run_once_all_overrides_are_in() -> None:
 def test_presets_are_per_method_and_unknown_names_list_the_methods_presets() -> None:
     assert method_of(_Root()).name == "test_validation_root"
     assert "teacher_tiny" in get_method("skillsight").presets
-    with pytest.raises(ConfigError, match="unknown test_validation_root preset 'teacher_tiny'; valid: root_b"):
+    with pytest.raises(
+        ConfigError, match="unknown test_validation_root preset 'teacher_tiny'; valid: root_b"
+    ):
         load_config("teacher_tiny", method="test_validation_root")
     with pytest.raises(ConfigError, match="unknown config method 'nope'"):
         load_config("x", method="nope")

@@ -15,8 +15,7 @@ from skillsight.training.optim import ScheduleSpan, build_optimizer, build_sched
 
 
 def _lrs(optim: OptimConfig, steps_total: int, steps_per_epoch: int, epochs: int, units: int) -> list[float]:
-    p = nn.Parameter(torch.zeros(1))
-    opt = build_optimizer([("p", p)], optim)
+    opt = build_optimizer(nn.Linear(1, 1, bias=False), optim)
     sched, _ = build_scheduler(opt, optim, steps_total, steps_per_epoch, epochs)
     lrs = []
     for _ in range(units):
@@ -41,7 +40,9 @@ def test_step_interval_warms_up_per_step_and_decays_at_milestone_epochs():
 
 def test_cosine_with_warmup_ratio_and_floor_matches_the_closed_form():
     total, ratio, floor = 20, 0.1, 0.05
-    f = lr_factor(OptimConfig(schedule="cosine", warmup_ratio=ratio, min_lr_ratio=floor), ScheduleSpan(total, 5))
+    f = lr_factor(
+        OptimConfig(schedule="cosine", warmup_ratio=ratio, min_lr_ratio=floor), ScheduleSpan(total, 5)
+    )
     warm = 2  # 10 % of 20 steps
     expected = [(k + 1) / warm for k in range(warm)] + [
         floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * (k - warm) / (total - warm)))
@@ -52,17 +53,17 @@ def test_cosine_with_warmup_ratio_and_floor_matches_the_closed_form():
 
 
 def test_norms_and_biases_can_be_left_out_of_weight_decay():
-    model = nn.Sequential(nn.Linear(3, 4), nn.LayerNorm(4))
-    decayed = build_optimizer(model.named_parameters(), OptimConfig(weight_decay=0.1))
-    assert [g["weight_decay"] for g in decayed.param_groups] == [0.1]
-    split = build_optimizer(
-        model.named_parameters(), OptimConfig(weight_decay=0.1, decay_norms_and_biases=False)
-    )
+    model = nn.Sequential(nn.Linear(3, 4), nn.LayerNorm(4), nn.Linear(4, 2, bias=False), nn.BatchNorm1d(2))
+    model[2].requires_grad_(False)  # frozen: in no group
+    decayed = build_optimizer(model, OptimConfig(weight_decay=0.1))
+    assert [(g["weight_decay"], len(g["params"])) for g in decayed.param_groups] == [(0.1, 6)]
+    split = build_optimizer(model, OptimConfig(weight_decay=0.1, decay_norms_and_biases=False))
     groups = {g["weight_decay"]: [tuple(p.shape) for p in g["params"]] for g in split.param_groups}
-    assert groups == {0.1: [(4, 3)], 0.0: [(4,), (4,), (4,)]}, "linear weight decays; bias and LayerNorm do not"
-    frozen = nn.Linear(2, 2).requires_grad_(False)
+    assert groups == {0.1: [(4, 3)], 0.0: [(4,), (4,), (4,), (2,), (2,)]}, (
+        "linear weights decay; the bias and both norm layers do not"
+    )
     with pytest.raises(ConfigError, match="no trainable parameters"):
-        build_optimizer(frozen.named_parameters(), OptimConfig())
+        build_optimizer(nn.Linear(2, 2).requires_grad_(False), OptimConfig())
 
 
 @pytest.mark.parametrize(

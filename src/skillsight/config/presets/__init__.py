@@ -1,4 +1,5 @@
-"""Named run presets (``teacher_tiny``, ``student_paper``, ...), one module per method family.
+"""Named SkillSight run presets (``teacher_tiny``, ``student_paper``, ``teacher_paper_8gpu``, ...), one
+module per method family (and one for the GPU variants of the paper recipes).
 
 Each family module registers functions returning a fresh RunConfig into :data:`PRESETS`; importing
 this package registers them all. Tiny presets are the CPU demo's recipes; paper presets follow the
@@ -9,6 +10,7 @@ from skillsight.config.presets import (  # noqa: F401  (importing a family modul
     egodistill,
     egotrigger,
     gaze_video,
+    hardware,
     skillsight,
     video_baselines,
     x3d,
