@@ -20,56 +20,75 @@ HELP = (
 app = typer.Typer(help=HELP, no_args_is_help=True)
 
 
+#: shortcut option -> the config key it sets (given options override the preset and file)
+_TRAIN_SHORTCUTS = {
+    "mode": "task.mode",
+    "data": "data.dataset",
+    "data_root": "data.root",
+    "teacher_checkpoint": "model.teacher_checkpoint",
+    "teacher_model": "model.teacher",
+    "student_model": "model.student",
+    "face_size": "data.face_size",
+    "val_subject": "data.val_subjects",
+    "n_train": "data.n_train",
+    "teacher_epochs": "task.teacher_epochs",
+    "student_epochs": "task.student_epochs",
+    "batch_size": "data.batch_size",
+    "seed": "trainer.seed",
+}
+
+
 @app.command()
 def train(
-    out: Path = typer.Option(..., help="run folder to write (config.json, checkpoints, metrics.json)"),
-    mode: str = typer.Option("both", help="both | pretrain_teacher | distill | plain_student"),
-    data: str = typer.Option("synthetic", help="synthetic | mpiifacegaze | ethxgaze | gaze360"),
-    data_root: Path | None = typer.Option(None, help="dataset folder (real datasets)"),
-    teacher_checkpoint: Path | None = typer.Option(None, help="teacher checkpoint for --mode distill"),
-    teacher_model: str = typer.Option(
-        "privigaze_teacher_small", help="registered teacher (privigaze_teacher = paper size)"
+    out: Path = typer.Option(..., help="run folder to write (config.json, teacher/, student/, metrics.json)"),
+    config: str = typer.Option(
+        "privigaze_tiny", "--config", "-c", help="privigaze_tiny | privigaze_paper | a YAML/JSON file"
     ),
-    student_model: str = typer.Option("privigaze_student"),
-    face_size: int = typer.Option(64, help="face side in pixels (paper: 224)"),
+    overrides: list[str] = typer.Option([], "--set", help="override a config value: section.key=value"),
+    resume: bool = typer.Option(False, "--resume", help="continue a stopped run from its checkpoints"),
+    mode: str | None = typer.Option(None, help="both | pretrain_teacher | distill | plain_student"),
+    data: str | None = typer.Option(None, help="synthetic | mpiifacegaze | ethxgaze | gaze360"),
+    data_root: Path | None = typer.Option(None, help="dataset folder (real datasets)"),
+    teacher_checkpoint: Path | None = typer.Option(None, help="teacher model for --mode distill"),
+    teacher_model: str | None = typer.Option(
+        None, help="registered teacher (privigaze_teacher = paper size)"
+    ),
+    student_model: str | None = typer.Option(None),
+    face_size: int | None = typer.Option(None, help="face side in pixels (paper: 224)"),
     val_subject: list[str] = typer.Option(
         [], help="held-out subject id (repeatable; MPIIFaceGaze / ETH-XGaze)"
     ),
-    n_train: int = typer.Option(2000, help="synthetic training samples"),
-    teacher_epochs: int = typer.Option(6),
-    student_epochs: int = typer.Option(8),
-    batch_size: int = typer.Option(64),
-    seed: int = typer.Option(0),
+    n_train: int | None = typer.Option(None, help="synthetic training samples"),
+    teacher_epochs: int | None = typer.Option(None),
+    student_epochs: int | None = typer.Option(None),
+    batch_size: int | None = typer.Option(None),
+    seed: int | None = typer.Option(None),
 ) -> None:
-    """Train the teacher and/or the student; writes a run folder."""
-    from skillsight.projects.gaze_estimation.pipeline import GazeTrainConfig, train_gaze
+    """Train the teacher and/or the student through the one training loop; writes a run folder."""
+    import json as _json
 
-    cfg = GazeTrainConfig(
-        mode=mode,
-        data=data,
-        data_root=str(data_root) if data_root else None,
-        teacher_checkpoint=str(teacher_checkpoint) if teacher_checkpoint else None,
-        teacher_model=teacher_model,
-        student_model=student_model,
-        face_size=face_size,
-        val_subjects=list(val_subject),
-        n_train=n_train,
-        teacher_epochs=teacher_epochs,
-        student_epochs=student_epochs,
-        batch_size=batch_size,
-        seed=seed,
-    )
-    metrics = train_gaze(cfg, out)
+    from skillsight.config import load_config
+    from skillsight.projects.gaze_estimation.pipeline import train_gaze
+
+    given = dict(locals())
+    shortcuts = []
+    for option, key in _TRAIN_SHORTCUTS.items():
+        value = given[option]
+        if value is not None and value != []:
+            shortcuts.append(f"{key}={_json.dumps(str(value) if isinstance(value, Path) else value)}")
+    cfg = load_config(config, [*shortcuts, *overrides], method="gaze")
+    metrics = train_gaze(cfg, out, resume=resume, log=typer.echo)
     for role, m in metrics.items():
         typer.echo(
             f"{role}: mean angular error {m['mean_deg']:.2f} deg (median {m['median_deg']:.2f}, n={m['n']})"
         )
-    typer.echo(f"run folder: {out}")
 
 
 @app.command("eval")
 def evaluate(
-    checkpoint: Path = typer.Argument(..., help="teacher.safetensors or student.safetensors of a run"),
+    checkpoint: Path = typer.Argument(
+        ..., help="a run's teacher/model.safetensors or student/model.safetensors"
+    ),
     data: str = typer.Option("synthetic", help="synthetic | mpiifacegaze | ethxgaze | gaze360"),
     data_root: Path | None = typer.Option(None),
     val_subject: list[str] = typer.Option([], help="subjects to evaluate on (MPIIFaceGaze / ETH-XGaze)"),
@@ -77,26 +96,21 @@ def evaluate(
     seed: int = typer.Option(12345, help="synthetic evaluation seed (use one not used in training)"),
 ) -> None:
     """Mean/median angular error (degrees) of a checkpoint on held-out data (JSON on stdout)."""
+    from skillsight.config import validate
+    from skillsight.projects.gaze_estimation.config import GazeDataConfig, GazeTrainConfig
     from skillsight.projects.gaze_estimation.models import PriviGazeStudent, PriviGazeTeacher
-    from skillsight.projects.gaze_estimation.pipeline import GazeTrainConfig, build_datasets, evaluate_gaze
+    from skillsight.projects.gaze_estimation.pipeline import build_datasets, evaluate_gaze
     from skillsight.runs.checkpoint import load_model
 
     model = load_model(checkpoint)
     if not isinstance(model, (PriviGazeTeacher, PriviGazeStudent)):
         raise ConfigError(f"{checkpoint}: not a PriviGaze teacher or student ({type(model).__name__})")
     eye = getattr(model, "eye_size", (32, 48))
-    cfg = GazeTrainConfig(
-        mode="pretrain_teacher",
-        data=data,
-        data_root=str(data_root) if data_root else None,
-        face_size=model.face_size,
-        eye_size=eye,
-        val_subjects=list(val_subject),
-        n_train=1,
-        n_val=n,
-        seed=seed - 10_000,
-    )
-    _, val = build_datasets(cfg)
+    data_cfg = GazeDataConfig(dataset=data, root=str(data_root) if data_root else None,  # type: ignore[arg-type]
+                              face_size=model.face_size, eye_size=tuple(eye), val_subjects=list(val_subject),
+                              n_train=1, n_val=n)  # fmt: skip
+    cfg = validate(GazeTrainConfig(data=data_cfg), "gaze eval options")
+    _, val = build_datasets(cfg, seed=seed - 10_000)
     typer.echo(json.dumps(evaluate_gaze(model, val), indent=2))
 
 

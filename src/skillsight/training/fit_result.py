@@ -1,5 +1,5 @@
 """What a training run reports when it ends: the best score, its epoch, the run folder, and (when the
-caller evaluated the result) the test metrics, as one line."""
+caller evaluated the result) its test or validation metrics, as one line."""
 
 from __future__ import annotations
 
@@ -32,18 +32,19 @@ class FitResult:
     monitor: str | None = None
     best_epoch: int = -1
 
-    def line(self, test: dict[str, float] | None = None, label: str = "result") -> str:
-        """The run's one-line result, e.g. ``result: best val/take_acc 0.625 at epoch 7 of 40 | test
-        overall_accuracy 0.583 | run runs/teacher``."""
-        return result_line(self, test, label)
+    def line(self, evaluated: dict[str, float] | None = None, label: str = "result") -> str:
+        """The run's one-line result, e.g. ``result: best val/take_acc 0.625 at epoch 7 of 40 |
+        test_overall_accuracy 0.583 | run runs/teacher``."""
+        return result_line(self, evaluated, label)
 
 
 def _number(value: float) -> str:
     return "nan" if isinstance(value, float) and math.isnan(value) else f"{value:.4g}"
 
 
-def result_line(result: FitResult, test: dict[str, float] | None = None, label: str = "result") -> str:
-    """One line: best score and its epoch (or the final model's epoch), test metrics, the run folder."""
+def result_line(result: FitResult, evaluated: dict[str, float] | None = None, label: str = "result") -> str:
+    """One line: best score and its epoch (or the final model's epoch), the metrics the caller evaluated
+    the result on (named with their split, e.g. ``test_overall_accuracy``), the run folder."""
     parts = []
     if result.monitor and not math.isinf(result.best_score) and not math.isnan(result.best_score):
         parts.append(
@@ -52,7 +53,7 @@ def result_line(result: FitResult, test: dict[str, float] | None = None, label: 
         )
     else:
         parts.append(f"model of epoch {result.best_epoch} of {result.epochs_run}")
-    if test:
-        parts.append("test " + ", ".join(f"{k} {_number(v)}" for k, v in test.items()))
+    if evaluated:
+        parts.append(", ".join(f"{k} {_number(v)}" for k, v in evaluated.items()))
     parts.append(f"run {result.run_dir}")
     return f"{label}: " + " | ".join(parts)

@@ -123,7 +123,9 @@ class StopOnSignal(Callback):
     def on_train_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
         self._restore_handlers()
 
-    def on_exception(self, trainer: L.Trainer, pl_module: L.LightningModule, exception: BaseException) -> None:
+    def on_exception(
+        self, trainer: L.Trainer, pl_module: L.LightningModule, exception: BaseException
+    ) -> None:
         self._restore_handlers()
 
     def _agreed(self, trainer: L.Trainer) -> bool:
@@ -185,5 +187,7 @@ class StopOnSignal(Callback):
     def on_train_epoch_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
         # Runs after the previous epoch's checkpoint was written (BestModelSaver comes first).
         if trainer.current_epoch > 0 and self._agreed(trainer):
-            self.stopped = StopRequested(self.requested or "SIGTERM", f"after epoch {trainer.current_epoch - 1}")
+            self.stopped = StopRequested(
+                self.requested or "SIGTERM", f"after epoch {trainer.current_epoch - 1}"
+            )
             raise self.stopped

@@ -195,8 +195,8 @@ def train_run(
     if data.test and result.is_global_zero:
         metrics = evaluate_run(run_dir, cache_root=cache, show_progress=cfg.trainer.progress_bar)
         test = {
-            "overall_accuracy": metrics["overall_accuracy"],
-            "balanced_accuracy": metrics["balanced_accuracy"],
+            "test_overall_accuracy": metrics["overall_accuracy"],
+            "test_balanced_accuracy": metrics["balanced_accuracy"],
         }
     if log is not None and result.is_global_zero:
         log(result.line(test))

@@ -1,15 +1,22 @@
 """PriviGaze train / evaluate / predict / demo: the library functions ``skillsight gaze ...`` calls.
 
-A training run writes a run folder: ``config.json`` (the resolved :class:`GazeTrainConfig`),
-``teacher.safetensors/.json`` and/or ``student.safetensors/.json`` (via
-:func:`skillsight.runs.checkpoint.save_model`) and ``metrics.json`` (held-out angular errors).
+A training run writes a run folder through the one training loop (:func:`skillsight.training.loop.fit`),
+one fit per phase::
+
+    run/config.json        the resolved GazeTrainConfig (config_schema "gaze")
+    run/teacher/           the teacher's fit: model.safetensors/.json, checkpoints/last.ckpt, logs/
+    run/student/           the student's fit (distilled, or plain)
+    run/metrics.json       held-out angular errors per model
+
+``train_gaze(cfg, run, resume=True)`` continues a stopped run: a finished phase is not trained again.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -18,10 +25,12 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader
 
+from skillsight.config import load_config
 from skillsight.exceptions import ConfigError, DataFormatError
 from skillsight.gaze.tracks import GazeTrack
 from skillsight.models import model_inputs
-from skillsight.projects.gaze_estimation.angles import DATASET_BINS, angular_error_deg, pitchyaw_to_vector
+from skillsight.projects.gaze_estimation.angles import angular_error_deg, pitchyaw_to_vector
+from skillsight.projects.gaze_estimation.config import GazeTrainConfig
 from skillsight.projects.gaze_estimation.losses import LossWeights
 from skillsight.projects.gaze_estimation.models import PriviGazeStudent, PriviGazeTeacher
 from skillsight.projects.gaze_estimation.readers import (
@@ -35,12 +44,14 @@ from skillsight.projects.gaze_estimation.readers import (
 from skillsight.projects.gaze_estimation.synthetic import SyntheticFaceConfig, generate_synthetic_faces
 from skillsight.projects.gaze_estimation.task import GazeEstimationTask
 from skillsight.runs.atomic import atomic_write_text
-from skillsight.runs.checkpoint import load_model, save_model
-from skillsight.training.quiet import quiet_lightning
+from skillsight.runs.checkpoint import load_model
+from skillsight.runs.run_config import save_config
+from skillsight.training.fit_result import FitResult
+from skillsight.training.loop import LAST_CHECKPOINT, fit
+from skillsight.training.sampling import make_loader
 
 __all__ = [
     "DEMO_WEIGHTS",
-    "PIPELINE_MODES",
     "GazeTrainConfig",
     "build_datasets",
     "evaluate_gaze",
@@ -51,129 +62,73 @@ __all__ = [
     "train_gaze",
 ]
 
-#: ``both`` pretrains the teacher then distils it; ``plain_student`` is the no-distillation baseline.
-PIPELINE_MODES = ("both", "pretrain_teacher", "distill", "plain_student")
 #: loss weights of the demo and benchmark (see docs/privigaze.md, "Loss scale").
 DEMO_WEIGHTS = LossWeights()
-DATASETS = ("synthetic", "mpiifacegaze", "ethxgaze", "gaze360")
 
 
-@dataclass
-class GazeTrainConfig:
-    """Everything a PriviGaze run needs; written to ``config.json`` in the run folder.
-
-    ``data_root`` is required for real datasets; ``val_subjects``/``test_subjects`` hold subjects out
-    (leave-subjects-out; Gaze360 uses its own split instead). Bins default to the dataset's L2CS bins.
-    """
-
-    mode: str = "both"
-    data: str = "synthetic"
-    data_root: str | None = None
-    teacher_model: str = "privigaze_teacher_small"
-    student_model: str = "privigaze_student"
-    teacher_checkpoint: str | None = None
-    face_size: int = 64
-    eye_size: tuple[int, int] = (32, 48)
-    num_bins: int | None = None
-    bin_width_deg: float | None = None
-    bin_lo_deg: float | None = None
-    n_train: int = 2000
-    n_val: int = 400
-    seed: int = 0
-    val_subjects: list[str] = field(default_factory=list)
-    test_subjects: list[str] = field(default_factory=list)
-    teacher_epochs: int = 6
-    student_epochs: int = 8
-    batch_size: int = 64
-    lr: float = 3e-3
-    weight_decay: float = 1e-4
-    weights: dict[str, float] = field(default_factory=lambda: LossWeights().to_dict())
-    num_workers: int = 0
-
-    def __post_init__(self) -> None:
-        if self.mode not in PIPELINE_MODES:
-            raise ConfigError(f"gaze mode {self.mode!r} unknown; valid: {', '.join(PIPELINE_MODES)}")
-        if self.data not in DATASETS:
-            raise ConfigError(f"gaze data {self.data!r} unknown; valid: {', '.join(DATASETS)}")
-        if self.data != "synthetic" and not self.data_root:
-            raise ConfigError(f"gaze data {self.data!r} needs data_root")
-        if self.mode == "distill" and not self.teacher_checkpoint:
-            raise ConfigError("gaze mode 'distill' needs teacher_checkpoint (a run's teacher.safetensors)")
-        self.eye_size = (int(self.eye_size[0]), int(self.eye_size[1]))
-
-    def bins_kwargs(self) -> dict[str, float]:
-        """Angle bins (count, width and lower edge in degrees): the dataset's defaults unless overridden."""
-        d = DATASET_BINS[self.data]
-        return {
-            "num_bins": self.num_bins or d.num_bins,
-            "bin_width_deg": self.bin_width_deg or d.width_deg,
-            "bin_lo_deg": d.lo_deg if self.bin_lo_deg is None else self.bin_lo_deg,
-        }
-
-
-def build_datasets(cfg: GazeTrainConfig) -> tuple[torch.utils.data.Dataset, torch.utils.data.Dataset]:
-    """(train, validation) torch datasets for ``cfg.data``."""
-    if cfg.data == "synthetic":
-        syn = SyntheticFaceConfig(face_size=cfg.face_size, eye_size=cfg.eye_size)
-        train = generate_synthetic_faces(cfg.n_train, seed=cfg.seed, config=syn)
-        val = generate_synthetic_faces(cfg.n_val, seed=cfg.seed + 10_000, config=syn)
+def build_datasets(
+    cfg: GazeTrainConfig, seed: int | None = None
+) -> tuple[torch.utils.data.Dataset, torch.utils.data.Dataset]:
+    """(train, validation) torch datasets for ``cfg.data`` (synthetic sets drawn from ``seed``, the
+    trainer's seed by default; the validation set from ``seed + 10000``)."""
+    data = cfg.data
+    seed = cfg.trainer.seed if seed is None else seed
+    if data.dataset == "synthetic":
+        syn = SyntheticFaceConfig(face_size=data.face_size, eye_size=data.eye_size)
+        train = generate_synthetic_faces(data.n_train, seed=seed, config=syn)
+        val = generate_synthetic_faces(data.n_val, seed=seed + 10_000, config=syn)
         return FaceArrayDataset(train), FaceArrayDataset(val)
-    root = cfg.data_root
+    root = data.root
     if root is None:
-        raise ConfigError(f"gaze data {cfg.data!r} needs data_root")
-    if cfg.data == "mpiifacegaze":
+        raise ConfigError(f"data.root: the {data.dataset!r} dataset needs its folder")
+    if data.dataset == "mpiifacegaze":
         index = read_mpiifacegaze(root)
-    elif cfg.data == "ethxgaze":
+    elif data.dataset == "ethxgaze":
         index = read_ethxgaze(root)
     else:
         index = read_gaze360(root)
-    if cfg.data == "gaze360":
+    if data.dataset == "gaze360":
         train_rows = np.flatnonzero(index.split == "train")
         val_rows = np.flatnonzero(index.split == "val")
     else:
-        held = np.isin(index.subject_ids, cfg.val_subjects + cfg.test_subjects)
-        if not cfg.val_subjects:
+        held = np.isin(index.subject_ids, data.val_subjects + data.test_subjects)
+        if not data.val_subjects:
             raise ConfigError(
-                f"{cfg.data}: give val_subjects (held-out subjects); found {sorted(set(index.subject_ids))}"
+                f"{data.dataset}: give data.val_subjects (held-out subjects); found "
+                f"{sorted(set(index.subject_ids))}"
             )
-        val_rows = np.flatnonzero(np.isin(index.subject_ids, cfg.val_subjects))
+        val_rows = np.flatnonzero(np.isin(index.subject_ids, data.val_subjects))
         train_rows = np.flatnonzero(~held)
     if val_rows.size == 0 or train_rows.size == 0:
         raise DataFormatError(
-            cfg.data_root or "", "subjects/split", cfg.val_subjects, "empty train or validation set"
+            data.root or "", "subjects/split", data.val_subjects, "empty train or validation set"
         )
-    full = FaceIndexDataset(index, cfg.face_size, cfg.eye_size)
+    full = FaceIndexDataset(index, data.face_size, data.eye_size)
     return (
         torch.utils.data.Subset(full, train_rows.tolist()),
         torch.utils.data.Subset(full, val_rows.tolist()),
     )
 
 
-def _fit(
-    task: GazeEstimationTask, train: torch.utils.data.Dataset, epochs: int, cfg: GazeTrainConfig
-) -> None:
-    import lightning as L
-
-    torch.manual_seed(cfg.seed)
-    loader = DataLoader(
-        train,
-        batch_size=cfg.batch_size,
-        shuffle=True,
-        num_workers=cfg.num_workers,
-        generator=torch.Generator().manual_seed(cfg.seed),
-    )
-    quiet_lightning()
-    trainer = L.Trainer(
-        max_epochs=epochs,
-        accelerator="auto",
-        devices=1,
-        logger=False,
-        enable_checkpointing=False,
-        enable_progress_bar=False,
-        enable_model_summary=False,
-        deterministic=False,
-    )
-    trainer.fit(task, loader)
+def _fit_phase(
+    task: GazeEstimationTask,
+    train: torch.utils.data.Dataset,
+    val: torch.utils.data.Dataset,
+    epochs: int,
+    cfg: GazeTrainConfig,
+    run_dir: Path,
+    resume: bool,
+) -> FitResult:
+    """One phase through the one loop: ``epochs`` epochs, validation errors logged every epoch, the final
+    model kept (``monitor=None``), as the hand-written loop did."""
+    data = cfg.data
+    loaders = {"num_workers": data.num_workers, "pin_memory": data.pin_memory}
+    train_loader = make_loader(train, data.batch_size, shuffle=True, seed=cfg.trainer.seed, **loaders)
+    val_loader = make_loader(val, data.eval_batch_size, shuffle=False, **loaders)
+    trainer = replace(cfg.trainer, max_epochs=epochs)
+    resume = resume and (run_dir / LAST_CHECKPOINT).is_file()
+    return fit(task, train_loader, val_loader, run_dir, trainer, resume=resume, monitor=None,
+               metadata={"role": task.mode, "data": data.dataset})  # fmt: skip
 
 
 _Model = TypeVar("_Model", PriviGazeTeacher, PriviGazeStudent)
@@ -190,9 +145,9 @@ def _create(name: str, cfg: GazeTrainConfig, seed: int, kind: type[_Model]) -> _
     from skillsight.models import create_model
 
     torch.manual_seed(seed)
-    kwargs: dict[str, Any] = {"face_size": cfg.face_size, **cfg.bins_kwargs()}
+    kwargs: dict[str, Any] = {"face_size": cfg.data.face_size, **cfg.bins_kwargs()}
     if "teacher" in name:
-        kwargs["eye_size"] = list(cfg.eye_size)
+        kwargs["eye_size"] = list(cfg.data.eye_size)
     return _expect(create_model(name, **kwargs), kind, f"model {name!r}")
 
 
@@ -232,48 +187,49 @@ def evaluate_gaze(
     }
 
 
-def train_gaze(cfg: GazeTrainConfig, run_dir: str | Path) -> dict[str, dict[str, float]]:
-    """Train per ``cfg.mode``, write the run folder, return the validation metrics per model."""
+def _task(mode: str, cfg: GazeTrainConfig, teacher: nn.Module | None, student: nn.Module | None):
+    t = cfg.task
+    return GazeEstimationTask(mode, teacher=teacher, student=student, optim=cfg.optim, weights=t.weights,
+                              nce_temperature=t.nce_temperature, kd_temperature=t.kd_temperature)  # fmt: skip
+
+
+def train_gaze(
+    cfg: GazeTrainConfig,
+    run_dir: str | Path,
+    resume: bool = False,
+    log: Callable[[str], None] | None = None,
+) -> dict[str, dict[str, float]]:
+    """Train per ``cfg.task.mode``, write the run folder, return the validation metrics per model.
+
+    Args:
+        resume: continue a stopped run (each phase from its checkpoint; a finished phase is only restored).
+        log: receives one result line per phase (None: silent).
+    """
     run = Path(run_dir)
     run.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(run / "config.json", json.dumps(asdict(cfg), indent=2, sort_keys=True))
+    save_config(cfg, run / "config.json")
     train, val = build_datasets(cfg)
-    weights = LossWeights(**cfg.weights)
+    seed, mode, batch = cfg.trainer.seed, cfg.task.mode, cfg.data.eval_batch_size
     metrics: dict[str, dict[str, float]] = {}
     teacher = None
-    if cfg.mode in ("both", "pretrain_teacher"):
-        teacher = _create(cfg.teacher_model, cfg, cfg.seed, PriviGazeTeacher)
-        _fit(
-            GazeEstimationTask(
-                "pretrain_teacher", teacher=teacher, lr=cfg.lr, weight_decay=cfg.weight_decay, weights=weights
-            ),
-            train,
-            cfg.teacher_epochs,
-            cfg,
-        )
-        save_model(teacher, run / "teacher", metadata={"role": "teacher", "data": cfg.data})
-        metrics["teacher"] = evaluate_gaze(teacher, val)
-    elif cfg.mode == "distill":
-        source = str(cfg.teacher_checkpoint)  # set: GazeTrainConfig checks it for mode 'distill'
+    if mode in ("both", "pretrain_teacher"):
+        teacher = _create(cfg.model.teacher, cfg, seed, PriviGazeTeacher)
+        result = _fit_phase(_task("pretrain_teacher", cfg, teacher, None), train, val,
+                            cfg.task.teacher_epochs, cfg, run / "teacher", resume)  # fmt: skip
+        metrics["teacher"] = evaluate_gaze(teacher, val, batch)
+        if log is not None:
+            log(result.line({"val_mean_deg": metrics["teacher"]["mean_deg"]}, label="teacher"))
+    elif mode == "distill":
+        source = str(cfg.model.teacher_checkpoint)  # set: GazeTrainConfig.check requires it for 'distill'
         teacher = _expect(load_model(source), PriviGazeTeacher, source)
-    if cfg.mode in ("both", "distill", "plain_student"):
-        student = _create(cfg.student_model, cfg, cfg.seed + 1, PriviGazeStudent)
-        mode = "plain_student" if cfg.mode == "plain_student" else "distill"
-        _fit(
-            GazeEstimationTask(
-                mode,
-                teacher=teacher if mode == "distill" else None,
-                student=student,
-                lr=cfg.lr,
-                weight_decay=cfg.weight_decay,
-                weights=weights,
-            ),
-            train,
-            cfg.student_epochs,
-            cfg,
-        )
-        save_model(student, run / "student", metadata={"role": f"student ({mode})", "data": cfg.data})
-        metrics["student"] = evaluate_gaze(student, val)
+    if mode in ("both", "distill", "plain_student"):
+        student = _create(cfg.model.student, cfg, seed + 1, PriviGazeStudent)
+        phase = "plain_student" if mode == "plain_student" else "distill"
+        result = _fit_phase(_task(phase, cfg, teacher if phase == "distill" else None, student), train, val,
+                            cfg.task.student_epochs, cfg, run / "student", resume)  # fmt: skip
+        metrics["student"] = evaluate_gaze(student, val, batch)
+        if log is not None:
+            log(result.line({"val_mean_deg": metrics["student"]["mean_deg"]}, label=f"student ({phase})"))
     atomic_write_text(run / "metrics.json", json.dumps(metrics, indent=2, sort_keys=True))
     return metrics
 
@@ -360,41 +316,34 @@ def run_demo(
     """Teacher, distilled student and plain student on synthetic faces; mean held-out errors (degrees).
 
     Both students start from identical weights and see the same data in the same order; only the
-    distillation terms differ. ``weights`` defaults to :data:`DEMO_WEIGHTS`.
+    distillation terms differ. ``weights`` defaults to :data:`DEMO_WEIGHTS`. The fits go to a temporary
+    folder (only the errors are kept).
     """
-    weights = weights or DEMO_WEIGHTS
-    cfg = GazeTrainConfig(
-        mode="both",
-        n_train=n_train,
-        n_val=n_test,
-        seed=seed,
-        face_size=face_size,
-        eye_size=eye_size,
-        teacher_epochs=teacher_epochs,
-        student_epochs=student_epochs,
-        batch_size=batch_size,
-        weights=weights.to_dict(),
-    )
+    overrides = [
+        f"trainer.seed={seed}", f"data.n_train={n_train}", f"data.n_val={n_test}",
+        f"data.face_size={face_size}",
+        f"data.eye_size=[{eye_size[0]}, {eye_size[1]}]", f"data.batch_size={batch_size}",
+        f"task.teacher_epochs={teacher_epochs}", f"task.student_epochs={student_epochs}",
+        "trainer.progress_bar=false",
+    ]  # fmt: skip
+    cfg: GazeTrainConfig = load_config("privigaze_tiny", overrides, method="gaze")
+    cfg.task.weights = weights or DEMO_WEIGHTS
     train, test = build_datasets(cfg)
-    teacher = _create(cfg.teacher_model, cfg, seed, PriviGazeTeacher)
-    _fit(
-        GazeEstimationTask("pretrain_teacher", teacher=teacher, lr=cfg.lr, weights=weights),
-        train,
-        teacher_epochs,
-        cfg,
-    )
-    result = {"teacher_error_deg": evaluate_gaze(teacher, test)["mean_deg"]}
-    for name, mode in (
-        ("distilled_student_error_deg", "distill"),
-        ("plain_student_error_deg", "plain_student"),
-    ):
-        # identical initial weights for both students
-        student = _create(cfg.student_model, cfg, seed + 1, PriviGazeStudent)
-        task = GazeEstimationTask(
-            mode, teacher=teacher if mode == "distill" else None, student=student, lr=cfg.lr, weights=weights
-        )
-        _fit(task, train, student_epochs, cfg)
-        result[name] = evaluate_gaze(student, test)["mean_deg"]
+    result: dict[str, float] = {}
+    with tempfile.TemporaryDirectory(prefix="privigaze_demo_") as tmp:
+        teacher = _create(cfg.model.teacher, cfg, seed, PriviGazeTeacher)
+        _fit_phase(_task("pretrain_teacher", cfg, teacher, None), train, test, teacher_epochs, cfg,
+                   Path(tmp) / "teacher", False)  # fmt: skip
+        result["teacher_error_deg"] = evaluate_gaze(teacher, test)["mean_deg"]
+        for name, mode in (
+            ("distilled_student_error_deg", "distill"),
+            ("plain_student_error_deg", "plain_student"),
+        ):
+            # identical initial weights for both students
+            student = _create(cfg.model.student, cfg, seed + 1, PriviGazeStudent)
+            task = _task(mode, cfg, teacher if mode == "distill" else None, student)
+            _fit_phase(task, train, test, student_epochs, cfg, Path(tmp) / mode, False)
+            result[name] = evaluate_gaze(student, test)["mean_deg"]
     result["distilled_vs_plain_ratio"] = (
         result["distilled_student_error_deg"] / result["plain_student_error_deg"]
     )

@@ -1,11 +1,12 @@
 """``GazeEstimationTask``: how PriviGaze models learn (the nn.Modules stay plain and exportable).
 
-Modes:
+Modes (a pipeline run of mode ``both`` is two fits: ``pretrain_teacher``, then ``distill``):
     ``pretrain_teacher``  train the teacher on labels (task + angular loss).
     ``distill``           freeze a trained teacher; train the student with all five losses.
-    ``both``              one fit: the first ``teacher_epochs`` epochs pretrain the teacher, the rest
-                          distil the (then frozen) teacher into the student.
     ``plain_student``     train the student on labels only: the no-distillation baseline.
+
+The optimiser and schedule come from the task's ``OptimConfig`` (the one loop's); the module a run
+saves is the one being trained (``saved_model``).
 
 Batches are dicts with ``face`` (B, 1, S, S), ``left_eye``/``right_eye`` (B, 3, h, w) in [0, 1] and
 ``pitchyaw_rad`` (B, 2). The task owns a linear projection of the student feature into the
@@ -14,32 +15,29 @@ teacher's feature space (for the contrastive and MMD terms); it is not part of t
 
 from __future__ import annotations
 
-import math
-
-import lightning as L
 import torch
-from lightning.pytorch.utilities.types import OptimizerLRSchedulerConfig
 from torch import nn
 
+from skillsight.config import OptimConfig
 from skillsight.exceptions import ConfigError
 from skillsight.projects.gaze_estimation.angles import angular_error_deg_torch
 from skillsight.projects.gaze_estimation.losses import LossWeights, distillation_loss, teacher_loss
 from skillsight.projects.gaze_estimation.models import PriviGazeStudent, PriviGazeTeacher
+from skillsight.training.task_base import OptimisedTask
 
 __all__ = ["TASK_MODES", "GazeEstimationTask"]
 
-TASK_MODES = ("pretrain_teacher", "distill", "both", "plain_student")
+TASK_MODES = ("pretrain_teacher", "distill", "plain_student")
 
 
-class GazeEstimationTask(L.LightningModule):
+class GazeEstimationTask(OptimisedTask):
     """Lightning task around a PriviGaze teacher and/or student.
 
     Args:
         mode: one of ``TASK_MODES``.
         teacher, student: the models the mode needs (ConfigError names what is missing).
-        lr, weight_decay: AdamW settings (cosine decay per phase, per epoch).
+        optim: optimiser and schedule (PriviGaze: AdamW, cosine per epoch to 2 %).
         weights: loss weights (REFERENCE.md defaults).
-        teacher_epochs: length of the teacher phase in mode ``both``.
         nce_temperature, kd_temperature: InfoNCE and logit-KL temperatures.
     """
 
@@ -48,28 +46,23 @@ class GazeEstimationTask(L.LightningModule):
         mode: str,
         teacher: PriviGazeTeacher | None = None,
         student: PriviGazeStudent | None = None,
-        lr: float = 3e-3,
-        weight_decay: float = 1e-4,
-        weights: LossWeights = LossWeights(),
-        teacher_epochs: int = 0,
+        optim: OptimConfig | None = None,
+        weights: LossWeights | None = None,
         nce_temperature: float = 0.1,
         kd_temperature: float = 2.0,
     ) -> None:
-        super().__init__()
+        super().__init__(optim or OptimConfig(lr=3e-3, weight_decay=1e-4))
         if mode not in TASK_MODES:
             raise ConfigError(f"unknown gaze task mode {mode!r}; valid: {', '.join(TASK_MODES)}")
-        needs_teacher = mode in ("pretrain_teacher", "distill", "both")
-        needs_student = mode in ("distill", "both", "plain_student")
+        needs_teacher = mode in ("pretrain_teacher", "distill")
+        needs_student = mode in ("distill", "plain_student")
         if needs_teacher and teacher is None:
             raise ConfigError(f"gaze task mode {mode!r} needs a teacher")
         if needs_student and student is None:
             raise ConfigError(f"gaze task mode {mode!r} needs a student")
-        if mode == "both" and teacher_epochs < 1:
-            raise ConfigError(f"gaze task mode 'both' needs teacher_epochs >= 1, got {teacher_epochs}")
-        self.mode, self.weights = mode, weights
+        self.mode, self.weights = mode, weights or LossWeights()
         self.teacher = teacher if needs_teacher else None
         self.student = student if needs_student else None
-        self.lr, self.weight_decay, self.teacher_epochs = lr, weight_decay, int(teacher_epochs)
         self.nce_temperature, self.kd_temperature = nce_temperature, kd_temperature
         self.bins = student.bins if student is not None else self._teacher_model.bins
         self.projection: nn.Module | None = None
@@ -96,16 +89,13 @@ class GazeEstimationTask(L.LightningModule):
             raise ConfigError(f"gaze task mode {self.mode!r} has no student")
         return self.student
 
-    # ------------------------------------------------------------------ phases
+    def saved_model(self) -> nn.Module:
+        """The model this mode trains: the teacher (pretrain_teacher) or the student."""
+        return self._teacher_model if self.mode == "pretrain_teacher" else self._student_model
+
     def phase(self) -> str:
-        """ "teacher", "plain" or "distill" for the current epoch."""
-        if self.mode == "pretrain_teacher":
-            return "teacher"
-        if self.mode == "plain_student":
-            return "plain"
-        if self.mode == "both" and self.current_epoch < self.teacher_epochs:
-            return "teacher"
-        return "distill"
+        """ "teacher", "plain" or "distill"."""
+        return {"pretrain_teacher": "teacher", "plain_student": "plain"}.get(self.mode, "distill")
 
     def _teacher_inputs(self, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         return {k: batch[k] for k in ("face", "left_eye", "right_eye")}
@@ -154,18 +144,3 @@ class GazeEstimationTask(L.LightningModule):
             pred = torch.deg2rad(model(**inputs)["pitchyaw_deg"])
             err = angular_error_deg_torch(pred, batch["pitchyaw_rad"]).mean()
             self.log(f"val_{name}_error_deg", err, batch_size=B, on_step=False, on_epoch=True, prog_bar=True)
-
-    # ------------------------------------------------------------------ optimiser
-    def configure_optimizers(self) -> OptimizerLRSchedulerConfig:
-        params = [p for p in self.parameters() if p.requires_grad]
-        opt = torch.optim.AdamW(params, lr=self.lr, weight_decay=self.weight_decay)
-        total = int(self.trainer.max_epochs or 1) if self._trainer is not None else 1
-        split = self.teacher_epochs if self.mode == "both" else 0
-
-        def factor(epoch: int) -> float:
-            start, length = (0, max(1, split)) if epoch < split else (split, max(1, total - split))
-            progress = min(1.0, (epoch - start) / length)
-            return 0.02 + 0.98 * 0.5 * (1.0 + math.cos(math.pi * progress))
-
-        sched = torch.optim.lr_scheduler.LambdaLR(opt, factor)
-        return {"optimizer": opt, "lr_scheduler": {"scheduler": sched, "interval": "epoch"}}

@@ -1,31 +1,41 @@
 """GazeEstimationTask modes and the train/eval/predict pipeline on tiny models (CPU, seconds)."""
 
 import json
+import os
+import signal
 
 import lightning as L
 import numpy as np
 import pytest
 import torch
+from lightning.pytorch.callbacks import Callback
 from torch.utils.data import DataLoader
 
-from skillsight.exceptions import ConfigError
+from skillsight.config import load_config
+from skillsight.exceptions import ConfigError, TrainingInterrupted
 from skillsight.models import create_model
-from skillsight.projects.gaze_estimation.pipeline import GazeTrainConfig, train_gaze
+from skillsight.projects.gaze_estimation.pipeline import train_gaze
 from skillsight.projects.gaze_estimation.readers import FaceArrayDataset
 from skillsight.projects.gaze_estimation.synthetic import SyntheticFaceConfig, generate_synthetic_faces
 from skillsight.projects.gaze_estimation.task import GazeEstimationTask
+from tests.robustness._toy_runs import first_callback
 
-TINY = dict(
-    teacher_model="test_privigaze_teacher",
-    student_model="test_privigaze_student",
-    face_size=32,
-    eye_size=(32, 32),
-    n_train=32,
-    n_val=16,
-    teacher_epochs=1,
-    student_epochs=1,
-    batch_size=16,
-)
+TINY = [
+    "model.teacher=test_privigaze_teacher",
+    "model.student=test_privigaze_student",
+    "data.face_size=32",
+    "data.eye_size=[32, 32]",
+    "data.n_train=32",
+    "data.n_val=16",
+    "task.teacher_epochs=1",
+    "task.student_epochs=1",
+    "data.batch_size=16",
+    "trainer.progress_bar=false",
+]
+
+
+def _cfg(*overrides: str):
+    return load_config("privigaze_tiny", [*TINY, *overrides], method="gaze")
 
 
 def _loader(n=32):
@@ -57,14 +67,10 @@ def _changed(before, model):
 def test_mode_validation():
     with pytest.raises(ConfigError, match="unknown gaze task mode"):
         GazeEstimationTask("teach")
+    with pytest.raises(ConfigError, match="unknown gaze task mode 'both'"):  # a pipeline mode: two fits
+        GazeEstimationTask("both", teacher=create_model("test_privigaze_teacher"))
     with pytest.raises(ConfigError, match="needs a teacher"):
         GazeEstimationTask("distill", student=create_model("test_privigaze_student"))
-    with pytest.raises(ConfigError, match="teacher_epochs"):
-        GazeEstimationTask(
-            "both",
-            teacher=create_model("test_privigaze_teacher"),
-            student=create_model("test_privigaze_student"),
-        )
     with pytest.raises(ConfigError, match="bins"):
         GazeEstimationTask(
             "distill",
@@ -89,42 +95,55 @@ def test_distill_trains_the_student_and_leaves_the_teacher_frozen():
     } <= set(logged)
 
 
-def test_both_pretrains_the_teacher_then_distils():
-    teacher, student = create_model("test_privigaze_teacher"), create_model("test_privigaze_student")
-    task = GazeEstimationTask("both", teacher=teacher, student=student, teacher_epochs=1)
-    t0, s0 = _snapshot(teacher), _snapshot(student)
-    _fit(task, 1)  # the teacher phase only
-    assert _changed(t0, teacher) and not _changed(s0, student)
-    t1 = _snapshot(teacher)
-    task2 = GazeEstimationTask("both", teacher=teacher, student=student, teacher_epochs=1)
-    _fit(task2, 2)  # epoch 0 teacher again, epoch 1 distillation
-    assert _changed(s0, student)
-    assert "train_distill_loss" in task2.trainer.logged_metrics and _changed(t1, teacher)
-
-
 def test_pipeline_run_folder_and_distill_from_checkpoint(tmp_path):
-    metrics = train_gaze(GazeTrainConfig(mode="both", **TINY), tmp_path / "run")
+    lines = []
+    metrics = train_gaze(_cfg("task.mode=both"), tmp_path / "run", log=lines.append)
     run = tmp_path / "run"
-    for name in (
-        "config.json",
-        "metrics.json",
-        "teacher.safetensors",
-        "teacher.json",
-        "student.safetensors",
-        "student.json",
-    ):
+    for name in ("config.json", "metrics.json", "teacher/model.safetensors", "teacher/model.json",
+                 "student/model.safetensors", "student/model.json", "teacher/checkpoints/last.ckpt",
+                 "student/logs/metrics.csv"):  # fmt: skip
         assert (run / name).is_file(), name
     assert set(metrics) == {"teacher", "student"} and metrics["student"]["n"] == 16
-    assert json.loads((run / "config.json").read_text())["mode"] == "both"
+    saved = json.loads((run / "config.json").read_text())
+    assert saved["config_schema"] == "gaze" and saved["task"]["mode"] == "both"
     assert json.loads((run / "metrics.json").read_text())["teacher"]["mean_deg"] == pytest.approx(
         metrics["teacher"]["mean_deg"]
     )
-    m2 = train_gaze(
-        GazeTrainConfig(mode="distill", teacher_checkpoint=str(run / "teacher.safetensors"), **TINY),
-        tmp_path / "run2",
-    )
+    assert [line.split(":")[0] for line in lines] == ["teacher", "student (distill)"]
+    assert "val_mean_deg" in lines[0] and str(run / "teacher") in lines[0]
+    m2 = train_gaze(_cfg("task.mode=distill", f"model.teacher_checkpoint={run / 'teacher' / 'model'}"),
+                    tmp_path / "run2")  # fmt: skip
     assert set(m2) == {"student"} and np.isfinite(m2["student"]["mean_deg"])
-    with pytest.raises(ConfigError, match="teacher_checkpoint"):
-        GazeTrainConfig(mode="distill")
-    with pytest.raises(ConfigError, match="data_root"):
-        GazeTrainConfig(data="mpiifacegaze")
+    with pytest.raises(ConfigError, match="model.teacher_checkpoint: task.mode 'distill' needs"):
+        _cfg("task.mode=distill")
+    with pytest.raises(ConfigError, match="data.root: the 'mpiifacegaze' dataset needs its folder"):
+        _cfg("data.dataset=mpiifacegaze")
+
+
+class _SigtermInStudentEpoch1(Callback):
+    def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx):
+        if pl_module.mode == "distill" and trainer.current_epoch == 1 and batch_idx == 0:
+            os.kill(os.getpid(), signal.SIGTERM)
+
+
+def test_a_run_stopped_in_its_student_phase_resumes_to_the_same_result(tmp_path):
+    cfg = _cfg("task.mode=both", "task.student_epochs=2", "data.batch_size=8")  # 4 batches per epoch
+    full = train_gaze(cfg, tmp_path / "full")
+    with pytest.MonkeyPatch.context() as patch:
+        first_callback(patch, _SigtermInStudentEpoch1())
+        with pytest.raises(TrainingInterrupted, match="SIGTERM in epoch 1 after batch 1 of 4"):
+            train_gaze(cfg, tmp_path / "cut")
+    assert train_gaze(cfg, tmp_path / "cut", resume=True) == full, "the finished teacher phase is restored"
+
+
+def test_presets_resolve_and_the_paper_preset_is_paper_size():
+    paper = load_config("privigaze_paper", method="gaze")
+    assert (paper.model.teacher, paper.data.face_size, paper.data.batch_size) == (
+        "privigaze_teacher",
+        224,
+        32,
+    )
+    assert (paper.task.teacher_epochs, paper.task.student_epochs) == (50, 100)
+    assert paper.optim.schedule == "cosine" and paper.optim.min_lr_ratio == 0.02
+    with pytest.raises(ConfigError, match="'adam' is not allowed"):
+        load_config("privigaze_tiny", ["optim.optimizer=adam"], method="gaze")
