@@ -30,7 +30,7 @@ import numpy as np
 import torch
 
 from skillsight.projects.ranking.metrics import attention_mass
-from skillsight.projects.ranking.pipeline import RankingConfig, train_ranking
+from skillsight.projects.ranking.pipeline import ranking_config, train_ranking
 from skillsight.projects.ranking.synthetic import region_mask, write_synthetic_pairs
 
 
@@ -73,20 +73,22 @@ def main() -> None:
             )
             meta = json.loads((data.root / "synthetic_meta.json").read_text())
             for attention in ("full", "none"):
-                cfg = RankingConfig(
-                    annotation_dir=str(data.annotation_dir),
-                    task=data.task,
-                    video_root=str(data.video_dir),
-                    model="attention_rnn_tiny",
-                    model_args={"num_segments": args.segments, "attention": attention},
-                    folds=list(args.folds),
-                    epochs=args.epochs,
-                    batch_size=8,
-                    lr=args.lr,
-                    seed=seed,
-                    keep_in_memory=True,
-                    attention_videos=args.videos,
-                    flow_cache_dir=str(root / f"flow_{seed}"),
+                cfg = ranking_config(
+                    [
+                        f"data.annotation_dir={data.annotation_dir}",
+                        f"data.task={data.task}",
+                        f"data.video_root={data.video_dir}",
+                        f"model.args={{num_segments: {args.segments}, attention: {attention}}}",
+                        f"data.folds={list(args.folds)}",
+                        f"trainer.max_epochs={args.epochs}",
+                        "data.batch_size=8",
+                        f"optim.lr={args.lr}",
+                        f"trainer.seed={seed}",
+                        "data.keep_in_memory=true",
+                        f"task.attention_videos={args.videos}",
+                        f"data.flow_cache_dir={root / f'flow_{seed}'}",
+                    ],
+                    preset="ranking_tiny",
                 )
                 run_dir = root / f"run_{seed}_{attention}"
                 metrics = train_ranking(cfg, run_dir, log=lambda _msg: None)

@@ -60,60 +60,75 @@ def synth(
     )
 
 
+#: shortcut option -> the config key it sets (given options override the preset and file)
+_TRAIN_SHORTCUTS = {
+    "annotations": "data.annotation_dir",
+    "task": "data.task",
+    "videos": "data.video_root",
+    "pattern": "data.video_pattern",
+    "on_missing": "data.on_missing",
+    "model": "model.name",
+    "epochs": "trainer.max_epochs",
+    "batch_size": "data.batch_size",
+    "lr": "optim.lr",
+    "seed": "trainer.seed",
+    "flow_cache": "data.flow_cache_dir",
+    "flow_method": "data.flow_method",
+    "accelerator": "trainer.accelerator",
+}
+
+
 @app.command("train")
 def train(
-    annotations: Path = typer.Option(..., help="Folder with <task>_gt.csv (splits beside it or in splits/)."),
-    task: str = typer.Option(..., help="Annotation file prefix, e.g. chopstick_using."),
-    videos: Path = typer.Option(..., help="Folder of the videos."),
     out: Path = typer.Option(..., help="Run folder to write."),
-    pattern: str = typer.Option("{id}.mp4", help="Video file name under --videos; {id} is the video id."),
-    on_missing: str = typer.Option(
-        "skip", help="'skip' (count and drop pairs) or 'error' on a missing video."
+    config: str = typer.Option(
+        "ranking_paper", "--config", "-c", help="ranking_paper | ranking_tiny | a YAML/JSON file"
     ),
-    model: str = typer.Option(
-        "attention_rnn", help="Registered model name (attention_rnn, attention_rnn_tiny, ...)."
+    overrides: list[str] = typer.Option([], "--set", help="override a config value: section.key=value"),
+    resume: bool = typer.Option(False, "--resume", help="continue a stopped run from its checkpoints"),
+    annotations: Path | None = typer.Option(
+        None, help="Folder with <task>_gt.csv (splits beside it or in splits/)."
+    ),
+    task: str | None = typer.Option(None, help="Annotation file prefix, e.g. chopstick_using."),
+    videos: Path | None = typer.Option(None, help="Folder of the videos."),
+    pattern: str | None = typer.Option(None, help="Video file name under --videos; {id} is the video id."),
+    on_missing: str | None = typer.Option(None, help="'skip' (count and drop pairs) or 'error'."),
+    model: str | None = typer.Option(
+        None, help="Registered model name (attention_rnn, attention_rnn_tiny, ...)."
     ),
     model_arg: list[str] = typer.Option([], help="Model constructor override key=value (repeatable)."),
-    folds: str = typer.Option("1,2,3,4", help="Comma-separated folds."),
-    epochs: int = typer.Option(10, help="Training epochs per fold."),
-    batch_size: int = typer.Option(4, help="Pairs per batch."),
-    lr: float = typer.Option(1e-3, help="SGD learning rate (paper: 1e-3; 5e-4 for infant data)."),
-    seed: int = typer.Option(0, help="Random seed."),
+    folds: str | None = typer.Option(None, help="Comma-separated folds (default 1,2,3,4)."),
+    epochs: int | None = typer.Option(None, help="Training epochs per fold (paper: 10)."),
+    batch_size: int | None = typer.Option(None, help="Pairs per batch (paper: 4)."),
+    lr: float | None = typer.Option(None, help="SGD learning rate (paper: 1e-3; 5e-4 for infant data)."),
+    seed: int | None = typer.Option(None, help="Random seed."),
     flow_cache: Path | None = typer.Option(
         None, help="Optical-flow cache folder (default <out>/flow_cache)."
     ),
     flow_method: str | None = typer.Option(None, help="tvl1 or farneback (default: best available)."),
     in_memory: bool = typer.Option(False, help="Keep decoded videos in memory (small datasets)."),
-    accelerator: str = typer.Option("cpu", help="Lightning accelerator: cpu, gpu or auto."),
+    accelerator: str | None = typer.Option(None, help="Lightning accelerator: cpu, gpu or auto."),
     progress: bool = typer.Option(False, help="Show a progress bar."),
 ) -> None:
-    """Train one ranker per fold and report ranking accuracy per fold and the mean."""
-    from skillsight.projects.ranking.pipeline import RankingConfig, train_ranking
+    """Train one ranker per fold (the one training loop) and report ranking accuracy per fold and the mean."""
+    from skillsight.projects.ranking.pipeline import ranking_config, train_ranking
 
-    try:
-        fold_list = [int(f) for f in folds.split(",") if f.strip()]
-    except ValueError:
-        raise ConfigError(f"--folds must be comma-separated integers, got {folds!r}") from None
-    cfg = RankingConfig(
-        annotation_dir=str(annotations),
-        task=task,
-        video_root=str(videos),
-        video_pattern=pattern,
-        on_missing=on_missing,
-        model=model,
-        model_args=parse_model_args(model_arg),
-        folds=fold_list,
-        epochs=epochs,
-        batch_size=batch_size,
-        lr=lr,
-        seed=seed,
-        flow_cache_dir=str(flow_cache) if flow_cache else None,
-        flow_method=flow_method,
-        keep_in_memory=in_memory,
-        accelerator=accelerator,
-        progress=progress,
-    )
-    metrics = train_ranking(cfg, out, log=typer.echo)
+    given = dict(locals())
+    shortcuts = [
+        f"{key}={json.dumps(str(given[o]) if isinstance(given[o], Path) else given[o])}"
+        for o, key in _TRAIN_SHORTCUTS.items()
+        if given[o] is not None
+    ]
+    if folds is not None:
+        try:
+            shortcuts.append(f"data.folds={json.dumps([int(f) for f in folds.split(',') if f.strip()])}")
+        except ValueError:
+            raise ConfigError(f"--folds must be comma-separated integers, got {folds!r}") from None
+    if model_arg:
+        shortcuts.append(f"model.args={json.dumps(parse_model_args(model_arg))}")
+    shortcuts += ["data.keep_in_memory=true"] * in_memory + ["trainer.progress_bar=true"] * progress
+    cfg = ranking_config([*shortcuts, *overrides], preset=config)
+    metrics = train_ranking(cfg, out, log=typer.echo, resume=resume)
     acc = metrics["ranking_accuracy"]
     typer.echo(
         f"ranking accuracy: mean {acc['mean']:.3f} (std {acc['std']:.3f}) over {acc['n_folds']} folds; "

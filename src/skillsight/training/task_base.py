@@ -52,6 +52,8 @@ class OptimisedTask(L.LightningModule):
         """(optimiser steps in all, optimiser steps per epoch, epochs) of the run being fitted."""
         if self._schedule_length is not None:
             return self._schedule_length
+        if self._trainer is None:  # built outside any trainer (a unit test): a one-step span
+            return 1, 1, 1
         trainer = self.trainer
         total = int(trainer.estimated_stepping_batches)
         batches = trainer.num_training_batches

@@ -149,9 +149,9 @@ class TwoStreamLoader:
 class PairDataset(Dataset):
     """Pairs for the Siamese ranking task: item -> {"better": inputs, "worse": inputs, ids}.
 
-    In "train" mode frames are random within segments, drawn from a generator seeded with
-    ``seed`` (reproducible for a given order of ``__getitem__`` calls); in "test" mode they are the
-    segments' last frames (deterministic).
+    In "train" mode frames are random within segments, drawn from ``(seed, epoch, index)`` (call
+    :meth:`set_epoch`; the one loop does), so an item does not depend on which items were read before it
+    (a resumed run, DataLoader workers); in "test" mode they are the segments' last frames.
     """
 
     def __init__(
@@ -162,14 +162,18 @@ class PairDataset(Dataset):
         self.pairs = list(pairs)
         self.loader = loader
         self.mode: SampleMode = mode
-        self.rng = np.random.default_rng(seed)
+        self.seed, self.epoch = seed, 0
+
+    def set_epoch(self, epoch: int) -> None:
+        """Choose the epoch whose random frames train mode returns."""
+        self.epoch = epoch
 
     def __len__(self) -> int:
         return len(self.pairs)
 
     def __getitem__(self, index: int) -> dict:
         pair = self.pairs[index]
-        rng = self.rng if self.mode == "train" else None
+        rng = np.random.default_rng([self.seed, self.epoch, index]) if self.mode == "train" else None
         return {
             "better": self.loader.sample(pair.better, self.mode, rng),
             "worse": self.loader.sample(pair.worse, self.mode, rng),

@@ -5,19 +5,20 @@ statistics see both), and the margin ranking loss
 
     L = sum over pairs of max(0, margin - S(better) + S(worse)),   margin = 0.5
 
-pushes the better video's score above the worse one's. Optimiser: SGD, momentum 0.9, lr 1e-3,
-weight decay 1e-3 (the paper's values; lr 5e-4 for its infant data).
+pushes the better video's score above the worse one's. Optimiser (the one loop's OptimConfig): the
+paper's SGD, momentum 0.9, lr 1e-3, weight decay 1e-3 (lr 5e-4 for its infant data).
 """
 
 from __future__ import annotations
 
 from typing import Any, Literal
 
-import lightning as L
 import torch
 from torch import nn
 
+from skillsight.config import OptimConfig
 from skillsight.models import model_inputs
+from skillsight.training.task_base import OptimisedTask
 
 __all__ = ["RankingTask", "margin_ranking_loss", "siamese_scores"]
 
@@ -60,31 +61,31 @@ def siamese_scores(
     return out["score"][:P], out["score"][P:], out
 
 
-class RankingTask(L.LightningModule):
-    """Lightning wrapper: Siamese margin ranking loss, SGD, pairwise accuracy logging.
+class RankingTask(OptimisedTask):
+    """Lightning wrapper: Siamese margin ranking loss, pairwise accuracy logging; the optimiser comes from
+    ``optim`` (the paper's SGD by default).
 
     Batches come from :class:`skillsight.projects.ranking.dataset.PairDataset` collated by the default
     collate: ``{"better": {...}, "worse": {...}, "better_id": [...], "worse_id": [...]}``.
 
     Args:
         model: plain ``nn.Module`` (e.g. ``create_model("attention_rnn")``).
+        optim: optimiser settings (None: SGD, momentum 0.9, lr 1e-3, weight decay 1e-3, constant).
         margin: hinge margin (0.5).
-        lr / momentum / weight_decay: SGD settings (1e-3 / 0.9 / 1e-3).
         reduction: loss reduction over the pairs of a batch ("sum" as in the paper).
     """
 
     def __init__(
         self,
         model: nn.Module,
+        optim: OptimConfig | None = None,
         margin: float = 0.5,
-        lr: float = 1e-3,
-        momentum: float = 0.9,
-        weight_decay: float = 1e-3,
         reduction: Literal["sum", "mean"] = "sum",
     ) -> None:
-        super().__init__()
+        paper = OptimConfig(optimizer="sgd", lr=1e-3, momentum=0.9, nesterov=False, weight_decay=1e-3)
+        super().__init__(optim or paper)
         self.model = model
-        self.margin, self.lr, self.momentum, self.weight_decay = margin, lr, momentum, weight_decay
+        self.margin = margin
         self.reduction: Literal["sum", "mean"] = reduction
 
     def _step(self, batch: dict[str, Any], stage: str) -> torch.Tensor:
@@ -106,8 +107,3 @@ class RankingTask(L.LightningModule):
 
     def validation_step(self, batch: dict[str, Any], batch_idx: int) -> torch.Tensor:
         return self._step(batch, "val")
-
-    def configure_optimizers(self) -> torch.optim.Optimizer:
-        return torch.optim.SGD(
-            self.model.parameters(), lr=self.lr, momentum=self.momentum, weight_decay=self.weight_decay
-        )

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import torch
 
+from skillsight.config import OptimConfig
 from skillsight.exceptions import DataFormatError
 from skillsight.models import create_model
 from skillsight.projects.ranking.metrics import attention_mass, fold_summary, ranking_accuracy
@@ -38,11 +39,14 @@ def test_siamese_scores_share_weights() -> None:
 def test_task_step_lowers_the_loss_and_uses_paper_optimiser() -> None:
     torch.manual_seed(0)
     model = create_model("test_attention_rnn")
-    task = RankingTask(model, lr=0.05)
-    opt = task.configure_optimizers()
+    task = RankingTask(model, OptimConfig(optimizer="sgd", lr=0.05, nesterov=False, weight_decay=1e-3))
+    opt = task.configure_optimizers()["optimizer"]
     assert isinstance(opt, torch.optim.SGD)
-    default = RankingTask(create_model("test_attention_rnn")).configure_optimizers().param_groups[0]
-    assert (default["lr"], default["momentum"], default["weight_decay"]) == (1e-3, 0.9, 1e-3)
+    paper = RankingTask(create_model("test_attention_rnn")).configure_optimizers()["optimizer"]
+    default = paper.param_groups[0]
+    assert (default["lr"], default["momentum"], default["weight_decay"], default["nesterov"]) == (
+        1e-3, 0.9, 1e-3, False
+    )  # fmt: skip
     better, worse = model.example_inputs(2), model.example_inputs(2)
     task.log = lambda *a, **k: None  # no trainer attached
     batch = {"better": better, "worse": worse}
