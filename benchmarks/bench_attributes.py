@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from skillsight.config import load_config
 from skillsight.data.readers.egoexo4d import load_takes
 from skillsight.data.records import SCENARIOS
 from skillsight.data.synthetic.takes import generate_synthetic_dataset
@@ -85,6 +86,7 @@ def main() -> None:
         f"# features: {len(feats)} takes, dim {next(iter(feats.values())).features.shape[1]}, "
         f"{time.time() - t0:.0f} s"
     )
+    fit_cfg = load_config("attributes_tiny", [f"trainer.seed={args.seed}"], method="attributes")
     # "_scnorm": features z-scored per scenario with that scenario's own (unlabelled) statistics
     normed = normalise_per_scenario(feats, train_takes + test_takes)
     rows: dict[str, list[dict]] = {
@@ -99,7 +101,7 @@ def main() -> None:
             train_uids = {t.take_uid for t in train}
             labels = [lab for lab in train_labels if lab.take_uid in train_uids]
             for suffix, f in (("", feats), ("_scnorm", normed)):
-                model = fit(train, f, labels, vocab.names, seed=args.seed)
+                model = fit(train, f, labels, vocab.names, fit_cfg)
                 rows[setting + suffix].append(evaluate_core(model, test, f, test_labels, labels)["metrics"])
     for setting, ms in rows.items():
         for key, ref in (

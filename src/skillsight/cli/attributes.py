@@ -56,32 +56,36 @@ def train_cmd(
     root: Path = typer.Argument(..., help="Dataset root."),
     attributes: Path = typer.Option(..., help="Folder written by `attributes discover`."),
     out: Path = typer.Option(..., help="Run folder to write."),
+    config: str = typer.Option(
+        "attributes_tiny", "--config", "-c", help="attributes_tiny | a YAML/JSON file"
+    ),
+    overrides: list[str] = typer.Option([], "--set", help="override a config value: section.key=value"),
     backbone: list[str] = typer.Option(
-        ["timesformer_video_tiny"], help="Registered model name or checkpoint path (repeat to concatenate)."
+        [], help="Registered model name or checkpoint path (repeat to concatenate; default the preset's)."
     ),
     train_scenario: list[str] = typer.Option(
         [], help="Train on these scenarios only (zero-shot protocol); default all."
     ),
-    hidden_dim: int = typer.Option(32, help="Mapper hidden width."),
-    epochs: int = typer.Option(100, help="Full-batch epochs."),
-    seed: int = typer.Option(0, help="Seed."),
+    hidden_dim: int | None = typer.Option(None, help="Mapper hidden width (default 32)."),
+    epochs: int | None = typer.Option(None, help="Full-batch optimiser steps of the mapper (default 100)."),
+    seed: int | None = typer.Option(None, help="Seed."),
     scenario_norm: bool = typer.Option(False, help="Z-score features per scenario with its own statistics."),
 ) -> None:
-    """Train the attribute mapper and proficiency probe on per-second backbone features."""
+    """Train the attribute mapper and proficiency probe on per-second backbone features (the one loop)."""
+    from skillsight.config import load_config
     from skillsight.projects.attributes.pipeline import train
 
-    run = train(
-        root,
-        attributes,
-        out,
-        backbone,
-        train_scenario or None,
-        hidden_dim,
-        epochs,
-        seed,
-        scenario_norm=scenario_norm,
-    )
-    typer.echo(f"wrote {run}")
+    shortcuts = [f"data.root={json.dumps(str(root))}", f"data.attributes_dir={json.dumps(str(attributes))}"]
+    for key, value in (("data.backbones", backbone), ("data.train_scenarios", train_scenario)):
+        if value:
+            shortcuts.append(f"{key}={json.dumps(list(value))}")
+    for key, value in (("mapper.hidden_dim", hidden_dim), ("mapper.steps", epochs), ("trainer.seed", seed)):
+        if value is not None:
+            shortcuts.append(f"{key}={value}")
+    if scenario_norm:
+        shortcuts.append("data.scenario_norm=true")
+    cfg = load_config(config, [*shortcuts, *overrides], method="attributes")
+    train(cfg, out, log=typer.echo)
 
 
 @app.command("feedback")

@@ -10,20 +10,17 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import torch
 
 from skillsight.data.records import PROFICIENCY_LABELS, Take
 from skillsight.exceptions import ConfigError
+from skillsight.projects.attributes.config import AttributesConfig
 from skillsight.projects.attributes.discovery import WindowLabel
 from skillsight.projects.attributes.feedback import AttributePrediction, TipBank, generate_feedback
-from skillsight.projects.attributes.mapper import (
-    AttributeMapper,
-    TakeFeatures,
-    train_mapper,
-    train_proficiency_probe,
-)
+from skillsight.projects.attributes.mapper import AttributeMapper, TakeFeatures
 from skillsight.projects.attributes.metrics import (
     attribute_iou,
     corpus_bleu,
@@ -31,6 +28,7 @@ from skillsight.projects.attributes.metrics import (
     proficiency_accuracy,
     rouge_l,
 )
+from skillsight.projects.attributes.training import train_mapper, train_probe
 
 __all__ = [
     "AttributeModel",
@@ -61,7 +59,7 @@ class AttributeModel:
     decision threshold and whether take-level context features are appended."""
 
     mapper: AttributeMapper
-    probe: torch.nn.Linear
+    probe: torch.nn.Module  # ProficiencyProbe: (B, H) -> {"logits": (B, C)}
     names: list[str]
     threshold: float = 0.5
     take_context: bool = True
@@ -76,7 +74,7 @@ class AttributeModel:
         x = torch.from_numpy(mapper_inputs(feats, self.take_context))
         with torch.no_grad():
             h = self.mapper.representation(x).mean(0, keepdim=True)  # (1, H)
-            return int(self.probe(h).argmax(1))
+            return int(self.probe(h)["logits"].argmax(1))
 
 
 def _seconds_in(times: np.ndarray, start: float, end: float) -> np.ndarray:
@@ -109,12 +107,17 @@ def fit(
     features: dict[str, TakeFeatures],
     labels: Sequence[WindowLabel],
     names: Sequence[str],
-    hidden_dim: int = 32,
-    epochs: int = 100,
-    seed: int = 0,
-    take_context: bool = True,
+    config: AttributesConfig | None = None,
+    work_dir: str | Path | None = None,
 ) -> AttributeModel:
-    """Train the mapper on labelled seconds of ``takes`` and the proficiency probe on their features."""
+    """Train the mapper on labelled seconds of ``takes`` and the proficiency probe on their representations.
+
+    Args:
+        config: the mapper, probe and trainer settings (``attributes_tiny`` defaults when None).
+        work_dir: where the two fits keep their run folders (``mapper/``, ``probe/``); None: temporary.
+    """
+    cfg = config or AttributesConfig()
+    take_context = cfg.mapper.take_context
     per = _by_take(labels)
     xs, ys = [], []
     for t in takes:
@@ -126,7 +129,8 @@ def fit(
         raise ConfigError(
             f"no labelled seconds in {len(takes)} training takes (no commentary tied to attributes)"
         )
-    mapper = train_mapper(x, y, hidden_dim, epochs, seed=seed)
+    work = Path(work_dir) if work_dir is not None else None
+    mapper = train_mapper(x, y, cfg.mapper, cfg.trainer, None if work is None else work / "mapper")
     labelled = [t for t in takes if t.label is not None]
     with torch.no_grad():
         h = np.stack(
@@ -137,10 +141,10 @@ def fit(
                 for t in labelled
             ]
         )
-    probe = train_proficiency_probe(
-        h, np.array([t.label for t in labelled]), len(PROFICIENCY_LABELS), seed=seed
-    )
-    return AttributeModel(mapper, probe, list(names), take_context=take_context)
+    probe = train_probe(h, np.array([t.label for t in labelled]), len(PROFICIENCY_LABELS), cfg.probe,
+                        cfg.trainer, None if work is None else work / "probe")  # fmt: skip
+    threshold = cfg.mapper.threshold
+    return AttributeModel(mapper, probe, list(names), threshold=threshold, take_context=take_context)
 
 
 def prediction_set(probs: np.ndarray, threshold: float) -> list[int]:

@@ -25,16 +25,16 @@ from torch import nn
 from skillsight.data.datasets import SkillClipDataset
 from skillsight.data.records import Take
 from skillsight.exceptions import ConfigError, DataFormatError
+from skillsight.models import register_model
 from skillsight.models.layers.base import DeclaredInputsModule
 
 __all__ = [
     "FEATURE_KEYS",
     "AttributeMapper",
+    "ProficiencyProbe",
     "TakeFeatures",
     "extract_features",
     "load_backbone",
-    "train_mapper",
-    "train_proficiency_probe",
 ]
 
 FEATURE_KEYS: tuple[str, ...] = ("features", "distill_embedding", "embedding")
@@ -173,59 +173,20 @@ class AttributeMapper(nn.Module):
         return {"attribute_logits": self.fc2(self.drop(h)), "hidden": h}
 
 
-def train_mapper(
-    x: np.ndarray,
-    y: np.ndarray,
-    hidden_dim: int = 128,
-    epochs: int = 200,
-    lr: float = 3e-3,
-    weight_decay: float = 1e-3,
-    seed: int = 0,
-    balance: bool = False,
-) -> AttributeMapper:
-    """Full-batch AdamW on multi-label BCE.
+class ProficiencyProbe(nn.Linear):
+    """Linear probe (multinomial logistic regression) on (B, H) take representations -> (B, C) logits.
 
-    Args:
-        x: (N, D) per-second features of labelled seconds.
-        y: (N, K) {0, 1} attribute targets.
-        balance: weight positives by (1 - f) / f (f = label frequency, capped at 20). Off by default: it
-            inflates probabilities, so a 0.5 threshold then predicts too many attributes.
+    A ``Linear`` (its ``weight``/``bias`` keep the state-dict names of earlier run folders) whose forward
+    returns ``{"logits": ...}`` like every trained model.
     """
-    if x.ndim != 2 or y.ndim != 2 or len(x) != len(y) or len(x) == 0:
-        raise ConfigError(f"train_mapper needs (N, D) and (N, K) with N > 0, got {x.shape} and {y.shape}")
-    torch.manual_seed(seed)
-    model = AttributeMapper(x.shape[1], y.shape[1], hidden_dim)
-    xt, yt = torch.from_numpy(x).float(), torch.from_numpy(y).float()
-    model.mean.copy_(xt.mean(0))
-    model.std.copy_(xt.std(0).clamp_min(1e-6) if len(xt) > 1 else torch.ones(x.shape[1]))
-    pos = yt.mean(0).clamp(1e-3, 1 - 1e-3)
-    loss_fn = nn.BCEWithLogitsLoss(pos_weight=((1 - pos) / pos).clamp(max=20.0) if balance else None)
-    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
-    model.train()
-    for _ in range(epochs):
-        opt.zero_grad()
-        loss_fn(model(xt)["attribute_logits"], yt).backward()
-        opt.step()
-    return model.eval()
+
+    def __init__(self, hidden_dim: int, num_classes: int = 4) -> None:
+        super().__init__(hidden_dim, num_classes)
+
+    def forward(self, h: torch.Tensor) -> dict[str, torch.Tensor]:  # type: ignore[override]
+        return {"logits": super().forward(h)}
 
 
-def train_proficiency_probe(
-    h: np.ndarray,
-    labels: np.ndarray,
-    num_classes: int = 4,
-    epochs: int = 300,
-    lr: float = 1e-2,
-    seed: int = 0,
-) -> nn.Linear:
-    """Linear probe (multinomial logistic regression) on (N, H) take representations."""
-    if len(h) != len(labels) or len(h) == 0:
-        raise ConfigError(f"train_proficiency_probe got {len(h)} representations and {len(labels)} labels")
-    torch.manual_seed(seed)
-    probe = nn.Linear(h.shape[1], num_classes)
-    ht, lt = torch.from_numpy(h).float(), torch.from_numpy(np.asarray(labels)).long()
-    opt = torch.optim.AdamW(probe.parameters(), lr=lr, weight_decay=1e-3)
-    for _ in range(epochs):
-        opt.zero_grad()
-        nn.functional.cross_entropy(probe(ht), lt).backward()
-        opt.step()
-    return probe.eval()
+# Registered so the one training loop saves and reloads them like every model (skillsight.runs.checkpoint).
+register_model("attribute_mapper")(AttributeMapper)
+register_model("proficiency_probe")(ProficiencyProbe)

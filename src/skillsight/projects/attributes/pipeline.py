@@ -3,9 +3,11 @@
 * :func:`discover` (stage I): commentary of the training splits -> ``attributes.json`` (vocabulary) and
   ``window_labels_<split>.json`` for every split with commentary (held-out splits labelled with the
   vocabulary learnt on the training splits only).
-* :func:`train`: per-second backbone features -> attribute mapper + proficiency probe, written to a run
-  folder (``mapper.safetensors``, ``attribute_run.json``, a copy of the vocabulary and training labels).
-  ``train_scenarios`` restricts training to some scenarios (zero-shot protocol: test on a held-out one).
+* :func:`train`: per-second backbone features -> attribute mapper + proficiency probe (two full-batch fits
+  of the one training loop, from an :class:`~skillsight.projects.attributes.config.AttributesConfig`),
+  written to a run folder (``config.json``, ``mapper.safetensors``, ``attribute_run.json``, a copy of the
+  vocabulary and training labels, the fits' folders under ``training/``). ``data.train_scenarios``
+  restricts training to some scenarios (zero-shot protocol: test on a held-out one).
 * :func:`feedback_for_take` / :func:`evaluate`: predictions, feedback and metrics for held-out takes,
   together with the most-frequent-attributes baseline.
 
@@ -16,17 +18,17 @@ re-exported here) is what the benchmark calls with features it extracted once.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-import torch
 from safetensors.torch import load_file, save_file
 
 from skillsight.data.readers.egoexo4d import load_takes
 from skillsight.data.records import PROFICIENCY_LABELS, Take
 from skillsight.exceptions import ConfigError
 from skillsight.projects.attributes.commentary import commentary_path, read_commentary
+from skillsight.projects.attributes.config import AttributesConfig
 from skillsight.projects.attributes.core import (
     AttributeModel,
     evaluate_core,
@@ -46,9 +48,15 @@ from skillsight.projects.attributes.discovery import (
     save_window_labels,
 )
 from skillsight.projects.attributes.feedback import AttributePrediction, Feedback, TipBank, generate_feedback
-from skillsight.projects.attributes.mapper import AttributeMapper, extract_features, load_backbone
+from skillsight.projects.attributes.mapper import (
+    AttributeMapper,
+    ProficiencyProbe,
+    extract_features,
+    load_backbone,
+)
 from skillsight.runs.atomic import atomic_write_text
 from skillsight.runs.checkpoint import save_model
+from skillsight.runs.run_config import save_config
 
 __all__ = [
     "AttributeModel",
@@ -125,26 +133,18 @@ def _select(takes: Sequence[Take], scenarios: Sequence[str] | None) -> list[Take
     return [t for t in takes if scenarios is None or t.scenario in scenarios]
 
 
-def train(
-    root: str | Path,
-    attributes_dir: str | Path,
-    run_dir: str | Path,
-    backbones: Sequence[str] = ("timesformer_video_tiny",),
-    train_scenarios: Sequence[str] | None = None,
-    hidden_dim: int = 32,
-    epochs: int = 100,
-    seed: int = 0,
-    threshold: float = 0.5,
-    take_context: bool = True,
-    scenario_norm: bool = False,
-) -> Path:
-    """Extract features of the training takes, fit, and write the run folder. Returns ``run_dir``.
+def train(cfg: AttributesConfig, run_dir: str | Path, log: Callable[[str], None] | None = None) -> Path:
+    """Extract features of the training takes, fit the mapper and the probe (the one loop, under
+    ``run_dir/training/``), and write the run folder. Returns ``run_dir``.
 
-    ``scenario_norm``: z-score features per scenario with that scenario's own statistics (training takes
-    here; at evaluation and feedback time the evaluated split's takes of the scenario), see
+    ``data.scenario_norm``: z-score features per scenario with that scenario's own statistics (training
+    takes here; at evaluation and feedback time the evaluated split's takes of the scenario), see
     :func:`skillsight.projects.attributes.core.normalise_per_scenario`.
     """
-    attributes_dir, run = Path(attributes_dir), Path(run_dir)
+    data = cfg.data
+    if not data.root or not data.attributes_dir:
+        raise ConfigError("data.root and data.attributes_dir name the dataset and the discovered attributes")
+    attributes_dir, run = Path(data.attributes_dir), Path(run_dir)
     vocab = AttributeVocabulary.load(attributes_dir / "attributes.json")
     labels = [
         lab
@@ -152,36 +152,44 @@ def train(
         if (attributes_dir / f"window_labels_{s}.json").is_file()
         for lab in load_window_labels(attributes_dir / f"window_labels_{s}.json")[1]
     ]
-    takes = _select(load_takes(root, splits=TRAIN_SPLITS, require=("gaze", "video")).takes, train_scenarios)
+    scenarios = data.train_scenarios or None
+    takes = _select(load_takes(data.root, splits=TRAIN_SPLITS, require=("gaze", "video")).takes, scenarios)
     if not takes:
-        raise ConfigError(f"no training takes in {root} for scenarios {train_scenarios}")
-    modules = [load_backbone(b, seed) for b in backbones]
-    feats = extract_features(takes, modules)
-    if scenario_norm:
+        raise ConfigError(f"no training takes in {data.root} for scenarios {scenarios}")
+    seed = cfg.trainer.seed
+    modules = [load_backbone(b, seed) for b in data.backbones]
+    feats = extract_features(takes, modules, data.feature_batch_size)
+    if data.scenario_norm:
         feats = normalise_per_scenario(feats, takes)
-    model = fit(takes, feats, labels, vocab.names, hidden_dim, epochs, seed, take_context)
-    # The exact (possibly random-init) backbones are saved with the run: evaluation must see the same
-    # features.
     run = run.resolve()
+    run.mkdir(parents=True, exist_ok=True)
+    save_config(cfg, run / "config.json")
+    model = fit(takes, feats, labels, vocab.names, cfg, work_dir=run / "training")
+    # The exact (possibly random-init) backbones are saved with the run: evaluation sees the same features.
     (run / "backbones").mkdir(parents=True, exist_ok=True)
     saved = [
         str(save_model(m, run / "backbones" / f"backbone{i}").with_suffix("")) for i, m in enumerate(modules)
     ]
     config = {
         "kind": "attributes",
-        "root": str(root),
+        "root": str(data.root),
         "attributes_dir": str(attributes_dir),
-        "backbone_specs": list(backbones),
+        "backbone_specs": list(data.backbones),
         "backbones": saved,
-        "train_scenarios": list(train_scenarios) if train_scenarios else None,
-        "epochs": epochs,
+        "train_scenarios": list(scenarios) if scenarios else None,
+        "steps": cfg.mapper.steps,
         "seed": seed,
         "n_train_takes": len(takes),
-        "scenario_norm": scenario_norm,
+        "scenario_norm": data.scenario_norm,
     }
     train_uids = {t.take_uid for t in takes}
-    model.threshold = threshold
     save_run(run, model, vocab, [lab for lab in labels if lab.take_uid in train_uids], config)
+    if log is not None:
+        n_attributes = len(vocab.names)
+        log(
+            f"result: mapper of {cfg.mapper.steps} steps on {len(takes)} takes, {n_attributes} attributes "
+            f"| run {run}"
+        )
     return run
 
 
@@ -229,7 +237,7 @@ def load_run(run_dir: str | Path) -> tuple[AttributeModel, dict, list[WindowLabe
     cfg = json.loads(cfg_path.read_text())
     mapper = AttributeMapper(cfg["in_dim"], len(cfg["attributes"]), cfg["hidden_dim"])
     mapper.load_state_dict(load_file(str(run / "mapper.safetensors")))
-    probe = torch.nn.Linear(cfg["hidden_dim"], len(PROFICIENCY_LABELS))
+    probe = ProficiencyProbe(cfg["hidden_dim"], len(PROFICIENCY_LABELS))
     probe.load_state_dict(load_file(str(run / "probe.safetensors")))
     _, labels = load_window_labels(run / "window_labels_train.json")
     return (

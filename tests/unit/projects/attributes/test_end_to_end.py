@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from skillsight.config import load_config
 from skillsight.data.synthetic.takes import generate_synthetic_dataset
 from skillsight.projects.attributes.pipeline import discover, evaluate, feedback_for_take, train
 from skillsight.projects.attributes.report_section import feedback_section_from_run
@@ -26,15 +27,19 @@ def test_discover_train_zero_shot_eval_feedback(tmp_path: Path) -> None:
     generate_synthetic_commentary(root)
     vocab = discover(root, tmp_path / "attr", num_attributes=6)
     assert len(vocab.names) == 6
-    run = train(
-        root,
-        tmp_path / "attr",
-        tmp_path / "run",
-        backbones=("test_timesformer_video",),
-        train_scenarios=("Dance",),
-        epochs=20,
-        scenario_norm=True,
+    cfg = load_config(
+        "attributes_tiny",
+        [
+            f"data.root={root}",
+            f"data.attributes_dir={tmp_path / 'attr'}",
+            "data.backbones=[test_timesformer_video]",
+            "data.train_scenarios=[Dance]",
+            "mapper.steps=20",
+            "data.scenario_norm=true",
+        ],
+        method="attributes",
     )
+    run = train(cfg, tmp_path / "run")
     cfg = json.loads((run / "attribute_run.json").read_text())
     assert (
         cfg["train_scenarios"] == ["Dance"]

@@ -8,15 +8,12 @@ import numpy as np
 import pytest
 import torch
 
+from skillsight.config import TrainerConfig, load_config
 from skillsight.data.records import Take
 from skillsight.exceptions import ConfigError
+from skillsight.projects.attributes.config import MapperConfig
 from skillsight.projects.attributes.discovery import AttributeVocabulary, WindowLabel
-from skillsight.projects.attributes.mapper import (
-    AttributeMapper,
-    TakeFeatures,
-    extract_features,
-    train_mapper,
-)
+from skillsight.projects.attributes.mapper import AttributeMapper, TakeFeatures, extract_features
 from skillsight.projects.attributes.pipeline import (
     evaluate_core,
     fit,
@@ -27,6 +24,7 @@ from skillsight.projects.attributes.pipeline import (
     prediction_set,
     save_run,
 )
+from skillsight.projects.attributes.training import train_mapper
 
 K, D, S = 4, 12, 16
 NAMES = ["balance", "focus", "technique", "timing"]
@@ -61,13 +59,19 @@ def test_mapper_shapes_and_gradients() -> None:
     out["attribute_logits"].sum().backward()
     assert all(p.grad is not None for p in m.parameters())
     with pytest.raises(ConfigError):
-        train_mapper(np.zeros((0, D)), np.zeros((0, K)))
+        train_mapper(np.zeros((0, D)), np.zeros((0, K)), MapperConfig(), TrainerConfig())
+
+
+def _cfg(*overrides: str):
+    return load_config("attributes_tiny", list(overrides), method="attributes")
 
 
 def test_fit_beats_most_frequent_baseline_and_predicts_windows() -> None:
     train_takes, train_feats, train_labels = _data(40, 0)
     test_takes, test_feats, test_labels = _data(12, 1)
-    model = fit(train_takes, train_feats, train_labels, NAMES, hidden_dim=32, epochs=150)
+    model = fit(
+        train_takes, train_feats, train_labels, NAMES, _cfg("mapper.hidden_dim=32", "mapper.steps=150")
+    )
     feats = {**train_feats, **test_feats}
     result = evaluate_core(model, test_takes, feats, test_labels, train_labels)
     m = result["metrics"]
@@ -97,7 +101,7 @@ def test_take_context_appends_the_take_mean() -> None:
 
 def test_run_folder_round_trip(tmp_path: Path) -> None:
     takes, feats, labels = _data(16, 2)
-    model = fit(takes, feats, labels, NAMES, hidden_dim=16, epochs=30)
+    model = fit(takes, feats, labels, NAMES, _cfg("mapper.hidden_dim=16", "mapper.steps=30"))
     vocab = AttributeVocabulary(NAMES, [[(n, 1)] for n in NAMES])
     save_run(
         tmp_path,
@@ -161,3 +165,18 @@ def test_normalise_per_scenario_uses_each_scenarios_own_statistics() -> None:
         assert np.allclose(x.mean(0), 0.0, atol=1e-5) and np.allclose(x.std(0), 1.0, atol=1e-3)
     only_a = normalise_per_scenario({**feats_a, **feats_b}, takes_a)
     assert only_a[takes_b[0].take_uid] is feats_b[takes_b[0].take_uid]
+
+
+def test_the_fits_run_through_the_one_loop_into_the_work_folder(tmp_path: Path) -> None:
+    takes, feats, labels = _data(8, 3)
+    cfg = _cfg("mapper.steps=20", "probe.steps=10", "trainer.log_every_n_steps=5")
+    model = fit(takes, feats, labels, NAMES, cfg, work_dir=tmp_path)
+    for fit_dir, steps in (("mapper", 20), ("probe", 10)):
+        assert (tmp_path / fit_dir / "model.safetensors").is_file() and (
+            tmp_path / fit_dir / "checkpoints"
+        ).is_dir()
+        rows = (tmp_path / fit_dir / "logs" / "steps.csv").read_text().splitlines()[1:]
+        assert [int(r.split(",")[1]) for r in rows] == list(range(4, steps, 5)), "a loss row every 5 steps"
+    again = fit(takes, feats, labels, NAMES, cfg)
+    f = feats[takes[0].take_uid]
+    assert np.array_equal(again.second_probs(f), model.second_probs(f)), "seeded: the same model twice"
