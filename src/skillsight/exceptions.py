@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 __all__ = [
     "CheckpointError",
@@ -109,7 +109,7 @@ class TrainingInterrupted(SkillsightError):
     """
 
     #: the shell's convention for a process ended by a signal: 128 + the signal's number
-    EXIT_CODES = {"SIGINT": 130, "SIGTERM": 143}
+    EXIT_CODES: ClassVar[dict[str, int]] = {"SIGINT": 130, "SIGTERM": 143}
 
     def __init__(self, message: str, signal_name: str) -> None:
         self.signal_name = signal_name

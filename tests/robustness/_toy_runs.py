@@ -61,9 +61,12 @@ def fit_toy(
         optim = OptimConfig(optimizer="adamw", lr=2e-2, schedule="cosine", warmup_ratio=0.2)
     task = SupervisedTask(toy(**model_kwargs), optim)
     cfg = TrainerConfig(
-        max_epochs=epochs, progress_bar=False, log_every_n_steps=1 if accumulate > 1 else 2, seed=5,
+        max_epochs=epochs,
+        progress_bar=False,
+        log_every_n_steps=1 if accumulate > 1 else 2,
+        seed=5,
         accumulate_grad_batches=accumulate,
-    )  # fmt: skip
+    )
     fit(task, train, val, run, cfg, resume=resume)
 
 

@@ -34,8 +34,13 @@ class SignalAt(Callback):
     """Sends ``signals`` to this process at the end of training batch ``batch`` of ``epoch`` (or, with
     ``validation``, of validation batch 0 of that epoch)."""
 
-    def __init__(self, epoch: int, batch: int = 0, signals: tuple[int, ...] = (signal.SIGTERM,),
-                 validation: bool = False) -> None:  # fmt: skip
+    def __init__(
+        self,
+        epoch: int,
+        batch: int = 0,
+        signals: tuple[int, ...] = (signal.SIGTERM,),
+        validation: bool = False,
+    ) -> None:
         self.epoch, self.batch, self.signals, self.validation = epoch, batch, signals, validation
         self.sent = False
 
@@ -45,7 +50,9 @@ class SignalAt(Callback):
             for sig in self.signals:
                 os.kill(os.getpid(), sig)
 
-    def on_train_batch_end(self, trainer: Any, pl_module: Any, outputs: Any, batch: Any, batch_idx: int) -> None:
+    def on_train_batch_end(
+        self, trainer: Any, pl_module: Any, outputs: Any, batch: Any, batch_idx: int
+    ) -> None:
         if not self.validation:
             self._send(trainer, batch_idx)
 
@@ -74,7 +81,9 @@ def test_sigterm_inside_an_accumulation_stops_at_the_next_optimiser_step_and_res
     assert_same_run(reference, tmp_path)
 
 
-def test_a_signal_during_validation_stops_after_that_epochs_checkpoint(reference: Path, tmp_path: Path) -> None:
+def test_a_signal_during_validation_stops_after_that_epochs_checkpoint(
+    reference: Path, tmp_path: Path
+) -> None:
     err = _stopped(tmp_path, SignalAt(epoch=0, validation=True))
     assert "after epoch 0" in str(err)
     state, _ = read_resume_checkpoint(tmp_path / "checkpoints" / "last.ckpt")

@@ -76,12 +76,12 @@ def train_cmd(
     from skillsight.projects.attributes.pipeline import train
 
     shortcuts = [f"data.root={json.dumps(str(root))}", f"data.attributes_dir={json.dumps(str(attributes))}"]
-    for key, value in (("data.backbones", backbone), ("data.train_scenarios", train_scenario)):
-        if value:
-            shortcuts.append(f"{key}={json.dumps(list(value))}")
-    for key, value in (("mapper.hidden_dim", hidden_dim), ("mapper.steps", epochs), ("trainer.seed", seed)):
-        if value is not None:
-            shortcuts.append(f"{key}={value}")
+    for key, names in (("data.backbones", backbone), ("data.train_scenarios", train_scenario)):
+        if names:
+            shortcuts.append(f"{key}={json.dumps(list(names))}")
+    for key, number in (("mapper.hidden_dim", hidden_dim), ("mapper.steps", epochs), ("trainer.seed", seed)):
+        if number is not None:
+            shortcuts.append(f"{key}={number}")
     if scenario_norm:
         shortcuts.append("data.scenario_norm=true")
     cfg = load_config(config, [*shortcuts, *overrides], method="attributes")

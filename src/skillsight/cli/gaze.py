@@ -96,8 +96,8 @@ def evaluate(
     seed: int = typer.Option(12345, help="synthetic evaluation seed (use one not used in training)"),
 ) -> None:
     """Mean/median angular error (degrees) of a checkpoint on held-out data (JSON on stdout)."""
-    from skillsight.config import validate
-    from skillsight.projects.gaze_estimation.config import GazeDataConfig, GazeTrainConfig
+    from skillsight.config import config_from_dict, validate
+    from skillsight.projects.gaze_estimation.config import GazeTrainConfig
     from skillsight.projects.gaze_estimation.models import PriviGazeStudent, PriviGazeTeacher
     from skillsight.projects.gaze_estimation.pipeline import build_datasets, evaluate_gaze
     from skillsight.runs.checkpoint import load_model
@@ -106,10 +106,16 @@ def evaluate(
     if not isinstance(model, (PriviGazeTeacher, PriviGazeStudent)):
         raise ConfigError(f"{checkpoint}: not a PriviGaze teacher or student ({type(model).__name__})")
     eye = getattr(model, "eye_size", (32, 48))
-    data_cfg = GazeDataConfig(dataset=data, root=str(data_root) if data_root else None,  # type: ignore[arg-type]
-                              face_size=model.face_size, eye_size=tuple(eye), val_subjects=list(val_subject),
-                              n_train=1, n_val=n)  # fmt: skip
-    cfg = validate(GazeTrainConfig(data=data_cfg), "gaze eval options")
+    data_cfg = {
+        "dataset": data,
+        "root": str(data_root) if data_root else None,
+        "face_size": model.face_size,
+        "eye_size": list(eye),
+        "val_subjects": list(val_subject),
+        "n_train": 1,
+        "n_val": n,
+    }
+    cfg = validate(config_from_dict({"data": data_cfg}, source="gaze eval options", schema=GazeTrainConfig))
     _, val = build_datasets(cfg, seed=seed - 10_000)
     typer.echo(json.dumps(evaluate_gaze(model, val), indent=2))
 

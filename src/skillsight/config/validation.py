@@ -22,7 +22,6 @@ Example:
 from __future__ import annotations
 
 import dataclasses
-import functools
 import types
 import typing
 from typing import Any, Literal, Union
@@ -41,11 +40,15 @@ def bounded(
     return {_RANGE_KEY: {"ge": ge, "gt": gt, "le": le, "lt": lt}}
 
 
-@functools.cache
+_FIELD_TYPES: dict[type, dict[str, Any]] = {}
+
+
 def field_types(schema: type) -> dict[str, Any]:
-    """Resolved annotations of a dataclass's fields (``from __future__`` strings evaluated)."""
-    hints = typing.get_type_hints(schema)
-    return {f.name: hints[f.name] for f in dataclasses.fields(schema)}
+    """Resolved annotations of a dataclass's fields (``from __future__`` strings evaluated), cached."""
+    if schema not in _FIELD_TYPES:
+        hints = typing.get_type_hints(schema)
+        _FIELD_TYPES[schema] = {f.name: hints[f.name] for f in dataclasses.fields(schema)}
+    return _FIELD_TYPES[schema]
 
 
 def coerce_field(schema: type, name: str, value: Any, where: str) -> Any:
@@ -123,7 +126,8 @@ def coerce_value(value: Any, hint: Any, where: str) -> Any:
         value_hint = args[1] if len(args) == 2 else Any
         return {str(k): coerce_value(v, value_hint, f"{where}.{k}") for k, v in value.items()}
     if dataclasses.is_dataclass(hint):
-        raise ConfigError(f"{where}: expected a mapping of {hint.__name__} keys, got {value!r}")
+        name = getattr(hint, "__name__", str(hint))
+        raise ConfigError(f"{where}: expected a mapping of {name} keys, got {value!r}")
     return value
 
 

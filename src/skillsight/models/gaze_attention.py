@@ -224,7 +224,7 @@ class GazeBiasedTimesformer(nn.Module):
             self.timesformer.activation_checkpointing_enable(activation_checkpointing_kwargs=kwargs)
         else:
             self.timesformer.gradient_checkpointing_enable(gradient_checkpointing_kwargs=kwargs)
-        self.timesformer.encoder.layer[0].gradient_checkpointing = False
+        setattr(self.timesformer.encoder.layer[0], "gradient_checkpointing", False)  # noqa: B010  (a plain attribute of the HF layer)
 
     def key_bias(
         self, gaze2d: torch.Tensor, scenario: torch.Tensor, gaze_valid: torch.Tensor | None = None

@@ -39,9 +39,11 @@ def seed_epoch(seed: int, epoch: int, loader: Any) -> None:
 
 def saved_model(task: L.LightningModule) -> nn.Module:
     """The module a task names as its result (``saved_model()``, else its ``model`` attribute)."""
-    if hasattr(task, "saved_model"):
-        return task.saved_model()  # type: ignore[no-any-return, operator]
-    return task.model  # type: ignore[return-value]
+    chosen = getattr(task, "saved_model", None)
+    module = chosen() if callable(chosen) else getattr(task, "model", None)
+    if not isinstance(module, nn.Module):
+        raise TypeError(f"{type(task).__name__} names no model to save (saved_model() or .model)")
+    return module
 
 
 class EpochSeeder(Callback):

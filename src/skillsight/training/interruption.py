@@ -34,6 +34,8 @@ import numpy as np
 import torch
 from lightning.pytorch.callbacks import Callback
 
+from skillsight.training.sampling import ResumableLoader
+
 __all__ = ["StopOnSignal", "StopRequested"]
 
 _SIGNALS = {"SIGTERM": signal.SIGTERM, "SIGINT": signal.SIGINT}
@@ -51,9 +53,14 @@ def _rng_state() -> dict[str, Any]:
     state: dict[str, Any] = {"torch": torch.get_rng_state()}
     if torch.cuda.is_available() and torch.cuda.is_initialized():
         state["cuda"] = torch.cuda.get_rng_state_all()
-    kind, keys, pos, has_gauss, gauss = np.random.get_state()  # type: ignore[misc]
-    state["numpy"] = (str(kind), torch.from_numpy(np.asarray(keys, np.int64)), int(pos), int(has_gauss),
-                      float(gauss))  # fmt: skip
+    kind, keys, pos, has_gauss, gauss = np.random.get_state(legacy=True)
+    state["numpy"] = (
+        str(kind),
+        torch.from_numpy(np.asarray(keys, np.int64)),
+        int(pos),
+        int(has_gauss),
+        float(gauss),
+    )
     version, internal, gauss_next = random.getstate()
     state["python"] = (int(version), list(internal), gauss_next)
     return state
@@ -163,20 +170,23 @@ class StopOnSignal(Callback):
             return  # inside an accumulation, at the epoch's last batch (its end checkpoint follows), or go on
         name = self.requested or "SIGTERM"  # another rank's signal
         loader = trainer.train_dataloader
+        if not isinstance(loader, ResumableLoader):  # it could not start the epoch part-way on resume
+            epoch = trainer.current_epoch
+            why = f"a plain DataLoader cannot resume mid-epoch: epoch {epoch} is redone"
+            self.stopped = StopRequested(name, f"in epoch {epoch} ({why})")
+            raise self.stopped
         self._mid_epoch = {
             "mid_epoch": True,
             "batches_done": done,
             "rng": _rng_state(),
             "sums": _epoch_sums(trainer),
         }
-        if hasattr(loader, "batches_done"):
-            loader.batches_done = done
+        loader.batches_done = done
         try:
             trainer.save_checkpoint(self.last_checkpoint)
         finally:
             self._mid_epoch = None
-            if hasattr(loader, "batches_done"):
-                loader.batches_done = 0
+            loader.batches_done = 0
         where = (
             f"in epoch {trainer.current_epoch} after batch {done} of {trainer.num_training_batches} "
             f"(optimiser step {trainer.global_step})"

@@ -47,6 +47,7 @@ from skillsight.training.interruption import StopOnSignal, StopRequested
 from skillsight.training.metrics_log import MetricsCsvLogger, MetricsPhase
 from skillsight.training.quiet import quiet_lightning
 from skillsight.training.resume import resume_epoch, resume_point
+from skillsight.training.task_base import OptimisedTask
 from skillsight.training.trainer_setup import (
     enable_gradient_checkpointing,
     make_loggers,
@@ -124,7 +125,7 @@ def fit(
     L.seed_everything(trainer_cfg.seed, workers=True, verbose=False)
     if trainer_cfg.gradient_checkpointing:
         enable_gradient_checkpointing(saved_model(task))
-    if hasattr(task, "set_schedule_length"):
+    if isinstance(task, OptimisedTask):
         total, per_epoch = optimizer_steps(train_loader, trainer_cfg)
         task.set_schedule_length(total, per_epoch, trainer_cfg.max_epochs)
     metrics_log = MetricsCsvLogger(run_dir / METRICS_CSV, start.kept_rows, start.kept_steps)
@@ -146,8 +147,12 @@ def fit(
         plugins=[checkpoint_io],
     )
     try:
-        trainer.fit(task, train_dataloaders=train_loader, val_dataloaders=val_loader,
-                    ckpt_path=str(last) if resume else None)  # fmt: skip
+        trainer.fit(
+            task,
+            train_dataloaders=train_loader,
+            val_dataloaders=val_loader,
+            ckpt_path=str(last) if resume else None,
+        )
     except StopRequested as stop:
         raise _interrupted(stop.signal_name, stop.where, last) from None
     except SIGTERMException:  # Lightning's own handler: a SIGTERM before training started

@@ -81,14 +81,14 @@ def build_optimizer(module: nn.Module, optim: OptimConfig) -> torch.optim.Optimi
     groups = parameter_groups(module, optim)
     if optim.optimizer == "sgd":
         return torch.optim.SGD(
-            groups,  # type: ignore[arg-type]
+            groups,
             lr=optim.lr,
             momentum=optim.momentum,
             nesterov=optim.nesterov and optim.momentum > 0,
             weight_decay=optim.weight_decay,
         )
     if optim.optimizer == "adamw":
-        return torch.optim.AdamW(groups, lr=optim.lr, weight_decay=optim.weight_decay)  # type: ignore[arg-type]
+        return torch.optim.AdamW(groups, lr=optim.lr, weight_decay=optim.weight_decay)
     raise ConfigError(f"optim.optimizer {optim.optimizer!r} is not one of 'sgd', 'adamw'")
 
 

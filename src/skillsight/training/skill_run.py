@@ -168,7 +168,7 @@ def train_run(
         task = SupervisedTask(model, cfg.optim, cfg.task.action_loss_weight, cfg.task.label_smoothing)
     else:
         raise ConfigError(f"task.kind {cfg.task.kind!r} is not one of supervised, distillation")
-    loader_options = {
+    loader_options: dict[str, Any] = {
         "num_workers": cfg.data.num_workers,
         "pin_memory": cfg.data.pin_memory,
         "collate_fn": collate,

@@ -3,11 +3,12 @@
 A task is a LightningModule around plain, exportable ``nn.Module`` s. It names the module that is the
 run's result in ``saved_model()`` (what :func:`skillsight.training.loop.fit` saves as the best model),
 and the module whose trainable parameters the optimiser updates in ``optimised_module()`` (parameters
-that do not require gradients, such as frozen teachers and backbones, are left out). The schedule is sized by :func:`skillsight.training.loop.fit` before training starts
-(:meth:`OptimisedTask.set_schedule_length`: optimiser steps in all and per epoch, accumulation included);
-a task trained by a bare Lightning Trainer sizes it from the trainer instead. (Asking the trainer from
-``fit`` would make Lightning build the first data iterator before a resume checkpoint's data position is
-restored.)
+that do not require gradients, such as frozen teachers and backbones, are left out). The schedule is
+sized by :func:`skillsight.training.loop.fit` before training starts
+(:meth:`OptimisedTask.set_schedule_length`: optimiser steps in all and per epoch, accumulation
+included); a task trained by a bare Lightning Trainer sizes it from the trainer instead. (Asking the
+trainer from ``fit`` would make Lightning build the first data iterator before a resume checkpoint's
+data position is restored.)
 """
 
 from __future__ import annotations

@@ -7,7 +7,9 @@ and the master address from the environment, for ``devices`` processes per node 
 
 from __future__ import annotations
 
+import importlib.util
 import math
+from collections.abc import Callable, Sized
 from pathlib import Path
 from typing import Any
 
@@ -65,10 +67,8 @@ def make_loggers(cfg: TrainerConfig, csv_logger: Any, run_dir: Path) -> list[Any
     """
     loggers = [csv_logger]
     if cfg.logger == "tensorboard":
-        try:
-            import tensorboard  # noqa: F401  (Lightning's TensorBoardLogger needs it)
-        except ImportError:
-            raise MissingDependencyError("tensorboard (for trainer.logger=tensorboard)", "tracking") from None
+        if importlib.util.find_spec("tensorboard") is None:  # Lightning's TensorBoardLogger needs it
+            raise MissingDependencyError("tensorboard (for trainer.logger=tensorboard)", "tracking")
         from lightning.pytorch.loggers import TensorBoardLogger
 
         loggers.append(TensorBoardLogger(save_dir=str(run_dir / "logs"), name="tensorboard", version=""))
@@ -80,10 +80,11 @@ def hf_checkpointing(backbone: nn.Module) -> None:
     installed transformers (``activation_checkpointing_enable`` from v5, before it
     ``gradient_checkpointing_enable``)."""
     kwargs = {"use_reentrant": False}
-    if hasattr(backbone, "activation_checkpointing_enable"):
-        backbone.activation_checkpointing_enable(activation_checkpointing_kwargs=kwargs)
+    enable: Callable[..., Any] | None = getattr(backbone, "activation_checkpointing_enable", None)
+    if enable is not None:
+        enable(activation_checkpointing_kwargs=kwargs)
     else:
-        backbone.gradient_checkpointing_enable(gradient_checkpointing_kwargs=kwargs)
+        getattr(backbone, "gradient_checkpointing_enable")(gradient_checkpointing_kwargs=kwargs)  # noqa: B009
 
 
 def _switch_on(module: nn.Module) -> int:
@@ -126,8 +127,10 @@ def _batches_per_epoch(loader: DataLoader, world_size: int) -> int:
     if world_size == 1:
         return len(loader)
     dataset = loader.dataset
+    if not isinstance(dataset, Sized):
+        raise ConfigError(f"a multi-process run needs a dataset with a length, got {type(dataset).__name__}")
     batch_size = loader.batch_size or 1
-    per_rank = math.ceil(len(dataset) / world_size)  # type: ignore[arg-type]  (the distributed sampler pads)
+    per_rank = math.ceil(len(dataset) / world_size)  # the distributed sampler pads to equal shares
     return math.ceil(per_rank / batch_size) if not loader.drop_last else per_rank // batch_size
 
 

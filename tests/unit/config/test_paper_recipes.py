@@ -28,8 +28,12 @@ def test_skillformer_presets_use_the_papers_optimisation(stem: str) -> None:
     )
     o = cfg.optim
     assert (o.optimizer, o.schedule, o.warmup_ratio, o.weight_decay, o.interval) == (
-        "adamw", "cosine", 0.1, 0.01, "step"
-    )  # fmt: skip
+        "adamw",
+        "cosine",
+        0.1,
+        0.01,
+        "step",
+    )
     assert o.decay_norms_and_biases is False, "the Hugging Face Trainer's AdamW groups"
     assert (cfg.data.batch_size, cfg.trainer.accumulate_grad_batches) == (4, 4)
     assert effective_batch_size(cfg.data.batch_size, cfg.trainer) == 16
@@ -58,8 +62,10 @@ def test_gpu_presets_keep_the_papers_effective_batch(recipe: str, gpus: int) -> 
 
 
 def test_the_split_over_8_gpus() -> None:
-    per_gpu = {r: load_config(f"{r}_8gpu").data.batch_size for r in ("teacher_paper", "student_paper",
-                                                                      "skillformer_ego_paper")}  # fmt: skip
+    per_gpu = {
+        r: load_config(f"{r}_8gpu").data.batch_size
+        for r in ("teacher_paper", "student_paper", "skillformer_ego_paper")
+    }
     assert per_gpu == {"teacher_paper": 1, "student_paper": 4, "skillformer_ego_paper": 2}
     assert load_config("teacher_paper_1gpu").trainer.gradient_checkpointing is True
     assert load_config("student_paper_1gpu").trainer.gradient_checkpointing is False, "no video backbone"

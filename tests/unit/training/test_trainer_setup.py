@@ -59,12 +59,21 @@ def test_gradient_checkpointing_on_a_model_without_a_backbone_is_refused() -> No
 
 
 def test_trainer_arguments_follow_the_config() -> None:
-    cfg = TrainerConfig(accelerator="gpu", devices=4, num_nodes=2, strategy="ddp", precision="bf16-mixed",
-                        accumulate_grad_batches=3)  # fmt: skip
+    cfg = TrainerConfig(
+        accelerator="gpu",
+        devices=4,
+        num_nodes=2,
+        strategy="ddp",
+        precision="bf16-mixed",
+        accumulate_grad_batches=3,
+    )
     kwargs = trainer_kwargs(cfg)
     assert (kwargs["devices"], kwargs["num_nodes"], kwargs["strategy"], kwargs["precision"]) == (
-        4, 2, "ddp", "bf16-mixed"
-    )  # fmt: skip
+        4,
+        2,
+        "ddp",
+        "bf16-mixed",
+    )
     assert (
         kwargs["accumulate_grad_batches"] == 3 and trainer_kwargs(TrainerConfig())["precision"] == "32-true"
     )
@@ -84,8 +93,14 @@ def test_tensorboard_writes_events_beside_the_csv(tmp_path) -> None:
     pytest.importorskip("tensorboard", reason="the 'tracking' extra (tensorboard) is not installed")
     train = make_loader(ToyDataset(32), batch_size=16, shuffle=True)
     cfg = TrainerConfig(max_epochs=1, progress_bar=False, logger="tensorboard", log_every_n_steps=1)
-    fit(SupervisedTask(create_model("test_toy_gaze_classifier"), OptimConfig()), train, None, tmp_path, cfg,
-        monitor=None)  # fmt: skip
+    fit(
+        SupervisedTask(create_model("test_toy_gaze_classifier"), OptimConfig()),
+        train,
+        None,
+        tmp_path,
+        cfg,
+        monitor=None,
+    )
     assert list((tmp_path / "logs" / "tensorboard").glob("events.out.tfevents.*"))
     assert (tmp_path / "logs" / "metrics.csv").is_file()
 

@@ -37,8 +37,13 @@ PAPER_EFFECTIVE_BATCH: dict[str, int] = {
     "skillformer_exos_paper": 16,
     "skillformer_egoexos_paper": 16,
 }
-_VIDEO_RECIPES = {"teacher_paper", "video_only_paper", "skillformer_ego_paper", "skillformer_exos_paper",
-                  "skillformer_egoexos_paper"}  # fmt: skip
+_VIDEO_RECIPES = {
+    "teacher_paper",
+    "video_only_paper",
+    "skillformer_ego_paper",
+    "skillformer_exos_paper",
+    "skillformer_egoexos_paper",
+}
 
 
 def on_gpus(recipe: str, gpus: int) -> RunConfig:

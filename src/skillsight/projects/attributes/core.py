@@ -141,8 +141,14 @@ def fit(
                 for t in labelled
             ]
         )
-    probe = train_probe(h, np.array([t.label for t in labelled]), len(PROFICIENCY_LABELS), cfg.probe,
-                        cfg.trainer, None if work is None else work / "probe")  # fmt: skip
+    probe = train_probe(
+        h,
+        np.array([t.label for t in labelled]),
+        len(PROFICIENCY_LABELS),
+        cfg.probe,
+        cfg.trainer,
+        None if work is None else work / "probe",
+    )
     threshold = cfg.mapper.threshold
     return AttributeModel(mapper, probe, list(names), threshold=threshold, take_context=take_context)
 

@@ -143,8 +143,10 @@ def extract_features(
     return result
 
 
-class AttributeMapper(nn.Module):
+class AttributeMapper(DeclaredInputsModule):
     """(B, D) standardised features -> Linear -> GELU -> Linear -> (B, K) attribute logits.
+
+    Its input ``x`` is a backbone's per-second features (no sensor of its own).
 
     Args:
         in_dim: feature size D.
@@ -152,11 +154,13 @@ class AttributeMapper(nn.Module):
         hidden_dim: width of the hidden (representation) layer.
     """
 
+    input_names = ("x",)
     mean: torch.Tensor  # (D,) buffer: training feature mean
     std: torch.Tensor  # (D,) buffer: training feature std
 
     def __init__(self, in_dim: int, num_attributes: int, hidden_dim: int = 128, dropout: float = 0.1) -> None:
         super().__init__()
+        self.in_dim = in_dim
         self.register_buffer("mean", torch.zeros(in_dim))
         self.register_buffer("std", torch.ones(in_dim))
         self.fc1 = nn.Linear(in_dim, hidden_dim)
@@ -172,19 +176,33 @@ class AttributeMapper(nn.Module):
         h = self.representation(x)  # (B, H)
         return {"attribute_logits": self.fc2(self.drop(h)), "hidden": h}
 
+    def example_inputs(self, batch_size: int = 2) -> dict[str, torch.Tensor]:
+        return {"x": torch.randn(batch_size, self.in_dim)}
 
-class ProficiencyProbe(nn.Linear):
-    """Linear probe (multinomial logistic regression) on (B, H) take representations -> (B, C) logits.
 
-    A ``Linear`` (its ``weight``/``bias`` keep the state-dict names of earlier run folders) whose forward
-    returns ``{"logits": ...}`` like every trained model.
+class ProficiencyProbe(DeclaredInputsModule):
+    """Linear probe (multinomial logistic regression) on (B, H) take representations ``h`` -> (B, C) logits.
+
+    Its parameters are ``weight`` and ``bias`` (the state-dict names of the ``nn.Linear`` earlier run
+    folders saved), so those folders load.
     """
 
-    def __init__(self, hidden_dim: int, num_classes: int = 4) -> None:
-        super().__init__(hidden_dim, num_classes)
+    input_names = ("h",)
 
-    def forward(self, h: torch.Tensor) -> dict[str, torch.Tensor]:  # type: ignore[override]
-        return {"logits": super().forward(h)}
+    def __init__(self, hidden_dim: int, num_classes: int = 4) -> None:
+        super().__init__()
+        self.weight = nn.Parameter(torch.empty(num_classes, hidden_dim))  # (C, H)
+        self.bias = nn.Parameter(torch.empty(num_classes))  # (C,)
+        layer = nn.Linear(hidden_dim, num_classes)  # torch's Linear initialisation, as before
+        with torch.no_grad():
+            self.weight.copy_(layer.weight)
+            self.bias.copy_(layer.bias)
+
+    def forward(self, h: torch.Tensor) -> dict[str, torch.Tensor]:
+        return {"logits": nn.functional.linear(h, self.weight, self.bias)}
+
+    def example_inputs(self, batch_size: int = 2) -> dict[str, torch.Tensor]:
+        return {"h": torch.randn(batch_size, self.weight.shape[1])}
 
 
 # Registered so the one training loop saves and reloads them like every model (skillsight.runs.checkpoint).

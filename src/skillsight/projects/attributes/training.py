@@ -113,8 +113,13 @@ def train_mapper(
     if x.ndim != 2 or y.ndim != 2 or len(x) != len(y) or len(x) == 0:
         raise ConfigError(f"train_mapper needs (N, D) and (N, K) with N > 0, got {x.shape} and {y.shape}")
     torch.manual_seed(trainer.seed)
-    model: Any = create_model("attribute_mapper", in_dim=int(x.shape[1]), num_attributes=int(y.shape[1]),
-                              hidden_dim=cfg.hidden_dim, dropout=cfg.dropout)  # fmt: skip
+    model: Any = create_model(
+        "attribute_mapper",
+        in_dim=int(x.shape[1]),
+        num_attributes=int(y.shape[1]),
+        hidden_dim=cfg.hidden_dim,
+        dropout=cfg.dropout,
+    )
     xt, yt = torch.from_numpy(x).float(), torch.from_numpy(y).float()
     model.mean.copy_(xt.mean(0))
     model.std.copy_(xt.std(0).clamp_min(1e-6) if len(xt) > 1 else torch.ones(x.shape[1]))

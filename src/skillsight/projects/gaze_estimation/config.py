@@ -76,8 +76,9 @@ class GazeTaskConfig:
 
 
 def _gaze_optim() -> OptimConfig:
-    return OptimConfig(optimizer="adamw", lr=3e-3, weight_decay=1e-4, schedule="cosine", min_lr_ratio=0.02,
-                       interval="epoch")  # fmt: skip
+    return OptimConfig(
+        optimizer="adamw", lr=3e-3, weight_decay=1e-4, schedule="cosine", min_lr_ratio=0.02, interval="epoch"
+    )
 
 
 @dataclass

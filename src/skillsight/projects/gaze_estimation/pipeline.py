@@ -122,13 +122,21 @@ def _fit_phase(
     """One phase through the one loop: ``epochs`` epochs, validation errors logged every epoch, the final
     model kept (``monitor=None``), as the hand-written loop did."""
     data = cfg.data
-    loaders = {"num_workers": data.num_workers, "pin_memory": data.pin_memory}
+    loaders: dict[str, Any] = {"num_workers": data.num_workers, "pin_memory": data.pin_memory}
     train_loader = make_loader(train, data.batch_size, shuffle=True, seed=cfg.trainer.seed, **loaders)
     val_loader = make_loader(val, data.eval_batch_size, shuffle=False, **loaders)
     trainer = replace(cfg.trainer, max_epochs=epochs)
     resume = resume and (run_dir / LAST_CHECKPOINT).is_file()
-    return fit(task, train_loader, val_loader, run_dir, trainer, resume=resume, monitor=None,
-               metadata={"role": task.mode, "data": data.dataset})  # fmt: skip
+    return fit(
+        task,
+        train_loader,
+        val_loader,
+        run_dir,
+        trainer,
+        resume=resume,
+        monitor=None,
+        metadata={"role": task.mode, "data": data.dataset},
+    )
 
 
 _Model = TypeVar("_Model", PriviGazeTeacher, PriviGazeStudent)
@@ -187,10 +195,19 @@ def evaluate_gaze(
     }
 
 
-def _task(mode: str, cfg: GazeTrainConfig, teacher: nn.Module | None, student: nn.Module | None):
+def _task(
+    mode: str, cfg: GazeTrainConfig, teacher: PriviGazeTeacher | None, student: PriviGazeStudent | None
+) -> GazeEstimationTask:
     t = cfg.task
-    return GazeEstimationTask(mode, teacher=teacher, student=student, optim=cfg.optim, weights=t.weights,
-                              nce_temperature=t.nce_temperature, kd_temperature=t.kd_temperature)  # fmt: skip
+    return GazeEstimationTask(
+        mode,
+        teacher=teacher,
+        student=student,
+        optim=cfg.optim,
+        weights=t.weights,
+        nce_temperature=t.nce_temperature,
+        kd_temperature=t.kd_temperature,
+    )
 
 
 def train_gaze(
@@ -214,8 +231,15 @@ def train_gaze(
     teacher = None
     if mode in ("both", "pretrain_teacher"):
         teacher = _create(cfg.model.teacher, cfg, seed, PriviGazeTeacher)
-        result = _fit_phase(_task("pretrain_teacher", cfg, teacher, None), train, val,
-                            cfg.task.teacher_epochs, cfg, run / "teacher", resume)  # fmt: skip
+        result = _fit_phase(
+            _task("pretrain_teacher", cfg, teacher, None),
+            train,
+            val,
+            cfg.task.teacher_epochs,
+            cfg,
+            run / "teacher",
+            resume,
+        )
         metrics["teacher"] = evaluate_gaze(teacher, val, batch)
         if log is not None:
             log(result.line({"val_mean_deg": metrics["teacher"]["mean_deg"]}, label="teacher"))
@@ -225,8 +249,15 @@ def train_gaze(
     if mode in ("both", "distill", "plain_student"):
         student = _create(cfg.model.student, cfg, seed + 1, PriviGazeStudent)
         phase = "plain_student" if mode == "plain_student" else "distill"
-        result = _fit_phase(_task(phase, cfg, teacher if phase == "distill" else None, student), train, val,
-                            cfg.task.student_epochs, cfg, run / "student", resume)  # fmt: skip
+        result = _fit_phase(
+            _task(phase, cfg, teacher if phase == "distill" else None, student),
+            train,
+            val,
+            cfg.task.student_epochs,
+            cfg,
+            run / "student",
+            resume,
+        )
         metrics["student"] = evaluate_gaze(student, val, batch)
         if log is not None:
             log(result.line({"val_mean_deg": metrics["student"]["mean_deg"]}, label=f"student ({phase})"))
@@ -320,20 +351,31 @@ def run_demo(
     folder (only the errors are kept).
     """
     overrides = [
-        f"trainer.seed={seed}", f"data.n_train={n_train}", f"data.n_val={n_test}",
+        f"trainer.seed={seed}",
+        f"data.n_train={n_train}",
+        f"data.n_val={n_test}",
         f"data.face_size={face_size}",
-        f"data.eye_size=[{eye_size[0]}, {eye_size[1]}]", f"data.batch_size={batch_size}",
-        f"task.teacher_epochs={teacher_epochs}", f"task.student_epochs={student_epochs}",
+        f"data.eye_size=[{eye_size[0]}, {eye_size[1]}]",
+        f"data.batch_size={batch_size}",
+        f"task.teacher_epochs={teacher_epochs}",
+        f"task.student_epochs={student_epochs}",
         "trainer.progress_bar=false",
-    ]  # fmt: skip
+    ]
     cfg: GazeTrainConfig = load_config("privigaze_tiny", overrides, method="gaze")
     cfg.task.weights = weights or DEMO_WEIGHTS
     train, test = build_datasets(cfg)
     result: dict[str, float] = {}
     with tempfile.TemporaryDirectory(prefix="privigaze_demo_") as tmp:
         teacher = _create(cfg.model.teacher, cfg, seed, PriviGazeTeacher)
-        _fit_phase(_task("pretrain_teacher", cfg, teacher, None), train, test, teacher_epochs, cfg,
-                   Path(tmp) / "teacher", False)  # fmt: skip
+        _fit_phase(
+            _task("pretrain_teacher", cfg, teacher, None),
+            train,
+            test,
+            teacher_epochs,
+            cfg,
+            Path(tmp) / "teacher",
+            False,
+        )
         result["teacher_error_deg"] = evaluate_gaze(teacher, test)["mean_deg"]
         for name, mode in (
             ("distilled_student_error_deg", "distill"),

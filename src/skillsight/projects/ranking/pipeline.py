@@ -135,20 +135,33 @@ def _fold_pairs(ann: PairAnnotations, fold: int, paths: dict[str, Path]) -> tupl
 
 
 def _fit_fold(
-    cfg: RankingConfig, model: torch.nn.Module, loader: TwoStreamLoader, train: list, fold: int,
-    fold_dir: Path, resume: bool,
-) -> Any:  # fmt: skip
+    cfg: RankingConfig,
+    model: torch.nn.Module,
+    loader: TwoStreamLoader,
+    train: list,
+    fold: int,
+    fold_dir: Path,
+    resume: bool,
+) -> Any:
     """One fold through the one loop: the final model is the fold's (no validation during training,
     as in the paper's protocol; the fold's pairs are scored after)."""
     seed = cfg.trainer.seed + fold
     task = RankingTask(model, cfg.optim, margin=cfg.task.margin, reduction=cfg.task.reduction)
     pairs = PairDataset(train, loader, "train", seed=seed)
-    options = {"num_workers": cfg.data.num_workers, "pin_memory": cfg.data.pin_memory}
+    options: dict[str, Any] = {"num_workers": cfg.data.num_workers, "pin_memory": cfg.data.pin_memory}
     train_loader = make_loader(pairs, cfg.data.batch_size, shuffle=True, seed=seed, **options)
     trainer = replace(cfg.trainer, seed=seed)
     resume = resume and (fold_dir / LAST_CHECKPOINT).is_file()
-    return fit(task, train_loader, None, fold_dir, trainer, resume=resume, monitor=None,
-               metadata={"task": cfg.data.task, "fold": fold})  # fmt: skip
+    return fit(
+        task,
+        train_loader,
+        None,
+        fold_dir,
+        trainer,
+        resume=resume,
+        monitor=None,
+        metadata={"task": cfg.data.task, "fold": fold},
+    )
 
 
 def train_ranking(

@@ -68,7 +68,8 @@ def test_cli_train_takes_a_preset_a_file_and_overrides_checked_up_front(tmp_path
     config = tmp_path / "run.yaml"
     config.write_text(
         "preset: privigaze_tiny\nmodel: {student: test_privigaze_student}\n"
-        "data: {face_size: 32, n_train: 32, n_val: 16, batch_size: 16}\ntask: {mode: plain_student, student_epochs: 1}\n"
+        "data: {face_size: 32, n_train: 32, n_val: 16, batch_size: 16}\n"
+        "task: {mode: plain_student, student_epochs: 1}\n"
         "trainer: {progress_bar: false}\n"
     )
     res = runner.invoke(app, ["train", "--out", str(tmp_path / "r"), "--config", str(config)])

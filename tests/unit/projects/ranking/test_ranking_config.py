@@ -17,8 +17,14 @@ def test_the_paper_preset_is_li_et_al_recipe() -> None:
     cfg = ranking_config(DATA)
     o = cfg.optim
     assert (o.optimizer, o.lr, o.momentum, o.nesterov, o.weight_decay, o.schedule, o.milestones) == (
-        "sgd", 1e-3, 0.9, False, 1e-3, "step", []
-    )  # fmt: skip
+        "sgd",
+        1e-3,
+        0.9,
+        False,
+        1e-3,
+        "step",
+        [],
+    )
     assert (cfg.task.margin, cfg.task.reduction, cfg.data.batch_size, cfg.trainer.max_epochs) == (
         0.5,
         "sum",
@@ -45,6 +51,6 @@ def test_bad_values_are_refused_before_training(override: str, message: str) -> 
 
 
 def test_the_dataset_must_be_named() -> None:
-    with pytest.raises(ConfigError, match="missing: data.annotation_dir, data.task, data.video_root"):
+    with pytest.raises(ConfigError, match=r"missing: data\.annotation_dir, data\.task, data\.video_root"):
         ranking_config([])
     assert isinstance(load_config("ranking_paper", DATA, method="ranking"), RankingConfig)

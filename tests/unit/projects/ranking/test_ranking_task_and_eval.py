@@ -45,8 +45,11 @@ def test_task_step_lowers_the_loss_and_uses_paper_optimiser() -> None:
     paper = RankingTask(create_model("test_attention_rnn")).configure_optimizers()["optimizer"]
     default = paper.param_groups[0]
     assert (default["lr"], default["momentum"], default["weight_decay"], default["nesterov"]) == (
-        1e-3, 0.9, 1e-3, False
-    )  # fmt: skip
+        1e-3,
+        0.9,
+        1e-3,
+        False,
+    )
     better, worse = model.example_inputs(2), model.example_inputs(2)
     task.log = lambda *a, **k: None  # no trainer attached
     batch = {"better": better, "worse": worse}
