@@ -5,12 +5,13 @@ TimeSformer video baseline as its frozen teacher), EgoTrigger (audio-triggered c
 gaze crops, Beholder-style gaze-pooled video, and the naive end-to-end teacher. Each trains at tiny size
 (its ``*_tiny`` preset) on one synthetic dataset and is evaluated with the 10-clip protocol.
 
-Printed per row (``name=value ref=value ratio=value``):
+Printed per row through :func:`skillsight.reports.bench_lines.bench_line`
+(``name=value ref=value ratio=value ref_kind=same_run|paper``):
 
 * ``<row>_accuracy``: test take accuracy, ``ref`` = the per-scenario training majority of the same run;
 * ``<row>_balanced_accuracy``: the same for balanced accuracy;
 * ``<row>_power_mw``: the trained tiny model's power per 8 s window (deployed: EgoTrigger's measured
-  trigger rate, EgoDistill's sparse camera), ``ref`` = the paper's figure (labelled "paper figure"; the
+  trigger rate, EgoDistill's sparse camera), ``ref`` = the paper's figure (``ref_kind=paper``; the
   paper does not state its N, B or T, so the ratio compares assumptions as much as models);
 * ``<row>_paper_size_power_mw``: the paper-size registered model's power under the same assumptions
   (not for the naive teacher, whose ViT-B/448 backbone is the TimeSformer row's, 1215 mW + eye tracker).
@@ -37,6 +38,7 @@ from skillsight.config import load_config
 from skillsight.data.synthetic.takes import generate_synthetic_dataset
 from skillsight.deploy.power import estimate_deployed_power, estimate_power
 from skillsight.models import create_model
+from skillsight.reports.bench_lines import bench_line
 from skillsight.runs.checkpoint import load_model
 from skillsight.training.quiet import quiet_lightning
 from skillsight.training.skill_run import train_run
@@ -99,6 +101,14 @@ def train_baseline_row(
     return metrics
 
 
+SAME: dict[str, Any] = {"ref_kind": "same_run"}
+
+
+def _paper_kind(ref: float | None) -> dict[str, Any]:
+    """``ref_kind=paper`` when the paper gives the figure, else ``none``."""
+    return {"ref_kind": "paper" if ref is not None else "none"}
+
+
 def paper_size_power_mw(row: BaselineRow, duty: dict[str, float] | None) -> float | None:
     """Power of the paper-size registered model (EgoTrigger at the trigger rate measured in this run)."""
     if row.paper_model is None:
@@ -110,13 +120,6 @@ def paper_size_power_mw(row: BaselineRow, duty: dict[str, float] | None) -> floa
     if hasattr(model, "deployed") and row.name == "egotrigger":
         return estimate_deployed_power(model, window_s=WINDOW_S).total_mw
     return estimate_power(model, window_s=WINDOW_S).total_mw
-
-
-def _line(name: str, value: float, ref: float | None, label: str = "") -> str:
-    if ref is None:
-        return f"{name}={value:.4f} ref=n/a"
-    ratio = value / ref if ref else float("nan")
-    return f"{name}={value:.4f} ref={ref:.4f}{label} ratio={ratio:.3f}"
 
 
 def main() -> None:
@@ -144,14 +147,24 @@ def main() -> None:
         t0 = time.time()
         m = train_baseline_row(row, data_root, args.out, args.seed, epochs, teacher_dir)
         majority = m["majority"]
-        print(_line(f"{row.name}_accuracy", m["overall_accuracy"], majority["overall_accuracy"]))
-        print(_line(f"{row.name}_balanced_accuracy", m["balanced_accuracy"], majority["balanced_accuracy"]))
-        print(_line(f"{row.name}_power_mw", m["power_mw"], row.paper_mw, " (paper figure)"))
+        print(bench_line(f"{row.name}_accuracy", m["overall_accuracy"], majority["overall_accuracy"], **SAME))
+        print(
+            bench_line(
+                f"{row.name}_balanced_accuracy", m["balanced_accuracy"], majority["balanced_accuracy"], **SAME
+            )
+        )
+        print(bench_line(f"{row.name}_power_mw", m["power_mw"], row.paper_mw, **_paper_kind(row.paper_mw)))
         paper_mw = paper_size_power_mw(row, m.get("duty_cycles"))
         if paper_mw is not None:
-            print(_line(f"{row.name}_paper_size_power_mw", paper_mw, row.paper_mw, " (paper figure)"))
+            print(
+                bench_line(
+                    f"{row.name}_paper_size_power_mw", paper_mw, row.paper_mw, **_paper_kind(row.paper_mw)
+                )
+            )
         if row.paper_accuracy is not None:
-            print(f"{row.name}_paper_accuracy_pct={row.paper_accuracy} (paper figure, Ego-Exo4D)")
+            print(
+                f"# {row.name}: the paper reports {row.paper_accuracy} % on Ego-Exo4D (not comparable here)"
+            )
         print(f"# {row.name}: {m['num_takes']} test takes, duty {m['duty_cycles']}, {time.time() - t0:.0f} s")
     print(f"# total {time.time() - start:.0f} s")
 

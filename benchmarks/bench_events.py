@@ -19,7 +19,8 @@ Rows of the table:
 The claim "our default >= pymovements' best" is a paired difference of kappa with a 95 % moving-block
 bootstrap interval (2 s blocks, 1000 resamples), printed with the summary lines::
 
-    events_kappa_ivt_default=... ref_pymovements_ivt_best=... ratio=... diff=... ci95=[..., ...]
+    events_kappa_ivt_default=... ref=... ratio=... ref_kind=same_run ref_name=pymovements_ivt_best
+    claim_events_kappa_ivt_default_ours_vs_pymovements=+0.006 ci95=[...] runs=1/1 n=BLOCKS verdict=...
 
 Usage: ``python benchmarks/bench_events.py [--data DIR]`` (needs the ``bench`` extra: pymovements).
 """
@@ -31,12 +32,15 @@ import importlib.util
 import warnings
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from skillsight.data.readers.pupil_labs import read_pupil_gaze_csv
+from skillsight.evaluation.paired_stats import PairedDifference, paired_bootstrap
 from skillsight.exceptions import ConfigError
 from skillsight.gaze.events import GazeEvents, GazeQualityWarning, detect_idt, detect_ivt
+from skillsight.reports.bench_lines import bench_line, claim_line
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "eyedentify3d-pupil-invisible"
 PM_METHODS: list[tuple[str, dict]] = [
@@ -82,18 +86,28 @@ def pymovements_labels(t_us, az_deg, el_deg, method, kwargs, threshold) -> np.nd
     return lab
 
 
-def block_bootstrap_diff(a, b, ref, keep, t_us, block_s=2.0, rounds=1000, seed=0) -> tuple[float, float]:
-    """95 % interval of kappa(a) - kappa(b) by a moving-block bootstrap over time."""
+def block_bootstrap_diff(a, b, ref, keep, t_us, block_s=2.0, rounds=1000, seed=0) -> PairedDifference:
+    """kappa(a) - kappa(b) with a 95 % interval that resamples 2 s blocks of time (samples correlate)."""
     idx = np.flatnonzero(keep)
     block = np.floor((t_us[idx] - t_us[idx[0]]) / (block_s * 1e6)).astype(np.int64)
     groups = [idx[block == k] for k in np.unique(block)]
-    rng = np.random.default_rng(seed)
-    diffs = []
-    for _ in range(rounds):
-        pick = np.concatenate([groups[i] for i in rng.integers(0, len(groups), len(groups))])
-        diffs.append(cohen_kappa(a[pick], ref[pick]) - cohen_kappa(b[pick], ref[pick]))
-    lo, hi = np.percentile(diffs, [2.5, 97.5])
-    return float(lo), float(hi)
+
+    def kappa_of(labels: np.ndarray) -> Callable[[np.ndarray], float]:
+        def metric(blocks: np.ndarray) -> float:
+            pick = np.concatenate([groups[i] for i in blocks])
+            return cohen_kappa(labels[pick], ref[pick])
+
+        return metric
+
+    return paired_bootstrap(
+        kappa_of(a),
+        kappa_of(b),
+        len(groups),
+        name_a="ours",
+        name_b="pymovements",
+        n_resamples=rounds,
+        seed=seed,
+    )
 
 
 def run_ours(detect: Callable[..., GazeEvents], t_us, yaw, pitch, **kwargs) -> tuple[np.ndarray | None, str]:
@@ -186,19 +200,12 @@ def main() -> None:
     table(rows)
 
     k_ours, lab_ours = results["ivt_default"]
-    lo, hi = block_bootstrap_diff(lab_ours, pm_best[2], ref, keep, t)
-    print(
-        f"events_kappa_ivt_default={k_ours:.3f} ref_pymovements_ivt_best={pm_best[0]:.3f} "
-        f"ratio={k_ours / pm_best[0]:.2f} diff={k_ours - pm_best[0]:+.3f} ci95=[{lo:+.3f}, {hi:+.3f}]"
-    )
-    print(
-        f"events_kappa_ivt_tuned={best[0]:.3f} ref_pymovements_ivt_best={pm_best[0]:.3f} "
-        f"ratio={best[0] / pm_best[0]:.2f}"
-    )
-    print(
-        f"events_kappa_idt_default={score(idt_default):.3f} ref_pymovements_ivt_best={pm_best[0]:.3f} "
-        f"ratio={score(idt_default) / pm_best[0]:.2f}"
-    )
+    diff = block_bootstrap_diff(lab_ours, pm_best[2], ref, keep, t)
+    vs_pm: dict[str, Any] = {"ref_kind": "same_run", "ref_name": "pymovements_ivt_best"}
+    print(bench_line("events_kappa_ivt_default", k_ours, pm_best[0], digits=3, **vs_pm))
+    print(claim_line("events_kappa_ivt_default", diff))
+    print(bench_line("events_kappa_ivt_tuned", best[0], pm_best[0], digits=3, **vs_pm))
+    print(bench_line("events_kappa_idt_default", score(idt_default), pm_best[0], digits=3, **vs_pm))
 
 
 if __name__ == "__main__":
