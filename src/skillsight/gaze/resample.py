@@ -121,7 +121,8 @@ def resample_track(
     gap = ts[hi] - ts[lo]
     between = inside & (gap <= max_gap_us)
     weight = np.where(gap > 0, (query - ts[lo]) / np.maximum(gap, 1), 0.0)[:, None]  # (M, 1)
-    interpolated = vals[lo] * (1.0 - weight) + vals[hi] * weight  # (M, C)
+    with np.errstate(invalid="ignore"):  # inf x 0 -> NaN: such queries are marked invalid below
+        interpolated = vals[lo] * (1.0 - weight) + vals[hi] * weight  # (M, C)
     out[between] = interpolated[between]
     out[exact] = vals[hi[exact]]
     valid = (between | exact) & np.isfinite(out).all(axis=1)

@@ -155,7 +155,7 @@ def train_run(
     if "audio" in model_inputs(model):
         data = drop_takes_without_audio(data)  # counted in data_scan.txt
     run_dir.mkdir(parents=True, exist_ok=True)
-    save_config(cfg, run_dir / "config.json")
+    save_config(cfg, run_dir / "config.json", resume=resume)
     atomic_write_text(run_dir / "vocab.json", json.dumps(data.vocab(), indent=2))
     atomic_write_text(run_dir / "data_scan.txt", data.skipped_summary + "\n")
 

@@ -224,7 +224,7 @@ def train_gaze(
     """
     run = Path(run_dir)
     run.mkdir(parents=True, exist_ok=True)
-    save_config(cfg, run / "config.json")
+    save_config(cfg, run / "config.json", resume=resume)
     train, val = build_datasets(cfg)
     seed, mode, batch = cfg.trainer.seed, cfg.task.mode, cfg.data.eval_batch_size
     metrics: dict[str, dict[str, float]] = {}

@@ -177,7 +177,7 @@ def train_ranking(
     """
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
-    save_config(cfg, run_dir / "config.json")
+    save_config(cfg, run_dir / "config.json", resume=resume)
     ann, paths, missing = load_ranking_data(cfg, log)
     per_fold: dict[int, float] = {}
     counts: dict[int, dict[str, int]] = {}
