@@ -15,10 +15,11 @@ __all__ = ["all_model_names", "load_all_models"]
 def load_all_models() -> None:
     """Import every project's model module (the spine's models load on first use)."""
     # Imported for their side effect: each module registers its model families.
+    import skillsight.projects.attributes.mapper
     import skillsight.projects.gaze_estimation.models
     import skillsight.projects.msb.models
     import skillsight.projects.ranking.models
-    import skillsight.projects.soccer.models  # noqa: F401  (the three imports share one unused name)
+    import skillsight.projects.soccer.models  # noqa: F401  (the imports share one unused name)
 
 
 def all_model_names() -> list[str]:

@@ -68,7 +68,7 @@ class AttributeModel:
         """(S, K) attribute probabilities per second."""
         x = torch.from_numpy(mapper_inputs(feats, self.take_context))
         with torch.no_grad():
-            return torch.sigmoid(self.mapper(x)["attribute_logits"]).numpy()
+            return torch.sigmoid(self.mapper(x)["logits"]).numpy()
 
     def proficiency(self, feats: TakeFeatures) -> int:
         x = torch.from_numpy(mapper_inputs(feats, self.take_context))

@@ -155,6 +155,7 @@ class AttributeMapper(DeclaredInputsModule):
     """
 
     input_names = ("x",)
+    sensors = ("rgb",)  # x: frozen-backbone features of the egocentric video
     mean: torch.Tensor  # (D,) buffer: training feature mean
     std: torch.Tensor  # (D,) buffer: training feature std
 
@@ -174,7 +175,7 @@ class AttributeMapper(DeclaredInputsModule):
 
     def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
         h = self.representation(x)  # (B, H)
-        return {"attribute_logits": self.fc2(self.drop(h)), "hidden": h}
+        return {"logits": self.fc2(self.drop(h)), "hidden": h}
 
     def example_inputs(self, batch_size: int = 2) -> dict[str, torch.Tensor]:
         return {"x": torch.randn(batch_size, self.in_dim)}
@@ -188,6 +189,7 @@ class ProficiencyProbe(DeclaredInputsModule):
     """
 
     input_names = ("h",)
+    sensors = ("rgb",)  # h: the mapper's representation of video features
 
     def __init__(self, hidden_dim: int, num_classes: int = 4) -> None:
         super().__init__()
@@ -208,3 +210,15 @@ class ProficiencyProbe(DeclaredInputsModule):
 # Registered so the one training loop saves and reloads them like every model (skillsight.runs.checkpoint).
 register_model("attribute_mapper")(AttributeMapper)
 register_model("proficiency_probe")(ProficiencyProbe)
+
+
+@register_model("test_attribute_mapper")
+def test_attribute_mapper() -> AttributeMapper:
+    """Tiny mapper for the model contract tests: 16 features, 4 attributes, 8 hidden units."""
+    return AttributeMapper(in_dim=16, num_attributes=4, hidden_dim=8)
+
+
+@register_model("test_proficiency_probe")
+def test_proficiency_probe() -> ProficiencyProbe:
+    """Tiny probe for the model contract tests: 8 hidden units, 4 proficiency levels."""
+    return ProficiencyProbe(hidden_dim=8, num_classes=4)

@@ -51,7 +51,7 @@ class FullBatch(Dataset):
 
 
 class MapperTask(OptimisedTask):
-    """Multi-label BCE on the mapper's ``attribute_logits`` (optionally positives weighted).
+    """Multi-label BCE on the mapper's ``logits`` (B, K) (optionally positives weighted).
 
     Args:
         model: the :class:`AttributeMapper`.
@@ -65,7 +65,7 @@ class MapperTask(OptimisedTask):
         self.loss_fn = nn.BCEWithLogitsLoss(pos_weight=pos_weight)
 
     def training_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> torch.Tensor:
-        loss = self.loss_fn(self.model(batch["x"])["attribute_logits"], batch["y"])
+        loss = self.loss_fn(self.model(batch["x"])["logits"], batch["y"])
         self.log("train/bce", loss.detach(), on_step=True, on_epoch=True, batch_size=int(batch["x"].shape[0]))
         return loss
 

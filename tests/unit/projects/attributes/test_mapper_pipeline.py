@@ -55,8 +55,8 @@ def _data(n: int, seed: int, scenario: str = "Soccer"):
 def test_mapper_shapes_and_gradients() -> None:
     m = AttributeMapper(D, K, hidden_dim=8)
     out = m(torch.randn(5, D))
-    assert out["attribute_logits"].shape == (5, K) and out["hidden"].shape == (5, 8)
-    out["attribute_logits"].sum().backward()
+    assert out["logits"].shape == (5, K) and out["hidden"].shape == (5, 8)
+    out["logits"].sum().backward()
     assert all(p.grad is not None for p in m.parameters())
     with pytest.raises(ConfigError):
         train_mapper(np.zeros((0, D)), np.zeros((0, K)), MapperConfig(), TrainerConfig())
