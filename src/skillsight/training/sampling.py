@@ -9,26 +9,38 @@ after any distributed sampler has split the epoch, so each rank skips its own ba
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Iterator, Sized
 from typing import Any
 
 import torch
-from torch.utils.data import DataLoader, Dataset, Sampler
+from torch.utils.data import DataLoader, Dataset, DistributedSampler
 
+from skillsight.evaluation.distributed import rank_and_world
 from skillsight.exceptions import ConfigError
 
 __all__ = ["EpochShuffleSampler", "ResumableLoader", "make_loader"]
 
 
-class EpochShuffleSampler(Sampler[int]):
-    """A random permutation of ``range(n)`` drawn from ``seed`` and the epoch given by ``set_epoch``.
+class EpochShuffleSampler(DistributedSampler):
+    """A random permutation of ``range(n)`` drawn from ``seed`` and the epoch given by ``set_epoch``;
+    under several processes, this rank's share of it.
 
     Unlike a RandomSampler on the global RNG, the order does not depend on what else consumed random
     numbers before the iterator was created (Lightning creates the first iterator of a resumed run
     before any epoch hook runs).
+
+    Several processes: the permutation is padded to a multiple of the world size by repeating its
+    first items (as ``DistributedSampler`` does, so every rank runs the same number of steps) and rank
+    ``r`` takes every ``world``-th item from ``r``. Rank and world size are read when iterating (the
+    process group starts inside ``trainer.fit``, after the loader is built). Being a
+    ``DistributedSampler``, Lightning keeps it instead of wrapping it in its own: the wrapper's second
+    shuffle took its epoch only after a resumed run's first iterator was created, so a resumed DDP run
+    trained its first epoch in another order than an uninterrupted one.
     """
 
     def __init__(self, n: int, seed: int = 0) -> None:
+        super().__init__(range(n), num_replicas=1, rank=0, shuffle=True, seed=seed)
         self.n = n
         self.seed = seed
         self.epoch = 0
@@ -36,12 +48,22 @@ class EpochShuffleSampler(Sampler[int]):
     def set_epoch(self, epoch: int) -> None:
         self.epoch = epoch
 
+    def _share(self) -> tuple[int, int]:
+        return rank_and_world()
+
     def __iter__(self) -> Iterator[int]:
         g = torch.Generator().manual_seed(self.seed * 100_003 + self.epoch)
-        return iter(torch.randperm(self.n, generator=g).tolist())
+        order = torch.randperm(self.n, generator=g).tolist()
+        rank, world = self._share()
+        if world == 1:
+            return iter(order)
+        per_rank = math.ceil(self.n / world)
+        padded = (order * math.ceil(per_rank * world / max(self.n, 1)))[: per_rank * world]
+        return iter(padded[rank::world])
 
     def __len__(self) -> int:
-        return self.n
+        world = self._share()[1]
+        return self.n if world == 1 else math.ceil(self.n / world)
 
 
 class _SkipFirst:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import warnings
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,14 @@ from skillsight.config import RunConfig
 from skillsight.data.cache import FeatureCache
 from skillsight.data.progress import progress
 from skillsight.data.records import PROFICIENCY_LABELS, SCENARIOS
+from skillsight.evaluation.device import OnDevice, inference_device
+from skillsight.evaluation.distributed import (
+    barrier,
+    gather_take_predictions,
+    is_rank_zero,
+    rank_and_world,
+    shard,
+)
 from skillsight.evaluation.evaluate import (
     majority_predictions,
     predict_takes,
@@ -37,7 +46,9 @@ from skillsight.runs.hashes import weights_sha256
 from skillsight.runs.run_config import load_run_config, save_config
 from skillsight.runs.sealed import read_sealed, write_sealed
 from skillsight.training.loop import fit
+from skillsight.training.process_group import is_launch_rank_zero, start_process_group
 from skillsight.training.sampling import make_loader
+from skillsight.training.sharded_features import sharded_teacher_features
 from skillsight.training.skill_data import (
     CropFeatureDataset,
     SkillData,
@@ -46,7 +57,6 @@ from skillsight.training.skill_data import (
     collate,
     drop_takes_without_audio,
     load_skill_data,
-    precompute_teacher_features,
 )
 from skillsight.training.tasks import DistillationTask, SupervisedTask
 
@@ -147,6 +157,7 @@ def train_run(
     """
     run_dir = Path(run_dir)
     cache = Path(cache_root) if cache_root else run_dir.parent / "cache"
+    start_process_group(cfg.trainer.accelerator)  # torchrun / srun: every rank joins now (module doc)
     data = load_skill_data(cfg.data)
     if cfg.data.scenarios and not data.test:
         raise ConfigError("no test takes in the selected scenarios")
@@ -155,9 +166,10 @@ def train_run(
     if "audio" in model_inputs(model):
         data = drop_takes_without_audio(data)  # counted in data_scan.txt
     run_dir.mkdir(parents=True, exist_ok=True)
-    save_config(cfg, run_dir / "config.json", resume=resume)
-    atomic_write_text(run_dir / "vocab.json", json.dumps(data.vocab(), indent=2))
-    atomic_write_text(run_dir / "data_scan.txt", data.skipped_summary + "\n")
+    if is_launch_rank_zero():  # one writer of the run folder (the others' content is the same)
+        save_config(cfg, run_dir / "config.json", resume=resume)
+        atomic_write_text(run_dir / "vocab.json", json.dumps(data.vocab(), indent=2))
+        atomic_write_text(run_dir / "data_scan.txt", data.skipped_summary + "\n")
 
     val_ds = _datasets(model, cfg, data, "val", "test", cache, cfg.data.num_val_clips) if data.val else None
     task: SupervisedTask | DistillationTask
@@ -192,7 +204,7 @@ def train_run(
         metadata={"run_name": cfg.name, "config": "config.json"},
     )
     test = None
-    if data.test and result.is_global_zero:
+    if data.test:  # every rank predicts its share of the test takes; rank 0 writes (evaluate_run)
         metrics = evaluate_run(run_dir, cache_root=cache, show_progress=cfg.trainer.progress_bar)
         test = {
             "test_overall_accuracy": metrics["overall_accuracy"],
@@ -282,8 +294,9 @@ def _teacher_features(
             return features
         except (CheckpointError, KeyError) as err:
             warnings.warn(f"recomputing the teacher features: {err}", stacklevel=2)
-    features = precompute_teacher_features(teacher, clips, batch_size, show_progress)
-    write_sealed(path, {"features": features}, _FEATURES_FORMAT, {"teacher_weights_sha256": teacher_sha})
+    features = sharded_teacher_features(teacher, clips, batch_size, show_progress)
+    if is_launch_rank_zero():
+        write_sealed(path, {"features": features}, _FEATURES_FORMAT, {"teacher_weights_sha256": teacher_sha})
     return features
 
 
@@ -292,9 +305,16 @@ def evaluate_run(
 ) -> dict[str, Any]:
     """10-clip evaluation of a run's best model; writes predictions.csv and metrics.json (with majority).
 
+    Runs on this process's GPU when there is one. Launched as several processes (torchrun, srun, or
+    after a multi-process ``train_run``), each rank predicts a disjoint share of the takes, the shares
+    are gathered (each take exactly once, checked) and rank 0 alone writes; every rank returns the
+    same metrics (see :mod:`skillsight.evaluation.distributed`).
+
     ``show_progress``: show the pass over the split's clips (see :func:`skillsight.data.progress.progress`).
     """
     run_dir = Path(run_dir)
+    start_process_group()
+    barrier()  # rank 0 may still be writing the model at the end of training
     cfg = load_run_config(run_dir)
     model = load_model(run_dir / "model")
     data = load_skill_data(cfg.data)
@@ -304,10 +324,17 @@ def evaluate_run(
     if vocab["actions"] != data.actions:
         raise ConfigError(f"{run_dir}: the dataset's action vocabulary changed since training")
     cache = Path(cache_root) if cache_root else run_dir.parent / "cache"
-    clips = _datasets(model, cfg, data, split, "test", cache)
-    loader = make_loader(clips, cfg.data.eval_batch_size, shuffle=False, collate_fn=collate)
-    batches = progress(loader, f"{split} evaluation", enabled=show_progress)
-    preds = predict_takes(model, batches, SCENARIOS, PROFICIENCY_LABELS)
+    takes = {"train": data.train, "val": data.val, "test": data.test}[split]
+    rank, world = rank_and_world()
+    mine = shard(sorted(takes, key=lambda t: t.take_uid), rank, world)
+    local = None
+    if mine:
+        clips = _datasets(model, cfg, replace(data, **{split: mine}), split, "test", cache)
+        loader = make_loader(clips, cfg.data.eval_batch_size, shuffle=False, collate_fn=collate)
+        batches = progress(loader, f"{split} evaluation", enabled=show_progress and rank == 0)
+        on_device = OnDevice(model, inference_device())
+        local = predict_takes(on_device, batches, SCENARIOS, PROFICIENCY_LABELS)
+    preds = gather_take_predictions(local, [t.take_uid for t in takes])
     metrics = score_predictions(preds.labels, preds.predicted, preds.scenarios, len(PROFICIENCY_LABELS))
     unlabelled = [t.take_uid for t in data.train if t.label is None]
     if unlabelled:
@@ -322,5 +349,7 @@ def evaluate_run(
         input_names=list(model_inputs(model)),
         sensors=list(getattr(model, "sensors", ())),
     )
-    write_evaluation(run_dir, preds, metrics)
+    if is_rank_zero():
+        write_evaluation(run_dir, preds, metrics)
+    barrier()  # the files exist when any rank returns
     return metrics

@@ -7,8 +7,7 @@ holding those inputs plus targets (``"label"``, optionally ``"action"``, ``"teac
 
 from __future__ import annotations
 
-from collections import defaultdict
-from typing import Any, cast
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -17,6 +16,7 @@ from torch import nn
 from skillsight.config import OptimConfig
 from skillsight.models import model_inputs
 from skillsight.training.task_base import OptimisedTask
+from skillsight.training.val_takes import ValTakeAccumulator
 
 __all__ = ["DistillationTask", "SupervisedTask"]
 
@@ -43,8 +43,7 @@ class SupervisedTask(OptimisedTask):
         self.model = model
         self.action_loss_weight = action_loss_weight
         self.label_smoothing = label_smoothing
-        self._val_logits: dict[str, list[torch.Tensor]] = defaultdict(list)
-        self._val_labels: dict[str, int] = {}
+        self._val_takes = ValTakeAccumulator()
 
     def model_inputs(self, batch: dict[str, Any]) -> dict[str, torch.Tensor]:
         """The entries of ``batch`` the model declares as inputs."""
@@ -100,24 +99,18 @@ class SupervisedTask(OptimisedTask):
         self.log("val/loss", loss, batch_size=batch_size, sync_dist=True)
         # Samples without a take id (e.g. one clip per sample) each count as their own take.
         uids = batch.get("take_uid") or [f"{self.global_rank}:{batch_idx}:{i}" for i in range(batch_size)]
-        for uid, logits, label in zip(uids, out["logits"].detach(), batch["label"].tolist()):
-            self._val_logits[uid].append(logits)
-            self._val_labels[uid] = int(label)
+        # A clip is (take, first frame): under DDP the padding of the distributed sampler repeats clips.
+        starts = batch.get("clip_start")
+        clips = starts.tolist() if isinstance(starts, torch.Tensor) else list(range(batch_size))
+        if starts is None:
+            clips = [batch_idx * batch_size + i for i in range(batch_size)]
+        self._val_takes.add(uids, clips, out["logits"], batch["label"].tolist())
 
     def on_validation_epoch_end(self) -> None:
-        if not self._val_logits:
-            return
-        correct = [
-            int(torch.stack(v).mean(0).argmax()) == self._val_labels[uid]
-            for uid, v in self._val_logits.items()
-        ]
-        hits = torch.tensor([sum(correct), len(correct)], dtype=torch.float64, device=self.device)
-        if self.trainer.world_size > 1:
-            # all_gather of one tensor returns one tensor (Lightning types it for any collection)
-            hits = cast(torch.Tensor, self.all_gather(hits)).sum(0)
-        self.log("val/take_acc", float(hits[0] / hits[1]), prog_bar=True, rank_zero_only=True)
-        self._val_logits.clear()
-        self._val_labels.clear()
+        # Every rank takes part in the gather (a rank with no clips contributes none).
+        right, takes = self._val_takes.take_accuracy(gather=self.trainer.world_size > 1)
+        if takes:
+            self.log("val/take_acc", right / takes, prog_bar=True, rank_zero_only=True)
 
 
 class DistillationTask(SupervisedTask):
