@@ -1,7 +1,9 @@
 """Where inference runs: this process's GPU when there is one, else the CPU.
 
-Under several processes each rank takes the GPU of its local rank (``LOCAL_RANK``, set by torchrun,
-SLURM through Lightning, and Lightning's own launcher), so 8 ranks on one node use 8 GPUs.
+Under several processes each rank takes the GPU its process group set (Lightning and
+:func:`skillsight.training.process_group.start_process_group` set the device of each local rank), else
+the GPU of its local rank (``LOCAL_RANK`` from torchrun or Lightning's launcher, ``SLURM_LOCALID``
+under srun), so 8 ranks on one node use 8 GPUs.
 :class:`OnDevice` moves a model there and wraps it so that callers keep passing CPU batches and get
 CPU outputs back (take averaging, metrics and files stay on the CPU).
 """
@@ -28,7 +30,9 @@ def inference_device(prefer: str = "auto") -> torch.device:
         raise ValueError(f"device preference {prefer!r} is not one of auto, gpu, cpu")
     if prefer == "cpu" or not torch.cuda.is_available():
         return torch.device("cpu")
-    local_rank = int(os.environ.get("LOCAL_RANK", "0"))
+    if torch.distributed.is_available() and torch.distributed.is_initialized():
+        return torch.device("cuda", torch.cuda.current_device())  # set per rank with the group
+    local_rank = int(os.environ.get("LOCAL_RANK", os.environ.get("SLURM_LOCALID", "0")))
     return torch.device("cuda", local_rank % torch.cuda.device_count())
 
 

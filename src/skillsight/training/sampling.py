@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Iterator, Sized
-from typing import Any
+from typing import Any, cast
 
 import torch
 from torch.utils.data import DataLoader, Dataset, DistributedSampler
@@ -40,7 +40,8 @@ class EpochShuffleSampler(DistributedSampler):
     """
 
     def __init__(self, n: int, seed: int = 0) -> None:
-        super().__init__(range(n), num_replicas=1, rank=0, shuffle=True, seed=seed)
+        # rank and world are read when iterating (see the class); the parent only stores the seed
+        super().__init__(cast(Dataset, range(n)), num_replicas=1, rank=0, shuffle=True, seed=seed)
         self.n = n
         self.seed = seed
         self.epoch = 0

@@ -9,11 +9,10 @@ one-process pass (on this process's GPU when there is one).
 from __future__ import annotations
 
 from collections.abc import Sized
-from typing import Any
 
 import torch
 from torch import nn
-from torch.utils.data import Subset
+from torch.utils.data import Dataset, Subset
 
 from skillsight.evaluation.device import OnDevice, inference_device
 from skillsight.evaluation.distributed import gather_objects, rank_and_world, shard
@@ -23,7 +22,7 @@ __all__ = ["sharded_teacher_features"]
 
 
 def sharded_teacher_features(
-    teacher: nn.Module, clips: Any, batch_size: int, show_progress: bool = True, device: str = "auto"
+    teacher: nn.Module, clips: Dataset, batch_size: int, show_progress: bool = True, device: str = "auto"
 ) -> torch.Tensor:
     """(N clips, D) teacher features in dataset order, the same on every rank.
 

@@ -19,7 +19,7 @@ from torch import nn
 from torch.utils.data import Dataset
 
 from skillsight.config import DataConfig
-from skillsight.data.cache import FeatureCache
+from skillsight.data.cache import FeatureCache, stable_hash
 from skillsight.data.datasets import SkillClipDataset
 from skillsight.data.progress import progress
 from skillsight.data.readers.decoded_videos import shared_decoded_videos
@@ -187,13 +187,16 @@ class CropFeatureDataset(Dataset):
         # The first frame identifies the clip under any sampling protocol (random train starts included).
         key = None
         if self.cache is not None:
-            key = self.cache.key(item["take_uid"], int(item["clip_start"]), self.crop_params, self.identity)
+            fields = self.cache.key_fields(
+                item["take_uid"], int(item["clip_start"]), self.crop_params, self.identity
+            )
+            key = stable_hash(fields)
             if self.cache.has(key):
                 item["crop_features"] = self.cache.get(key)["crop_features"]
                 return item
         features = self.extractor(crops)  # (T, D)
-        if self.cache is not None and key is not None:
-            self.cache.put(key, {"crop_features": features})
+        if self.cache is not None and key is not None:  # the fields go with it, for inspection
+            self.cache.put(key, {"crop_features": features}, key_fields=fields)
         item["crop_features"] = features
         return item
 

@@ -329,7 +329,9 @@ def evaluate_run(
     mine = shard(sorted(takes, key=lambda t: t.take_uid), rank, world)
     local = None
     if mine:
-        clips = _datasets(model, cfg, replace(data, **{split: mine}), split, "test", cache)
+        shares = {"train": data.train, "val": data.val, "test": data.test, split: mine}
+        mine_only = replace(data, train=shares["train"], val=shares["val"], test=shares["test"])
+        clips = _datasets(model, cfg, mine_only, split, "test", cache)
         loader = make_loader(clips, cfg.data.eval_batch_size, shuffle=False, collate_fn=collate)
         batches = progress(loader, f"{split} evaluation", enabled=show_progress and rank == 0)
         on_device = OnDevice(model, inference_device())
