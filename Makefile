@@ -33,7 +33,8 @@ test: check
 
 # Only the @pytest.mark.slow tests (paper-size models, end-to-end runs); .ci/run runs them after
 # `make test`. The four of them took 38-76 s on the busy 2-core development machine (11 s in the
-# tests, the rest collecting the suite), so CI stays far below its 90 minutes.
+# tests, the rest collecting the suite); the multi-process ones (tests/functional/test_distributed_runs.py,
+# the 2-process gather) add 4-6 min, most of it starting interpreters. CI stays far below its 90 minutes.
 test-slow: $(STAMP)
 	$(PY) -m pytest --runslow -m slow
 
