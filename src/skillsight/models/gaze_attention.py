@@ -45,7 +45,7 @@ from transformers.models.timesformer.modeling_timesformer import (
 )
 
 from skillsight.exceptions import ConfigError
-from skillsight.models.layers.timesformer_utils import config_side_px
+from skillsight.models.layers.timesformer_utils import build_timesformer_backbone, config_side_px
 
 __all__ = [
     "PAPER_GRID",
@@ -101,24 +101,14 @@ def gaze_gaussian_bias(
 def build_timesformer(
     config: TimesformerConfig | dict[str, Any], pretrained_dir: str | Path | None = None
 ) -> TimesformerModel:
-    """A stock ``TimesformerModel``: random init from ``config``, or weights from a LOCAL folder.
+    """A stock ``TimesformerModel``: random init from ``config``, or ALL weights of a LOCAL folder.
 
-    With ``pretrained_dir``, ``num_frames`` and ``image_size`` given in a dict ``config`` override the
-    stored ones: HF TimeSformer interpolates its time and position embeddings at run time, but its layers
-    reshape with ``config.num_frames`` / ``config.image_size``, so those must describe the real input.
+    ``config`` (a ``TimesformerConfig`` or its keyword arguments) describes the backbone; with
+    ``pretrained_dir`` the folder must hold that architecture and is adapted to ``config``'s frames and
+    frame size (:func:`~skillsight.models.layers.timesformer_utils.build_timesformer_backbone`).
     """
-    if pretrained_dir is None:
-        return TimesformerModel(
-            config if isinstance(config, TimesformerConfig) else TimesformerConfig(**config)
-        )
-    if not Path(pretrained_dir).is_dir():
-        raise ConfigError(f"pretrained_dir {str(pretrained_dir)!r} is not a local folder")
-    model = TimesformerModel.from_pretrained(str(pretrained_dir), local_files_only=True)
-    requested = config.to_dict() if isinstance(config, TimesformerConfig) else dict(config)
-    for key in ("num_frames", "image_size"):
-        if key in requested:
-            setattr(model.config, key, requested[key])
-    return model
+    cfg = config if isinstance(config, TimesformerConfig) else TimesformerConfig(**config)
+    return build_timesformer_backbone(cfg, pretrained_dir)
 
 
 class GazeBiasedSelfAttention(nn.Module):
@@ -168,9 +158,9 @@ class GazeBiasedTimesformer(nn.Module):
     """TimeSformer (divided space-time) with the SkillSight gaze prior on layer 0's spatial attention.
 
     Args:
-        config: a ``TimesformerConfig`` or a dict of its keyword arguments (random init). Must use
-            ``attention_type="divided_space_time"``. With ``pretrained_dir`` only its ``num_frames`` and
-            ``image_size`` are used (see :func:`build_timesformer`).
+        config: a ``TimesformerConfig`` or a dict of its keyword arguments. Must use
+            ``attention_type="divided_space_time"``. With ``pretrained_dir`` the folder must hold this
+            architecture (see :func:`build_timesformer`).
         num_scenarios: number of per-scenario bias weights (scenario ids index them).
         bias_init: initial value of every weight (nonzero so the prior acts and trains from step 0).
         sigma_patches: Gaussian sigma in patches; default 9 * grid / 28 (the paper's 9 at 28 x 28).

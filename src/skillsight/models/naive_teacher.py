@@ -12,6 +12,10 @@ sequence and a separate gaze-dynamics encoder, the gaze is simply fed into the v
 
 The TimeSformer's final CLS token is the clip feature; a linear layer classifies it. One backbone learns
 everything end to end (no frozen extractor, no per-scenario terms).
+
+With ``pretrained_dir`` (RGB TimeSformer weights, e.g. the teacher's) the 4-channel patch embedding keeps
+the RGB filters and starts the heat-map channel at zero (stem adaptation "rgb_extra"), so at the first
+step the backbone sees the frames exactly as the pretrained one does.
 """
 
 from __future__ import annotations
@@ -25,7 +29,12 @@ from skillsight.data.records import PROFICIENCY_LABELS
 from skillsight.exceptions import ConfigError
 from skillsight.models._factory import register_model
 from skillsight.models.layers.base import DeclaredInputsModule
-from skillsight.models.layers.timesformer_utils import check_video, config_side_px, timesformer_config
+from skillsight.models.layers.timesformer_utils import (
+    build_timesformer_backbone,
+    check_video,
+    config_side_px,
+    timesformer_config,
+)
 
 __all__ = ["NAIVE_TEACHER_PRESETS", "NaiveEndToEndTeacher", "gaze_heatmaps"]
 
@@ -65,6 +74,7 @@ class NaiveEndToEndTeacher(DeclaredInputsModule):
         sigma_frac: heat-map sigma as a fraction of the frame side.
         head_dropout: dropout before the classifier.
         num_classes: skill classes.
+        pretrained_dir: optional LOCAL ``save_pretrained`` folder of RGB TimeSformer weights.
     """
 
     input_names: tuple[str, ...] = ("video", "gaze2d", "gaze", "gaze_mask")
@@ -80,10 +90,9 @@ class NaiveEndToEndTeacher(DeclaredInputsModule):
         sigma_frac: float = DEFAULT_SIGMA_FRAC,
         head_dropout: float = 0.0,
         num_classes: int = len(PROFICIENCY_LABELS),
+        pretrained_dir: str | None = None,
     ) -> None:
         super().__init__()
-        from transformers import TimesformerModel
-
         if not 0.0 < sigma_frac <= 1.0:
             raise ConfigError(f"sigma_frac must be in (0, 1], got {sigma_frac}")
         overrides = {**(backbone or {})}
@@ -91,7 +100,7 @@ class NaiveEndToEndTeacher(DeclaredInputsModule):
             raise ConfigError("the naive teacher's backbone reads 4 channels (RGB + gaze heat map)")
         overrides["num_channels"] = 4
         config = timesformer_config(backbone_size, int(num_frames), overrides)
-        self.backbone = TimesformerModel(config)
+        self.backbone = build_timesformer_backbone(config, pretrained_dir, stem="rgb_extra")
         self.num_frames, self.image_size = int(num_frames), config_side_px(config, "image_size")
         self.feature_dim, self.gaze_channels = int(config.hidden_size), int(gaze_channels)
         self.sigma_frac = float(sigma_frac)

@@ -17,8 +17,15 @@ Branches (each can be switched off for ablations; ``input_names`` follows):
 The gaze prior of (a) follows the 2D gaze's own validity (``gaze2d_mask``): a frame whose 2D gaze
 is unknown gets no prior (its ``gaze2d`` is the image centre only to keep the crop box defined).
 
-Fusion: concat(e_v, e_c, e_g) (2304 at paper size) -> 768 -> ReLU -> classes. One teacher serves
-all scenarios; the scenario id selects the gaze-bias weight and the class token.
+Fusion: concat(e_v, e_c, e_g) (2304 at paper size) -> 768 -> ReLU -> classes (``fusion_layers=2``, the
+released code), or -> 768 -> ReLU -> 768 -> ReLU -> classes (``fusion_layers=3``, the paper's "3-layer
+MLP"). One teacher serves all scenarios; the scenario id selects the gaze-bias weight and the class token.
+
+Pretrained weights: ``video_pretrained_dir`` (a TimeSformer folder, e.g. EgoVLPv2's video encoder
+converted by ``skillsight weights convert``) and ``crop_weights_dir`` (DINOv2). With the default
+``crop_input="crop_features"`` the DINOv2 does not live in this module: the data pipeline computes and
+caches its features, and :meth:`SkillSightTeacher.crop_feature_extractor` says how to build it (same
+preset, same weights), so the cached features are those of the given weights.
 """
 
 from __future__ import annotations
@@ -164,12 +171,14 @@ class SkillSightTeacher(DeclaredInputsModule):
         crop_input: "crops" (raw crops; the frozen DINOv2 runs inside) or "crop_features"
             (precomputed features, e.g. from the feature cache; no DINOv2 inside the model).
         crop_extractor: preset of :class:`CropFeatureExtractor` (decides the crop size and Dc).
-        crop_weights_dir: optional local DINOv2 weights (only with ``crop_input="crops"``).
+        crop_weights_dir: optional local DINOv2 weights, used inside (``crop_input="crops"``) or by the
+            feature cache (``crop_input="crop_features"``, see :meth:`crop_feature_extractor`).
         embed_dim: width of e_c and e_g.
         crop_layers, crop_heads: temporal crop transformer.
         gaze_channels, gaze_layers, gaze_heads: gaze-dynamics encoder.
         ffn_dim, dropout: feed-forward width and dropout of both sequence encoders.
         fusion_hidden: hidden width of the fusion MLP.
+        fusion_layers: Linear layers of the fusion MLP (2: the released code; 3: the paper).
         use_channel_mask: the gaze branch takes ``gaze_channel_mask`` (per-channel validity).
     """
 
@@ -212,6 +221,7 @@ class SkillSightTeacher(DeclaredInputsModule):
         ffn_dim: int = 2048,
         dropout: float = 0.1,
         fusion_hidden: int = 768,
+        fusion_layers: int = 2,
         use_channel_mask: bool = True,
     ) -> None:
         super().__init__()
@@ -222,10 +232,14 @@ class SkillSightTeacher(DeclaredInputsModule):
         if crop_extractor not in CROP_EXTRACTOR_PRESETS:
             valid = sorted(CROP_EXTRACTOR_PRESETS)
             raise ConfigError(f"unknown crop_extractor {crop_extractor!r}; valid: {valid}")
+        if int(fusion_layers) < 2:
+            raise ConfigError(f"fusion_layers must be >= 2 (input -> hidden -> classes), got {fusion_layers}")
         self.num_classes, self.num_scenarios, self.num_frames = num_classes, num_scenarios, num_frames
         self.use_video, self.use_crops, self.use_gaze = use_video, use_crops, use_gaze
         self.use_gaze_bias = use_video and use_gaze_bias
         self.crop_input, self.crop_extractor_name = crop_input, crop_extractor
+        self.crop_weights_dir = crop_weights_dir
+        self._extractor_cache: list[CropFeatureExtractor] = []  # a list: not a registered submodule
         self.gaze_channels = gaze_channels
         self.use_channel_mask = bool(use_gaze and use_channel_mask)
         dims: list[int] = []
@@ -268,7 +282,8 @@ class SkillSightTeacher(DeclaredInputsModule):
             )
             dims.append(embed_dim)
         self.feature_dim = sum(dims)
-        self.fusion = MLP((self.feature_dim, fusion_hidden, num_classes))
+        hidden = [int(fusion_hidden)] * (int(fusion_layers) - 1)
+        self.fusion = MLP((self.feature_dim, *hidden, num_classes))
 
         wanted = set()
         if use_video:
@@ -285,7 +300,26 @@ class SkillSightTeacher(DeclaredInputsModule):
         needs_eyes = use_gaze or use_crops or self.use_gaze_bias
         self.sensors = ("rgb",) * needs_rgb + ("eye_tracker",) * needs_eyes
 
-    # ----------------------------------------------------------------------------------- checks
+    # ------------------------------------------------------------------------- crop extractor
+    def crop_feature_extractor(self) -> CropFeatureExtractor:
+        """The frozen DINOv2 whose features this teacher reads: the one inside (``crop_input="crops"``), or,
+        for ``crop_features``, the extractor the data pipeline must run and cache: this teacher's preset and
+        ``crop_weights_dir`` (built once per teacher; its :meth:`~CropFeatureExtractor.identity` holds a
+        fingerprint of its weights, so cached features of other weights are never served).
+
+        Raises:
+            ConfigError: the teacher has no crop branch.
+        """
+        if not self.use_crops:
+            raise ConfigError("this SkillSightTeacher has no crop branch (use_crops=False)")
+        if self.crop_input == "crops":
+            return self.crop_encoder
+        if not self._extractor_cache:
+            self._extractor_cache.append(
+                CropFeatureExtractor(self.crop_extractor_name, self.crop_weights_dir)
+            )
+        return self._extractor_cache[0]
+
     # ---------------------------------------------------------------------------------- forward
     def forward_features(self, **inputs: torch.Tensor) -> dict[str, torch.Tensor]:
         """Branch embeddings and their concatenation ``features`` (B, feature_dim)."""
@@ -349,11 +383,20 @@ class SkillSightTeacher(DeclaredInputsModule):
     def deployed(self) -> tuple[DeclaredInputsModule, str | None]:
         """With ``crop_features`` (cached frozen-DINOv2 outputs) the device would run DINOv2 on every crop:
         the same registered model with ``crop_input="crops"`` (needs ``create_model``'s name/args)."""
-        if self.crop_input != "crop_features" or not hasattr(self, "model_name"):
+        if self.crop_input != "crop_features" or not self.use_crops or not hasattr(self, "model_name"):
             return self, None
         from skillsight.models._factory import create_model
 
-        variant = create_model(self.model_name, **{**self.model_args, "crop_input": "crops"}).eval()
+        args = {**self.model_args, "crop_input": "crops"}
+        variant = create_model(self.model_name, **args).eval()
+        if not isinstance(variant, SkillSightTeacher):
+            raise ConfigError(f"{self.model_name} did not build a SkillSightTeacher")
+        # The variant holds this teacher's weights, plus the frozen extractor of its crop_weights_dir.
+        variant.crop_encoder.load_state_dict(self.crop_feature_extractor().state_dict())
+        missing, unexpected = variant.load_state_dict(self.state_dict(), strict=False)
+        extra = [k for k in missing if not k.startswith("crop_encoder.")]
+        if extra or unexpected:
+            raise ConfigError(f"deployed teacher does not take this teacher's weights: {extra + unexpected}")
         return variant, (
             "the frozen crop extractor is counted (the run was trained on its cached features, "
             "the device would run it on every crop)"

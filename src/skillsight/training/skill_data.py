@@ -35,6 +35,7 @@ __all__ = [
     "TeacherFeatureDataset",
     "build_clip_dataset",
     "collate",
+    "crop_extractor_for",
     "decoded_inputs",
     "drop_takes_without_audio",
     "load_skill_data",
@@ -112,6 +113,20 @@ def drop_takes_without_audio(data: SkillData) -> SkillData:
         per_split = ", ".join(f"{s} {len(v)}" for s, v in dropped.items())
         summary = f"{summary}\nskipped {n} takes without an audio track ({per_split}): {names}".strip()
     return SkillData(kept["train"], kept["val"], kept["test"], data.actions, summary, data.scenarios)
+
+
+def crop_extractor_for(model: nn.Module) -> CropFeatureExtractor:
+    """The frozen extractor whose cached ``crop_features`` ``model`` reads, as the model says to build it
+    (its preset AND its weights: ``model.crop_feature_extractor()``).
+
+    Raises:
+        ConfigError: the model reads ``crop_features`` but does not say which extractor computes them.
+    """
+    build = getattr(model, "crop_feature_extractor", None)
+    if build is None:
+        name = getattr(model, "model_name", type(model).__name__)
+        raise ConfigError(f"{name} reads crop_features but has no crop_feature_extractor() to compute them")
+    return build()
 
 
 def decoded_inputs(input_names: Sequence[str]) -> tuple[str, ...]:

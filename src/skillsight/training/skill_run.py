@@ -38,8 +38,6 @@ from skillsight.evaluation.evaluate import (
 )
 from skillsight.exceptions import CheckpointError, ConfigError
 from skillsight.models import create_model, model_dim, model_inputs
-from skillsight.models.layers.crop_features import CropFeatureExtractor
-from skillsight.models.skillsight_teacher import SkillSightTeacher
 from skillsight.runs.atomic import atomic_write_text
 from skillsight.runs.checkpoint import load_model
 from skillsight.runs.hashes import weights_sha256
@@ -55,6 +53,7 @@ from skillsight.training.skill_data import (
     TeacherFeatureDataset,
     build_clip_dataset,
     collate,
+    crop_extractor_for,
     drop_takes_without_audio,
     load_skill_data,
 )
@@ -115,11 +114,7 @@ def _datasets(
 ) -> Any:
     """Clip dataset of a split for the model's inputs; ``crop_features`` from the cached frozen extractor."""
     takes = {"train": data.train, "val": data.val, "test": data.test}[split]
-    extractor = None
-    if "crop_features" in model_inputs(model):
-        if not isinstance(model, SkillSightTeacher):
-            raise ConfigError(f"{type(model).__name__} takes crop_features but names no crop extractor")
-        extractor = CropFeatureExtractor(model.crop_extractor_name)
+    extractor = crop_extractor_for(model) if "crop_features" in model_inputs(model) else None
     ds = build_clip_dataset(
         takes,
         model_inputs(model),

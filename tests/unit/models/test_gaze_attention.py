@@ -151,11 +151,12 @@ def test_local_pretrained_weights_load_with_another_frame_count(tmp_path) -> Non
     source = TimesformerModel(TimesformerConfig(**{**CFG, "num_frames": 2}))
     source.save_pretrained(tmp_path / "tsf")
     model = GazeBiasedTimesformer(
-        {"num_frames": 4, "image_size": 32}, num_scenarios=2, pretrained_dir=tmp_path / "tsf"
+        {**CFG, "num_frames": 4}, num_scenarios=2, pretrained_dir=tmp_path / "tsf"
     ).eval()
     qkv = model.timesformer.encoder.layer[0].attention.attention.qkv.weight
     assert torch.equal(qkv, source.encoder.layer[0].attention.attention.qkv.weight)
-    assert model.num_frames == 4  # time embeddings (2 stored) are interpolated by HF at run time
+    assert model.num_frames == 4  # the 2 stored time embeddings are resized to 4 when loading
+    assert model.timesformer.embeddings.time_embeddings.shape == (1, 4, 32)
     video, gaze2d, scenario = _inputs()
     with torch.no_grad():
         assert model(video, gaze2d, scenario % 2).last_hidden_state.shape == (2, 1 + 4 * GRID * GRID, 32)

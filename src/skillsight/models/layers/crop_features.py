@@ -7,8 +7,9 @@ the cache key that names the extractor (preset, config and a fingerprint of the 
 
 The backbone is ``transformers.Dinov2Model`` built from a config with a SEEDED random init (so two
 builds give identical weights and cached features stay valid), or loaded from a local folder with
-``weights_dir`` (never downloaded). The feature of a crop is DINOv2's CLS token after the final
-LayerNorm (``pooler_output``), 768-d for ViT-B/14.
+``weights_dir`` (never downloaded): the folder must hold the preset's architecture (a ViT-S folder for the
+ViT-B preset is refused naming both widths) and every tensor of it. The feature of a crop is DINOv2's CLS
+token after the final LayerNorm (``pooler_output``), 768-d for ViT-B/14.
 """
 
 from __future__ import annotations
@@ -22,11 +23,29 @@ from torch import nn
 from transformers import Dinov2Config, Dinov2Model
 
 from skillsight.exceptions import ConfigError
+from skillsight.models.layers.pretrained import load_pretrained_backbone
 
 __all__ = ["CROP_EXTRACTOR_PRESETS", "CropFeatureExtractor"]
 
-#: Dinov2Config keyword arguments per preset. "dinov2_vitb14" is the paper's ViT-B/14 at 224 px.
+#: Dinov2Config keyword arguments per preset. "dinov2_vitb14" is the paper's ViT-B/14 at 224 px; the
+#: ViT-S and ViT-L layouts take the other released DINOv2 sizes (all at 224 px crops).
 CROP_EXTRACTOR_PRESETS: dict[str, dict[str, Any]] = {
+    "dinov2_vits14": dict(
+        image_size=224,
+        patch_size=14,
+        hidden_size=384,
+        num_hidden_layers=12,
+        num_attention_heads=6,
+        mlp_ratio=4,
+    ),
+    "dinov2_vitl14": dict(
+        image_size=224,
+        patch_size=14,
+        hidden_size=1024,
+        num_hidden_layers=24,
+        num_attention_heads=16,
+        mlp_ratio=4,
+    ),
     "dinov2_vitb14": dict(
         image_size=224,
         patch_size=14,
@@ -54,9 +73,9 @@ class CropFeatureExtractor(nn.Module):
     """Frozen DINOv2 that maps crops to CLS features.
 
     Args:
-        preset: a key of :data:`CROP_EXTRACTOR_PRESETS`; it sets the crop size, and the architecture
-            unless ``weights_dir`` is given (then the stored config decides it).
-        weights_dir: optional local folder with Hugging Face DINOv2 weights.
+        preset: a key of :data:`CROP_EXTRACTOR_PRESETS`; it sets the crop size and the architecture
+            (``weights_dir`` must hold that architecture).
+        weights_dir: optional local folder with Hugging Face DINOv2 weights (all of them are loaded).
         seed: seed of the random init when no weights are given.
 
     Attributes:
@@ -76,9 +95,10 @@ class CropFeatureExtractor(nn.Module):
         self.seed = int(seed)
         self.weights_dir = None if weights_dir is None else str(weights_dir)
         if weights_dir is not None:
-            if not Path(weights_dir).is_dir():
-                raise ConfigError(f"crop extractor weights_dir {str(weights_dir)!r} is not a local folder")
-            self.backbone = Dinov2Model.from_pretrained(str(weights_dir), local_files_only=True)
+            requested = Dinov2Config(**CROP_EXTRACTOR_PRESETS[preset])
+            self.backbone = load_pretrained_backbone(
+                Dinov2Model, weights_dir, requested, what="crop_weights_dir"
+            )
         else:
             with torch.random.fork_rng(devices=[]):
                 torch.manual_seed(self.seed)

@@ -2,9 +2,12 @@
 
 The HF ``TimesformerLayer`` reshapes its tokens with ``config.num_frames`` and
 ``config.image_size // config.patch_size``, so the config must describe the real input. At run time the
-embeddings resize a mismatching time table by NEAREST neighbour, which repeats frames; a checkpoint
-trained on another frame count (the Kinetics-600 TimeSformer has 8) is instead resized once, linearly,
-by :func:`interpolate_time_embeddings` when it is loaded.
+embeddings resize mismatching tables by NEAREST neighbour (the original TimeSformer code does the same),
+which repeats frames and patches; weights trained on another frame count (the Kinetics-600 TimeSformer has
+8 frames) or frame size (224 px, the teacher sees 448 px) are instead resized ONCE when they are loaded
+(:func:`resize_timesformer_tables`): time embeddings linearly with the end points kept, position
+embeddings bicubically over the patch grid (the CLS position unchanged), as ViT fine-tuning at a larger
+resolution does. The loaded model then has tables of exactly the run's shapes.
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ from torch import nn
 from transformers import PretrainedConfig, TimesformerConfig, TimesformerModel
 
 from skillsight.exceptions import ConfigError, DataFormatError
+from skillsight.models.layers.pretrained import load_pretrained_backbone
+from skillsight.models.layers.stem_adaptation import StemAdaptation
 
 __all__ = [
     "POOLINGS",
@@ -27,6 +32,7 @@ __all__ = [
     "config_side_px",
     "interpolate_time_embeddings",
     "pool_tokens",
+    "resize_timesformer_tables",
     "timesformer_config",
 ]
 
@@ -145,32 +151,75 @@ def interpolate_time_embeddings(model: TimesformerModel, num_frames: int) -> Non
     model.config.num_frames = int(num_frames)
 
 
-def build_timesformer_backbone(
-    config: TimesformerConfig, pretrained_dir: str | Path | None = None
-) -> TimesformerModel:
-    """A stock ``TimesformerModel``: random init from ``config``, or weights from a LOCAL folder.
+def _resize_time_table(table: torch.Tensor, num_frames: int) -> torch.Tensor:
+    """(1, T_old, D) -> (1, num_frames, D): linear, first and last embedding kept (``align_corners``)."""
+    old = table.shape[1]
+    if old == num_frames:
+        return table
+    src = table.transpose(1, 2)  # (1, D, T_old)
+    if old == 1:
+        new = src.expand(-1, -1, num_frames)
+    else:
+        new = nn.functional.interpolate(src, size=num_frames, mode="linear", align_corners=True)
+    return new.transpose(1, 2).contiguous()  # (1, T_new, D)
 
-    With ``pretrained_dir`` (a ``save_pretrained`` folder; nothing is downloaded) the stored architecture
-    is used, ``image_size`` is set from ``config`` (position embeddings are resized by HF at run time) and
-    the time embeddings are interpolated to ``config.num_frames``.
+
+def _resize_position_table(table: torch.Tensor, grid: int) -> torch.Tensor:
+    """(1, 1 + g_old^2, D) -> (1, 1 + grid^2, D): bicubic over the patch grid, the CLS position kept."""
+    patches = table.shape[1] - 1
+    old = round(patches**0.5)
+    if old * old != patches:
+        raise ConfigError(f"position embeddings of {patches} patches are not a square grid")
+    if old == grid:
+        return table
+    D = table.shape[-1]
+    cls, rest = table[:, :1], table[:, 1:]  # (1, 1, D), (1, g_old^2, D)
+    rest = rest.reshape(1, old, old, D).permute(0, 3, 1, 2)  # (1, D, g_old, g_old)
+    rest = nn.functional.interpolate(rest.float(), size=(grid, grid), mode="bicubic", align_corners=False)
+    rest = rest.to(table.dtype).permute(0, 2, 3, 1).reshape(1, grid * grid, D)  # (1, grid^2, D)
+    return torch.cat([cls, rest], dim=1)
+
+
+def resize_timesformer_tables(
+    state: dict[str, torch.Tensor], stored: PretrainedConfig, target: PretrainedConfig
+) -> dict[str, torch.Tensor]:
+    """Resize the time and position embeddings of a TimeSformer state dict to ``target``'s clip shape.
+
+    Time embeddings: linear over frames, first and last kept (8 -> 16 frames blends, never repeats).
+    Position embeddings: bicubic over the patch grid (14 x 14 at 224 px -> 28 x 28 at 448 px), CLS kept.
+    """
+    out = dict(state)
+    with torch.no_grad():
+        key = "embeddings.time_embeddings"
+        if key in out:
+            out[key] = _resize_time_table(out[key], int(target.num_frames))
+        key = "embeddings.position_embeddings"
+        grid = config_side_px(target, "image_size") // config_side_px(target, "patch_size")
+        out[key] = _resize_position_table(out[key], grid)
+    return out
+
+
+def build_timesformer_backbone(
+    config: TimesformerConfig,
+    pretrained_dir: str | Path | None = None,
+    stem: StemAdaptation | None = None,
+) -> TimesformerModel:
+    """A stock ``TimesformerModel``: random init from ``config``, or ALL weights of a LOCAL folder.
+
+    With ``pretrained_dir`` (a ``save_pretrained`` folder; nothing is downloaded) the folder must hold the
+    architecture of ``config`` (width, depth, heads, patch size, ...: a mismatch is refused naming both
+    values); the model gets ``config``'s frames, frame size and input channels, its tables are resized
+    (:func:`resize_timesformer_tables`) and a stem with other channels is adapted with ``stem``
+    (:func:`~skillsight.models.layers.pretrained.load_pretrained_backbone`).
 
     Raises:
-        ConfigError: ``pretrained_dir`` is not a folder, or its width differs from ``config``.
+        ConfigError: ``pretrained_dir`` is not a weights folder, another architecture, or incomplete.
     """
     if pretrained_dir is None:
         return TimesformerModel(config)
-    if not Path(pretrained_dir).is_dir():
-        raise ConfigError(f"pretrained_dir {str(pretrained_dir)!r} is not a local folder")
-    model = TimesformerModel.from_pretrained(str(pretrained_dir), local_files_only=True)
-    if model.config.hidden_size != config.hidden_size:
-        raise ConfigError(
-            f"pretrained_dir {str(pretrained_dir)!r} has hidden_size "
-            f"{model.config.hidden_size}, "
-            f"the requested backbone {config.hidden_size}"
-        )
-    model.config.image_size = config.image_size
-    interpolate_time_embeddings(model, int(config.num_frames))
-    return model
+    return load_pretrained_backbone(
+        TimesformerModel, pretrained_dir, config, stem=stem, transform=resize_timesformer_tables
+    )
 
 
 def pool_tokens(last_hidden_state: torch.Tensor, pooling: str) -> torch.Tensor:

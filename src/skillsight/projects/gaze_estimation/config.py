@@ -57,6 +57,10 @@ class GazeModelConfig:
     teacher: str = "privigaze_teacher_small"
     student: str = "privigaze_student"
     teacher_checkpoint: str | None = None  # mode "distill": a run's teacher/model.safetensors
+    # local Hugging Face ConvNeXtV2 folders for the teacher's streams (RGB weights; the face stem is
+    # adapted to grayscale by summing its RGB filters, never re-initialised)
+    face_backbone: str | None = None
+    eye_backbone: str | None = None
     num_bins: int | None = field(default=None, metadata=bounded(ge=2))
     bin_width_deg: float | None = field(default=None, metadata=bounded(gt=0))
     bin_lo_deg: float | None = None

@@ -29,6 +29,7 @@ from torch import nn
 
 from skillsight.models._factory import register_model
 from skillsight.models.layers.base import DeclaredInputsModule
+from skillsight.models.layers.pretrained import load_pretrained_backbone
 from skillsight.projects.gaze_estimation.angles import AngleBins
 
 if TYPE_CHECKING:
@@ -70,13 +71,18 @@ class BinnedGazeHead(nn.Module):
 def _convnextv2(
     num_channels: int, hidden_sizes: Sequence[int], depths: Sequence[int], pretrained_path: str | None
 ) -> ConvNextV2Model:
+    """A ConvNeXtV2 of the given layout: random init, or ALL weights of a local RGB folder.
+
+    A 1-channel (grayscale face) backbone built from RGB weights gets the sum of the RGB stem filters
+    (:func:`~skillsight.models.layers.stem_adaptation.adapt_stem_weight`, "grayscale"), so a gray face
+    meets the stem as its three-equal-channel RGB copy would; a folder of another layout is refused.
+    """
     from transformers import ConvNextV2Config, ConvNextV2Model
 
-    if pretrained_path:
-        return ConvNextV2Model.from_pretrained(
-            pretrained_path, num_channels=num_channels, ignore_mismatched_sizes=True
-        )
     cfg = ConvNextV2Config(num_channels=num_channels, hidden_sizes=list(hidden_sizes), depths=list(depths))
+    if pretrained_path:
+        what = "face_backbone_path" if num_channels == 1 else "eye_backbone_path"
+        return load_pretrained_backbone(ConvNextV2Model, pretrained_path, cfg, stem="grayscale", what=what)
     return ConvNextV2Model(cfg)
 
 
@@ -100,7 +106,8 @@ class PriviGazeTeacher(DeclaredInputsModule):
         num_heads: cross-attention heads.
         face_blur_sigma_px: Gaussian blur applied to the face inside the model (privacy; 0 = none).
         share_eye_backbone: one backbone for both eyes (paper count) or one per eye.
-        eye_backbone_path, face_backbone_path: optional local Hugging Face weights folders.
+        eye_backbone_path, face_backbone_path: optional local Hugging Face ConvNeXtV2 folders of these
+            layouts (e.g. ImageNet ConvNeXtV2-Atto / -Nano); the face's RGB stem is adapted to grayscale.
     """
 
     input_names = ("face", "left_eye", "right_eye")

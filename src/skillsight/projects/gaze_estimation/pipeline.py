@@ -156,6 +156,11 @@ def _create(name: str, cfg: GazeTrainConfig, seed: int, kind: type[_Model]) -> _
     kwargs: dict[str, Any] = {"face_size": cfg.data.face_size, **cfg.bins_kwargs()}
     if "teacher" in name:
         kwargs["eye_size"] = list(cfg.data.eye_size)
+        # local ConvNeXtV2 folders; the face's RGB stem is adapted to grayscale, not re-initialised
+        if cfg.model.face_backbone:
+            kwargs["face_backbone_path"] = cfg.model.face_backbone
+        if cfg.model.eye_backbone:
+            kwargs["eye_backbone_path"] = cfg.model.eye_backbone
     return _expect(create_model(name, **kwargs), kind, f"model {name!r}")
 
 
