@@ -28,6 +28,8 @@ _TRAIN_SHORTCUTS = {
     "teacher_checkpoint": "model.teacher_checkpoint",
     "teacher_model": "model.teacher",
     "student_model": "model.student",
+    "face_backbone": "model.face_backbone",
+    "eye_backbone": "model.eye_backbone",
     "face_size": "data.face_size",
     "val_subject": "data.val_subjects",
     "n_train": "data.n_train",
@@ -54,6 +56,11 @@ def train(
         None, help="registered teacher (privigaze_teacher = paper size)"
     ),
     student_model: str | None = typer.Option(None),
+    face_backbone: Path | None = typer.Option(
+        None,
+        help="local ConvNeXtV2 folder (RGB weights) for the teacher's face stream; its stem becomes gray",
+    ),
+    eye_backbone: Path | None = typer.Option(None, help="local ConvNeXtV2 folder for the teacher's eye stream"),
     face_size: int | None = typer.Option(None, help="face side in pixels (paper: 224)"),
     val_subject: list[str] = typer.Option(
         [], help="held-out subject id (repeatable; MPIIFaceGaze / ETH-XGaze)"
