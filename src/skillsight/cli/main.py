@@ -35,6 +35,7 @@ def _add_commands() -> None:
         report,
         stream,
         train,
+        weights,
     )
 
     for name, module in (
@@ -43,6 +44,7 @@ def _add_commands() -> None:
         ("rank", rank),
         ("bench", bench),
         ("attributes", attributes),
+        ("weights", weights),
     ):
         app.add_typer(module.app, name=name, help=module.HELP)
     for name, module, command in (

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import copy
 import json
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -143,6 +144,24 @@ def _stored_model_type(folder: Path, what: str) -> str:
     return str(body["model_type"])
 
 
+def _warn_about_conversion_gaps(folder: Path) -> None:
+    """Warn when ``skillsight weights convert --allow-missing`` wrote tensors of this folder at random."""
+    record = folder / "conversion.json"
+    if not record.is_file():
+        return
+    try:
+        missing = json.loads(record.read_text(encoding="utf-8")).get("missing") or []
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, AttributeError):
+        return
+    if missing:
+        warnings.warn(
+            f"{folder}: {len(missing)} tensors were not in the converted checkpoint and start from a random "
+            f"init (--allow-missing; listed in {record.name}): {', '.join(missing[:4])}"
+            + (", ..." if len(missing) > 4 else ""),
+            stacklevel=3,
+        )
+
+
 def _quiet_transformers() -> Callable[[], None]:
     """Silence transformers' load report and progress bar (our checks replace them); returns the restore."""
     from transformers.utils import logging as hf_logging
@@ -218,6 +237,7 @@ def load_pretrained_backbone(
             f"{what} {str(folder)!r}: its weights file lacks {len(incomplete)} tensors of this {model_type} "
             f"({shown}); refusing a partial load (they would start from random values)"
         )
+    _warn_about_conversion_gaps(folder)
     state = {k: v.detach() for k, v in source.state_dict().items()}
     del source
     target_config = copy.deepcopy(stored)
