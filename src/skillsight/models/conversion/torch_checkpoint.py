@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import pickle
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -77,7 +78,9 @@ def read_torch_checkpoint(path: str | Path) -> LoadedCheckpoint:
             ) from err
         if not names:
             raise DataFormatError(path, "", str(first)[:200], "not a loadable torch checkpoint") from first
-        stand_ins = [(Placeholder, name) for name in names]
+        stand_ins: list[Callable[..., Any] | tuple[Callable[..., Any], str]] = [
+            (Placeholder, n) for n in names
+        ]
         try:
             with torch.serialization.safe_globals(stand_ins):
                 content = _load(path, mmap)
