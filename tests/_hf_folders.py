@@ -40,9 +40,11 @@ def fabricate_folder(
     model = model_class(config)
     gen = torch.Generator().manual_seed(seed)
     with torch.no_grad():
-        for tensor in model.state_dict().values():
+        for name, tensor in model.state_dict().items():
             if tensor.is_floating_point():
-                tensor.copy_(torch.randn(tensor.shape, generator=gen) * 0.05 + 0.01)
+                drawn = torch.randn(tensor.shape, generator=gen) * 0.05 + 0.01
+                # a batch-norm variance must stay positive (evaluation divides by its square root)
+                tensor.copy_(drawn.abs() + 0.5 if name.endswith("running_var") else drawn)
     model.save_pretrained(folder)
     return {k: v.detach().clone() for k, v in model.state_dict().items()}
 

@@ -31,8 +31,9 @@ class RankingDataConfig:
         on_missing: "skip" (drop pairs with a missing video, counted in metrics) or "error".
         folds: folds to run (1..4).
         batch_size: pairs per batch.
-        flow_cache_dir: flow cache (None: ``<run>/flow_cache``); flow_method: "tvl1", "farneback" or
-            None (the best available); flow_bound_px: flow clipping/scaling bound.
+        flow_cache_dir: flow cache (None: ``<run>/flow_cache``); flow_method: "tvl1" (the papers'; needs
+            OpenCV's contrib module, the ``vision`` extra) or "farneback" (explicitly; the run folder's
+            ``flow.json`` records which); flow_bound_px: flow clipping/scaling bound.
         keep_in_memory: keep decoded videos in memory (small sets).
     """
 
@@ -44,7 +45,7 @@ class RankingDataConfig:
     folds: list[int] = field(default_factory=lambda: [1, 2, 3, 4], metadata=bounded(ge=1, le=4))
     batch_size: int = field(default=4, metadata=bounded(ge=1))
     flow_cache_dir: str | None = None
-    flow_method: Literal["tvl1", "farneback"] | None = None
+    flow_method: Literal["tvl1", "farneback"] = "tvl1"
     flow_bound_px: float = field(default=20.0, metadata=bounded(gt=0))
     keep_in_memory: bool = False
     num_workers: int = field(default=0, metadata=bounded(ge=0))

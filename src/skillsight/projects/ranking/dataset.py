@@ -16,7 +16,7 @@ import torch
 from torch.utils.data import Dataset
 
 from skillsight.exceptions import DataFormatError
-from skillsight.projects.ranking.flow import FlowMethod, available_flow_method, stack_flow, video_flow
+from skillsight.projects.ranking.flow import DEFAULT_FLOW_METHOD, FlowMethod, stack_flow, video_flow
 from skillsight.projects.ranking.pairs import SkillPair
 
 __all__ = [
@@ -74,7 +74,7 @@ class TwoStreamLoader:
         num_segments: N.
         flow_stack: K fields per step.
         flow_cache_dir: where :func:`video_flow` caches each video's flow.
-        flow_method: "tvl1", "farneback" or None (best available).
+        flow_method: "tvl1", "farneback" or None (TV-L1; Farneback only when named).
         flow_bound_px: flow is clipped to +-this many pixels and divided by it (range [-1, 1]).
         keep_in_memory: keep every decoded video (all frames) and its flow in memory; for small
             (synthetic) sets, so that each epoch does not decode again.
@@ -94,7 +94,7 @@ class TwoStreamLoader:
         self.paths = dict(paths)
         self.image_size, self.num_segments, self.flow_stack = image_size, num_segments, flow_stack
         self.flow_cache_dir = Path(flow_cache_dir)
-        self.flow_method: FlowMethod = flow_method or available_flow_method()
+        self.flow_method: FlowMethod = flow_method or DEFAULT_FLOW_METHOD
         self.flow_bound_px = float(flow_bound_px)
         self.keep_in_memory = keep_in_memory
         self._n_frames: dict[str, int] = {}

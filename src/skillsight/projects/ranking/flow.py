@@ -1,7 +1,11 @@
 """Dense optical flow of whole videos, computed once and cached on disk.
 
-Method: OpenCV TV-L1 (``cv2.optflow.DualTVL1OpticalFlow``, opencv-contrib) when available, Farneback
-otherwise (plain opencv-python-headless has no TV-L1). The flow of a video resized to
+Method: TV-L1 (Zach, Pock, Bischof 2007; the flow of two-stream action networks and of Li et al.'s
+ranking model) through OpenCV's ``cv2.optflow.DualTVL1OpticalFlow`` at its default parameters, which
+opencv-contrib-python-headless provides (the ``vision`` extra installs it; plain opencv-python-headless
+has no TV-L1). Farneback (``method="farneback"``) is only ever an explicit choice: asking for TV-L1
+without the contrib module is an error, never a silent fallback. :func:`flow_method_record` describes
+the method a run used (the ranking run folder's ``flow.json``). The flow of a video resized to
 ``size = (height_px, width_px)`` is a float16 array (T - 1, H, W, 2): field ``j`` maps frame ``j`` to
 frame ``j + 1``, in pixels of the resized frame (x right, y down).
 
@@ -24,27 +28,34 @@ import numpy as np
 from skillsight.exceptions import DataFormatError, MissingDependencyError
 
 __all__ = [
+    "DEFAULT_FLOW_METHOD",
     "FlowMethod",
     "available_flow_method",
     "compute_flow",
     "flow_cache_path",
+    "flow_method_record",
     "stack_flow",
     "video_flow",
 ]
 
 FlowMethod = Literal["tvl1", "farneback"]
+#: the method used when none is named: TV-L1, as the papers compute flow.
+DEFAULT_FLOW_METHOD: FlowMethod = "tvl1"
+#: Farneback's parameters here (OpenCV's calcOpticalFlowFarneback arguments).
+_FARNEBACK = dict(pyr_scale=0.5, levels=3, winsize=9, iterations=3, poly_n=5, poly_sigma=1.1, flags=0)
 
 
 def _cv2():
     try:
         import cv2
     except ImportError as err:  # pragma: no cover - depends on the install
-        raise MissingDependencyError("opencv-python-headless", "vision") from err
+        raise MissingDependencyError("opencv-contrib-python-headless", "vision") from err
     return cv2
 
 
 def available_flow_method() -> FlowMethod:
-    """ "tvl1" when OpenCV's contrib optflow module is installed, else "farneback"."""
+    """ "tvl1" when OpenCV's contrib optflow module is installed, else "farneback" (what this install
+    can compute; runs never pick a method from it: they use the one configured)."""
     cv2 = _cv2()
     return (
         "tvl1"
@@ -53,15 +64,50 @@ def available_flow_method() -> FlowMethod:
     )
 
 
+def _resolve(method: FlowMethod | None) -> FlowMethod:
+    """``method`` (None: :data:`DEFAULT_FLOW_METHOD`), checked to be computable here."""
+    method = DEFAULT_FLOW_METHOD if method is None else method
+    if method not in ("tvl1", "farneback"):
+        raise DataFormatError("flow", "method", method, "flow method must be 'tvl1' or 'farneback'")
+    if method == "tvl1" and available_flow_method() != "tvl1":
+        raise MissingDependencyError(
+            "TV-L1 optical flow (cv2.optflow, from opencv-contrib-python-headless; uninstall "
+            "opencv-python-headless first, or choose Farneback explicitly: data.flow_method=farneback)",
+            "vision",
+        )
+    return method
+
+
+def flow_method_record(method: FlowMethod | None = None) -> dict[str, object]:
+    """What computes flow for ``method``: the method, OpenCV's function and version, its parameters.
+
+    Raises:
+        MissingDependencyError: TV-L1 asked for without OpenCV's contrib module.
+    """
+    cv2 = _cv2()
+    method = _resolve(method)
+    if method == "tvl1":
+        solver = cv2.optflow.DualTVL1OpticalFlow_create()
+        names = ("Tau", "Lambda", "Theta", "ScalesNumber", "WarpingsNumber", "Epsilon", "InnerIterations")
+        params: dict[str, object] = {n: getattr(solver, f"get{n}")() for n in names}
+        function = "cv2.optflow.DualTVL1OpticalFlow"
+    else:
+        params, function = dict(_FARNEBACK), "cv2.calcOpticalFlowFarneback"
+    return {"method": method, "function": function, "opencv": str(cv2.__version__), "parameters": params}
+
+
 def compute_flow(frames: np.ndarray, method: FlowMethod | None = None) -> np.ndarray:
     """Flow between consecutive frames.
 
     Args:
         frames: (T, H, W, 3) uint8 RGB frames, T >= 2.
-        method: "tvl1", "farneback" or None for :func:`available_flow_method`.
+        method: "tvl1", "farneback" or None for :data:`DEFAULT_FLOW_METHOD` (TV-L1).
 
     Returns:
         (T - 1, H, W, 2) float32 flow in pixels (dx, dy) from frame j to frame j + 1.
+
+    Raises:
+        MissingDependencyError: TV-L1 without OpenCV's contrib module (never a silent Farneback).
     """
     cv2 = _cv2()
     frames = np.asarray(frames)
@@ -69,31 +115,16 @@ def compute_flow(frames: np.ndarray, method: FlowMethod | None = None) -> np.nda
         raise DataFormatError(
             "frames", "frames", getattr(frames, "shape", None), "flow needs (T >= 2, H, W, 3) uint8 frames"
         )
-    method = method or available_flow_method()
+    method = _resolve(method)
     if method == "tvl1":
-        if available_flow_method() != "tvl1":
-            raise MissingDependencyError("opencv-contrib-python-headless (cv2.optflow)", "vision")
         solver = cv2.optflow.DualTVL1OpticalFlow_create()
-    elif method != "farneback":
-        raise DataFormatError("flow", "method", method, "flow method must be 'tvl1' or 'farneback'")
     gray = np.stack([cv2.cvtColor(f, cv2.COLOR_RGB2GRAY) for f in frames])  # (T, H, W)
     out = np.empty((len(frames) - 1, *gray.shape[1:], 2), dtype=np.float32)
     for j in range(len(frames) - 1):
         if method == "tvl1":
             out[j] = solver.calc(gray[j], gray[j + 1], None)
         else:
-            out[j] = cv2.calcOpticalFlowFarneback(
-                gray[j],
-                gray[j + 1],
-                None,
-                pyr_scale=0.5,
-                levels=3,
-                winsize=9,
-                iterations=3,
-                poly_n=5,
-                poly_sigma=1.1,
-                flags=0,
-            )
+            out[j] = cv2.calcOpticalFlowFarneback(gray[j], gray[j + 1], None, **_FARNEBACK)
     return out
 
 
@@ -135,7 +166,7 @@ def video_flow(
         video: video file (decoded with :func:`skillsight.data.readers.video.decode_frames`).
         cache_dir: folder for cached ``.npy`` files (created when missing).
         size: (height_px, width_px) the frames are resized to before computing flow.
-        method: flow method (None: best available).
+        method: flow method (None: :data:`DEFAULT_FLOW_METHOD`).
         chunk_frames: frames decoded at once while computing.
 
     Returns:
@@ -143,7 +174,7 @@ def video_flow(
     """
     from skillsight.data.readers.video import decode_frames, probe_video
 
-    method = method or available_flow_method()
+    method = _resolve(method)
     video = Path(video)
     if not video.is_file():
         raise DataFormatError(video, "", str(video), "video file does not exist")

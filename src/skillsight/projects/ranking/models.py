@@ -27,6 +27,8 @@ from transformers import ResNetConfig, ResNetModel
 from skillsight.exceptions import ConfigError
 from skillsight.models._factory import register_model
 from skillsight.models.layers.base import DeclaredInputsModule
+from skillsight.models.layers.pretrained import load_pretrained_backbone
+from skillsight.models.layers.stem_adaptation import StemAdaptation
 
 __all__ = [
     "AttentionRNN",
@@ -67,17 +69,18 @@ def resnet_config(name: str, num_channels: int) -> ResNetConfig:
     )
 
 
-def _backbone(name: str, num_channels: int, pretrained_dir: str | None) -> ResNetModel:
-    """Random-init ResNet from a preset, or weights from a local directory (never downloaded)."""
+def _backbone(name: str, num_channels: int, pretrained_dir: str | None, what: str) -> ResNetModel:
+    """Random-init ResNet from a preset, or EVERY tensor of a local folder's weights (never downloaded).
+
+    A folder of RGB weights given to the flow stream has its stem adapted, not re-initialised: each of
+    the ``num_channels`` flow channels gets the mean of the RGB filters (the cross-modality
+    initialisation of two-stream networks; :mod:`skillsight.models.layers.stem_adaptation`).
+    """
+    requested = resnet_config(name, num_channels)
     if pretrained_dir is None:
-        return ResNetModel(resnet_config(name, num_channels))
-    model = ResNetModel.from_pretrained(pretrained_dir, local_files_only=True)
-    if model.config.num_channels != num_channels:
-        raise ConfigError(
-            f"backbone at {pretrained_dir} takes {model.config.num_channels} channels, "
-            f"this stream needs {num_channels}"
-        )
-    return model
+        return ResNetModel(requested)
+    stem: StemAdaptation | None = "flow" if num_channels != 3 else None
+    return load_pretrained_backbone(ResNetModel, pretrained_dir, requested, stem=stem, what=what)
 
 
 class TwoStreamFeatures(nn.Module):
@@ -87,7 +90,9 @@ class TwoStreamFeatures(nn.Module):
         backbone: preset name for both streams.
         flow_stack: number of flow fields stacked (input channels ``2 * flow_stack``).
         fusion_dims: output channels of the 2x2 conv (ReLU) and of the 1x1 conv.
-        rgb_pretrained_dir / flow_pretrained_dir: optional local ``from_pretrained`` folders.
+        rgb_pretrained_dir / flow_pretrained_dir: optional local Hugging Face ResNet folders of the
+            preset's layout; the flow stream takes RGB (ImageNet) weights with its stem adapted, or a
+            folder already holding ``2 * flow_stack`` input channels.
     """
 
     def __init__(
@@ -99,8 +104,8 @@ class TwoStreamFeatures(nn.Module):
         flow_pretrained_dir: str | None = None,
     ) -> None:
         super().__init__()
-        self.rgb = _backbone(backbone, 3, rgb_pretrained_dir)
-        self.flow = _backbone(backbone, 2 * flow_stack, flow_pretrained_dir)
+        self.rgb = _backbone(backbone, 3, rgb_pretrained_dir, "rgb_pretrained_dir")
+        self.flow = _backbone(backbone, 2 * flow_stack, flow_pretrained_dir, "flow_pretrained_dir")
         # transformers types PretrainedConfig.hidden_sizes as optional; a ResNetConfig always sets it.
         channels = self.rgb.config.hidden_sizes[-1] + self.flow.config.hidden_sizes[-1]  # type: ignore[index]
         self.fuse = nn.Sequential(

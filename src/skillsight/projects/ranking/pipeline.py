@@ -4,6 +4,7 @@ Each fold is one fit of the one training loop (:func:`skillsight.training.loop.f
 
     <run>/config.json                    the resolved :class:`RankingConfig` (config_schema "ranking")
     <run>/metrics.json                   ranking accuracy per fold, mean and std, pair counts, skips
+    <run>/flow.json                      the optical flow used: method, OpenCV function, version, parameters
     <run>/fold_<k>/model.safetensors     weights (+ model.json: registry name and arguments)
     <run>/fold_<k>/checkpoints/last.ckpt the fold's resume checkpoint
     <run>/fold_<k>/logs/metrics.csv      one row per epoch (train/loss, train/pair_acc, lr); steps.csv
@@ -31,6 +32,7 @@ from skillsight.exceptions import ConfigError
 from skillsight.models import create_model
 from skillsight.projects.ranking.config import RankingConfig
 from skillsight.projects.ranking.dataset import PairDataset, TwoStreamLoader, VideoDataset
+from skillsight.projects.ranking.flow import flow_method_record
 from skillsight.projects.ranking.metrics import fold_summary, ranking_accuracy, score_videos
 from skillsight.projects.ranking.models import AttentionRNN
 from skillsight.projects.ranking.pairs import PairAnnotations, filter_pairs, load_epic_skills, resolve_videos
@@ -178,6 +180,9 @@ def train_ranking(
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     save_config(cfg, run_dir / "config.json", resume=resume)
+    flow = flow_method_record(cfg.data.flow_method)  # fails before any training when TV-L1 is missing
+    atomic_write_text(run_dir / "flow.json", json.dumps(flow, indent=2, sort_keys=True))
+    log(f"optical flow: {flow['method']} ({flow['function']}, OpenCV {flow['opencv']})")
     ann, paths, missing = load_ranking_data(cfg, log)
     per_fold: dict[int, float] = {}
     counts: dict[int, dict[str, int]] = {}
@@ -195,6 +200,7 @@ def train_ranking(
         "model": cfg.model.name,
         "ranking_accuracy": fold_summary(per_fold),
         "pairs": {str(k): v for k, v in counts.items()},
+        "flow_method": flow["method"],
         "missing_videos": missing,
     }
     atomic_write_text(run_dir / "metrics.json", json.dumps(metrics, indent=2))

@@ -106,3 +106,23 @@ def test_pair_dataset_items(tiny_pairs, tmp_path: Path) -> None:
     np.testing.assert_array_equal(test_a["better"]["frame_indices"].numpy(), [3, 7, 11])
     videos = VideoDataset([p.better for p in val] + [p.worse for p in val], loader)
     assert videos.video_ids == sorted(set(videos.video_ids)) and videos[0]["video_id"] == videos.video_ids[0]
+
+
+def test_tvl1_is_the_default_and_farneback_only_an_explicit_choice(monkeypatch: pytest.MonkeyPatch) -> None:
+    from skillsight.exceptions import MissingDependencyError
+
+    frames = _moving_texture(2)
+    if available_flow_method() == "tvl1":  # the vision extra's OpenCV (contrib) is installed
+        np.testing.assert_array_equal(compute_flow(frames), compute_flow(frames, "tvl1"))
+        record = flow_mod.flow_method_record()
+        assert record["method"] == "tvl1" and record["function"] == "cv2.optflow.DualTVL1OpticalFlow"
+        assert record["parameters"]["Lambda"] == pytest.approx(0.15)  # OpenCV's TV-L1 default
+        tvl1 = compute_flow(frames)[:, 12:36, 12:36]
+        assert abs(np.median(tvl1[..., 0]) - 2.0) < 0.3  # TV-L1 recovers the 2 px shift too
+    # an install without the contrib module: TV-L1 is refused with the fix, never replaced by Farneback
+    monkeypatch.setattr(flow_mod, "available_flow_method", lambda: "farneback")
+    for call in (lambda: compute_flow(frames), lambda: flow_mod.flow_method_record("tvl1")):
+        with pytest.raises(MissingDependencyError, match=r"opencv-contrib.*data.flow_method=farneback"):
+            call()
+    assert flow_mod.flow_method_record("farneback")["method"] == "farneback"
+    assert compute_flow(frames, "farneback").shape == (2, 48, 48, 2)
