@@ -46,6 +46,12 @@ class DataConfig:
     # that every epoch revisits (the 64 px demo takes: 12 KiB per frame). 0: seek (real 448 px takes).
     decoded_video_cache_mb: int = 0
     scenarios: list[str] = field(default_factory=list)  # empty: all scenarios
+    # "official": the files' train/val/test splits. "skillsight": the SkillSight paper's protocol (train
+    # 1786 / val 197 / test 561 on the gaze subset): val_fraction of each (scenario, label) group of the
+    # official train takes held out as validation (seeded by split_seed), the official val split as test.
+    split: Literal["official", "skillsight"] = "official"
+    val_fraction: float = field(default=0.1, metadata=bounded(gt=0, lt=1))
+    split_seed: int = 0
 
 
 @dataclass

@@ -25,6 +25,7 @@ from skillsight.data.progress import progress
 from skillsight.data.readers.decoded_videos import shared_decoded_videos
 from skillsight.data.readers.egoexo4d import load_takes
 from skillsight.data.records import PROFICIENCY_LABELS, SCENARIOS, Take
+from skillsight.data.splits import skillsight_split
 from skillsight.exceptions import ConfigError
 from skillsight.models import model_inputs
 from skillsight.models.layers.crop_features import CropFeatureExtractor
@@ -67,7 +68,9 @@ class SkillData:
 
 
 def load_skill_data(data: DataConfig) -> SkillData:
-    """Scan ``data.root`` (Ego-Exo4D layout), check leakage, split, and build the action vocabulary."""
+    """Scan ``data.root`` (Ego-Exo4D layout), check leakage, split (``data.split``: the files' own splits,
+    or the SkillSight paper's, :func:`skillsight.data.splits.skillsight_split`), and build the action
+    vocabulary. The split's take counts are in ``skipped_summary`` (the run folder's ``data_scan.txt``)."""
     root = Path(data.root)
     if not root.is_dir():
         raise FileNotFoundError(
@@ -78,12 +81,20 @@ def load_skill_data(data: DataConfig) -> SkillData:
     unknown = sorted(set(data.scenarios) - set(SCENARIOS))
     if unknown:
         raise ConfigError(f"data.scenarios has unknown names {unknown}; valid: {list(SCENARIOS)}")
-    by_split = {s: [t for t in takes if t.split == s] for s in ("train", "val", "test")}
+    summary = scan.format_summary()
+    if data.split == "skillsight":
+        protocol = skillsight_split(takes, data.val_fraction, data.split_seed)
+        by_split = {"train": protocol.train, "val": protocol.val, "test": protocol.test}
+        summary = f"{summary}\n{protocol.summary}".strip()
+    else:
+        by_split = {s: [t for t in takes if t.split == s] for s in ("train", "val", "test")}
+        counts = " / ".join(f"{s} {len(v)}" for s, v in by_split.items())
+        summary = f"{summary}\nsplit official: {counts} takes (the files' own splits)".strip()
     if not by_split["train"]:
         raise ConfigError(f"{root}: no training takes (after skips: {scan.format_summary()})")
     # Action ids come from every split's task names: the action head is an auxiliary target, not the score.
     actions = sorted({t.task_name for t in takes})
-    return SkillData(by_split["train"], by_split["val"], by_split["test"], actions, scan.format_summary())
+    return SkillData(by_split["train"], by_split["val"], by_split["test"], actions, summary)
 
 
 def drop_takes_without_audio(data: SkillData) -> SkillData:
