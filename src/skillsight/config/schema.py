@@ -116,6 +116,9 @@ class TaskConfig:
         default=0.0, metadata=bounded(ge=0)
     )  # lambda_dis (ours: on for the student)
     teacher_run: str = ""  # run folder of the frozen teacher (distillation)
+    # f_t, the projection of the teacher's feature onto the distillation target: fixed (random, seeded) by
+    # default; True trains it with the student (both sides of the L1 can then shrink towards a constant)
+    train_teacher_projection: bool = False
     label_smoothing: float = field(default=0.0, metadata=bounded(ge=0, lt=1))
 
 

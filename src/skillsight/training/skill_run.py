@@ -213,7 +213,8 @@ def train_run(
 def _distillation_setup(
     model: torch.nn.Module, cfg: RunConfig, data: SkillData, run_dir: Path, cache: Path
 ) -> tuple[DistillationTask, Any]:
-    """Student + fixed f_t; teacher features computed once over the 10 protocol clips of each train take."""
+    """Student + f_t (fixed unless task.train_teacher_projection); teacher features computed once over the
+    10 protocol clips of each train take."""
     from skillsight.models.skillsight_student import TeacherProjection
 
     if not cfg.task.teacher_run:
@@ -260,6 +261,7 @@ def _distillation_setup(
         distill_weight=cfg.task.distill_weight,
         action_loss_weight=cfg.task.action_loss_weight,
         label_smoothing=cfg.task.label_smoothing,
+        train_teacher_projection=cfg.task.train_teacher_projection,
     )
     return task, train_ds
 

@@ -21,9 +21,17 @@ def test_every_preset_builds_and_names_a_registered_model() -> None:
 
 
 def test_paper_presets_follow_the_reference_recipes() -> None:
+    # the paper's teacher recipe, and the released code's under its own name
     teacher = load_config("teacher_paper")
-    assert (teacher.optim.optimizer, teacher.optim.lr, teacher.optim.milestones) == ("sgd", 1e-3, [11, 14])
+    o = teacher.optim
+    assert (o.optimizer, o.lr, o.momentum, o.nesterov, o.weight_decay) == ("sgd", 5e-3, 0.9, True, 1e-4)
+    assert (o.milestones, teacher.trainer.max_epochs, teacher.model.args) == ([], 15, {"fusion_layers": 3})
     assert (teacher.data.frame_px, teacher.data.crop_px, teacher.data.batch_size) == (448, 224, 8)
+    released = load_config("teacher_released")
+    r = released.optim
+    assert (r.optimizer, r.lr, r.milestones, r.gamma, released.trainer.max_epochs) == ("sgd", 1e-3, [11, 14], 0.1, 20)
+    assert released.model.args == {} and released.data == teacher.data
+    assert load_config("video_only_paper").model.args["fusion_layers"] == 3
     student = load_config("student_paper")
     assert (student.task.kind, student.task.action_loss_weight, student.task.distill_weight) == (
         "distillation",

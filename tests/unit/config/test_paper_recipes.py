@@ -43,7 +43,7 @@ def test_skillformer_presets_use_the_papers_optimisation(stem: str) -> None:
 @pytest.mark.parametrize("gpus", [1, 8])
 def test_gpu_presets_keep_the_papers_effective_batch(recipe: str, gpus: int) -> None:
     cfg = load_config(f"{recipe}_{gpus}gpu")
-    paper = {"teacher": 8, "video_only": 8, "student": 32, "gaze_only": 32}.get(
+    paper = {"teacher": 8, "teacher_released": 8, "video_only": 8, "student": 32, "gaze_only": 32}.get(
         recipe.removesuffix("_paper"), 16
     )
     assert PAPER_EFFECTIVE_BATCH[recipe] == paper

@@ -226,3 +226,18 @@ def test_gaze_prior_follows_the_2d_gaze_mask_not_the_gaze_mask() -> None:
     with torch.no_grad():
         a, b = model(**centre)["logits"], model(**unknown)["logits"]
     assert not torch.allclose(a, b)  # a centre prior is not the same as no prior
+
+
+def test_fusion_layers_3_is_the_papers_three_layer_mlp() -> None:
+    released = create_model("test_skillsight_teacher")
+    paper = create_model("test_skillsight_teacher", fusion_layers=3)
+
+    def widths(model) -> list[tuple[int, int]]:
+        return [(m.in_features, m.out_features) for m in model.fusion.modules() if isinstance(m, torch.nn.Linear)]
+
+    hidden = widths(released)[0][1]
+    assert widths(released) == [(96, hidden), (hidden, 4)]
+    assert widths(paper) == [(96, hidden), (hidden, hidden), (hidden, 4)]
+    assert paper(**paper.example_inputs(2))["logits"].shape == (2, 4)
+    with pytest.raises(ConfigError, match="fusion_layers must be >= 2"):
+        create_model("test_skillsight_teacher", fusion_layers=1)

@@ -102,3 +102,19 @@ def test_training_into_a_finished_run_without_resume_is_refused(tmp_path):
     with pytest.raises(ConfigError, match="--resume"):
         fit(task(), *_loaders(), tmp_path, _trainer(1))
     assert (tmp_path / LAST_CHECKPOINT).read_bytes() == before
+
+
+def test_a_trainable_f_t_is_optimised_with_the_student():
+    from skillsight.training.optim import build_optimizer
+
+    model = create_model("test_toy_gaze_classifier")
+    projection = nn.Linear(6, 8)
+    task = DistillationTask(
+        model, projection, OptimConfig(), action_loss_weight=0.0, train_teacher_projection=True
+    )
+    optimised = {id(p) for group in build_optimizer(task, task.optim).param_groups for p in group["params"]}
+    assert all(p.requires_grad and id(p) in optimised for p in projection.parameters())
+    batch = next(iter(DataLoader(ToyDataset(8), batch_size=8)))
+    task.train()
+    task.losses(batch, model(gaze=batch["gaze"]))["loss"].backward()
+    assert projection.weight.grad is not None and projection.weight.grad.abs().sum() > 0

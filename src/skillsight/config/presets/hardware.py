@@ -30,6 +30,7 @@ __all__ = ["PAPER_EFFECTIVE_BATCH", "on_gpus"]
 #: ablation uses the teacher's recipe)
 PAPER_EFFECTIVE_BATCH: dict[str, int] = {
     "teacher_paper": 8,
+    "teacher_released": 8,
     "video_only_paper": 8,
     "student_paper": 32,
     "gaze_only_paper": 32,
@@ -39,6 +40,7 @@ PAPER_EFFECTIVE_BATCH: dict[str, int] = {
 }
 _VIDEO_RECIPES = {
     "teacher_paper",
+    "teacher_released",
     "video_only_paper",
     "skillformer_ego_paper",
     "skillformer_exos_paper",
