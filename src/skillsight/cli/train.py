@@ -61,6 +61,11 @@ def train_command(
     resume: bool = typer.Option(
         False, "--resume", help="continue from OUT/checkpoints/last.ckpt after a kill"
     ),
+    per_scenario: bool = typer.Option(
+        False,
+        "--per-scenario",
+        help="one model per scenario (the released code's students) into OUT/scenario_<name>, results pooled",
+    ),
 ) -> None:
     """Train a model and evaluate its best checkpoint on the test split."""
     from skillsight.config import load_config
@@ -72,4 +77,13 @@ def train_command(
     if teacher is not None:
         extra.append(f"task.teacher_run={teacher}")
     cfg = load_config(preset_name(kind, config, baseline), extra)
-    train_run(cfg, out, resume=resume, log=lambda line: console.print(line, highlight=False, soft_wrap=True))
+
+    def log(line: str) -> None:
+        console.print(line, highlight=False, soft_wrap=True)
+
+    if per_scenario:
+        from skillsight.training.per_scenario import train_per_scenario
+
+        train_per_scenario(cfg, out, resume=resume, log=log)
+        return
+    train_run(cfg, out, resume=resume, log=log)
