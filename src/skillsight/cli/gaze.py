@@ -1,6 +1,6 @@
 """``skillsight gaze ...``: PriviGaze gaze estimation from face images.
 
-Subcommands: train, eval, predict, export, demo.
+Subcommands: train, lopo (leave-one-person-out on MPIIFaceGaze), eval, predict, export, demo.
 """
 
 from __future__ import annotations
@@ -89,6 +89,26 @@ def train(
         typer.echo(
             f"{role}: mean angular error {m['mean_deg']:.2f} deg (median {m['median_deg']:.2f}, n={m['n']})"
         )
+
+
+@app.command()
+def lopo(
+    out: Path = typer.Option(..., help="protocol folder to write (fold_<subject>/ run folders, lopo.json)"),
+    data_root: Path = typer.Option(..., help="MPIIFaceGaze folder (pXX/pXX.txt)"),
+    config: str = typer.Option(
+        "privigaze_paper", "--config", "-c", help="privigaze_paper | privigaze_tiny | a YAML/JSON file"
+    ),
+    overrides: list[str] = typer.Option([], "--set", help="override a config value: section.key=value"),
+    subject: list[str] = typer.Option([], help="run only these folds (repeatable; default: every subject)"),
+    resume: bool = typer.Option(False, "--resume", help="keep finished folds, continue the others"),
+) -> None:
+    """Leave-one-person-out on MPIIFaceGaze: one fold per subject, the mean error over folds."""
+    from skillsight.config import load_config
+    from skillsight.projects.gaze_estimation.protocols import leave_one_person_out
+
+    sets = ["data.dataset=mpiifacegaze", f"data.root={json.dumps(str(data_root))}", *overrides]
+    cfg = load_config(config, sets, method="gaze")
+    leave_one_person_out(cfg, out, subjects=list(subject) or None, resume=resume, log=typer.echo)
 
 
 @app.command("eval")
