@@ -14,7 +14,9 @@ from skillsight.cli.main import app
 from skillsight.training.per_scenario import train_per_scenario
 
 
-def test_per_scenario_students_train_alone_and_pool_their_test_takes(small_skill_dataset: Path, tmp_path: Path):
+def test_per_scenario_students_train_alone_and_pool_their_test_takes(
+    small_skill_dataset: Path, tmp_path: Path
+):
     run = tmp_path / "per_scenario"
     args = ["train", "baseline", "--config", "tiny", "--data", str(small_skill_dataset), "--out", str(run)]
     for override in (

@@ -60,7 +60,9 @@ def train(
         None,
         help="local ConvNeXtV2 folder (RGB weights) for the teacher's face stream; its stem becomes gray",
     ),
-    eye_backbone: Path | None = typer.Option(None, help="local ConvNeXtV2 folder for the teacher's eye stream"),
+    eye_backbone: Path | None = typer.Option(
+        None, help="local ConvNeXtV2 folder for the teacher's eye stream"
+    ),
     face_size: int | None = typer.Option(None, help="face side in pixels (paper: 224)"),
     val_subject: list[str] = typer.Option(
         [], help="held-out subject id (repeatable; MPIIFaceGaze / ETH-XGaze)"

@@ -105,7 +105,9 @@ def train(
     flow_cache: Path | None = typer.Option(
         None, help="Optical-flow cache folder (default <out>/flow_cache)."
     ),
-    flow_method: str | None = typer.Option(None, help="tvl1 (default; the vision extra) or farneback (explicit choice)."),
+    flow_method: str | None = typer.Option(
+        None, help="tvl1 (default; the vision extra) or farneback (explicit choice)."
+    ),
     in_memory: bool = typer.Option(False, help="Keep decoded videos in memory (small datasets)."),
     accelerator: str | None = typer.Option(None, help="Lightning accelerator: cpu, gpu or auto."),
     progress: bool = typer.Option(False, help="Show a progress bar."),

@@ -120,7 +120,9 @@ def pool_scenario_runs(runs: dict[str, Path], run_dir: str | Path) -> dict[str, 
         raise DataFormatError(run_dir, "predictions.csv", 0, "no scenario run scored any test take")
     uids = [r["take_uid"] for r in rows]
     if len(set(uids)) != len(uids):
-        raise DataFormatError(run_dir, "take_uid", sorted({u for u in uids if uids.count(u) > 1})[:5], "in two runs")
+        raise DataFormatError(
+            run_dir, "take_uid", sorted({u for u in uids if uids.count(u) > 1})[:5], "in two runs"
+        )
     labels = np.array([int(r["label"]) for r in rows], dtype=np.int64)
     predicted = np.array([int(r["predicted"]) for r in rows], dtype=np.int64)
     metrics = score_predictions(labels, predicted, [r["scenario"] for r in rows], len(PROFICIENCY_LABELS))
@@ -133,6 +135,10 @@ def pool_scenario_runs(runs: dict[str, Path], run_dir: str | Path) -> dict[str, 
     writer.writerows([r.get(c, "") for c in columns] for r in rows)
     atomic_write_text(run_dir / "predictions.csv", table.getvalue())
     atomic_write_text(run_dir / "metrics.json", json.dumps(metrics, indent=2, sort_keys=True))
-    index = {"scenarios": list(runs), "runs": metrics["runs"], "overall_accuracy": metrics["overall_accuracy"]}
+    index = {
+        "scenarios": list(runs),
+        "runs": metrics["runs"],
+        "overall_accuracy": metrics["overall_accuracy"],
+    }
     atomic_write_text(run_dir / "per_scenario.json", json.dumps(index, indent=2))
     return metrics

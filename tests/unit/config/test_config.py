@@ -29,7 +29,13 @@ def test_paper_presets_follow_the_reference_recipes() -> None:
     assert (teacher.data.frame_px, teacher.data.crop_px, teacher.data.batch_size) == (448, 224, 8)
     released = load_config("teacher_released")
     r = released.optim
-    assert (r.optimizer, r.lr, r.milestones, r.gamma, released.trainer.max_epochs) == ("sgd", 1e-3, [11, 14], 0.1, 20)
+    assert (r.optimizer, r.lr, r.milestones, r.gamma, released.trainer.max_epochs) == (
+        "sgd",
+        1e-3,
+        [11, 14],
+        0.1,
+        20,
+    )
     assert released.model.args == {} and released.data == teacher.data
     assert load_config("video_only_paper").model.args["fusion_layers"] == 3
     student = load_config("student_paper")

@@ -27,7 +27,11 @@ GROUPS = {("Cooking", 0): 40, ("Cooking", 1): 25, ("Music", 2): 7, ("Music", 3):
 
 
 def test_each_scenario_and_label_keeps_its_share_and_the_official_val_split_is_the_test_set() -> None:
-    takes = _takes(GROUPS) + _takes({("Cooking", 0): 5, ("Music", 2): 3}, "val") + _takes({("Music", 0): 2}, "test")
+    takes = (
+        _takes(GROUPS)
+        + _takes({("Cooking", 0): 5, ("Music", 2): 3}, "val")
+        + _takes({("Music", 0): 2}, "test")
+    )
     split = skillsight_split(takes, 0.1, seed=0)
     held = Counter((t.scenario, t.label) for t in split.val)
     # round(0.1 x n), half up: 40 -> 4, 25 -> 3 (2.5), 7 -> 1, 4 -> 0, 1 -> 0
@@ -76,5 +80,5 @@ def test_data_split_skillsight_reaches_the_run_data_and_its_scan_report(tmp_path
     assert Counter((t.scenario, t.label) for t in paper.val) == Counter({k: n for k, n in held.items() if n})
     assert f"split skillsight: train {len(paper.train)} / val {len(paper.val)}" in paper.skipped_summary
     assert "split official: train" in official.skipped_summary
-    with pytest.raises(ConfigError, match="data.split"):
+    with pytest.raises(ConfigError, match=r"data\.split"):
         load_config("student_tiny", ["data.split=paper"])

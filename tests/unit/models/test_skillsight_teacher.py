@@ -233,7 +233,9 @@ def test_fusion_layers_3_is_the_papers_three_layer_mlp() -> None:
     paper = create_model("test_skillsight_teacher", fusion_layers=3)
 
     def widths(model) -> list[tuple[int, int]]:
-        return [(m.in_features, m.out_features) for m in model.fusion.modules() if isinstance(m, torch.nn.Linear)]
+        return [
+            (m.in_features, m.out_features) for m in model.fusion.modules() if isinstance(m, torch.nn.Linear)
+        ]
 
     hidden = widths(released)[0][1]
     assert widths(released) == [(96, hidden), (hidden, 4)]

@@ -136,6 +136,12 @@ def _video_only_paper() -> RunConfig:
     cfg.name = "video_only"
     cfg.model = ModelConfig(
         name="skillsight_teacher",
-        args={**cfg.model.args, "use_video": True, "use_crops": False, "use_gaze": False, "use_gaze_bias": False},
+        args={
+            **cfg.model.args,
+            "use_video": True,
+            "use_crops": False,
+            "use_gaze": False,
+            "use_gaze_bias": False,
+        },
     )
     return cfg

@@ -68,14 +68,20 @@ def test_every_subject_is_one_folds_evaluation_set_and_the_summary_is_the_mean_o
     assert summary["mean_of_fold_means_deg"] == pytest.approx(np.mean(means))
     assert summary["std_of_fold_means_deg"] == pytest.approx(np.std(means))
     weights = np.array(list(SAMPLES.values()))
-    assert summary["sample_pooled_mean_deg"] == pytest.approx((np.array(means) * weights).sum() / weights.sum())
+    assert summary["sample_pooled_mean_deg"] == pytest.approx(
+        (np.array(means) * weights).sum() / weights.sum()
+    )
     assert summary["folds"] == 3
 
 
 def test_summary_pools_by_samples_and_folds_by_mean() -> None:
     folds = {"a": {"student": {"mean_deg": 2.0, "n": 1}}, "b": {"student": {"mean_deg": 5.0, "n": 3}}}
     s = summarise_folds(folds)["student"]
-    assert (s["mean_of_fold_means_deg"], s["sample_pooled_mean_deg"], s["std_of_fold_means_deg"]) == (3.5, 4.25, 1.5)
+    assert (s["mean_of_fold_means_deg"], s["sample_pooled_mean_deg"], s["std_of_fold_means_deg"]) == (
+        3.5,
+        4.25,
+        1.5,
+    )
 
 
 def test_other_datasets_unknown_subjects_and_a_single_subject_are_refused(mpii, tmp_path) -> None:

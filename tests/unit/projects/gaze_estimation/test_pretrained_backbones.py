@@ -80,7 +80,8 @@ def test_teacher_run_trains_evaluates_exports_and_estimates_power_with_the_given
         metrics = train_gaze(cfg, tmp_path / "run")
     assert np.isfinite(metrics["teacher"]["mean_deg"])
     _check(seen["teacher"], backbones)  # the model the training loop received
-    evaluated = load_model(tmp_path / "run" / "teacher" / "model.safetensors")  # what `skillsight gaze eval` loads
+    # what `skillsight gaze eval` loads
+    evaluated = load_model(tmp_path / "run" / "teacher" / "model.safetensors")
     _check(evaluated.state_dict(), backbones)
     onnx_path = export_onnx(evaluated, tmp_path / "teacher.onnx")
     import onnx

@@ -11,10 +11,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import numpy as np
 import pytest
 import torch
-from tests._hf_folders import resnet_folder, same_tensors
 
 from skillsight.exceptions import ConfigError
 from skillsight.models import create_model
@@ -23,6 +21,7 @@ from skillsight.projects.ranking import pipeline
 from skillsight.projects.ranking.models import resnet_config
 from skillsight.projects.ranking.pipeline import ranking_config, train_ranking
 from skillsight.runs.checkpoint import load_model
+from tests._hf_folders import resnet_folder, same_tensors
 
 STEM = "embedder.embedder.convolution.weight"
 #: batch-norm statistics: training (even at lr 1e-30) moves them towards the batches' statistics
@@ -69,6 +68,7 @@ def test_ranking_run_trains_evaluates_exports_and_estimates_power_with_the_given
         seen["model"] = {k: v.clone() for k, v in task.model.state_dict().items()}
         return real_fit(task, *args, **kwargs)
 
+    rgb_dir, flow_dir = folders["rgb"][0], folders["flow"][0]
     cfg = ranking_config(
         [
             f"data.annotation_dir={tiny_pairs.annotation_dir}",
@@ -79,7 +79,7 @@ def test_ranking_run_trains_evaluates_exports_and_estimates_power_with_the_given
             "data.flow_method=farneback",
             f"data.flow_cache_dir={tmp_path / 'flow'}",
             "model.name=test_attention_rnn",
-            f"model.args={{rgb_pretrained_dir: {folders['rgb'][0]}, flow_pretrained_dir: {folders['flow'][0]}}}",
+            f"model.args={{rgb_pretrained_dir: {rgb_dir}, flow_pretrained_dir: {flow_dir}}}",
             "optim.lr=1e-30",
             "trainer.max_epochs=1",
         ]
