@@ -2,7 +2,8 @@
 gaze-region rows (EgoExoLearn-style gaze crops, Beholder-style gaze-pooled full frames).
 
 * ``naive_teacher_*``: gaze heat map + gaze channels fused into one TimeSformer's input; the teacher's
-  recipes (tiny: AdamW 1e-3, 40 epochs; paper: the released SkillSight config, SGD 1e-3 for 20 epochs).
+  recipes (tiny: AdamW 1e-3, 40 epochs; paper: ``teacher_paper``'s optimisation, the SkillSight paper's
+  SGD nesterov 5e-3 for 15 epochs, batch 8).
 * ``egoexolearn_*``: the gaze-crop TimeSformer (the crop row's recipes, see video_baselines.py).
 * ``beholder_*``: full frames, gaze-weighted pooling; paper 224 px frames (ViT-S/16), AdamW 5e-5 for 15
   epochs as the other TimeSformer rows; tiny: 64 px, 8 px patches, AdamW 1e-3 for 40 epochs.
