@@ -72,7 +72,7 @@ def train_per_scenario(
     if not scenarios:
         raise ConfigError(f"{cfg.data.root}: no scenario has training takes")
     run_dir.mkdir(parents=True, exist_ok=True)
-    save_config(cfg, run_dir / "config.json")
+    save_config(cfg, run_dir / "config.json", resume=resume)
     cache = Path(cache_root) if cache_root else run_dir / "cache"
     runs: dict[str, Path] = {}
     for scenario in scenarios:

@@ -92,7 +92,7 @@ def leave_one_person_out(
     run = Path(run_dir)
     folds = _subjects(cfg, subjects)
     run.mkdir(parents=True, exist_ok=True)
-    save_config(cfg, run / "config.json")
+    save_config(cfg, run / "config.json", resume=resume)
     per_fold: dict[str, dict[str, dict[str, float]]] = {}
     for subject in folds:
         fold_dir = run / f"fold_{subject}"
