@@ -52,6 +52,12 @@ class DataConfig:
     split: Literal["official", "skillsight"] = "official"
     val_fraction: float = field(default=0.1, metadata=bounded(gt=0, lt=1))
     split_seed: int = 0
+    # Fit per-channel mean/std of the gaze input on the training takes into the model's standardiser
+    # (docs/learning.md: the 14 channels differ 40x in scale). Off = the paper's unscaled channels.
+    standardize_gaze: bool = False
+    # Random clips drawn per training take per epoch (paper: 1). More clips = more steps per epoch, so
+    # fewer epochs (and validations) for the same number of steps.
+    train_clips_per_take: int = 1
 
 
 @dataclass

@@ -2,7 +2,8 @@
 
 One item is one clip of one take (16 frames at 2 fps, see :mod:`skillsight.data.clips`):
 
-* train mode: one random clip per take per epoch, drawn from ``(seed, epoch, take index)`` so it
+* train mode: one random clip per take per epoch (the protocol; ``train_clips_per_take`` > 1 draws
+  that many, item ``i`` = take ``i // k``), drawn from ``(seed, epoch, take index[, draw])`` so it
   is reproducible and independent of DataLoader workers (call :meth:`SkillClipDataset.set_epoch`
   each epoch; with ``persistent_workers=True`` the workers keep the epoch they were started with);
 * test mode: ``num_clips`` evenly spaced clips per take, item ``i`` = take ``i // num_clips``,
@@ -180,6 +181,7 @@ class SkillClipDataset(Dataset):
             every epoch) instead of seeking in the file for every clip; None = seek.
         input_options: options of the extra-input builders (:mod:`skillsight.data.extra_inputs`), as a
             model declares them in ``model.input_options``.
+        train_clips_per_take: random clips per take per epoch in train mode (protocol: 1).
     """
 
     def __init__(
@@ -204,6 +206,7 @@ class SkillClipDataset(Dataset):
         max_cached_takes: int = 256,
         decoded_videos: DecodedVideoCache | None = None,
         input_options: Mapping[str, Any] | None = None,
+        train_clips_per_take: int = 1,
     ) -> None:
         wanted = tuple(dict.fromkeys([*input_names, *targets, "label"]))
         unknown = [n for n in wanted if n not in DATASET_KEYS]
@@ -216,6 +219,8 @@ class SkillClipDataset(Dataset):
                 f"num_clips, frame_size_px and crop_px must be >= 1, got "
                 f"{num_clips}, {frame_size_px}, {crop_px}"
             )
+        if int(train_clips_per_take) < 1:
+            raise ConfigError(f"train_clips_per_take must be >= 1, got {train_clips_per_take}")
         if not takes:
             raise ConfigError("SkillClipDataset got no takes")
         self.takes = list(takes)
@@ -237,6 +242,7 @@ class SkillClipDataset(Dataset):
         self.input_options = dict(input_options or {})
         self._extra = extra_inputs_for(self.keys)
         self._ego_timeline = bool(self.keys & _EGO_KEYS) or any(b.needs_video_timeline for b in self._extra)
+        self.train_clips_per_take = int(train_clips_per_take)
         self.epoch = 0
         self.action_index = self._action_index(action_vocab) if "action" in self.keys else {}
         self.num_exo_views = num_exo_views
@@ -431,7 +437,7 @@ class SkillClipDataset(Dataset):
         self.epoch = int(epoch)
 
     def __len__(self) -> int:
-        return len(self.takes) * (self.num_clips if self.mode == "test" else 1)
+        return len(self.takes) * (self.num_clips if self.mode == "test" else self.train_clips_per_take)
 
     def clip_plan(self, index: int) -> tuple[Take, int, np.ndarray, float]:
         """Which clip item ``index`` is: (take, clip_index (-1 in train mode), frame indices (T,), fps)."""
@@ -440,14 +446,16 @@ class SkillClipDataset(Dataset):
         if self.mode == "test":
             take_i, clip_index = divmod(index, self.num_clips)
         else:
-            take_i, clip_index = index, -1
+            (take_i, draw), clip_index = divmod(index, self.train_clips_per_take), -1
         take = self.takes[take_i]
         n_frames, fps = self._timeline(take)
         if self.mode == "test":
             starts = test_clip_starts(n_frames, fps, self.num_frames, self.sample_fps, self.num_clips)
             start = int(starts[clip_index])
         else:
-            rng = np.random.default_rng([self.seed, self.epoch, take_i])
+            # one clip per take keeps the seed sequence of the protocol's single draw
+            key = [self.seed, self.epoch, take_i] + ([draw] if self.train_clips_per_take > 1 else [])
+            rng = np.random.default_rng(key)
             start = train_clip_start(n_frames, fps, rng, self.num_frames, self.sample_fps)
         indices = clip_frame_indices(n_frames, fps, self.num_frames, self.sample_fps, start)
         return take, clip_index, indices, fps

@@ -1,7 +1,8 @@
 """SkillSight student F(G) -> skill (REFERENCE.md section 1): a gaze-only transformer.
 
-The gaze sequence (B, T, C) is projected to d, given fixed sinusoidal positions, and prefixed with up
-to three learned tokens [cls, act, dis]:
+The gaze sequence (B, T, C) is standardised per channel (fixed statistics of the training takes,
+:mod:`skillsight.models.layers.standardize`; the identity until a run fits them), projected to d,
+given fixed sinusoidal positions, and prefixed with up to three learned tokens [cls, act, dis]:
 
 * cls -> skill logits (always);
 * act -> sub-task ("action") logits, e.g. the Ego-Exo4D task_name within a scenario (piano / violin /
@@ -40,6 +41,7 @@ from skillsight.models.layers.base import DeclaredInputsModule
 from skillsight.models.layers.heads import MLP
 from skillsight.models.layers.positional import SinusoidalPositions
 from skillsight.models.layers.sequence_encoder import SequenceEncoder
+from skillsight.models.layers.standardize import ChannelStandardizer
 
 __all__ = ["STUDENT_PRESETS", "SkillSightStudent", "TeacherProjection"]
 
@@ -113,6 +115,7 @@ class SkillSightStudent(DeclaredInputsModule):
         self.act_index = 1 if use_action_token else -1
         self.dis_index = self.num_tokens - 1 if use_distill_token else -1
 
+        self.gaze_standardizer = ChannelStandardizer(gaze_channels, "gaze")  # identity until fitted
         self.input_proj = nn.Linear(gaze_channels, dim)
         self.use_channel_mask = bool(use_channel_mask)
         self.missing_proj = nn.Linear(gaze_channels, dim, bias=False) if use_channel_mask else None
@@ -145,7 +148,10 @@ class SkillSightStudent(DeclaredInputsModule):
             raise DataFormatError(
                 type(self).__name__, "gaze_mask", tuple(gaze_mask.shape), f"expected {(B, T)}"
             )
-        x = self.input_proj(gaze)  # (B, T, dim)
+        observed = gaze_mask.bool().unsqueeze(-1)  # (B, T, 1)
+        if gaze_channel_mask is not None and tuple(gaze_channel_mask.shape) == tuple(gaze.shape):
+            observed = observed & gaze_channel_mask.bool()  # (B, T, C)
+        x = self.input_proj(self.gaze_standardizer(gaze, observed))  # (B, T, dim); unobserved values 0
         if self.missing_proj is not None:
             if gaze_channel_mask is None or tuple(gaze_channel_mask.shape) != tuple(gaze.shape):
                 shape = None if gaze_channel_mask is None else tuple(gaze_channel_mask.shape)

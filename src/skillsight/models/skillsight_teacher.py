@@ -8,7 +8,8 @@ Branches (each can be switched off for ablations; ``input_names`` follows):
     from ``crops``, or given as precomputed ``crop_features``) -> linear -> learned positions ->
     2-layer, 8-head transformer -> mean over time -> e_c. Crops are a sequence of semantics, not a
     video (they are not spatially aligned), hence a sequence encoder and no 3D backbone;
-(c) gaze dynamics: linear(14 -> 768) -> learned positions, a learned per-scenario class token in
+(c) gaze dynamics: per-channel standardisation (fixed training statistics, identity until a run fits
+    them) -> linear(14 -> 768) -> learned positions, a learned per-scenario class token in
     front -> transformer encoder (paper 4 layers) -> class token -> e_g. Invalid gaze steps
     (``gaze_mask`` False) are masked as keys; unobserved channels of a valid step
     (``gaze_channel_mask`` False: no head pose, no depth) add a learned "missing" embedding, as in
@@ -44,6 +45,7 @@ from skillsight.models.layers.crop_features import CROP_EXTRACTOR_PRESETS, CropF
 from skillsight.models.layers.heads import MLP
 from skillsight.models.layers.positional import LearnedPositions
 from skillsight.models.layers.sequence_encoder import SequenceEncoder
+from skillsight.models.layers.standardize import ChannelStandardizer
 from skillsight.models.layers.timesformer_utils import config_side_px
 
 __all__ = [
@@ -126,6 +128,7 @@ class GazeDynamicsBranch(nn.Module):
         use_channel_mask: bool = True,
     ) -> None:
         super().__init__()
+        self.standardizer = ChannelStandardizer(gaze_channels, "gaze")  # identity until fitted
         self.proj = nn.Linear(gaze_channels, dim)
         self.missing_proj = nn.Linear(gaze_channels, dim, bias=False) if use_channel_mask else None
         self.positions = LearnedPositions(dim, max_steps)
@@ -141,7 +144,10 @@ class GazeDynamicsBranch(nn.Module):
     ) -> torch.Tensor:
         """gaze: (B, T, C), gaze_mask: (B, T) bool (True = valid), scenario: (B,), gaze_channel_mask:
         (B, T, C) bool (True = observed; required with ``use_channel_mask``) -> e_g (B, dim)."""
-        x = self.proj(gaze)  # (B, T, dim)
+        observed = gaze_mask.bool().unsqueeze(-1)  # (B, T, 1)
+        if gaze_channel_mask is not None:
+            observed = observed & gaze_channel_mask.bool()  # (B, T, C)
+        x = self.proj(self.standardizer(gaze, observed))  # (B, T, dim); unobserved values stay 0
         if self.missing_proj is not None:
             if gaze_channel_mask is None:
                 raise ConfigError(

@@ -156,12 +156,15 @@ def build_clip_dataset(
     crop_out_px: int | None = None,
     num_clips: int | None = None,
     input_options: dict[str, Any] | None = None,
+    num_exo_views: int | None = None,
 ) -> SkillClipDataset:
-    """The clip dataset for a model's inputs (``mode``: "train" one random clip, "test" the 10 clips).
+    """The clip dataset for a model's inputs (``mode``: "train" ``data.train_clips_per_take`` random clips
+    per take, "test" the 10 protocol clips).
 
     ``crop_out_px``: side the gaze crops are resized to (the crop extractor's input size).
     ``num_clips``: clips per take in test mode (default: the protocol's ``data.num_test_clips``).
     ``input_options``: the model's ``input_options`` (sparse frame count, head-motion steps, audio rate).
+    ``num_exo_views``: exo views per item (the first N camera ids; None: every exo view of the take).
     """
     inputs = [n for n in decoded_inputs(input_names) if n not in TARGETS]
     decoded = shared_decoded_videos(data.decoded_video_cache_mb) if data.decoded_video_cache_mb > 0 else None
@@ -180,6 +183,8 @@ def build_clip_dataset(
         sample_fps=data.sample_fps,
         decoded_videos=decoded,
         input_options=input_options,
+        train_clips_per_take=data.train_clips_per_take,
+        num_exo_views=num_exo_views,
     )
 
 
@@ -230,29 +235,33 @@ class CropFeatureDataset(Dataset):
 class TeacherFeatureDataset(Dataset):
     """Student training on precomputed teacher features.
 
-    Item ``i`` is training take ``i`` at one of its ``num_clips`` fixed test-protocol clips, drawn from
-    (seed, epoch, i); ``teacher_features`` is the frozen teacher's feature for exactly that clip.
+    Item ``i`` is training take ``i // clips_per_take`` at one of its ``num_clips`` fixed test-protocol
+    clips, drawn from (seed, epoch, i); ``teacher_features`` is the frozen teacher's feature for exactly
+    that clip.
     """
 
-    def __init__(self, clips: Dataset, features: torch.Tensor, seed: int) -> None:
+    def __init__(self, clips: Dataset, features: torch.Tensor, seed: int, clips_per_take: int = 1) -> None:
         n_takes, n_clips, _ = features.shape
         if not isinstance(clips, Sized):
             raise ConfigError(f"teacher-feature clips must be a sized dataset, got {type(clips).__name__}")
         if len(clips) != n_takes * n_clips:
             raise ValueError(f"{len(clips)} clips but teacher features for {n_takes} takes x {n_clips} clips")
+        if clips_per_take < 1:
+            raise ValueError(f"clips_per_take must be >= 1, got {clips_per_take}")
         self.clips, self.features, self.seed, self.epoch = clips, features, seed, 0
-        self.n_clips = n_clips
+        self.n_clips, self.clips_per_take = n_clips, int(clips_per_take)
 
     def __len__(self) -> int:
-        return int(self.features.shape[0])
+        return int(self.features.shape[0]) * self.clips_per_take
 
     def set_epoch(self, epoch: int) -> None:
         self.epoch = epoch
 
     def __getitem__(self, index: int) -> dict[str, Any]:
+        take = index // self.clips_per_take
         k = int(np.random.default_rng((self.seed, self.epoch, index)).integers(self.n_clips))
-        item = dict(self.clips[index * self.n_clips + k])
-        item["teacher_features"] = self.features[index, k]
+        item = dict(self.clips[take * self.n_clips + k])
+        item["teacher_features"] = self.features[take, k]
         return item
 
 

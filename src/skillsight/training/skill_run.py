@@ -43,6 +43,7 @@ from skillsight.runs.checkpoint import load_model
 from skillsight.runs.hashes import weights_sha256
 from skillsight.runs.run_config import load_run_config, save_config
 from skillsight.runs.sealed import read_sealed, write_sealed
+from skillsight.training.input_stats import STATISTICS_CLIPS_PER_TAKE, channel_statistics, fit_standardizers
 from skillsight.training.loop import fit
 from skillsight.training.process_group import is_launch_rank_zero, start_process_group
 from skillsight.training.sampling import make_loader
@@ -125,6 +126,8 @@ def _datasets(
         crop_out_px=None if extractor is None else extractor.crop_size,
         num_clips=num_clips,
         input_options=dict(getattr(model, "input_options", {}) or {}),
+        # a model built for N exo views reads the first N of the take's cameras (None: all of them)
+        num_exo_views=getattr(model, "num_exo_views", None) if "exo_video" in model_inputs(model) else None,
     )
     if extractor is None:
         return ds
@@ -164,7 +167,10 @@ def train_run(
     if is_launch_rank_zero():  # one writer of the run folder (the others' content is the same)
         save_config(cfg, run_dir / "config.json", resume=resume)
         atomic_write_text(run_dir / "vocab.json", json.dumps(data.vocab(), indent=2))
-        atomic_write_text(run_dir / "data_scan.txt", data.skipped_summary + "\n")
+        atomic_write_text(run_dir / "data_scan.txt", data.skipped_summary + "
+")
+    if cfg.data.standardize_gaze:  # every rank fits the same statistics; rank 0 writes them
+        _fit_gaze_statistics(model, cfg, data, run_dir, write=is_launch_rank_zero())
 
     val_ds = _datasets(model, cfg, data, "val", "test", cache, cfg.data.num_val_clips) if data.val else None
     task: SupervisedTask | DistillationTask
@@ -210,6 +216,28 @@ def train_run(
     return run_dir
 
 
+def _fit_gaze_statistics(
+    model: torch.nn.Module, cfg: RunConfig, data: SkillData, run_dir: Path, write: bool = True
+) -> None:
+    """Gaze channel mean/std of the training takes into the model's standardisers; input_statistics.json."""
+    if "gaze" not in model_inputs(model):
+        return  # nothing to standardise (video-only models)
+    clips = build_clip_dataset(
+        data.train,
+        ("gaze", "gaze_mask"),
+        cfg.data,
+        "test",
+        data.actions,
+        cfg.trainer.seed,
+        num_clips=STATISTICS_CLIPS_PER_TAKE,
+    )
+    stats = channel_statistics(clips, "gaze", "gaze_mask")
+    fit_standardizers(model, {"gaze": stats})
+    record = {"gaze": stats.to_dict(), "source": f"train split, {STATISTICS_CLIPS_PER_TAKE} clips per take"}
+    if write:
+        atomic_write_text(run_dir / "input_statistics.json", json.dumps(record, indent=2))
+
+
 def _distillation_setup(
     model: torch.nn.Module, cfg: RunConfig, data: SkillData, run_dir: Path, cache: Path
 ) -> tuple[DistillationTask, Any]:
@@ -241,7 +269,7 @@ def _distillation_setup(
     n_clips = cfg.data.num_test_clips
     features = features.reshape(len(data.train), n_clips, -1)  # (takes, clips, Dt)
     student_clips = _datasets(model, cfg, data, "train", "test", cache)
-    train_ds = TeacherFeatureDataset(student_clips, features, cfg.trainer.seed)
+    train_ds = TeacherFeatureDataset(student_clips, features, cfg.trainer.seed, cfg.data.train_clips_per_take)
     torch.manual_seed(cfg.trainer.seed + 1)
     projection: torch.nn.Module
     distill_dim = model_dim(model, "distill_dim")

@@ -208,6 +208,27 @@ def test_train_mode_one_seeded_clip_per_take_per_epoch(takes: list[Take]) -> Non
     torch.testing.assert_close(ds[1]["gaze"], clone[1]["gaze"])
 
 
+def test_train_mode_several_clips_per_take_keep_the_single_clip_draw_first(takes: list[Take]) -> None:
+    one = SkillClipDataset(takes, ("gaze",), mode="train", seed=3, gaze_timeline_fps=FPS, **KW)
+    four = SkillClipDataset(
+        takes, ("gaze",), mode="train", seed=3, gaze_timeline_fps=FPS, train_clips_per_take=4, **KW
+    )
+    assert len(four) == 4 * len(one) == 12
+    for epoch in range(3):
+        one.set_epoch(epoch)
+        four.set_epoch(epoch)
+        assert [four.clip_plan(i)[0].take_uid for i in range(12)] == [
+            t.take_uid for t in takes for _ in range(4)
+        ]
+        # one clip per take draws from (seed, epoch, take) exactly as the protocol always did
+        rng = np.random.default_rng([3, epoch, 0])
+        assert one.clip_plan(0)[2][0] == clips.train_clip_start(120, FPS, rng)
+    starts = {int(four.clip_plan(i)[2][0]) for i in range(4)}
+    assert len(starts) > 1, "the draws of one take differ"
+    with pytest.raises(ConfigError, match="train_clips_per_take"):
+        SkillClipDataset(takes, ("gaze",), mode="train", train_clips_per_take=0, **KW)
+
+
 def test_exo_views_are_time_synchronised(takes: list[Take]) -> None:
     ds = SkillClipDataset(takes, ("video", "exo_video"), mode="test", num_clips=2, **KW)
     item = ds[2]  # take 1, clip 0
