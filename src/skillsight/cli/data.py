@@ -21,8 +21,19 @@ def synth(
     out: Path = typer.Argument(..., help="output folder (the dataset root)"),
     takes_per_level: int = typer.Option(6, "--takes-per-level", "-n", help="takes per scenario, level (>=3)"),
     seed: int = typer.Option(0, "--seed", "-s", help="master seed (same seed -> same CSV/JSON bytes)"),
-    difficulty: float = typer.Option(1.0, "--difficulty", "-d", help="attribute noise (0 = easy)"),
-    label_noise: float = typer.Option(0.0, "--label-noise", help="probability a label is a wrong level"),
+    difficulty: str = typer.Option(
+        "default",
+        "--difficulty",
+        "-d",
+        help="easy, default or hard (label noise, attribute noise and cue strength together), "
+        "or a number: the attribute-noise scale alone (0 = every take of a level alike)",
+    ),
+    label_noise: float | None = typer.Option(
+        None, "--label-noise", help="probability a label is a wrong level (default: the level's)"
+    ),
+    cue_strength: float | None = typer.Option(
+        None, "--cue-strength", help="novice-to-expert behaviour range, (0, 1] (default: the level's)"
+    ),
     exo: bool = typer.Option(False, "--exo/--no-exo", help="also render four exo views cam01..cam04"),
     size: int = typer.Option(64, "--size", help="video side in pixels (even)"),
     fps: int = typer.Option(10, "--fps", help="video frame rate (a multiple of the 10 Hz gaze rate)"),
@@ -41,6 +52,7 @@ def synth(
         seed=seed,
         difficulty=difficulty,
         label_noise=label_noise,
+        cue_strength=cue_strength,
         with_exo=exo,
         frame_px=size,
         video_fps=fps,

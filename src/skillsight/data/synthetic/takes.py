@@ -44,6 +44,7 @@ from skillsight.data.readers.video import write_video
 from skillsight.data.records import PROFICIENCY_LABELS, SCENARIOS
 from skillsight.data.synthetic.audio import AUDIO_RATE_HZ, synthesize_take_audio
 from skillsight.data.synthetic.behaviour import simulate_take
+from skillsight.data.synthetic.difficulty import resolve_difficulty, weaken_cues
 from skillsight.data.synthetic.render import (
     ego_pixel_rays,
     exo_camera_poses,
@@ -89,9 +90,10 @@ class SyntheticConfig:
     Attributes:
         takes_per_level: takes per (scenario, level); >= 3 so every split gets one.
         seed: master seed.
-        difficulty: noise scale of the latent attributes (0 = levels perfectly separated, 1 = default,
-            2 = hard).
+        difficulty: noise scale of the latent attributes (0 = every take of a level alike, 1 = default);
+            the named levels of :mod:`skillsight.data.synthetic.difficulty` set it with the other two.
         label_noise: probability that a take's annotated label is replaced by a different random level.
+        cue_strength: how far behaviour moves between novice and expert (1 = fully; the "hard" level 0.6).
         with_exo: also render the four exo views cam01..cam04.
         with_audio: write a microphone track (a contact sound at each action over background noise,
             :mod:`skillsight.data.synthetic.audio`) into the ego MP4, as real Aria takes carry audio. It
@@ -114,6 +116,7 @@ class SyntheticConfig:
     duration_s: float = 16.0
     workers: int = 2
     scenarios: tuple[str, ...] = SCENARIOS
+    cue_strength: float = 1.0
 
     def validate(self) -> None:
         """Raise ConfigError naming the first bad knob."""
@@ -121,6 +124,7 @@ class SyntheticConfig:
             ("takes_per_level", self.takes_per_level >= 3, "must be >= 3 (one take per split at least)"),
             ("difficulty", 0.0 <= self.difficulty <= 10.0, "must be in [0, 10]"),
             ("label_noise", 0.0 <= self.label_noise < 1.0, "must be in [0, 1)"),
+            ("cue_strength", 0.0 < self.cue_strength <= 1.0, "must be in (0, 1]"),
             ("frame_px", self.frame_px >= 16 and self.frame_px % 2 == 0, "must be an even number >= 16"),
             (
                 "video_fps",
@@ -227,11 +231,12 @@ def _write_take(root: Path, plan: TakePlan, config: SyntheticConfig) -> dict:
     scenario = SCENARIOS[plan.scenario_index]
     scene = SCENES[scenario]
     rng = np.random.default_rng([config.seed, plan.scenario_index, plan.level, plan.index])
-    attributes = sample_attributes(plan.level, rng, config.difficulty)
+    attributes = sample_attributes(plan.level, rng, config.difficulty)  # the latent truth (sidecar)
     site = UNIVERSITIES.index(plan.university)
     calib = synthetic_calibration(np.random.default_rng([config.seed, site, 3]))  # one device per site
     fps = config.video_fps
-    b = simulate_take(scene, plan.task_index, attributes, rng, config.duration_s, fps, 5.0 * fps)
+    shown = weaken_cues(attributes, config.cue_strength)  # what drives behaviour
+    b = simulate_take(scene, plan.task_index, shown, rng, config.duration_s, fps, 5.0 * fps)
     take_dir = root / "takes" / plan.take_name
     t0_us = int(1_000_000 * rng.integers(10, 10_000))
     step = config.video_fps // int(GAZE_RATE_HZ)  # frames per gaze sample
@@ -321,6 +326,7 @@ def _write_take(root: Path, plan: TakePlan, config: SyntheticConfig) -> dict:
         "true_label": PROFICIENCY_LABELS[plan.level],
         "annotated_label": PROFICIENCY_LABELS[annotated],
         "attributes": attributes,
+        "cue_strength": config.cue_strength,
         "attribute_modality": ATTRIBUTE_MODALITY,
         "action_times_s": [round(float(t), 4) for t in b.event_times_s],
         "start_timestamp_us": t0_us,
@@ -387,8 +393,8 @@ def generate_synthetic_dataset(
     *,
     takes_per_level: int = DEFAULT_CONFIG.takes_per_level,
     seed: int = DEFAULT_CONFIG.seed,
-    difficulty: float = DEFAULT_CONFIG.difficulty,
-    label_noise: float = DEFAULT_CONFIG.label_noise,
+    difficulty: float | str = DEFAULT_CONFIG.difficulty,
+    label_noise: float | None = None,
     with_exo: bool = DEFAULT_CONFIG.with_exo,
     with_audio: bool = DEFAULT_CONFIG.with_audio,
     frame_px: int = DEFAULT_CONFIG.frame_px,
@@ -396,13 +402,17 @@ def generate_synthetic_dataset(
     duration_s: float = DEFAULT_CONFIG.duration_s,
     workers: int = DEFAULT_CONFIG.workers,
     scenarios: tuple[str, ...] = DEFAULT_CONFIG.scenarios,
+    cue_strength: float | None = None,
 ) -> Path:
     """Write a complete synthetic Ego-Exo4D-layout proficiency dataset (see the module docstring).
 
     Args:
         out_dir: output root (created; existing take folders of the same names are overwritten).
-        takes_per_level, seed, difficulty, label_noise, with_exo, with_audio, frame_px, video_fps, duration_s,
-            workers, scenarios: see :class:`SyntheticConfig`.
+        takes_per_level, seed, with_exo, with_audio, frame_px, video_fps, duration_s, workers, scenarios:
+            see :class:`SyntheticConfig`.
+        difficulty: a named level ("easy", "default", "hard"; :mod:`skillsight.data.synthetic.difficulty`)
+            or the attribute-noise scale (a number: label noise 0 and full cues unless given).
+        label_noise, cue_strength: override the level's values (None: the level's).
 
     Returns:
         ``out_dir`` as a Path (the root to pass to ``load_takes``).
@@ -410,18 +420,20 @@ def generate_synthetic_dataset(
     Raises:
         ConfigError: a knob is out of range.
     """
+    level = resolve_difficulty(difficulty, label_noise, cue_strength)
     config = SyntheticConfig(
-        takes_per_level,
-        seed,
-        difficulty,
-        label_noise,
-        with_exo,
-        with_audio,
-        frame_px,
-        video_fps,
-        duration_s,
-        workers,
-        tuple(scenarios),
+        takes_per_level=takes_per_level,
+        seed=seed,
+        difficulty=level.attribute_noise,
+        label_noise=level.label_noise,
+        with_exo=with_exo,
+        with_audio=with_audio,
+        frame_px=frame_px,
+        video_fps=video_fps,
+        duration_s=duration_s,
+        workers=workers,
+        scenarios=tuple(scenarios),
+        cue_strength=level.cue_strength,
     )
     config.validate()
     root = Path(out_dir)
