@@ -6,12 +6,9 @@ direction (what a constant predictor errs by). A model that ignores its input st
 
 from __future__ import annotations
 
-import logging
-import warnings
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 from skillsight.projects.gaze_estimation.angles import (
     angular_error_deg,
@@ -30,12 +27,6 @@ from tests.functional.learning.budgets import budget
 TEACHER = budget("PriviGaze teacher")
 STUDENT = budget("PriviGaze student (distilled)")
 N_TRAIN, BATCH = 64, 16
-
-
-@pytest.fixture(autouse=True)
-def _quiet() -> None:
-    warnings.filterwarnings("ignore")
-    logging.getLogger("lightning.pytorch").setLevel(logging.ERROR)
 
 
 def _label_spread_deg(dataset) -> float:

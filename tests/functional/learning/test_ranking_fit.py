@@ -7,12 +7,8 @@ reports for fold 1 is the training-pair accuracy.
 
 from __future__ import annotations
 
-import logging
 import math
-import warnings
 from pathlib import Path
-
-import pytest
 
 from skillsight.projects.ranking.pipeline import RankingConfig, train_ranking
 from skillsight.projects.ranking.synthetic import write_synthetic_pairs
@@ -20,12 +16,6 @@ from tests.functional.learning.budgets import budget
 
 ROW = budget("attention RNN (pairwise ranking)")
 BATCH = 4
-
-
-@pytest.fixture(autouse=True)
-def _quiet() -> None:
-    warnings.filterwarnings("ignore")
-    logging.getLogger("lightning.pytorch").setLevel(logging.ERROR)
 
 
 def test_attention_rnn_fits_its_training_pairs(tmp_path: Path) -> None:

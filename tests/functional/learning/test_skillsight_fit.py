@@ -73,12 +73,46 @@ def test_gaze_only_does_not_fit_permuted_labels_in_the_same_budget(
     assert not GAZE_ONLY.reached(accuracy), f"permuted labels were fitted too: {GAZE_ONLY.explain(accuracy)}"
 
 
-@pytest.mark.parametrize("family", ["TimeSformer video", "gaze-crop video", "SkillFormer"])
+@pytest.fixture(scope="module")
+def timesformer_run(learning_takes: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    row = budget("TimeSformer video")
+    return train_row(row, learning_takes, tmp_path_factory.mktemp("learning_runs") / "timesformer")
+
+
+def test_timesformer_fits_its_training_takes(timesformer_run: Path) -> None:
+    row = budget("TimeSformer video")
+    accuracy = training_take_accuracy(timesformer_run)
+    assert row.reached(accuracy), row.explain(accuracy)
+
+
+@pytest.mark.parametrize(
+    "family",
+    [
+        "gaze-crop video",
+        "SkillFormer",
+        "naive end-to-end teacher",
+        "Beholder gaze-pooled video",
+        "X3D-XS",
+        "EgoTrigger (audio-triggered frames)",
+    ],
+)
 def test_video_family_fits_its_training_takes(family: str, learning_takes: Path, tmp_path: Path) -> None:
     row = budget(family)
     run = train_row(row, learning_takes, tmp_path / "run")
     accuracy = training_take_accuracy(run)
     assert row.reached(accuracy), row.explain(accuracy)
+
+
+def test_egodistill_fits_from_the_timesformer_it_distils(
+    timesformer_run: Path, learning_takes: Path, tmp_path: Path
+) -> None:
+    """EgoDistill reconstructs the frozen TimeSformer's clip feature (same 4-frame clips) and classifies."""
+    row = budget("EgoDistill (sparse frames + head motion, distilled)")
+    run = train_row(row, learning_takes, tmp_path / "egodistill", [f"task.teacher_run={timesformer_run}"])
+    accuracy = training_take_accuracy(run)
+    assert row.reached(accuracy), row.explain(accuracy)
+    l1 = logged_series(run, "train/distill_l1")
+    assert l1 and l1[-1] < 0.8 * l1[0], f"the reconstruction L1 must fall: {l1[:1]} -> {l1[-1:]}"
 
 
 def test_one_teacher_step_reaches_every_trainable_parameter(learning_takes: Path) -> None:

@@ -9,11 +9,7 @@ across samples the teacher does not fit in the same budget. The recipe is the pi
 
 from __future__ import annotations
 
-import logging
-import warnings
-
 import numpy as np
-import pytest
 
 from skillsight.data.records import Motion
 from skillsight.evaluation.crossval import Fold
@@ -25,12 +21,6 @@ ROW = budget("Expert-Novice Soccer teacher, motion-only, gaze-only and student")
 N_SAMPLES, BATCH = 64, 32
 GAZE_NAMES = ("gp0", "gp1", "gp30", "pd0", "ac0")
 MOTION_NAMES = ("01-X-x", "01-X-y", "01-X-z", "02-X-x", "02-X-y", "02-X-z", "01-V-x")
-
-
-@pytest.fixture(autouse=True)
-def _quiet() -> None:
-    warnings.filterwarnings("ignore")
-    logging.getLogger("lightning.pytorch").setLevel(logging.ERROR)
 
 
 def _samples(label_in: str, permute: bool = False) -> dict[str, SoccerSample]:
