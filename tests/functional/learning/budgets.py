@@ -282,12 +282,21 @@ BUDGETS: tuple[FitBudget, ...] = (
     ),
     FitBudget(
         "attribute mapper",
-        (),  # not a registered model: an MLP on frozen features, built by train_mapper
-        "AttributeMapper",
-        "skillsight.projects.attributes.mapper.train_mapper",
+        ("attribute_mapper",),  # an MLP on frozen per-second features
+        "attribute_mapper",
+        "skillsight.projects.attributes.training.train_mapper",
         steps=200,
         metric="training attribute accuracy (64 seconds x 6 attributes)",
         bar=0.95,
+    ),
+    FitBudget(
+        "proficiency probe",
+        ("proficiency_probe",),  # a linear probe on the mapper's take representation
+        "proficiency_probe",
+        "skillsight.projects.attributes.training.train_probe",
+        steps=300,
+        metric="training level accuracy (64 representations, 4 levels linear in them)",
+        bar=0.9,
     ),
 )
 

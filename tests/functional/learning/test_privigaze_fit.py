@@ -15,12 +15,13 @@ from skillsight.projects.gaze_estimation.angles import (
     pitchyaw_to_vector,
     vector_to_pitchyaw,
 )
-from skillsight.projects.gaze_estimation.pipeline import (
+from skillsight.projects.gaze_estimation.config import (
+    GazeDataConfig,
+    GazeModelConfig,
+    GazeTaskConfig,
     GazeTrainConfig,
-    build_datasets,
-    evaluate_gaze,
-    train_gaze,
 )
+from skillsight.projects.gaze_estimation.pipeline import build_datasets, evaluate_gaze, train_gaze
 from skillsight.runs.checkpoint import load_model
 from tests.functional.learning.budgets import budget
 
@@ -41,15 +42,20 @@ def test_teacher_and_distilled_student_fit_their_training_faces(tmp_path: Path) 
     """64 faces of 64 px (the demo size; at 32 px the student's last stage is 1 x 1 and it fits slower)."""
     steps_per_epoch = N_TRAIN // BATCH
     assert TEACHER.steps % steps_per_epoch == 0 and STUDENT.steps % steps_per_epoch == 0
-    cfg = GazeTrainConfig(mode="both", teacher_model=TEACHER.variant, student_model=STUDENT.variant,
-                          face_size=64, eye_size=(32, 32), n_train=N_TRAIN, n_val=16,
-                          teacher_epochs=TEACHER.steps // steps_per_epoch,
-                          student_epochs=STUDENT.steps // steps_per_epoch, batch_size=BATCH)  # fmt: skip
+    cfg = GazeTrainConfig(
+        data=GazeDataConfig(face_size=64, eye_size=(32, 32), n_train=N_TRAIN, n_val=16, batch_size=BATCH),
+        model=GazeModelConfig(teacher=TEACHER.variant, student=STUDENT.variant),
+        task=GazeTaskConfig(
+            mode="both",
+            teacher_epochs=TEACHER.steps // steps_per_epoch,
+            student_epochs=STUDENT.steps // steps_per_epoch,
+        ),
+    )  # the privigaze_tiny recipe (optimiser, schedule, loss weights) on a small subset
     train_gaze(cfg, tmp_path)
     train, _ = build_datasets(cfg)  # the same faces (seeded by cfg.seed)
     spread = _label_spread_deg(train)
     assert spread > 5.0, f"the subset's gaze labels barely vary ({spread:.2f} deg)"
     for row, name in ((TEACHER, "teacher"), (STUDENT, "student")):
-        error = evaluate_gaze(load_model(tmp_path / name), train)["mean_deg"]
+        error = evaluate_gaze(load_model(tmp_path / name / "model.safetensors"), train)["mean_deg"]
         ratio = error / spread
         assert row.reached(ratio), f"{row.explain(ratio)} ({error:.2f} deg vs spread {spread:.2f} deg)"

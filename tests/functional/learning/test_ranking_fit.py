@@ -10,7 +10,9 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from skillsight.projects.ranking.pipeline import RankingConfig, train_ranking
+from skillsight.config import ModelConfig
+from skillsight.projects.ranking.config import RankingConfig, RankingDataConfig, RankingTaskConfig
+from skillsight.projects.ranking.pipeline import train_ranking
 from skillsight.projects.ranking.synthetic import write_synthetic_pairs
 from tests.functional.learning.budgets import budget
 
@@ -28,16 +30,18 @@ def test_attention_rnn_fits_its_training_pairs(tmp_path: Path) -> None:
     n_pairs = len(train_csv.read_text().strip().splitlines()) - 1
     steps_per_epoch = math.ceil(n_pairs / BATCH)
     cfg = RankingConfig(
-        annotation_dir=str(pairs.annotation_dir),
-        task=pairs.task,
-        video_root=str(pairs.video_dir),
-        model=ROW.variant,
-        folds=[1],
-        epochs=math.ceil(ROW.steps / steps_per_epoch),
-        batch_size=BATCH,
-        keep_in_memory=True,
-        attention_videos=0,
-    )
+        data=RankingDataConfig(
+            annotation_dir=str(pairs.annotation_dir),
+            task=pairs.task,
+            video_root=str(pairs.video_dir),
+            folds=[1],
+            batch_size=BATCH,
+            keep_in_memory=True,
+        ),
+        model=ModelConfig(name=ROW.variant),
+        task=RankingTaskConfig(attention_videos=0),
+    )  # ranking_paper's optimiser and loss on the test-size model
+    cfg.trainer.max_epochs = math.ceil(ROW.steps / steps_per_epoch)
     metrics = train_ranking(cfg, tmp_path / "run", log=lambda _: None)
     accuracy = float(metrics["ranking_accuracy"]["per_fold"][1])
     assert metrics["pairs"]["1"]["val"] == n_pairs >= 10
