@@ -130,6 +130,9 @@ def test_one_teacher_step_reaches_every_trainable_parameter(learning_takes: Path
     )
     batch = collate([clips[i] for i in range(8)])
     assert batch["gaze_mask"].all(), "the synthetic takes have gaze at every step"
+    if "gaze_channel_mask" in batch:  # the missing-channel embedding trains only where a channel is absent
+        batch["gaze_channel_mask"][:4, -1] = False  # (B, C): depth missing in half the clips
+        batch["gaze"][:4, ..., -1] = 0.0
     task = SupervisedTask(model, cfg.optim)
     task.train()
     loss = task.losses(batch, task(**task.model_inputs(batch)))["loss"]
