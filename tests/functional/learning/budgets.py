@@ -282,7 +282,7 @@ BUDGETS: tuple[FitBudget, ...] = (
     ),
     FitBudget(
         "attribute mapper",
-        ("attribute_mapper",),  # an MLP on frozen per-second features
+        ("attribute_mapper", "test_attribute_mapper"),  # an MLP on frozen per-second features
         "attribute_mapper",
         "skillsight.projects.attributes.training.train_mapper",
         steps=200,
@@ -291,7 +291,7 @@ BUDGETS: tuple[FitBudget, ...] = (
     ),
     FitBudget(
         "proficiency probe",
-        ("proficiency_probe",),  # a linear probe on the mapper's take representation
+        ("proficiency_probe", "test_proficiency_probe"),  # a linear probe on the take representation
         "proficiency_probe",
         "skillsight.projects.attributes.training.train_probe",
         steps=300,

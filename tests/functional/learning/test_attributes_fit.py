@@ -43,7 +43,7 @@ def _subset(seed: int = 0, permute: bool = False) -> tuple[np.ndarray, np.ndarra
 
 def _attribute_accuracy(model: torch.nn.Module, x: np.ndarray, y: np.ndarray) -> float:
     with torch.no_grad():
-        logits = model(torch.from_numpy(x))["attribute_logits"].numpy()
+        logits = model(torch.from_numpy(x))["logits"].numpy()
     return float(((logits > 0) == (y > 0.5)).mean())
 
 

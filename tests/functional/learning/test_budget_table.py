@@ -6,7 +6,6 @@ import ast
 from collections import Counter
 from pathlib import Path
 
-import skillsight.projects.attributes.mapper  # noqa: F401  (registers attribute_mapper, proficiency_probe)
 from skillsight.catalog import all_model_names
 from tests.functional.learning.budgets import BUDGETS
 
@@ -14,8 +13,7 @@ HERE = Path(__file__).parent
 
 
 def test_every_registered_model_has_exactly_one_row() -> None:
-    """The catalog's models plus the attribute wing's two, which the catalog does not import (their
-    module registers them; ``skillsight.catalog.load_all_models`` leaves it out)."""
+    """Every model the catalog lists (the spine's and every wing's) has its row."""
     claimed = Counter(name for row in BUDGETS for name in row.models)
     registered = set(all_model_names())
     missing = sorted(registered - set(claimed))

@@ -26,6 +26,9 @@ from tests.functional.learning._skill_runs import (
 )
 from tests.functional.learning.budgets import budget
 
+# the video families train for minutes on a shared 2-core machine, as test_skillsight_runs does
+pytestmark = pytest.mark.timeout(1200)
+
 TEACHER = budget("SkillSight teacher")
 STUDENT = budget("SkillSight student (distillation)")
 GAZE_ONLY = budget("gaze-only baseline")
