@@ -20,12 +20,12 @@ from pathlib import Path
 
 import pytest
 from safetensors.torch import load_file
-from tests._launch import Launch, free_port, torchrun_cmd, wait_for
 
 from skillsight.config import load_config
 from skillsight.data.cache import FeatureCache
 from skillsight.training.skill_data import load_skill_data
 from skillsight.training.skill_run import evaluate_run
+from tests._launch import Launch, free_port, torchrun_cmd, wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1500)]
 

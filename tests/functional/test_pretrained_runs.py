@@ -17,7 +17,6 @@ from typing import Any
 import numpy as np
 import pytest
 import torch
-from tests._hf_folders import dinov2_folder, same_tensors, timesformer_folder
 
 from skillsight.config import load_config
 from skillsight.data.cache import FeatureCache
@@ -26,6 +25,7 @@ from skillsight.models.layers.stem_adaptation import adapt_stem_weight
 from skillsight.runs.checkpoint import load_model
 from skillsight.training import skill_run
 from skillsight.training.skill_data import crop_extractor_for, load_skill_data
+from tests._hf_folders import dinov2_folder, same_tensors, timesformer_folder
 
 pytest.importorskip("onnxruntime")
 

@@ -167,8 +167,7 @@ def train_run(
     if is_launch_rank_zero():  # one writer of the run folder (the others' content is the same)
         save_config(cfg, run_dir / "config.json", resume=resume)
         atomic_write_text(run_dir / "vocab.json", json.dumps(data.vocab(), indent=2))
-        atomic_write_text(run_dir / "data_scan.txt", data.skipped_summary + "
-")
+        atomic_write_text(run_dir / "data_scan.txt", data.skipped_summary + "\n")
     if cfg.data.standardize_gaze:  # every rank fits the same statistics; rank 0 writes them
         _fit_gaze_statistics(model, cfg, data, run_dir, write=is_launch_rank_zero())
 
