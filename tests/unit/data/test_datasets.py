@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from skillsight.data import clips, datasets
+from skillsight.data import clips, take_reader
 from skillsight.data.datasets import CROP_MEAN, CROP_STD, VIDEO_MEAN, VIDEO_STD, SkillClipDataset
 from skillsight.data.readers import aria
 from skillsight.data.readers.decoded_videos import DecodedVideoCache
@@ -169,8 +169,8 @@ def test_gaze_only_model_never_opens_a_video(takes: list[Take], monkeypatch) -> 
     def fail(*args, **kwargs):
         raise AssertionError("a gaze-only dataset touched a video")
 
-    monkeypatch.setattr(datasets, "decode_frames", fail)
-    monkeypatch.setattr(datasets, "probe_video", fail)
+    monkeypatch.setattr(take_reader, "decode_frames", fail)
+    monkeypatch.setattr(take_reader, "probe_video", fail)
     ds = SkillClipDataset(
         takes, ("gaze", "gaze_mask", "scenario"), mode="test", num_clips=2, gaze_timeline_fps=FPS, **KW
     )
