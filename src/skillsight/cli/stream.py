@@ -33,6 +33,9 @@ def stream_command(
     reorder_ms: float = typer.Option(
         200.0, "--reorder-tolerance-ms", help="late rows within this are reordered"
     ),
+    threads: int = typer.Option(
+        1, "--threads", help="onnxruntime threads per operator (1: steadiest on a busy CPU; 0: all cores)"
+    ),
 ) -> None:
     """Print one line per window (estimate or SKIPPED with the reason), then a summary."""
     from skillsight.data.readers.aria import read_device_calibration, read_trajectory_csv
@@ -49,10 +52,10 @@ def stream_command(
         raise ConfigError(f"--rate must be > 0, got {rate}")
     kwargs = {"scenario": scenario, "min_valid_fraction": min_valid}
     if run is not None:
-        est = SkillEstimator.from_run(run, backend=backend, **kwargs)
+        est = SkillEstimator.from_run(run, backend=backend, intra_op_threads=threads, **kwargs)
     else:
         assert onnx is not None  # exactly one of --run / --onnx, checked above
-        est = SkillEstimator.from_onnx(onnx, **kwargs)
+        est = SkillEstimator.from_onnx(onnx, intra_op_threads=threads, **kwargs)
     est.warmup()
     traj = read_trajectory_csv(trajectory) if trajectory is not None else None
     calib = read_device_calibration(calibration) if calibration is not None else None

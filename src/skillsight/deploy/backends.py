@@ -61,10 +61,11 @@ class OnnxBackend(Backend):
         self.note = note
 
     @classmethod
-    def load(cls, path: str | Path, note: str = "") -> OnnxBackend:
+    def load(cls, path: str | Path, note: str = "", intra_op_threads: int = 1) -> OnnxBackend:
+        """Open ``path`` with ``intra_op_threads`` threads per operator (0 = all cores)."""
         from skillsight.deploy.onnx_export import load_onnx_session
 
-        session, metadata = load_onnx_session(path)
+        session, metadata = load_onnx_session(path, intra_op_threads=intra_op_threads)
         return cls(session, metadata, note)
 
     def logits(self, inputs: Mapping[str, np.ndarray]) -> np.ndarray:
@@ -86,7 +87,7 @@ def _onnx_available() -> bool:
 
 
 def make_run_backend(
-    model: torch.nn.Module, run_dir: str | Path, spec: Any, backend: str = "auto"
+    model: torch.nn.Module, run_dir: str | Path, spec: Any, backend: str = "auto", intra_op_threads: int = 1
 ) -> Backend:
     """The backend of a run: its ``model.onnx`` when that file holds these weights, else a fresh export.
 
@@ -95,6 +96,7 @@ def make_run_backend(
         run_dir: the run folder.
         spec: its :class:`skillsight.deploy.spec.ServingSpec`.
         backend: "auto", "onnx" or "torch".
+        intra_op_threads: onnxruntime threads per operator (1, the deployment default; 0 = all cores).
 
     Raises:
         ConfigError: unknown backend name, or "onnx" asked for and the export fails.
@@ -114,7 +116,7 @@ def make_run_backend(
     existing = run_dir / "model.onnx"
     sha = weights_sha256(run_dir)
     if existing.is_file():
-        candidate = OnnxBackend.load(existing, f"{existing} (weights sha256 matches)")
+        candidate = OnnxBackend.load(existing, f"{existing} (weights sha256 matches)", intra_op_threads)
         if candidate.metadata.get("weights_sha256") == sha:
             return candidate
     try:
@@ -122,7 +124,7 @@ def make_run_backend(
             path = export_model(
                 model, Path(tmp) / "model.onnx", spec, extra={"weights_sha256": sha}, check=True
             )
-            return OnnxBackend.load(path, "exported on load")
+            return OnnxBackend.load(path, "exported on load", intra_op_threads)
     except ConfigError as err:
         if backend == "onnx":
             raise

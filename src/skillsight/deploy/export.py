@@ -13,7 +13,10 @@ Metadata written (``metadata_props``, each a JSON string;
   ``normalisation.json`` or as ``normalisation`` in the checkpoint metadata; it is copied verbatim;
 * ``vocab`` (the run's ``vocab.json``), ``run_name``, ``weights_sha256`` of ``model.safetensors``.
 
-The export is checked against PyTorch at batch sizes 1 and 3 (default tolerance 1e-4).
+The export is checked against PyTorch at batch sizes 1 and 3 (default tolerance 1e-4). With
+``int8=True`` a dynamically quantised copy (:mod:`skillsight.deploy.quantize`) is written next to it
+(``model.int8.onnx``), checked by its top-class agreement with PyTorch, and the figures are stored in
+its ``quantization`` metadata.
 """
 
 from __future__ import annotations
@@ -26,7 +29,8 @@ from typing import Any
 
 from torch import nn
 
-from skillsight.deploy.onnx_export import check_onnx_parity, export_onnx
+from skillsight.deploy.onnx_export import add_onnx_metadata, check_onnx_parity, export_onnx
+from skillsight.deploy.quantize import DEFAULT_MIN_AGREEMENT, Int8Check, check_int8_agreement, quantize_int8
 from skillsight.deploy.spec import ServingSpec, spec_from_run
 from skillsight.exceptions import ConfigError, DataFormatError
 from skillsight.runs.hashes import weights_sha256
@@ -45,6 +49,8 @@ class ExportResult:
     path: Path
     max_abs_diff: float | None
     metadata: dict[str, Any]
+    int8_path: Path | None = None
+    int8_check: Int8Check | None = None
 
 
 def _normalisation(model: nn.Module, spec: ServingSpec) -> dict[str, Any]:
@@ -110,6 +116,8 @@ def export_run(
     atol: float = 1e-4,
     opset: int = 17,
     class_names: list[str] | None = None,
+    int8: bool = False,
+    int8_min_agreement: float = DEFAULT_MIN_AGREEMENT,
 ) -> ExportResult:
     """Export a run folder's model (default output ``RUN/model.onnx``) and verify it.
 
@@ -120,9 +128,16 @@ def export_run(
         fmt: export format; only "onnx".
         check, atol, opset: see :func:`export_model`.
         class_names: override of the stored class names.
+        int8: also write the int8 copy (``<out stem>.int8.onnx``) and check its agreement.
+        int8_min_agreement: smallest accepted top-class agreement of the int8 copy with PyTorch.
 
     Returns:
-        ExportResult with the path, the largest |ONNX - PyTorch| difference and the metadata.
+        ExportResult with the path, the largest |ONNX - PyTorch| difference and the metadata (and
+        the int8 file with its check when ``int8``).
+
+    Raises:
+        OnnxParityError: the float file differs by more than ``atol``, or the int8 copy agrees on
+            fewer windows than ``int8_min_agreement`` (it is then removed).
     """
     from skillsight.runs.checkpoint import load_model
 
@@ -157,4 +172,13 @@ def export_run(
     from skillsight.deploy.onnx_export import load_onnx_session
 
     _, metadata = load_onnx_session(written)
-    return ExportResult(path=written, max_abs_diff=diff, metadata=metadata)
+    if not int8:
+        return ExportResult(path=written, max_abs_diff=diff, metadata=metadata)
+    int8_path = quantize_int8(written, written.with_name(f"{written.stem}.int8.onnx"))
+    try:
+        check = check_int8_agreement(model, int8_path, min_agreement=int8_min_agreement)
+    except Exception:
+        int8_path.unlink(missing_ok=True)  # a copy that failed its check is not left for a deployment
+        raise
+    add_onnx_metadata(int8_path, {"quantization": check.to_metadata()})
+    return ExportResult(written, diff, metadata, int8_path, check)

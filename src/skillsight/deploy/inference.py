@@ -192,18 +192,24 @@ class SkillEstimator:
         self.min_valid_steps = max(1, math.ceil(min_valid_fraction * spec.num_steps))
 
     @classmethod
-    def from_run(cls, run_dir: str | Path, backend: str = "auto", **kwargs: Any) -> SkillEstimator:
-        """Load a run folder; ``backend`` "auto" (onnxruntime when installed), "onnx" or "torch"."""
+    def from_run(
+        cls, run_dir: str | Path, backend: str = "auto", intra_op_threads: int = 1, **kwargs: Any
+    ) -> SkillEstimator:
+        """Load a run folder; ``backend`` "auto" (onnxruntime when installed), "onnx" or "torch".
+
+        ``intra_op_threads``: onnxruntime threads per operator (1 by default: a window is small and
+        a multi-thread pool collapses on a loaded CPU; 0 = all cores).
+        """
         from skillsight.runs.checkpoint import load_model
 
         model = load_model(Path(run_dir) / "model")
         spec = spec_from_run(run_dir, model)
-        return cls(make_run_backend(model, run_dir, spec, backend), spec, **kwargs)
+        return cls(make_run_backend(model, run_dir, spec, backend, intra_op_threads), spec, **kwargs)
 
     @classmethod
-    def from_onnx(cls, path: str | Path, **kwargs: Any) -> SkillEstimator:
-        """Load an exported ONNX file (its metadata holds the serving spec)."""
-        backend = OnnxBackend.load(path, f"loaded from {path}")
+    def from_onnx(cls, path: str | Path, intra_op_threads: int = 1, **kwargs: Any) -> SkillEstimator:
+        """Load an exported ONNX file, float or int8 (its metadata holds the serving spec)."""
+        backend = OnnxBackend.load(path, f"loaded from {path}", intra_op_threads)
         if "normalisation" not in backend.metadata:
             raise ConfigError(f"{path}: no 'normalisation' metadata; export it with `skillsight export RUN`")
         return cls(backend, ServingSpec.from_metadata(backend.metadata["normalisation"], str(path)), **kwargs)
