@@ -176,9 +176,9 @@ def export_run(
         return ExportResult(path=written, max_abs_diff=diff, metadata=metadata)
     int8_path = quantize_int8(written, written.with_name(f"{written.stem}.int8.onnx"))
     try:
-        check = check_int8_agreement(model, int8_path, min_agreement=int8_min_agreement)
+        int8_check = check_int8_agreement(model, int8_path, min_agreement=int8_min_agreement)
     except Exception:
         int8_path.unlink(missing_ok=True)  # a copy that failed its check is not left for a deployment
         raise
-    add_onnx_metadata(int8_path, {"quantization": check.to_metadata()})
-    return ExportResult(written, diff, metadata, int8_path, check)
+    add_onnx_metadata(int8_path, {"quantization": int8_check.to_metadata()})
+    return ExportResult(written, diff, metadata, int8_path, int8_check)

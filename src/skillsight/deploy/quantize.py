@@ -145,7 +145,8 @@ def check_int8_agreement(
         OnnxParityError: agreement below ``min_agreement``, or non-finite int8 logits.
     """
     if inputs is None:
-        inputs = {k: v.numpy() for k, v in model.example_inputs(DEFAULT_CHECK_WINDOWS).items()}
+        example = model.example_inputs  # a DeclaredInputsModule's method
+        inputs = {k: v.numpy() for k, v in example(DEFAULT_CHECK_WINDOWS).items()}  # type: ignore[operator]
         source = "example_inputs (random windows)"
     session, _ = load_onnx_session(int8_path, intra_op_threads=0)
     names = [i.name for i in session.get_inputs()]
