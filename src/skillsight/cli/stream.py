@@ -6,7 +6,6 @@ import io
 import sys
 from pathlib import Path
 
-import numpy as np
 import typer
 from rich.console import Console
 
@@ -38,6 +37,8 @@ def stream_command(
     ),
 ) -> None:
     """Print one line per window (estimate or SKIPPED with the reason), then a summary."""
+    import numpy as np  # here, so that `skillsight --help` does not pay for it
+
     from skillsight.data.readers.aria import read_device_calibration, read_trajectory_csv
     from skillsight.deploy.gaze_rows import iter_csv_rows
     from skillsight.deploy.inference import SkillEstimator

@@ -13,6 +13,7 @@ from skillsight.models.layers.base import DeclaredInputsModule
 from skillsight.registry import Registry
 
 __all__ = [
+    "BUILTIN_MODEL_INDEX",
     "MODELS",
     "create_model",
     "import_model_module",
@@ -28,18 +29,66 @@ MODELS: Registry[DeclaredInputsModule] = Registry("model")
 # Project models (skillsight.projects.*.models) register when their project imports them; a checkpoint
 # records the module that registered its model, so load_model finds project models without this list
 # naming them (the spine never imports a project). skillsight.catalog lists every model.
-_BUILTIN_MODEL_MODULES: tuple[str, ...] = (
-    "skillsight.models.skillsight_teacher",
-    "skillsight.models.skillsight_student",
-    "skillsight.models.skillformer",
-    "skillsight.models.video_baselines",
-    "skillsight.models.x3d",
-    "skillsight.models.naive_teacher",
-    "skillsight.models.gaze_pooled_video",
-    "skillsight.models.egodistill",
-    "skillsight.models.egotrigger",
-)
+#
+#: The models each built-in module registers, so that ``create_model(name)`` imports only the module of
+#: ``name``: a gaze-only student then never imports transformers (seconds) for the video models.
+#: tests/unit/models/test_model_index.py checks it against what the modules really register.
+BUILTIN_MODEL_INDEX: dict[str, tuple[str, ...]] = {
+    "skillsight.models.skillsight_teacher": (
+        "skillsight_teacher",
+        "skillsight_teacher_tiny",
+        "test_skillsight_teacher",
+    ),
+    "skillsight.models.skillsight_student": (
+        "gaze_only_baseline",
+        "gaze_only_baseline_compact",
+        "gaze_only_baseline_tiny",
+        "skillsight_student",
+        "skillsight_student_compact",
+        "skillsight_student_tiny",
+        "test_gaze_only_baseline",
+        "test_skillsight_student",
+    ),
+    "skillsight.models.skillformer": (
+        "skillformer_ego",
+        "skillformer_ego_tiny",
+        "skillformer_egoexos",
+        "skillformer_egoexos_tiny",
+        "skillformer_exos",
+        "test_skillformer",
+    ),
+    "skillsight.models.video_baselines": (
+        "gaze_crop_video",
+        "gaze_crop_video_tiny",
+        "test_gaze_crop_video",
+        "test_timesformer_video",
+        "timesformer_video",
+        "timesformer_video_tiny",
+    ),
+    "skillsight.models.x3d": ("test_x3d", "x3d_xs", "x3d_xs_tiny"),
+    "skillsight.models.naive_teacher": ("naive_teacher", "naive_teacher_tiny", "test_naive_teacher"),
+    "skillsight.models.gaze_pooled_video": (
+        "beholder_gaze_pool",
+        "beholder_gaze_pool_tiny",
+        "test_beholder_gaze_pool",
+    ),
+    "skillsight.models.egodistill": ("egodistill", "egodistill_tiny", "test_egodistill"),
+    "skillsight.models.egotrigger": ("egotrigger", "egotrigger_tiny", "test_egotrigger"),
+}
+_BUILTIN_MODEL_MODULES: tuple[str, ...] = tuple(BUILTIN_MODEL_INDEX)
+_MODULE_OF_MODEL = {name: module for module, names in BUILTIN_MODEL_INDEX.items() for name in names}
 _loaded = False
+
+
+def _load_model_of(name: str) -> None:
+    """Import the built-in module that registers ``name`` (all of them for a name not in the index)."""
+    if name in MODELS:
+        return
+    module = _MODULE_OF_MODEL.get(name)
+    if module is None:
+        _load_builtin_models()
+    else:
+        importlib.import_module(module)
 
 
 def _load_builtin_models() -> None:
@@ -73,9 +122,9 @@ def create_model(name: str, model_module: str | None = None, **kwargs: Any) -> D
             (checkpoints store it, so project models load without the spine importing projects).
         kwargs: constructor arguments.
     """
-    _load_builtin_models()
-    if model_module and name not in MODELS:
+    if model_module and name not in MODELS and name not in _MODULE_OF_MODEL:
         import_model_module(model_module)
+    _load_model_of(name)
     factory = MODELS.get(name)
     model = factory(**kwargs)
     model.model_name = name

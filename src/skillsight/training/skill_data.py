@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence, Sized
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
@@ -28,7 +28,9 @@ from skillsight.data.records import PROFICIENCY_LABELS, SCENARIOS, Take
 from skillsight.data.splits import skillsight_split
 from skillsight.exceptions import ConfigError
 from skillsight.models import model_inputs
-from skillsight.models.layers.crop_features import CropFeatureExtractor
+
+if TYPE_CHECKING:  # transformers (seconds to import) only when a model takes crop features
+    from skillsight.models.layers.crop_features import CropFeatureExtractor
 
 __all__ = [
     "CropFeatureDataset",

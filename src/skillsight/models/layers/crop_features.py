@@ -20,7 +20,6 @@ from typing import Any
 
 import torch
 from torch import nn
-from transformers import Dinov2Config, Dinov2Model
 
 from skillsight.exceptions import ConfigError
 from skillsight.models.layers.pretrained import load_pretrained_backbone
@@ -94,6 +93,8 @@ class CropFeatureExtractor(nn.Module):
         self.preset = preset
         self.seed = int(seed)
         self.weights_dir = None if weights_dir is None else str(weights_dir)
+        from transformers import Dinov2Config, Dinov2Model  # here: importing transformers takes seconds
+
         if weights_dir is not None:
             requested = Dinov2Config(**CROP_EXTRACTOR_PRESETS[preset])
             self.backbone = load_pretrained_backbone(
