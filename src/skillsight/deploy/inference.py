@@ -24,7 +24,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +36,7 @@ from skillsight.deploy.gaze_rows import GazeRowParser, GazeRows
 from skillsight.deploy.spec import ServingSpec, spec_from_run
 from skillsight.exceptions import ConfigError, DataFormatError
 from skillsight.gaze.normalize import normalize_clip_gaze
-from skillsight.gaze.resample import gaze_samples_at
+from skillsight.gaze.resample import GazeSamples, gaze_samples_at
 from skillsight.gaze.tracks import DeviceCalibration, GazeTrack, Trajectory
 
 __all__ = ["GazeInput", "SkillEstimator", "WindowPrediction", "to_gaze_track", "window_starts"]
@@ -134,6 +134,17 @@ def to_gaze_track(gaze: GazeInput, source: str = "<rows>") -> tuple[GazeTrack, d
         source=source,
     )
     return track, counts
+
+
+def _steps(samples: GazeSamples, lo: int, hi: int) -> GazeSamples:
+    """Steps ``lo:hi`` of a GazeSamples (every per-step array sliced, the rest kept)."""
+    per_step = {
+        f.name: getattr(samples, f.name)[lo:hi] for f in fields(samples) if f.name not in _NOT_PER_STEP
+    }
+    return replace(samples, **per_step)
+
+
+_NOT_PER_STEP = frozenset({"image_size_px", "has_trajectory"})
 
 
 def window_starts(first_us: int, last_us: int, spec: ServingSpec, hop_us: int) -> np.ndarray:
@@ -246,8 +257,25 @@ class SkillEstimator:
         calibration: DeviceCalibration | None = None,
     ) -> tuple[dict[str, np.ndarray], Any, Any]:
         """Model inputs (batch 1) of the window at ``start_us``, with its raw samples and normalised gaze."""
-        query_us = self.spec.query_us(start_us)
-        samples = gaze_samples_at(
+        return self.windows_inputs(gaze, np.array([start_us]), trajectory, calibration)[0]
+
+    def windows_inputs(
+        self,
+        gaze: GazeTrack,
+        starts_us: np.ndarray,
+        trajectory: Trajectory | None = None,
+        calibration: DeviceCalibration | None = None,
+    ) -> list[tuple[dict[str, np.ndarray], Any, Any]]:
+        """:meth:`window_inputs` of many windows, resampled in ONE vectorised call.
+
+        The raw samples of every step of every window come from one :func:`gaze_samples_at` call on
+        the (W * T,) step times (it works time by time, so each window gets the same numbers as from
+        a call of its own); each window is then normalised on its own, exactly as a training clip.
+        """
+        starts = np.asarray(starts_us, dtype=np.int64).reshape(-1)  # (W,)
+        T = self.spec.num_steps
+        query_us = (starts[:, None] + self.spec.step_offsets_us[None, :]).reshape(-1)  # (W * T,)
+        every_step = gaze_samples_at(
             gaze,
             query_us,
             trajectory,
@@ -256,6 +284,9 @@ class SkillEstimator:
             default_depth_m=self.spec.default_depth_m,
             max_gap_us=self.spec.max_gap_us,
         )
+        return [self._inputs_of(_steps(every_step, w * T, (w + 1) * T)) for w in range(starts.shape[0])]
+
+    def _inputs_of(self, samples: GazeSamples) -> tuple[dict[str, np.ndarray], Any, Any]:
         norm = normalize_clip_gaze(samples, far_clip_m=self.spec.far_clip_m)
         arrays = {
             "gaze": norm.gaze,
@@ -278,8 +309,13 @@ class SkillEstimator:
     ) -> WindowPrediction:
         """Estimate (or skip, with the reason) the window starting at ``start_us``."""
         t0 = time.perf_counter()
-        inputs, samples, norm = self.window_inputs(gaze, start_us, trajectory, calibration)
-        prep_ms = (time.perf_counter() - t0) * 1e3
+        prepared = self.window_inputs(gaze, start_us, trajectory, calibration)
+        return self._predict(int(start_us), prepared, (time.perf_counter() - t0) * 1e3)
+
+    def _predict(
+        self, start_us: int, prepared: tuple[dict[str, np.ndarray], Any, Any], prep_ms: float
+    ) -> WindowPrediction:
+        inputs, samples, norm = prepared
         T = self.spec.num_steps
         valid, pose = int(norm.mask.sum()), int(np.asarray(samples.pose_valid).sum())
         base: dict[str, Any] = {
@@ -338,4 +374,7 @@ class SkillEstimator:
         starts = window_starts(
             int(track.timestamps_us[0]), int(track.timestamps_us[-1]), self.spec, round(hop_s * 1e6)
         )
-        return [self.predict_window(track, int(s), traj, calib) for s in starts]
+        t0 = time.perf_counter()
+        prepared = self.windows_inputs(track, starts, traj, calib)
+        prep_ms = (time.perf_counter() - t0) * 1e3 / len(starts)  # each window's share of one batch
+        return [self._predict(int(s), p, prep_ms) for s, p in zip(starts, prepared)]

@@ -163,3 +163,40 @@ def test_bad_input_raises_clear_errors(run, tmp_path):
         est.predict_windows(tmp_path / "empty.csv")
     with pytest.raises(ConfigError, match="backend"):
         SkillEstimator.from_run(run, backend="tensorrt")
+
+
+def test_batched_window_preparation_equals_one_window_at_a_time(run, take):
+    """windows_inputs (one resampling call for every window) == each window resampled on its own."""
+    from skillsight.gaze.normalize import normalize_clip_gaze
+    from skillsight.gaze.resample import gaze_samples_at
+
+    est = SkillEstimator.from_run(run, backend="torch")
+    gaze = read_gaze_csv(take.gaze_path)
+    traj, calib = read_trajectory_csv(take.trajectory_path), read_device_calibration(take.calibration_path)
+    starts = int(gaze.timestamps_us[0]) + 250_000 * np.arange(60)  # overlapping windows, across the gap
+    batched = est.windows_inputs(gaze, starts, traj, calib)
+    assert len(batched) == len(starts)
+    for start, (inputs, samples, norm) in zip(starts, batched):
+        alone = gaze_samples_at(
+            gaze, est.spec.query_us(int(start)), traj, None, calib, max_gap_us=est.spec.max_gap_us
+        )
+        for field in (
+            "timestamps_us",
+            "point_world_m",
+            "head_q_xyzw",
+            "gaze2d_px",
+            "gaze_valid",
+            "pose_valid",
+        ):
+            np.testing.assert_array_equal(getattr(samples, field), getattr(alone, field))
+        ref = normalize_clip_gaze(alone, far_clip_m=est.spec.far_clip_m)
+        np.testing.assert_array_equal(inputs["gaze"][0], ref.gaze)
+        np.testing.assert_array_equal(inputs["gaze_channel_mask"][0], ref.channel_mask)
+        np.testing.assert_array_equal(norm.mask, ref.mask)
+    preds = est.predict_windows(gaze, traj, calib, hop_s=0.25)
+    one_by_one = [est.predict_window(gaze, int(p.start_us), traj, calib) for p in preds]
+    assert [p.label for p in preds] == [p.label for p in one_by_one]
+    assert sum(p.probabilities is not None for p in preds) > 10
+    for a, b in zip(preds, one_by_one):
+        if a.probabilities is not None:
+            np.testing.assert_array_equal(a.probabilities, b.probabilities)
