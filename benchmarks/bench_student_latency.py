@@ -1,31 +1,31 @@
-"""Gaze-only student latency and throughput on this machine's CPU: onnxruntime vs PyTorch eager.
+"""Gaze-only student latency against the hardware limit, every backend, fp32 and int8, at batch 1 and 64.
 
-For the paper-size student (``skillsight_student``: 4 layers, 768-d, FFN 2048, 16 gaze steps) and
-the compact one (``skillsight_student_compact``), both randomly initialised (speed does not depend
-on the weights), it measures in one run:
+The LIMIT is measured in the same run with the best library at the model's own shapes: for each
+matmul shape of the student ((B*T, d) @ (d, d) and (B*T, d) @ (d, ffn)) the faster of torch's and
+onnxruntime's MatMul (1 thread) gives the MAC rate; limit = model MACs / that rate, or the time to
+read the weights once at the measured memory bandwidth (a large numpy copy), whichever is longer.
+Every latency is printed with its ratio to that limit (``ratio`` = measured / limit; 1.0 = at the
+limit), for the paper-size (``skillsight_student``), compact and tiny students:
 
-* latency per window at batch 1 (median of ``--reps`` calls after warm-up), PyTorch eager
-  (eval, inference_mode) and onnxruntime (CPU provider, default threads) on the file
-  :func:`skillsight.deploy.export.export_model` writes;
-* throughput at batch 256 (windows per second, best of 3 calls);
-* the compute-bound limit for the same MACs: ``2 * MACs / F`` where F is the float32 GFLOP/s of a
-  2048 x 2048 torch matmul measured in the same run (ratio = measured latency / limit; 1 would be
-  a model running at matmul speed);
-* the power model's estimate per 8 s window (:func:`skillsight.deploy.power.estimate_power`).
+* PyTorch eager (inference_mode, 1 thread), onnxruntime fp32 and onnxruntime int8 (dynamic
+  quantisation, :mod:`skillsight.deploy.quantize`), sessions as deployed (1 intra-op thread);
+* window preparation of the serving path (:meth:`SkillEstimator.windows_inputs`, per window) against
+  the model call, and the one-window-at-a-time preparation as reference;
+* int8 accuracy: top-class agreement and largest logit difference of int8 vs fp32 on real test
+  windows (``--run``, e.g. ``runs/demo/student``, with ``--gaze`` a gaze CSV), else on random ones.
 
-The paper reports 1.6 ms per sample on a GPU; our CPU figure is printed next to it (a different
-device: the ratio is a comparison of setups, not of implementations). On shared machines the
-timings are noisy; rerun for stable figures.
-
-Prints one line per figure: ``name=VALUE ref=VALUE ratio=VALUE``.
-Usage: ``python benchmarks/bench_student_latency.py [--reps 50] [--models skillsight_student,...]``
+Latencies are medians of ``--reps`` calls, interleaved over ``--rounds`` rounds (backends alternate,
+so machine load hits them alike), median over rounds. Goals (issue 19) are printed with each line as
+``goal=`` and ``met=``. Usage: ``python benchmarks/bench_student_latency.py [--reps 30] [--rounds 3]``
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -34,102 +34,280 @@ import torch
 from skillsight.data.records import PROFICIENCY_LABELS
 from skillsight.deploy.backends import OnnxBackend, TorchBackend
 from skillsight.deploy.export import export_model
-from skillsight.deploy.power import SENSOR_POWER_MW, count_macs, estimate_power
+from skillsight.deploy.power import count_macs
+from skillsight.deploy.quantize import quantize_int8
 from skillsight.models import create_model
+from skillsight.reports.bench_lines import bench_line
 
-PAPER_GPU_MS = 1.6  # SkillSight paper: student inference per sample on a GPU
-WINDOW_S = 8.0  # 16 steps at 2 fps
-
-
-def matmul_gflops(n: int = 2048, reps: int = 5) -> float:
-    """Best float32 GFLOP/s of an n x n @ n x n torch matmul."""
-    a, b = torch.randn(n, n), torch.randn(n, n)
-    a @ b
-    best = float("inf")
-    for _ in range(reps):
-        t = time.perf_counter()
-        a @ b
-        best = min(best, time.perf_counter() - t)
-    return 2 * n**3 / best / 1e9
+MODELS = ("skillsight_student", "skillsight_student_compact", "skillsight_student_tiny")
+#: issue 19 goals: ratio to the fp32 limit at batch 1.
+GOALS = {
+    ("skillsight_student", "onnx_fp32"): 1.3,
+    ("skillsight_student", "onnx_int8"): 0.6,
+    ("skillsight_student_compact", "onnx_fp32"): 1.1,
+}
 
 
-def _inputs(model: torch.nn.Module, batch: int) -> dict[str, np.ndarray]:
-    return {k: v.numpy() for k, v in model.example_inputs(batch).items()}
-
-
-def median_ms(backend, inputs: dict[str, np.ndarray], reps: int) -> float:
-    for _ in range(3):
-        backend.logits(inputs)
+def _median_ms(fn: Callable[[], object], reps: int) -> float:
+    fn()
     times = []
     for _ in range(reps):
         t = time.perf_counter()
-        backend.logits(inputs)
+        fn()
         times.append(time.perf_counter() - t)
     return float(np.median(times)) * 1e3
 
 
-def throughput(backend, inputs: dict[str, np.ndarray], batch: int) -> float:
-    backend.logits(inputs)
-    best = float("inf")
-    for _ in range(3):
-        t = time.perf_counter()
-        backend.logits(inputs)
-        best = min(best, time.perf_counter() - t)
-    return batch / best
+def _ort_matmul(m: int, k: int, n: int, tmp: Path) -> Callable[[], object]:
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    w = np.random.default_rng(0).standard_normal((k, n)).astype(np.float32)
+    graph = helper.make_graph(
+        [helper.make_node("MatMul", ["x", "w"], ["y"])],
+        "mm",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [m, k])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [m, n])],
+        [numpy_helper.from_array(w, "w")],
+    )
+    path = tmp / f"mm_{m}_{k}_{n}.onnx"
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), str(path))
+    import onnxruntime as ort
+
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = 1
+    sess = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+    x = np.random.default_rng(1).standard_normal((m, k)).astype(np.float32)
+    return lambda: sess.run(["y"], {"x": x})
 
 
-def line(name: str, value: float, ref: float) -> None:
-    print(f"{name}={value:.4g} ref={ref:.4g} ratio={value / ref:.4g}", flush=True)
+def mac_rate(m: int, k: int, n: int, reps: int, tmp: Path) -> tuple[float, str]:
+    """Best MAC/s of an (m, k) @ (k, n) matmul over torch and onnxruntime (1 thread), and which."""
+    a, b = torch.randn(m, k), torch.randn(k, n)
+    rates = {
+        "torch": m * k * n / (_median_ms(lambda: a @ b, reps) / 1e3),
+        "onnxruntime": m * k * n / (_median_ms(_ort_matmul(m, k, n, tmp), reps) / 1e3),
+    }
+    best = max(rates, key=lambda name: rates[name])
+    return rates[best], best
 
 
-def bench(name: str, gflops: float, reps: int, batch: int, tmp: Path) -> None:
+def memory_bandwidth() -> float:
+    """Bytes/s of a 256 MB numpy copy (read + write counted as read)."""
+    src = np.ones(64 * 1024 * 1024, np.float32)
+    dst = np.empty_like(src)
+    ms = _median_ms(lambda: np.copyto(dst, src), 5)
+    return 2 * src.nbytes / (ms / 1e3)
+
+
+def _ffn_width(model: torch.nn.Module) -> int:
+    """Width of the encoder's feed-forward layer (the widest Linear of the encoder)."""
+    return max(m.out_features for m in model.encoder.modules() if isinstance(m, torch.nn.Linear))
+
+
+def _inputs(model: torch.nn.Module, batch: int) -> dict[str, np.ndarray]:
+    return {k: v.numpy() for k, v in model.example_inputs(batch).items()}  # type: ignore[operator]
+
+
+def _goal_fields(name: str, backend: str, ratio: float) -> dict[str, object]:
+    goal = GOALS.get((name, backend))
+    return {} if goal is None else {"goal": f"<={goal}", "met": "yes" if ratio <= goal else "no"}
+
+
+def bench_model(name: str, args: argparse.Namespace, bandwidth: float, tmp: Path) -> None:
     torch.manual_seed(0)
     model = create_model(name, num_classes=len(PROFICIENCY_LABELS), num_steps=16).eval()
-    macs = count_macs(model, model.example_inputs(1))
-    limit_ms = 2 * macs / (gflops * 1e9) * 1e3
-    eager = TorchBackend(model)
-    one, many = _inputs(model, 1), _inputs(model, batch)
-    # PyTorch first: onnxruntime's idle worker threads spin for a while after each run and would
-    # compete with torch for the (2) cores if a session were already live.
-    torch_ms, torch_tp = median_ms(eager, one, reps), throughput(eager, many, batch)
-    path = export_model(model, tmp / f"{name}.onnx", extra={"class_names": list(PROFICIENCY_LABELS)})
-    onnx = OnnxBackend.load(path)
-    onnx_ms, onnx_tp = median_ms(onnx, one, reps), throughput(onnx, many, batch)
+    d = int(model.input_proj.out_features)
+    ffn = int(model.model_args.get("ffn_dim", 0)) or _ffn_width(model)
+    tokens = 16 + int(model.num_tokens)  # gaze steps + cls (+ act, dis)
+    fp32 = export_model(model, tmp / f"{name}.onnx", extra={"class_names": list(PROFICIENCY_LABELS)})
+    int8 = quantize_int8(fp32, tmp / f"{name}.int8.onnx")
+    backends = {
+        "torch_eager": TorchBackend(model),
+        "onnx_fp32": OnnxBackend.load(fp32),
+        "onnx_int8": OnnxBackend.load(int8),
+    }
+    weight_bytes = sum(p.numel() * p.element_size() for p in model.parameters())
+    for batch in (1, 64):
+        macs = count_macs(model, model.example_inputs(batch))  # type: ignore[operator]
+        rate_dd, lib_dd = mac_rate(batch * tokens, d, d, args.reps, tmp)
+        rate_df, lib_df = mac_rate(batch * tokens, d, ffn, args.reps, tmp)
+        rate = min(rate_dd, rate_df)  # the slower shape bounds the model (most MACs are in both)
+        limit_ms = max(macs / rate, weight_bytes / bandwidth) * 1e3
+        print(
+            f"# {name} batch {batch}: {macs / 1e6:.1f} MMAC, {weight_bytes / 1e6:.1f} MB weights; "
+            f"best matmul {rate_dd / 1e9:.1f} ({lib_dd}) / {rate_df / 1e9:.1f} ({lib_df}) GMAC/s; "
+            f"memory floor {weight_bytes / bandwidth * 1e3:.3f} ms; limit {limit_ms:.4f} ms",
+            flush=True,
+        )
+        inputs = _inputs(model, batch)
+        rounds: dict[str, list[float]] = {k: [] for k in backends}
+        for _ in range(args.rounds):
+            for key, backend in backends.items():
+                rounds[key].append(_median_ms(lambda b=backend, x=inputs: b.logits(x), args.reps))
+        for key, values in rounds.items():
+            ms = float(np.median(values))
+            extra = _goal_fields(name, key, ms / limit_ms) if batch == 1 else {}
+            print(
+                bench_line(
+                    f"{name}_{key}_b{batch}_ms", ms, limit_ms, ref_kind="same_run", ref_name="limit", **extra
+                ),
+                flush=True,
+            )
     print(
-        f"# {name}: {macs / 1e6:.1f} MMAC/window, "
-        f"{sum(p.numel() for p in model.parameters()) / 1e6:.2f} M params, "
-        f"compute-bound limit {limit_ms:.4f} ms at {gflops:.1f} GFLOP/s",
+        bench_line(
+            f"{name}_int8_file_mb",
+            int8.stat().st_size / 1e6,
+            fp32.stat().st_size / 1e6,
+            ref_kind="same_run",
+            ref_name="fp32_file",
+        ),
         flush=True,
     )
-    line(f"{name}_torch_eager_b1_ms", torch_ms, limit_ms)
-    line(f"{name}_onnxruntime_b1_ms", onnx_ms, limit_ms)
-    line(f"{name}_onnxruntime_vs_torch_b1_ms", onnx_ms, torch_ms)
-    line(f"{name}_cpu_onnxruntime_b1_ms_vs_paper_gpu", onnx_ms, PAPER_GPU_MS)
-    bound_tp = gflops * 1e9 / (2 * macs)
-    line(f"{name}_torch_eager_b{batch}_windows_per_s", torch_tp, bound_tp)
-    line(f"{name}_onnxruntime_b{batch}_windows_per_s", onnx_tp, bound_tp)
-    power = estimate_power(model, window_s=WINDOW_S)
-    line(f"{name}_power_mw", power.total_mw, SENSOR_POWER_MW["eye_tracker"])
-    line(f"{name}_compute_memory_mw", power.compute_mw + power.memory_mw, power.total_mw)
+    many = _inputs(model, 512)
+    a = backends["onnx_fp32"].logits(many).astype(np.float64)
+    b = backends["onnx_int8"].logits(many).astype(np.float64)
+    print(
+        bench_line(
+            f"{name}_int8_top1_agreement_random_windows",
+            float((a.argmax(1) == b.argmax(1)).mean()),
+            1.0,
+            ref_kind="same_run",
+            ref_name="fp32",
+            max_abs_logit_diff=float(np.abs(a - b).max()),
+        ),
+        flush=True,
+    )
+
+
+def bench_real_windows(run: Path, gaze: Path, args: argparse.Namespace, tmp: Path) -> None:
+    """int8 agreement on real gaze windows, and serving preparation vs the model call.
+
+    The model is the trained student of ``run`` when it loads, else a randomly initialised
+    paper-size student (said in the figure's ``weights=`` field).
+    """
+    from skillsight.data.readers.aria import read_gaze_csv
+    from skillsight.deploy.inference import SkillEstimator, window_starts
+    from skillsight.deploy.spec import ServingSpec, spec_from_run
+    from skillsight.exceptions import SkillsightError
+    from skillsight.runs.checkpoint import load_model
+
+    try:
+        model, weights = load_model(run / "model"), f"trained:{run}"
+        spec = spec_from_run(run, model)
+    except (SkillsightError, OSError) as err:
+        print(f"# {run}: {str(err)[:120]} -> random-init paper-size student instead", flush=True)
+        torch.manual_seed(0)
+        model, weights = create_model("skillsight_student", num_classes=4, num_steps=16), "random_init"
+        spec = ServingSpec(
+            model_name="skillsight_student",
+            input_names=tuple(model.input_names),
+            class_names=tuple(PROFICIENCY_LABELS),
+            num_steps=16,
+            sample_fps=2.0,
+            timeline_fps=30.0,
+            gaze_channels=14,
+            far_clip_m=10.0,
+            max_gap_us=250_000,
+        )
+    model.eval()
+    fp32 = export_model(model, tmp / "real.onnx", spec)
+    int8 = quantize_int8(fp32, tmp / "real.int8.onnx")
+    est = SkillEstimator(OnnxBackend.load(fp32), spec)
+    track = read_gaze_csv(gaze)
+    ts = track.timestamps_us
+    starts = window_starts(int(ts[0]), int(ts[-1]), spec, 250_000)  # 4 estimates/s
+    prepared = est.windows_inputs(track, starts)
+    inputs = {k: np.concatenate([p[0][k] for p in prepared]) for k in prepared[0][0]}
+    ref = TorchBackend(model).logits(inputs).astype(np.float64)
+    got = OnnxBackend.load(int8).logits(inputs).astype(np.float64)
+    agree = float((ref.argmax(1) == got.argmax(1)).mean())
+    print(
+        bench_line(
+            "real_windows_int8_top1_agreement",
+            agree,
+            1.0,
+            ref_kind="same_run",
+            ref_name="pytorch_fp32",
+            weights=weights,
+            windows=len(starts),
+            max_abs_logit_diff=float(np.abs(ref - got).max()),
+            goal=">=0.99",
+            met="yes" if agree >= 0.99 else "no",
+        ),
+        flush=True,
+    )
+    one = {k: v[:1] for k, v in inputs.items()}
+    n_single = min(50, len(starts))
+    batched, single, call = [], [], []
+    for _ in range(args.rounds):
+        batched.append(_median_ms(lambda: est.windows_inputs(track, starts), 3) / len(starts))
+        single.append(
+            _median_ms(lambda: [est.window_inputs(track, int(s)) for s in starts[:n_single]], 3) / n_single
+        )
+        call.append(_median_ms(lambda: est.backend.logits(one), args.reps))
+    prep, model_ms = float(np.median(batched)), float(np.median(call))
+    met = "yes" if prep <= 0.1 else "no"
+    print(
+        bench_line(
+            "serving_prep_batched_ms_per_window",
+            prep,
+            float(np.median(single)),
+            ref_kind="same_run",
+            ref_name="one_window_at_a_time",
+            goal="<=0.1ms",
+            met=met,
+        ),
+        flush=True,
+    )
+    ratio = (prep + model_ms) / model_ms
+    print(
+        bench_line(
+            "serving_prep_plus_model_ms",
+            prep + model_ms,
+            model_ms,
+            ref_kind="same_run",
+            ref_name="paper_student_fp32_call",
+            goal="ratio<=1.5",
+            met="yes" if ratio <= 1.5 else "no",
+        ),
+        flush=True,
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--reps", type=int, default=50, help="batch-1 calls per latency median")
-    parser.add_argument("--batch", type=int, default=256, help="batch of the throughput figure")
-    parser.add_argument("--models", default="skillsight_student,skillsight_student_compact")
+    parser.add_argument("--reps", type=int, default=30, help="calls per latency median")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds (median over rounds)")
+    parser.add_argument("--models", default=",".join(MODELS))
+    parser.add_argument(
+        "--run", type=Path, default=Path("runs/demo/student"), help="trained student run folder"
+    )
+    parser.add_argument(
+        "--gaze",
+        type=Path,
+        default=Path(__file__).resolve().parents[1].parent
+        / "shared/data/aria-mps-samples/gen1/legacy_v2/generalized_eye_gaze.csv",
+        help="MPS gaze CSV whose windows are the real test windows",
+    )
     args = parser.parse_args()
+    torch.set_num_threads(1)
     start = time.perf_counter()
-    gflops = matmul_gflops()
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(
-        f"# torch {torch.__version__}, {torch.get_num_threads()} threads; "
-        "timings are noisy on a shared machine",
+        f"# torch {torch.__version__}, 1 thread everywhere; load average {load:.1f} "
+        f"on {os.cpu_count()} cores",
         flush=True,
     )
-    line("matmul_2048_gflops", gflops, gflops)
+    bandwidth = memory_bandwidth()
+    print(bench_line("memory_bandwidth_gb_per_s", bandwidth / 1e9, None, ref_kind="none"), flush=True)
     with tempfile.TemporaryDirectory() as tmp:
         for name in args.models.split(","):
-            bench(name.strip(), gflops, args.reps, args.batch, Path(tmp))
+            bench_model(name.strip(), args, bandwidth, Path(tmp))
+        if args.gaze is not None and args.gaze.is_file():
+            bench_real_windows(args.run, args.gaze, args, Path(tmp))
+        else:
+            print(f"# no gaze CSV at --gaze {args.gaze}: the real-window figures are skipped", flush=True)
     print(f"# elapsed {time.perf_counter() - start:.1f} s", flush=True)
 
 
