@@ -40,7 +40,12 @@ test-slow: $(STAMP)
 
 bench: $(STAMP)
 	$(PIP) install -q -e ".[bench]"  # the references some benchmarks compare against (pymovements, pandas, polars)
-	for f in benchmarks/bench_*.py; do $(PY) $$f || exit 1; done
+	mkdir -p runs/bench
+	for f in benchmarks/bench_*.py; do \
+		out=runs/bench/$$(basename $$f .py).txt; $(PY) $$f > $$out || exit 1; cat $$out; \
+	done
+	$(PY) benchmarks/summary_table.py runs/bench/bench_*.txt > runs/bench/summary.md  # one row per figure
+	@echo "summary: runs/bench/summary.md"
 
 clean:
 	rm -rf runs .pytest_cache

@@ -14,7 +14,8 @@ limit), for the paper-size (``skillsight_student``), compact and tiny students:
 * int8 accuracy: top-class agreement and largest logit difference of int8 vs fp32 on real test
   windows (``--run``, e.g. ``runs/demo/student``, with ``--gaze`` a gaze CSV), else on random ones.
 
-Latencies are medians of ``--reps`` calls, interleaved over ``--rounds`` rounds (backends alternate,
+Limits take the fastest of their calls (load only slows the hardware), latencies the median of
+``--reps`` calls (a fifth of them at batch 64), interleaved over ``--rounds`` rounds (backends alternate,
 so machine load hits them alike), median over rounds. Goals (issue 19) are printed with each line as
 ``goal=`` and ``met=``. Usage: ``python benchmarks/bench_student_latency.py [--reps 30] [--rounds 3]``
 """
@@ -58,6 +59,17 @@ def _median_ms(fn: Callable[[], object], reps: int) -> float:
     return float(np.median(times)) * 1e3
 
 
+def _best_ms(fn: Callable[[], object], reps: int) -> float:
+    """Fastest of ``reps`` calls: a limit is what the hardware does at best (load only slows it)."""
+    fn()
+    best = float("inf")
+    for _ in range(reps):
+        t = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t)
+    return best * 1e3
+
+
 def _ort_matmul(m: int, k: int, n: int, tmp: Path) -> Callable[[], object]:
     import onnx
     from onnx import TensorProto, helper, numpy_helper
@@ -85,18 +97,18 @@ def mac_rate(m: int, k: int, n: int, reps: int, tmp: Path) -> tuple[float, str]:
     """Best MAC/s of an (m, k) @ (k, n) matmul over torch and onnxruntime (1 thread), and which."""
     a, b = torch.randn(m, k), torch.randn(k, n)
     rates = {
-        "torch": m * k * n / (_median_ms(lambda: a @ b, reps) / 1e3),
-        "onnxruntime": m * k * n / (_median_ms(_ort_matmul(m, k, n, tmp), reps) / 1e3),
+        "torch": m * k * n / (_best_ms(lambda: a @ b, reps) / 1e3),
+        "onnxruntime": m * k * n / (_best_ms(_ort_matmul(m, k, n, tmp), reps) / 1e3),
     }
     best = max(rates, key=lambda name: rates[name])
     return rates[best], best
 
 
 def memory_bandwidth() -> float:
-    """Bytes/s of a 256 MB numpy copy (read + write counted as read)."""
+    """Bytes/s of a 256 MB numpy copy (read + write both counted), fastest of 10."""
     src = np.ones(64 * 1024 * 1024, np.float32)
-    dst = np.empty_like(src)
-    ms = _median_ms(lambda: np.copyto(dst, src), 5)
+    dst = np.ones_like(src)  # touched, so no page faults are timed
+    ms = _best_ms(lambda: np.copyto(dst, src), 10)
     return 2 * src.nbytes / (ms / 1e3)
 
 
@@ -142,9 +154,10 @@ def bench_model(name: str, args: argparse.Namespace, bandwidth: float, tmp: Path
         )
         inputs = _inputs(model, batch)
         rounds: dict[str, list[float]] = {k: [] for k in backends}
+        reps = args.reps if batch == 1 else max(3, args.reps // 5)
         for _ in range(args.rounds):
             for key, backend in backends.items():
-                rounds[key].append(_median_ms(lambda b=backend, x=inputs: b.logits(x), args.reps))
+                rounds[key].append(_median_ms(lambda b=backend, x=inputs: b.logits(x), reps))
         for key, values in rounds.items():
             ms = float(np.median(values))
             extra = _goal_fields(name, key, ms / limit_ms) if batch == 1 else {}
