@@ -11,6 +11,7 @@ limit), for the paper-size (``skillsight_student``), compact and tiny students:
   quantisation, :mod:`skillsight.deploy.quantize`), sessions as deployed (1 intra-op thread);
 * window preparation of the serving path (:meth:`SkillEstimator.windows_inputs`, per window) against
   the model call, and the one-window-at-a-time preparation as reference;
+* the power model's estimate per 8 s window (:func:`skillsight.deploy.power.estimate_power`);
 * int8 accuracy: top-class agreement and largest logit difference of int8 vs fp32 on real test
   windows (``--run``, e.g. ``runs/demo/student``, with ``--gaze`` a gaze CSV), else on random ones.
 
@@ -35,7 +36,7 @@ import torch
 from skillsight.data.records import PROFICIENCY_LABELS
 from skillsight.deploy.backends import OnnxBackend, TorchBackend
 from skillsight.deploy.export import export_model
-from skillsight.deploy.power import count_macs
+from skillsight.deploy.power import count_macs, estimate_power
 from skillsight.deploy.quantize import quantize_int8
 from skillsight.models import create_model
 from skillsight.reports.bench_lines import bench_line
@@ -176,6 +177,10 @@ def bench_model(name: str, args: argparse.Namespace, bandwidth: float, tmp: Path
             ref_name="fp32_file",
         ),
         flush=True,
+    )
+    power = estimate_power(model, window_s=8.0)  # the power model's estimate, not a measurement
+    print(
+        bench_line(f"{name}_power_model_mw_per_8s_window", power.total_mw, None, ref_kind="none"), flush=True
     )
     many = _inputs(model, 512)
     a = backends["onnx_fp32"].logits(many).astype(np.float64)
