@@ -12,8 +12,11 @@ Per time step t (one frame per segment, ``N`` segments):
 
 Ablations (constructor flags): ``attention="none"`` (plain average pooling, no RNN_att),
 ``attention_rnn="fc"`` (a fully connected layer instead of RNN_att), ``attention_input="xbar"`` or
-``"htask"`` (only one of the two parts of ``c_t``). The 2x2 fusion conv uses stride 1 and no padding,
-so a 14 x 14 conv5 map becomes 13 x 13 locations.
+``"htask"`` (only one of the two parts of ``c_t``). Baselines of Li et al.'s Table 1 replace the
+attention step and nothing else: ``attention="attention_pool" | "cbam" | "visual_attention" |
+"sca_cnn"`` (registered as ``attention_rnn_<name>[_tiny]`` in
+:mod:`skillsight.projects.ranking.baseline_variants`). The 2x2 fusion conv uses stride 1 and no
+padding, so a 14 x 14 conv5 map becomes 13 x 13 locations.
 """
 
 from __future__ import annotations
@@ -29,13 +32,30 @@ from skillsight.models._factory import register_model
 from skillsight.models.layers.base import DeclaredInputsModule
 from skillsight.models.layers.pretrained import load_pretrained_backbone
 from skillsight.models.layers.stem_adaptation import StemAdaptation
+from skillsight.projects.ranking.attention_baselines import (
+    AttentionPool,
+    CBAMAttention,
+    SCAAttention,
+    VisualAttention,
+)
+from skillsight.projects.ranking.attention_modules import (
+    AttentionInput,
+    AttentionRNNKind,
+    AttentionStep,
+    AveragePooling,
+    RecurrentSpatialAttention,
+    SpatialAttentionStep,
+)
 
 __all__ = [
+    "ATTENTION_MODES",
     "AttentionRNN",
     "SpatialAttentionStep",
     "TwoStreamFeatures",
     "attention_rnn",
     "attention_rnn_tiny",
+    "feature_grid_hw",
+    "resnet_backbone",
     "resnet_config",
     "test_attention_rnn",
 ]
@@ -69,12 +89,20 @@ def resnet_config(name: str, num_channels: int) -> ResNetConfig:
     )
 
 
-def _backbone(name: str, num_channels: int, pretrained_dir: str | None, what: str) -> ResNetModel:
+def resnet_backbone(
+    name: str, num_channels: int, pretrained_dir: str | None, what: str = "pretrained_dir"
+) -> ResNetModel:
     """Random-init ResNet from a preset, or EVERY tensor of a local folder's weights (never downloaded).
 
     A folder of RGB weights given to the flow stream has its stem adapted, not re-initialised: each of
     the ``num_channels`` flow channels gets the mean of the RGB filters (the cross-modality
     initialisation of two-stream networks; :mod:`skillsight.models.layers.stem_adaptation`).
+
+    Args:
+        name: preset (see :func:`resnet_config`).
+        num_channels: input channels the stream needs.
+        pretrained_dir: local ``from_pretrained`` folder or None.
+        what: the option that named the folder (for error messages).
     """
     requested = resnet_config(name, num_channels)
     if pretrained_dir is None:
@@ -104,8 +132,8 @@ class TwoStreamFeatures(nn.Module):
         flow_pretrained_dir: str | None = None,
     ) -> None:
         super().__init__()
-        self.rgb = _backbone(backbone, 3, rgb_pretrained_dir, "rgb_pretrained_dir")
-        self.flow = _backbone(backbone, 2 * flow_stack, flow_pretrained_dir, "flow_pretrained_dir")
+        self.rgb = resnet_backbone(backbone, 3, rgb_pretrained_dir, "rgb_pretrained_dir")
+        self.flow = resnet_backbone(backbone, 2 * flow_stack, flow_pretrained_dir, "flow_pretrained_dir")
         # transformers types PretrainedConfig.hidden_sizes as optional; a ResNetConfig always sets it.
         channels = self.rgb.config.hidden_sizes[-1] + self.flow.config.hidden_sizes[-1]  # type: ignore[index]
         self.fuse = nn.Sequential(
@@ -121,26 +149,28 @@ class TwoStreamFeatures(nn.Module):
         return self.fuse(torch.cat([rgb, mot], dim=1))  # (M, D, h, w)
 
 
-class SpatialAttentionStep(nn.Module):
-    """``a_i = w^T tanh(W_x x_i + W_h h_att + b)`` and the softmax over locations."""
-
-    def __init__(self, feature_dim: int, hidden_dim: int, attention_dim: int) -> None:
-        super().__init__()
-        self.w_x = nn.Linear(feature_dim, attention_dim, bias=False)
-        self.w_h = nn.Linear(hidden_dim, attention_dim, bias=True)  # its bias is b
-        self.w = nn.Linear(attention_dim, 1, bias=False)
-
-    def forward(self, x: torch.Tensor, h_att: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """x (B, L, D), h_att (B, H) -> (v (B, D), alpha (B, L)) with alpha summing to 1 over L."""
-        energy = self.w(torch.tanh(self.w_x(x) + self.w_h(h_att)[:, None, :])).squeeze(-1)  # (B, L)
-        alpha = torch.softmax(energy, dim=-1)  # (B, L)
-        v = torch.einsum("bl,bld->bd", alpha, x)  # (B, D)
-        return v, alpha
+AttentionMode = Literal["full", "none", "attention_pool", "cbam", "visual_attention", "sca_cnn"]
+ATTENTION_MODES: tuple[str, ...] = ("full", "none", "attention_pool", "cbam", "visual_attention", "sca_cnn")
 
 
-AttentionMode = Literal["full", "none"]
-AttentionRNNKind = Literal["gru", "fc"]
-AttentionInput = Literal["both", "xbar", "htask"]
+def feature_grid_hw(config: ResNetConfig, image_size: int) -> tuple[int, int]:
+    """(h, w) of ``X_t`` for a square input: the stem halves twice, each later stage once (rounding up),
+    then the 2x2 fusion conv removes one row and column."""
+    side = int(image_size)
+    for _ in range(2 + len(config.depths or ()) - 1):
+        side = -(-side // 2)  # ceil(side / 2)
+    if side < 2:
+        raise ConfigError(
+            f"image_size {image_size} gives a {side} x {side} conv map; the 2x2 fusion needs >= 2"
+        )
+    return side - 1, side - 1
+
+
+def _legacy_keys(module: nn.Module, state_dict: dict, prefix: str, *args: Any) -> None:
+    """Checkpoints written before the attention step became a module name its parameters
+    ``rnn_att.*`` / ``attend.*``; map them to ``attention_module.*``."""
+    for old in [k for k in state_dict if k.startswith((prefix + "rnn_att.", prefix + "attend."))]:
+        state_dict[prefix + "attention_module." + old[len(prefix) :]] = state_dict.pop(old)
 
 
 class AttentionRNN(DeclaredInputsModule):
@@ -148,19 +178,23 @@ class AttentionRNN(DeclaredInputsModule):
 
     Inputs: ``frames`` (B, N, 3, H, W) normalised RGB; ``flow`` (B, N, 2K, H, W) scaled flow.
     Outputs: ``score`` (B,), ``logits`` (B, 1) (the same score, for generic tools) and
-    ``attention`` (B, N, h, w) (uniform when ``attention="none"``).
+    ``attention`` (B, N, h, w), each map summing to 1 (uniform when ``attention="none"``).
 
     Args:
         backbone: ResNet preset of both streams ("resnet101" at paper size).
         num_segments: N, frames per video.
         flow_stack: K flow fields stacked per step.
-        image_size: square input side in pixels (used for ``example_inputs``).
+        image_size: square input side in pixels (sets ``example_inputs`` and the feature grid).
         fusion_dims: channels of the 2x2 and 1x1 fusion convs (D = fusion_dims[1]).
         hidden_dim: GRU hidden size of RNN_att and RNN_task.
         attention_dim: size of the attention energy space.
-        attention: "full" or "none" (average pooling, the no-attention ablation).
-        attention_rnn: "gru" (RNN_att) or "fc" (the no-RNN_att ablation).
-        attention_input: "both" (c_t = [x_bar; h_task]), "xbar" or "htask".
+        attention: the attention step: "full" (Li et al.), "none" (average pooling, the
+            no-attention ablation), or a baseline of Li et al.'s Table 1 replacing it:
+            "attention_pool", "cbam", "visual_attention", "sca_cnn"
+            (:mod:`skillsight.projects.ranking.attention_baselines`).
+        attention_rnn: "gru" (RNN_att) or "fc" (the no-RNN_att ablation); "full" only.
+        attention_input: "both" (c_t = [x_bar; h_task]), "xbar" or "htask"; "full" only.
+        cbam_reduction: CBAM's MLP reduction ratio r.
         rgb_pretrained_dir / flow_pretrained_dir: optional local Hugging Face weights.
     """
 
@@ -179,17 +213,23 @@ class AttentionRNN(DeclaredInputsModule):
         attention: AttentionMode = "full",
         attention_rnn: AttentionRNNKind = "gru",
         attention_input: AttentionInput = "both",
+        cbam_reduction: int = 16,
         rgb_pretrained_dir: str | None = None,
         flow_pretrained_dir: str | None = None,
     ) -> None:
         super().__init__()
         for name, value, valid in (
-            ("attention", attention, ("full", "none")),
+            ("attention", attention, ATTENTION_MODES),
             ("attention_rnn", attention_rnn, ("gru", "fc")),
             ("attention_input", attention_input, ("both", "xbar", "htask")),
         ):
             if value not in valid:
                 raise ConfigError(f"AttentionRNN {name}={value!r}; valid: {', '.join(valid)}")
+        if attention != "full" and (attention_rnn, attention_input) != ("gru", "both"):
+            raise ConfigError(
+                f"attention_rnn / attention_input change Li et al.'s attention step; attention={attention!r} "
+                "replaces that step, so leave them at 'gru' / 'both'"
+            )
         if len(fusion_dims) != 2:
             raise ConfigError(f"AttentionRNN fusion_dims needs two channel counts, got {fusion_dims!r}")
         self.num_segments, self.flow_stack, self.image_size = num_segments, flow_stack, image_size
@@ -199,17 +239,37 @@ class AttentionRNN(DeclaredInputsModule):
         self.features = TwoStreamFeatures(
             backbone, flow_stack, (int(fusion_dims[0]), feature_dim), rgb_pretrained_dir, flow_pretrained_dir
         )
-        if attention == "full":
-            in_dim = {"both": feature_dim + hidden_dim, "xbar": feature_dim, "htask": hidden_dim}[
-                attention_input
-            ]
-            if attention_rnn == "gru":
-                self.rnn_att: nn.Module = nn.GRUCell(in_dim, hidden_dim)
-            else:
-                self.rnn_att = nn.Sequential(nn.Linear(in_dim, hidden_dim), nn.Tanh())
-            self.attend = SpatialAttentionStep(feature_dim, hidden_dim, attention_dim)
+        self.grid_hw = feature_grid_hw(self.features.rgb.config, image_size)
+        self.attention_module = self._attention_step(
+            attention, feature_dim, hidden_dim, attention_dim, attention_rnn, attention_input, cbam_reduction
+        )
         self.rnn_task = nn.GRUCell(feature_dim, hidden_dim)
         self.head = nn.Linear(hidden_dim, 1)
+        self.register_load_state_dict_pre_hook(_legacy_keys)
+
+    def _attention_step(
+        self,
+        attention: str,
+        feature_dim: int,
+        hidden_dim: int,
+        attention_dim: int,
+        attention_rnn: AttentionRNNKind,
+        attention_input: AttentionInput,
+        cbam_reduction: int,
+    ) -> AttentionStep:
+        if attention == "full":
+            return RecurrentSpatialAttention(
+                feature_dim, hidden_dim, attention_dim, attention_rnn, attention_input
+            )
+        if attention == "attention_pool":
+            return AttentionPool(feature_dim)
+        if attention == "cbam":
+            return CBAMAttention(feature_dim, reduction=cbam_reduction)
+        if attention == "visual_attention":
+            return VisualAttention(hidden_dim, self.grid_hw)
+        if attention == "sca_cnn":
+            return SCAAttention(feature_dim, hidden_dim, attention_dim)
+        return AveragePooling()
 
     def example_inputs(self, batch_size: int = 2) -> dict[str, torch.Tensor]:
         """Random ``frames`` (B, N, 3, S, S) and ``flow`` (B, N, 2K, S, S)."""
@@ -230,35 +290,18 @@ class AttentionRNN(DeclaredInputsModule):
         x = self.features(frames.reshape(B * N, 3, H, W), flow.reshape(B * N, -1, H, W))  # (B*N, D, h, w)
         return x.reshape(B, N, *x.shape[1:])  # (B, N, D, h, w)
 
-    def _att_input(self, x_bar: torch.Tensor, h_task: torch.Tensor) -> torch.Tensor:
-        if self.attention_input == "xbar":
-            return x_bar
-        if self.attention_input == "htask":
-            return h_task
-        return torch.cat([x_bar, h_task], dim=-1)  # (B, D + H)
-
     def forward_head(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
-        """Attention pooling, RNN_task and the score from maps X (B, N, D, h, w)."""
-        B, N, _D, h, w = x.shape
-        locs = x.flatten(3).transpose(2, 3)  # (B, N, L, D)
+        """Attention step, RNN_task and the score from maps X (B, N, D, h, w)."""
+        B, N = x.shape[:2]
         h_task = x.new_zeros(B, self.hidden_dim)
-        h_att = x.new_zeros(B, self.hidden_dim)
+        state = self.attention_module.initial_state(B, x)
         alphas = []
         for t in range(N):
-            x_t = locs[:, t]  # (B, L, D)
-            if self.attention == "none":
-                alpha = x_t.new_full((B, h * w), 1.0 / (h * w))
-                v_t = x_t.mean(dim=1)  # (B, D)
-            else:
-                x_bar = x_t.mean(dim=1) + x_t.amax(dim=1)  # (B, D)
-                c_t = self._att_input(x_bar, h_task)
-                h_att = self.rnn_att(c_t, h_att) if self.attention_rnn == "gru" else self.rnn_att(c_t)
-                v_t, alpha = self.attend(x_t, h_att)
+            v_t, alpha, state = self.attention_module(x[:, t], h_task, state)  # (B, D), (B, h, w)
             h_task = self.rnn_task(v_t, h_task)  # (B, H)
             alphas.append(alpha)
         score = self.head(h_task)  # (B, 1)
-        attention = torch.stack(alphas, dim=1).reshape(B, N, h, w)  # (B, N, h, w)
-        return {"score": score.squeeze(-1), "logits": score, "attention": attention}
+        return {"score": score.squeeze(-1), "logits": score, "attention": torch.stack(alphas, dim=1)}
 
     def forward(self, frames: torch.Tensor, flow: torch.Tensor) -> dict[str, torch.Tensor]:
         """Score videos: ``frames`` (B, N, 3, H, W), ``flow`` (B, N, 2K, H, W) -> dict of tensors."""

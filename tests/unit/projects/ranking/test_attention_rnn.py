@@ -11,7 +11,7 @@ import torch
 
 from skillsight.exceptions import ConfigError
 from skillsight.models import create_model, list_models
-from skillsight.projects.ranking.models import SpatialAttentionStep, resnet_config
+from skillsight.projects.ranking.models import SpatialAttentionStep, feature_grid_hw, resnet_config
 from skillsight.runs.checkpoint import load_model, save_model
 
 ABLATIONS = [
@@ -108,7 +108,7 @@ def test_paper_size_backbone_config() -> None:
 @pytest.mark.slow
 def test_paper_size_model_maps() -> None:
     model = create_model("attention_rnn", num_segments=1).eval()
-    assert model.hidden_dim == 128 and model.attend.w_x.out_features == 32
+    assert model.hidden_dim == 128 and model.attention_module.attend.w_x.out_features == 32
     with torch.no_grad():
         x = model.forward_features(torch.randn(1, 1, 3, 448, 448), torch.randn(1, 1, 10, 448, 448))
     assert x.shape == (1, 1, 256, 13, 13)  # conv5 14 x 14 -> 2x2 conv -> 13 x 13
@@ -155,3 +155,26 @@ def test_onnx_export_matches_pytorch() -> None:
         ref = model(**inputs)
     np.testing.assert_allclose(score, ref["score"].numpy(), atol=1e-5)
     np.testing.assert_allclose(attention, ref["attention"].numpy(), atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("preset", "size"), [("test", 32), ("test", 33), ("test", 100), ("tiny", 64), ("tiny", 90)]
+)
+def test_feature_grid_matches_the_fused_map(preset: str, size: int) -> None:
+    model = create_model("test_attention_rnn", backbone=preset, image_size=size, num_segments=1).eval()
+    with torch.no_grad():
+        x = model.forward_features(torch.randn(1, 1, 3, size, size), torch.randn(1, 1, 4, size, size))
+    assert tuple(x.shape[-2:]) == model.grid_hw == feature_grid_hw(model.features.rgb.config, size)
+
+
+def test_checkpoints_from_before_the_attention_module_still_load() -> None:
+    model = create_model("test_attention_rnn").eval()
+    old_layout = {
+        k.replace("attention_module.", "", 1): v.clone() for k, v in model.state_dict().items()
+    }  # rnn_att.* / attend.* at the top level, as the first release wrote them
+    assert any(k.startswith("attend.") for k in old_layout)
+    fresh = create_model("test_attention_rnn").eval()
+    fresh.load_state_dict(old_layout)
+    inputs = model.example_inputs(2)
+    with torch.no_grad():
+        torch.testing.assert_close(fresh(**inputs)["score"], model(**inputs)["score"])
