@@ -18,7 +18,7 @@ def load_all_models() -> None:
     import skillsight.projects.attributes.mapper
     import skillsight.projects.gaze_estimation.models
     import skillsight.projects.msb.models
-    import skillsight.projects.ranking.models
+    import skillsight.projects.ranking.model_zoo
     import skillsight.projects.soccer.models  # noqa: F401  (the imports share one unused name)
 
 

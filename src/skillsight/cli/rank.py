@@ -1,4 +1,5 @@
-"""``skillsight rank ...``: pairwise skill ranking with the spatial-attention RNN (Li et al. 2019)."""
+"""``skillsight rank ...``: pairwise skill ranking with the spatial-attention RNN (Li et al. 2019),
+its ablations and the baselines of its Table 1 (attention modules swapped in, two-stream TSN)."""
 
 from __future__ import annotations
 
@@ -55,7 +56,8 @@ def synth(
         seed=seed,
     )
     typer.echo(
-        f"wrote {len(data.skills)} videos and {len(data.gt)} pairs to {data.root} "
+        f"wrote {len(data.skills)} videos, {len(data.gt)} ranked pairs and {len(data.similar)} equally "
+        f"skilled pairs ({data.similar_file.name}) to {data.root} "
         f"(task {data.task!r}, annotations in {data.annotation_dir})"
     )
 
@@ -72,6 +74,8 @@ _TRAIN_SHORTCUTS = {
     "batch_size": "data.batch_size",
     "lr": "optim.lr",
     "seed": "trainer.seed",
+    "similar": "data.similar_pairs_file",
+    "similarity_weight": "task.similarity_weight",
     "flow_cache": "data.flow_cache_dir",
     "flow_method": "data.flow_method",
     "accelerator": "trainer.accelerator",
@@ -94,13 +98,21 @@ def train(
     pattern: str | None = typer.Option(None, help="Video file name under --videos; {id} is the video id."),
     on_missing: str | None = typer.Option(None, help="'skip' (count and drop pairs) or 'error'."),
     model: str | None = typer.Option(
-        None, help="Registered model name (attention_rnn, attention_rnn_tiny, ...)."
+        None,
+        help="Registered model: attention_rnn[_tiny]; baselines attention_rnn_{attention_pool,cbam,"
+        "visual_attention,sca_cnn}[_tiny] and tsn_two_stream[_tiny] (Doughty et al.).",
     ),
     model_arg: list[str] = typer.Option([], help="Model constructor override key=value (repeatable)."),
     folds: str | None = typer.Option(None, help="Comma-separated folds (default 1,2,3,4)."),
     epochs: int | None = typer.Option(None, help="Training epochs per fold (paper: 10)."),
     batch_size: int | None = typer.Option(None, help="Pairs per batch (paper: 4)."),
     lr: float | None = typer.Option(None, help="SGD learning rate (paper: 1e-3; 5e-4 for infant data)."),
+    similar: Path | None = typer.Option(
+        None,
+        help="Vid1,Vid2 CSV of equally skilled pairs, trained with the similarity loss (Doughty et al.); "
+        "each fold uses only the pairs between its training videos.",
+    ),
+    similarity_weight: float | None = typer.Option(None, help="Weight of the similarity loss (default 1)."),
     seed: int | None = typer.Option(None, help="Random seed."),
     flow_cache: Path | None = typer.Option(
         None, help="Optical-flow cache folder (default <out>/flow_cache)."

@@ -35,6 +35,9 @@ class RankingDataConfig:
             OpenCV's contrib module, the ``vision`` extra) or "farneback" (explicitly; the run folder's
             ``flow.json`` records which); flow_bound_px: flow clipping/scaling bound.
         keep_in_memory: keep decoded videos in memory (small sets).
+        similar_pairs_file: optional ``Vid1,Vid2`` CSV of equally skilled pairs; each fold trains on
+            those whose two videos are both in its training pairs, with the similarity loss (Doughty
+            et al. 2018; ``tsn_two_stream`` recipe).
     """
 
     annotation_dir: str = ""
@@ -48,6 +51,7 @@ class RankingDataConfig:
     flow_method: Literal["tvl1", "farneback"] = "tvl1"
     flow_bound_px: float = field(default=20.0, metadata=bounded(gt=0))
     keep_in_memory: bool = False
+    similar_pairs_file: str | None = None
     num_workers: int = field(default=0, metadata=bounded(ge=0))
     pin_memory: bool = False
 
@@ -59,10 +63,13 @@ class RankingTaskConfig:
     Attributes:
         margin / reduction: ``sum_p max(0, margin - S(better) + S(worse))`` ("sum", the paper) or its mean.
         attention_videos: validation videos per fold whose attention maps are saved.
+        similarity_weight: mu, weight of the similarity loss ``sum_p max(0, |S(a) - S(b)| - margin)``
+            on equally skilled pairs (used only with ``data.similar_pairs_file``).
     """
 
     margin: float = field(default=0.5, metadata=bounded(gt=0))
     reduction: Literal["sum", "mean"] = "sum"
+    similarity_weight: float = field(default=1.0, metadata=bounded(ge=0))
     attention_videos: int = field(default=4, metadata=bounded(ge=0))
 
 

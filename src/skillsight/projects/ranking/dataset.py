@@ -17,12 +17,14 @@ from torch.utils.data import Dataset
 
 from skillsight.exceptions import DataFormatError
 from skillsight.projects.ranking.flow import DEFAULT_FLOW_METHOD, FlowMethod, stack_flow, video_flow
-from skillsight.projects.ranking.pairs import SkillPair
+from skillsight.projects.ranking.pairs import SimilarPair, SkillPair
 
 __all__ = [
     "IMAGENET_MEAN",
     "IMAGENET_STD",
     "PairDataset",
+    "RankedWithSimilarDataset",
+    "SimilarPairDataset",
     "TwoStreamLoader",
     "VideoDataset",
     "segment_frame_indices",
@@ -179,6 +181,76 @@ class PairDataset(Dataset):
             "worse": self.loader.sample(pair.worse, self.mode, rng),
             "better_id": pair.better,
             "worse_id": pair.worse,
+        }
+
+
+class SimilarPairDataset(Dataset):
+    """Equally skilled pairs for the similarity loss: item -> {"first": inputs, "second": inputs, ids}.
+
+    Frames are random within segments ("train" protocol), drawn from ``(seed, epoch, index)`` like
+    :class:`PairDataset` (call :meth:`set_epoch`), so an item never depends on the items read before it.
+    """
+
+    def __init__(self, pairs: Sequence[SimilarPair], loader: TwoStreamLoader, seed: int = 0) -> None:
+        if not pairs:
+            raise DataFormatError(
+                "similar pairs", "pairs", 0, "a similar-pair dataset needs at least one pair"
+            )
+        self.pairs = list(pairs)
+        self.loader = loader
+        self.seed, self.epoch = seed, 0
+
+    def set_epoch(self, epoch: int) -> None:
+        """Choose the epoch whose random frames the items hold."""
+        self.epoch = epoch
+
+    def __len__(self) -> int:
+        return len(self.pairs)
+
+    def __getitem__(self, index: int) -> dict:
+        pair = self.pairs[index]
+        rng = np.random.default_rng([self.seed, self.epoch, index])
+        return {
+            "first": self.loader.sample(pair.first, "train", rng),
+            "second": self.loader.sample(pair.second, "train", rng),
+            "first_id": pair.first,
+            "second_id": pair.second,
+        }
+
+
+class RankedWithSimilarDataset(Dataset):
+    """Ranked and equally skilled pairs in one item, ``{"ranked": ..., "similar": ...}``, so one loader
+    (and the one loop's resumable sampler) serves both losses.
+
+    The length is the longer list's; the shorter one cycles: item ``i`` holds ranked pair ``i mod R``
+    and similar pair ``(i + o_e) mod S``, where the offset ``o_e`` is drawn from ``(seed, epoch)`` so
+    which ranked and similar pairs share a batch changes every epoch. With a shuffled sampler over the
+    items, every pair of the longer list is seen once per epoch and every pair of the shorter one
+    ``floor`` or ``ceil`` of (longer / shorter) times.
+    """
+
+    def __init__(self, ranked: PairDataset, similar: SimilarPairDataset) -> None:
+        self.ranked, self.similar = ranked, similar
+        self.epoch = 0
+
+    def set_epoch(self, epoch: int) -> None:
+        """Pass the epoch to both parts (their random frames) and redraw the cycling offset."""
+        self.epoch = epoch
+        self.ranked.set_epoch(epoch)
+        self.similar.set_epoch(epoch)
+
+    def __len__(self) -> int:
+        return max(len(self.ranked), len(self.similar))
+
+    def _offset(self) -> int:
+        return int(np.random.default_rng([self.similar.seed, self.epoch]).integers(len(self.similar)))
+
+    def __getitem__(self, index: int) -> dict:
+        if not 0 <= index < len(self):
+            raise IndexError(f"item {index} of {len(self)}")
+        return {
+            "ranked": self.ranked[index % len(self.ranked)],
+            "similar": self.similar[(index + self._offset()) % len(self.similar)],
         }
 
 

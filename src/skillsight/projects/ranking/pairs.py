@@ -6,6 +6,10 @@ Layout of one task (the real release nests splits in ``splits/``; both places ar
     <annotation_dir>[/splits]/<task>_train_<k>.csv Better,Worse      k = 1..4 (4-fold CV)
     <annotation_dir>[/splits]/<task>_val_<k>.csv   Better,Worse
 
+Pairs judged to show *no* skill difference, which Doughty et al. 2018 train with a similarity loss,
+are not part of the public release; when a user has them they go in a ``Vid1,Vid2`` file read by
+:func:`read_similar_csv` (the synthetic generator writes ``<task>_similar.csv``).
+
 ``Best``/``Better`` in the gt file holds the id of the better video of the pair. The real files end
 lines with a trailing comma on some rows and not on others, and use CRLF line endings; both are
 accepted. Anything else (another header, a missing or extra field, an empty id, a Best naming
@@ -26,18 +30,22 @@ from skillsight.exceptions import ConfigError, DataFormatError
 __all__ = [
     "NUM_FOLDS",
     "PairAnnotations",
+    "SimilarPair",
     "SkillPair",
     "VideoIndex",
     "filter_pairs",
     "load_epic_skills",
     "read_gt_csv",
+    "read_similar_csv",
     "read_split_csv",
     "resolve_videos",
+    "similar_pairs_for_training",
 ]
 
 NUM_FOLDS = 4
 _GT_HEADERS = (("Vid1", "Vid2", "Best"), ("Vid1", "Vid2", "Better"))
 _SPLIT_HEADER = ("Better", "Worse")
+_SIMILAR_HEADER = ("Vid1", "Vid2")
 
 
 @dataclass(frozen=True)
@@ -46,6 +54,14 @@ class SkillPair:
 
     better: str
     worse: str
+
+
+@dataclass(frozen=True)
+class SimilarPair:
+    """Two videos annotated as showing the same skill (no preference)."""
+
+    first: str
+    second: str
 
 
 @dataclass
@@ -157,6 +173,28 @@ def read_split_csv(path: str | Path) -> list[SkillPair]:
             raise DataFormatError(f"{path}:{lineno}", "Worse", worse, "video paired with itself")
         pairs.append(SkillPair(better=better, worse=worse))
     return pairs
+
+
+def read_similar_csv(path: str | Path) -> list[SimilarPair]:
+    """Read a ``Vid1,Vid2`` file of equally skilled pairs (same rules as the EPIC-Skills files)."""
+    path = Path(path)
+    _, rows = _rows(path, (_SIMILAR_HEADER,))
+    pairs = []
+    for lineno, (vid1, vid2) in rows:
+        if vid1 == vid2:
+            raise DataFormatError(f"{path}:{lineno}", "Vid2", vid2, "video paired with itself")
+        pairs.append(SimilarPair(first=vid1, second=vid2))
+    return pairs
+
+
+def similar_pairs_for_training(
+    similar: Sequence[SimilarPair], train: Sequence[SkillPair]
+) -> tuple[list[SimilarPair], int]:
+    """The similar pairs a fold may train on: both videos appear in its training pairs (a video the fold
+    never trains on, e.g. one held out for validation, stays unseen). Returns (kept pairs, number dropped)."""
+    train_videos = {v for p in train for v in (p.better, p.worse)}
+    kept = [p for p in similar if p.first in train_videos and p.second in train_videos]
+    return kept, len(similar) - len(kept)
 
 
 def _find(annotation_dir: Path, name: str) -> Path:

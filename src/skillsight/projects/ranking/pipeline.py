@@ -30,13 +30,29 @@ import torch
 from skillsight.config import load_config
 from skillsight.exceptions import ConfigError
 from skillsight.models import create_model
+from skillsight.projects.ranking import model_zoo  # noqa: F401  (registers every ranking model)
 from skillsight.projects.ranking.config import RankingConfig
-from skillsight.projects.ranking.dataset import PairDataset, TwoStreamLoader, VideoDataset
+from skillsight.projects.ranking.dataset import (
+    PairDataset,
+    RankedWithSimilarDataset,
+    SimilarPairDataset,
+    TwoStreamLoader,
+    VideoDataset,
+)
 from skillsight.projects.ranking.flow import flow_method_record
 from skillsight.projects.ranking.metrics import fold_summary, ranking_accuracy, score_videos
 from skillsight.projects.ranking.models import AttentionRNN
-from skillsight.projects.ranking.pairs import PairAnnotations, filter_pairs, load_epic_skills, resolve_videos
+from skillsight.projects.ranking.pairs import (
+    PairAnnotations,
+    SimilarPair,
+    filter_pairs,
+    load_epic_skills,
+    read_similar_csv,
+    resolve_videos,
+    similar_pairs_for_training,
+)
 from skillsight.projects.ranking.task import RankingTask
+from skillsight.projects.ranking.tsn import TwoStreamTSN
 from skillsight.runs.atomic import atomic_write_bytes, atomic_write_text
 from skillsight.runs.checkpoint import load_model
 from skillsight.runs.run_config import load_run_config, save_config
@@ -70,8 +86,10 @@ def load_ranking_data(
 def _loader(
     cfg: RankingConfig, model: torch.nn.Module, paths: dict[str, Path], run_dir: Path
 ) -> TwoStreamLoader:
-    if not isinstance(model, AttentionRNN):
-        raise ConfigError(f"ranking trains an attention_rnn* model, got {type(model).__name__}")
+    if not isinstance(model, (AttentionRNN, TwoStreamTSN)):
+        raise ConfigError(
+            f"ranking trains two-stream rankers (attention_rnn*, tsn_two_stream*), got {type(model).__name__}"
+        )
     data = cfg.data
     cache = Path(data.flow_cache_dir) if data.flow_cache_dir else run_dir / "flow_cache"
     return TwoStreamLoader(
@@ -141,15 +159,25 @@ def _fit_fold(
     model: torch.nn.Module,
     loader: TwoStreamLoader,
     train: list,
+    similar: list[SimilarPair],
     fold: int,
     fold_dir: Path,
     resume: bool,
 ) -> Any:
     """One fold through the one loop: the final model is the fold's (no validation during training,
-    as in the paper's protocol; the fold's pairs are scored after)."""
+    as in the paper's protocol; the fold's pairs are scored after). With equally skilled pairs, each
+    batch also carries some of them for the similarity loss (Doughty et al. 2018)."""
     seed = cfg.trainer.seed + fold
-    task = RankingTask(model, cfg.optim, margin=cfg.task.margin, reduction=cfg.task.reduction)
-    pairs = PairDataset(train, loader, "train", seed=seed)
+    task = RankingTask(
+        model,
+        cfg.optim,
+        margin=cfg.task.margin,
+        reduction=cfg.task.reduction,
+        similarity_weight=cfg.task.similarity_weight,
+    )
+    pairs: PairDataset | RankedWithSimilarDataset = PairDataset(train, loader, "train", seed=seed)
+    if similar:
+        pairs = RankedWithSimilarDataset(pairs, SimilarPairDataset(similar, loader, seed=seed + 10_000))
     options: dict[str, Any] = {"num_workers": cfg.data.num_workers, "pin_memory": cfg.data.pin_memory}
     train_loader = make_loader(pairs, cfg.data.batch_size, shuffle=True, seed=seed, **options)
     trainer = replace(cfg.trainer, seed=seed)
@@ -184,15 +212,20 @@ def train_ranking(
     atomic_write_text(run_dir / "flow.json", json.dumps(flow, indent=2, sort_keys=True))
     log(f"optical flow: {flow['method']} ({flow['function']}, OpenCV {flow['opencv']})")
     ann, paths, missing = load_ranking_data(cfg, log)
+    similar_file = cfg.data.similar_pairs_file
+    similar_all = read_similar_csv(similar_file) if similar_file else []
     per_fold: dict[int, float] = {}
     counts: dict[int, dict[str, int]] = {}
     for fold in cfg.data.folds:
         train, val, counts[fold] = _fold_pairs(ann, fold, paths)
+        similar, similar_dropped = similar_pairs_for_training(similar_all, train)
+        if cfg.data.similar_pairs_file:
+            counts[fold].update({"similar_train": len(similar), "similar_skipped": similar_dropped})
         torch.manual_seed(cfg.trainer.seed + fold)
         model = create_model(cfg.model.name, **cfg.model.args)
         loader = _loader(cfg, model, paths, run_dir)
         fold_dir = run_dir / f"fold_{fold}"
-        result = _fit_fold(cfg, model, loader, train, fold, fold_dir, resume)
+        result = _fit_fold(cfg, model, loader, train, similar, fold, fold_dir, resume)
         per_fold[fold], _ = _evaluate_fold(model, loader, val, fold_dir, cfg)
         log(result.line({"val_ranking_accuracy": per_fold[fold]}, label=f"fold {fold}"))
     metrics = {

@@ -12,11 +12,14 @@ Written layout::
     <out>/videos/<id>.mp4
     <out>/annotations/<task>_gt.csv                 Vid1,Vid2,Best,   (trailing commas, CRLF)
     <out>/annotations/splits/<task>_{train,val}_<k>.csv   Better,Worse,   k = 1..4
+    <out>/annotations/<task>_similar.csv            Vid1,Vid2,  pairs with |skill gap| <= similar_max_gap
     <out>/synthetic_meta.json                       skill, paper box (x0, y0, x1, y1) px per video
 
 Folds: videos are dealt into 4 groups; fold k validates on every pair that involves a video of
 group k and trains on the pairs that involve none, so no validation video is seen in training.
-Only pairs whose skill gap is at least ``min_skill_gap`` are annotated.
+Only pairs whose skill gap is at least ``min_skill_gap`` are annotated as ranked; pairs whose gap is
+at most ``similar_max_gap`` are listed as equally skilled (for the similarity loss of Doughty et
+al. 2018; the pipeline keeps, per fold, only those between training videos).
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from skillsight.exceptions import ConfigError
-from skillsight.projects.ranking.pairs import NUM_FOLDS, SkillPair
+from skillsight.projects.ranking.pairs import NUM_FOLDS, SimilarPair, SkillPair
 
 __all__ = ["SyntheticPairsSet", "region_mask", "render_drawing_video", "write_synthetic_pairs"]
 
@@ -50,6 +53,8 @@ class SyntheticPairsSet:
     skills: dict[str, float]
     regions_xyxy_px: dict[str, tuple[int, int, int, int]]
     gt: list[SkillPair]
+    similar: list[SimilarPair]
+    similar_file: Path
 
 
 def _disc(points: np.ndarray, size: int, radius: float) -> np.ndarray:
@@ -183,6 +188,7 @@ def write_synthetic_pairs(
     max_pairs: int | None = None,
     task: str = "synthetic_drawing",
     seed: int = 0,
+    similar_max_gap: float | None = None,
 ) -> SyntheticPairsSet:
     """Render ``n_videos`` videos and write them with EPIC-Skills annotations and 4 folds.
 
@@ -193,6 +199,8 @@ def write_synthetic_pairs(
         size: frame side in pixels (even, >= 32).
         fps: frame rate of the mp4 files.
         min_skill_gap: pairs need |s_a - s_b| >= this to be annotated.
+        similar_max_gap: pairs with |s_a - s_b| <= this go to ``<task>_similar.csv`` (must be below
+            ``min_skill_gap``; 0 writes an empty file; None: ``min(0.05, min_skill_gap / 3)``).
         max_pairs: keep at most this many gt pairs (random subset), None for all.
         task: file prefix of the annotation files.
         seed: makes the whole set reproducible.
@@ -203,6 +211,12 @@ def write_synthetic_pairs(
         raise ConfigError(
             f"synthetic pairs need n_videos >= 8, even size >= 32, n_frames >= 2; got "
             f"{n_videos}, {size}, {n_frames}"
+        )
+    if similar_max_gap is None:
+        similar_max_gap = min(0.05, min_skill_gap / 3.0)
+    if not 0.0 <= similar_max_gap < min_skill_gap:
+        raise ConfigError(
+            f"similar_max_gap must be in [0, min_skill_gap={min_skill_gap}), got {similar_max_gap}"
         )
     rng = np.random.default_rng(seed)
     out = Path(out_dir)
@@ -219,6 +233,10 @@ def write_synthetic_pairs(
 
     a, b = np.triu_indices(n_videos, k=1)
     s = skill_values
+    close = np.abs(s[a] - s[b]) <= similar_max_gap
+    similar = [SimilarPair(ids[i], ids[j]) for i, j in zip(a[close], b[close])]
+    similar_file = ann_dir / f"{task}_similar.csv"
+    _write_text(similar_file, _csv("Vid1,Vid2", [f"{p.first},{p.second}" for p in similar]))
     keep = np.abs(s[a] - s[b]) >= min_skill_gap
     a, b = a[keep], b[keep]
     if max_pairs is not None and len(a) > max_pairs:
@@ -247,6 +265,7 @@ def write_synthetic_pairs(
         "n_frames": n_frames,
         "fps": fps,
         "seed": seed,
+        "similar_max_gap": similar_max_gap,
         "videos": {vid: {"skill": skills[vid], "paper_xyxy_px": list(regions[vid])} for vid in ids},
     }
     _write_text(out / "synthetic_meta.json", json.dumps(meta, indent=2))
@@ -258,4 +277,6 @@ def write_synthetic_pairs(
         skills=skills,
         regions_xyxy_px=regions,
         gt=gt,
+        similar=similar,
+        similar_file=similar_file,
     )

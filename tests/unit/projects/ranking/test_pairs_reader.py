@@ -8,12 +8,15 @@ import pytest
 
 from skillsight.exceptions import ConfigError, DataFormatError
 from skillsight.projects.ranking.pairs import (
+    SimilarPair,
     SkillPair,
     filter_pairs,
     load_epic_skills,
     read_gt_csv,
+    read_similar_csv,
     read_split_csv,
     resolve_videos,
+    similar_pairs_for_training,
 )
 
 
@@ -117,3 +120,29 @@ def test_resolve_videos_skip_error_and_patterns(tmp_path: Path) -> None:
         resolve_videos(["B001"], tmp_path, "Suturing_{id}_*.avi")
     kept, dropped = filter_pairs([SkillPair("A1", "Z9"), SkillPair("A1", "A1x")], ["A1", "A1x"])
     assert kept == [SkillPair("A1", "A1x")] and dropped == 1
+
+
+def test_similar_pairs_file_and_the_fold_filter(tmp_path: Path) -> None:
+    path = _write(tmp_path / "task_similar.csv", "Vid1,Vid2,\r\nS01,S02,\r\nS03,S04\r\nS01,S05,\r\n")
+    similar = read_similar_csv(path)
+    assert similar == [SimilarPair("S01", "S02"), SimilarPair("S03", "S04"), SimilarPair("S01", "S05")]
+    train = [SkillPair("S01", "S05"), SkillPair("S02", "S03")]
+    kept, dropped = similar_pairs_for_training(similar, train)
+    # S04 is in no training pair (e.g. held out for validation): its pair is not trained on
+    assert kept == [SimilarPair("S01", "S02"), SimilarPair("S01", "S05")] and dropped == 1
+    assert read_similar_csv(_write(tmp_path / "empty_similar.csv", "Vid1,Vid2,\r\n")) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "match"),
+    [
+        ("Better,Worse,\r\nS01,S02,\r\n", "expected header Vid1,Vid2"),
+        ("Vid1,Vid2,\r\nS01,S01,\r\n", "paired with itself"),
+        ("Vid1,Vid2,\r\nS01,S02,S03\r\n", "2 comma-separated fields"),
+        ("Vid1,Vid2,\r\nS01,\r\n", "empty or has whitespace"),
+    ],
+)
+def test_bad_similar_pairs_file_raises_naming_the_line(tmp_path: Path, text: str, match: str) -> None:
+    with pytest.raises(DataFormatError, match=match) as err:
+        read_similar_csv(_write(tmp_path / "bad_similar.csv", text))
+    assert "bad_similar.csv" in str(err.value)

@@ -74,3 +74,70 @@ def test_synth_train_eval(tmp_path: Path) -> None:
     assert json.loads((run / "fold_1" / "scores.json").read_text()) == pytest.approx(scores_train, abs=1e-6)
     assert len(list((run / "figures" / "attention").glob("fold1_*.png"))) == len(saved)
     assert "data:image/png;base64," in (run / "report.html").read_text()
+
+
+def _train_args(data: Path, run: Path, flow: Path, model: str) -> list[str]:
+    return [
+        "train",
+        "--annotations",
+        str(data / "annotations"),
+        "--task",
+        "synthetic_drawing",
+        "--videos",
+        str(data / "videos"),
+        "--out",
+        str(run),
+        "--model",
+        model,
+        "--folds",
+        "1",
+        "--epochs",
+        "1",
+        "--batch-size",
+        "4",
+        "--in-memory",
+        "--flow-cache",
+        str(flow),
+    ]
+
+
+def test_tsn_trains_with_the_similarity_loss_and_evaluates(tiny_pairs, tmp_path: Path) -> None:
+    runner = CliRunner()
+    ids = sorted(tiny_pairs.skills)
+    # every pair of videos: each fold keeps those between its training videos
+    similar = tmp_path / "similar.csv"
+    similar.write_text("Vid1,Vid2\n" + "".join(f"{a},{b}\n" for i, a in enumerate(ids) for b in ids[i + 1 :]))
+    run = tmp_path / "run_tsn"
+    args = _train_args(tiny_pairs.root, run, tmp_path / "flow", "test_tsn_two_stream")
+    result = runner.invoke(app, [*args, "--similar", str(similar), "--similarity-weight", "0.5"])
+    assert result.exit_code == 0, result.output
+    metrics = json.loads((run / "metrics.json").read_text())
+    counts = metrics["pairs"]["1"]
+    assert counts["similar_train"] > 0 and counts["similar_train"] + counts["similar_skipped"] == 28
+    log_header = (run / "fold_1" / "logs" / "metrics.csv").read_text().splitlines()[0]
+    assert "train/similarity_loss" in log_header.split(",")
+    saved_cfg = json.loads((run / "config.json").read_text())
+    assert saved_cfg["task"]["similarity_weight"] == 0.5
+    assert saved_cfg["data"]["similar_pairs_file"] == str(similar)
+    result = runner.invoke(app, ["eval", str(run)])  # no attention maps: eval still reports
+    assert result.exit_code == 0, result.output
+    evaluated = json.loads((run / "metrics_eval.json").read_text())["ranking_accuracy"]
+    assert evaluated["per_fold"] == metrics["ranking_accuracy"]["per_fold"]
+
+
+def test_a_fresh_process_finds_every_ranking_model_by_name() -> None:
+    """`skillsight rank train --model X` builds X by name: the pipeline itself must register the wing's
+    models (a fresh interpreter imported none of them and failed with 'unknown model')."""
+    import subprocess
+    import sys
+
+    code = (
+        "import skillsight.projects.ranking.pipeline\n"
+        "from skillsight.models import list_models\n"
+        "names = set(list_models())\n"
+        "need = {'attention_rnn', 'attention_rnn_cbam_tiny', 'attention_rnn_sca_cnn',\n"
+        "        'tsn_two_stream_tiny'}\n"
+        "assert need <= names, sorted(need - names)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]

@@ -9,8 +9,8 @@ import pytest
 
 from skillsight.data.readers.video import probe_video
 from skillsight.exceptions import ConfigError
-from skillsight.projects.ranking.pairs import load_epic_skills, resolve_videos
-from skillsight.projects.ranking.synthetic import region_mask, render_drawing_video
+from skillsight.projects.ranking.pairs import load_epic_skills, read_similar_csv, resolve_videos
+from skillsight.projects.ranking.synthetic import region_mask, render_drawing_video, write_synthetic_pairs
 
 
 def test_written_set_reads_back_through_the_real_reader(tiny_pairs) -> None:
@@ -62,3 +62,17 @@ def test_region_mask_cells() -> None:
     mask = region_mask((0, 0, 32, 32), 64, (4, 4))
     assert mask.sum() == 4 and mask[:2, :2].all()
     assert region_mask((2, 2, 30, 30), 64, (7, 7)).sum() == 9  # centres at 4.6, 13.7, 22.9 px
+
+
+def test_equally_skilled_pairs_are_written_for_the_similarity_loss(tmp_path) -> None:
+    data = write_synthetic_pairs(tmp_path, n_videos=12, n_frames=2, size=32, similar_max_gap=0.08, seed=5)
+    similar = read_similar_csv(data.similar_file)
+    assert similar == data.similar and similar, "seed 5 should give some close pairs"
+    s = data.skills
+    ids = sorted(s)
+    close = {(a, b) for i, a in enumerate(ids) for b in ids[i + 1 :] if abs(s[a] - s[b]) <= 0.08}
+    assert {(p.first, p.second) for p in similar} == close
+    ranked = {frozenset((p.better, p.worse)) for p in data.gt}
+    assert not ranked & {frozenset(c) for c in close}  # a pair is either ranked or similar
+    with pytest.raises(ConfigError, match="similar_max_gap"):
+        write_synthetic_pairs(tmp_path / "bad", n_videos=8, min_skill_gap=0.1, similar_max_gap=0.1)
