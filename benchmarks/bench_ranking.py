@@ -19,8 +19,9 @@ Printed figures (``name=VALUE ref=VALUE ratio=VALUE``, references measured in th
 * Li et al.'s Table 1 figures on EPIC-Skills, labelled ``paper figure`` (different data: context,
   not a reference for the synthetic numbers).
 
-``--json PATH`` writes every figure plus, per row, seed and fold, the validation pairs with each
-side's score and whether they were ordered correctly (the unit a paired bootstrap resamples).
+``--json PATH`` writes every figure plus the raw material of a paired analysis: per seed and fold the
+validation pairs (better, worse), and per row, seed and fold every validation video's score, so
+whether each pair was ordered correctly can be recomputed (the unit a paired bootstrap resamples).
 
 Sizes are cut for a CPU (64 px, 8 segments instead of 25, 16 videos); the learning rate is raised from
 the paper's 1e-3 because the backbones start from random weights here (the paper fine-tunes ImageNet
@@ -93,21 +94,6 @@ def _attention_on_paper(run_dir: Path, meta: dict) -> tuple[float, float] | None
     return (float(np.mean(masses)), float(np.mean(fractions))) if masses else None
 
 
-def _pair_outcomes(run_dir: Path, val_pairs: list) -> list[dict[str, Any]]:
-    """Per validation pair of one fold: ids, both scores, correct (better scored strictly higher)."""
-    scores = json.loads((run_dir / "scores.json").read_text())
-    return [
-        {
-            "better": p.better,
-            "worse": p.worse,
-            "score_better": scores[p.better],
-            "score_worse": scores[p.worse],
-            "correct": bool(scores[p.better] > scores[p.worse]),
-        }
-        for p in val_pairs
-    ]
-
-
 def _train_row(row: str, data: Any, args: argparse.Namespace, seed: int, root: Path) -> dict[str, Any]:
     model, overrides, use_similar = ROWS[row]
     settings = [
@@ -131,7 +117,6 @@ def _train_row(row: str, data: Any, args: argparse.Namespace, seed: int, root: P
     run_dir = root / f"run_{seed}_{row}"
     start = time.perf_counter()
     metrics = train_ranking(cfg, run_dir, log=lambda _msg: None)
-    ann = load_epic_skills(data.annotation_dir, data.task, args.folds)
     per_fold = {int(k): float(v) for k, v in metrics["ranking_accuracy"]["per_fold"].items()}
     meta = json.loads((data.root / "synthetic_meta.json").read_text())
     mass = _attention_on_paper(run_dir, meta)
@@ -140,7 +125,7 @@ def _train_row(row: str, data: Any, args: argparse.Namespace, seed: int, root: P
         "model_args": cfg.model.args,
         "similar_pairs": use_similar,
         "per_fold": per_fold,
-        "pairs": {k: _pair_outcomes(run_dir / f"fold_{k}", ann.folds[k][1]) for k in args.folds},
+        "scores": {k: json.loads((run_dir / f"fold_{k}" / "scores.json").read_text()) for k in args.folds},
         "pair_counts": metrics["pairs"],
         "attention_mass_paper": None if mass is None else mass[0],
         "area_fraction_paper": None if mass is None else mass[1],
@@ -179,6 +164,26 @@ def _summaries(results: dict[str, dict[int, dict[str, Any]]]) -> dict[str, dict[
     return out
 
 
+def json_payload(
+    settings: dict[str, Any],
+    summary: dict[str, Any],
+    results: dict[str, dict[int, dict[str, Any]]],
+    val_pairs: dict[int, dict[int, list[list[str]]]],
+) -> dict[str, Any]:
+    """What ``--json`` writes: settings, per-row summary, per (row, seed) results, validation pairs.
+
+    ``results[row][seed]["scores"][fold]`` maps each validation video to its score and
+    ``val_pairs[seed][fold]`` lists the fold's ``[better, worse]`` pairs (the same for every row).
+    """
+    return {
+        "settings": settings,
+        "summary": summary,
+        "results": results,
+        "val_pairs": val_pairs,
+        "paper_figures": PAPER_FIGURES,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
@@ -205,12 +210,15 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     start = time.perf_counter()
     results: dict[str, dict[int, dict[str, Any]]] = {row: {} for row in args.rows}
+    val_pairs: dict[int, dict[int, list[list[str]]]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         root = args.out or Path(tmp)
         for seed in args.seeds:
             data = write_synthetic_pairs(
                 root / f"data_{seed}", n_videos=args.videos, n_frames=args.frames, size=64, seed=seed
             )
+            ann = load_epic_skills(data.annotation_dir, data.task, args.folds)
+            val_pairs[seed] = {k: [[p.better, p.worse] for p in ann.folds[k][1]] for k in args.folds}
             for row in args.rows:
                 result = _train_row(row, data, args, seed, root)
                 results[row][seed] = result
@@ -243,14 +251,9 @@ def main() -> None:
     )
     if args.json:
         settings = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()}
-        payload = {
-            "settings": settings,
-            "summary": summary,
-            "results": results,
-            "paper_figures": PAPER_FIGURES,
-        }
+        payload = json_payload(settings, summary, results, val_pairs)
         args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(payload, indent=1, sort_keys=True))
+        args.json.write_text(json.dumps(payload, sort_keys=True) + "\n")
         print(f"# wrote {args.json}")
 
 
