@@ -21,9 +21,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from torch import nn
-
 from skillsight.models._factory import register_model
+from skillsight.models.layers.base import DeclaredInputsModule
 from skillsight.projects.ranking.models import (
     attention_rnn,
     attention_rnn_tiny,
@@ -40,7 +39,7 @@ BASELINE_ATTENTIONS: dict[str, str] = {
     "sca_cnn": "SCA-CNN (Chen et al., CVPR 2017)",
 }
 
-_SIZES: dict[str, tuple[Callable[..., nn.Module], str]] = {
+_SIZES: dict[str, tuple[Callable[..., DeclaredInputsModule], str]] = {
     "paper": (attention_rnn, "attention_rnn_{}"),
     "tiny": (attention_rnn_tiny, "attention_rnn_{}_tiny"),
     "test": (test_attention_rnn, "test_attention_rnn_{}"),
@@ -55,7 +54,7 @@ def baseline_model_names(size: str = "tiny") -> dict[str, str]:
 def _register(attention: str, size: str) -> None:
     base, pattern = _SIZES[size]
 
-    def factory(**overrides: Any) -> nn.Module:
+    def factory(**overrides: Any) -> DeclaredInputsModule:
         return base(**{"attention": attention, **overrides})
 
     name = pattern.format(attention)
