@@ -175,9 +175,10 @@ def _fit_fold(
         reduction=cfg.task.reduction,
         similarity_weight=cfg.task.similarity_weight,
     )
-    pairs: PairDataset | RankedWithSimilarDataset = PairDataset(train, loader, "train", seed=seed)
+    ranked = PairDataset(train, loader, "train", seed=seed)
+    pairs: PairDataset | RankedWithSimilarDataset = ranked
     if similar:
-        pairs = RankedWithSimilarDataset(pairs, SimilarPairDataset(similar, loader, seed=seed + 10_000))
+        pairs = RankedWithSimilarDataset(ranked, SimilarPairDataset(similar, loader, seed=seed + 10_000))
     options: dict[str, Any] = {"num_workers": cfg.data.num_workers, "pin_memory": cfg.data.pin_memory}
     train_loader = make_loader(pairs, cfg.data.batch_size, shuffle=True, seed=seed, **options)
     trainer = replace(cfg.trainer, seed=seed)
