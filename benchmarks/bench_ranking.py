@@ -41,6 +41,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from skillsight.projects.ranking.claims import RankingClaim, RunScores, ranking_claim
 from skillsight.projects.ranking.metrics import attention_mass
 from skillsight.projects.ranking.pairs import load_epic_skills
 from skillsight.projects.ranking.pipeline import ranking_config, train_ranking
@@ -59,6 +60,9 @@ ROWS: dict[str, tuple[str, dict[str, Any], bool]] = {
     "sca_cnn": ("attention_rnn_sca_cnn_tiny", {}, False),
     "tsn_doughty": ("tsn_two_stream_tiny", {}, True),
 }
+
+#: issue 13's claims: the full model against each of its four ablations (the default rows).
+ABLATIONS = ("no_attention", "fc_instead_of_rnn_att", "xbar_only", "htask_only")
 
 # Li et al. 2019, Table 1, ranking accuracy (%) on EPIC-Skills and their infant-grasp set. Only the
 # full model's and Doughty et al.'s rows are given here; the four attention baselines' figures are not
@@ -164,13 +168,98 @@ def _summaries(results: dict[str, dict[int, dict[str, Any]]]) -> dict[str, dict[
     return out
 
 
+def _run_scores(
+    results: dict[str, dict[Any, dict[str, Any]]], val_pairs: dict[Any, dict[Any, list]], row: str
+) -> list[RunScores]:
+    """The full model (A) and ``row`` (B) on every seed x fold both were trained on."""
+    runs = []
+    for seed in sorted(results[row], key=str):
+        full_scores, row_scores = results["full"][seed]["scores"], results[row][seed]["scores"]
+        for fold in sorted(row_scores, key=str):
+            pairs = val_pairs[seed][fold]
+            runs.append(RunScores(f"seed{seed}_fold{fold}", full_scores[fold], row_scores[fold], pairs))
+    return runs
+
+
+def _claims(
+    results: dict[str, dict[Any, dict[str, Any]]], val_pairs: dict[Any, dict[Any, list]]
+) -> dict[str, RankingClaim]:
+    """ "full > row" for every other row: pooled paired bootstrap over pairs within seed x fold."""
+    return {
+        row: ranking_claim(_run_scores(results, val_pairs, row), "full", row)
+        for row in results
+        if row != "full"
+    }
+
+
+def _why(summary: dict[str, dict[str, Any]], claims: dict[str, RankingClaim]) -> dict[str, str]:
+    """For each claim that does not hold, what the run measured about why (one sentence, numbers)."""
+    full = summary["full"]
+    out = {}
+    for row, claim in claims.items():
+        d = claim.difference
+        if d.holds:
+            continue
+        accuracy = f"{row} orders {summary[row]['mean']:.3f} of the pairs, full {full['mean']:.3f}"
+        if d.reversed:
+            parts = [f"{accuracy}: the interval excludes zero on {row}'s side"]
+        else:
+            half_width = (d.ci_high - d.ci_low) / 2
+            parts = [
+                f"{accuracy}; the difference {d.difference:+.3f} is within the interval's half-width "
+                f"{half_width:.3f} ({d.n_units} pairs over {d.n_runs} seed x fold runs)"
+            ]
+        mass_full, frac = full.get("attention_mass_paper"), full.get("area_fraction_paper")
+        mass_row = summary[row].get("attention_mass_paper")
+        if mass_full is not None and frac:
+            if mass_row is not None and row != "no_attention":
+                parts.append(
+                    f"{row}'s attention puts {mass_row:.3f} of its mass on the paper (the skill region), "
+                    f"full's {mass_full:.3f}, a uniform map {frac:.3f}"
+                )
+            else:
+                parts.append(
+                    f"full's attention puts {mass_full:.3f} of its mass on the paper, only "
+                    f"{mass_full / frac:.2f} times a uniform map's {frac:.3f}"
+                )
+        if not d.reversed and "no_attention" in summary and row != "no_attention":
+            parts.append(f"without attention the model already orders {summary['no_attention']['mean']:.3f}")
+        out[row] = "; ".join(parts) + "."
+    return out
+
+
+def _report_claims(
+    summary: dict[str, dict[str, Any]], claims: dict[str, RankingClaim]
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """Print every claim's summary line and each miss's measured reason; return both JSON-ready."""
+    why = _why(summary, claims)
+    for row, claim in claims.items():
+        kind = "ablation" if row in ABLATIONS else "baseline"
+        print(f"claim ({kind}) {claim.summary()}")
+    for row, sentence in why.items():
+        print(f"# why full-{row} is not shown: {sentence}")
+    return {row: c.to_dict() for row, c in claims.items()}, why
+
+
+def _from_json(path: Path) -> None:
+    """Recompute the claims of an earlier ``--json`` file (no training); rewrite its claims."""
+    payload = json.loads(path.read_text())
+    claims = _claims(payload["results"], payload["val_pairs"])
+    payload["claims"], payload["why"] = _report_claims(payload["summary"], claims)
+    path.write_text(json.dumps(payload, sort_keys=True) + "\n")
+    print(f"# claims recomputed from {path} ({payload['settings'].get('note', 'no note')})")
+
+
 def json_payload(
     settings: dict[str, Any],
     summary: dict[str, Any],
     results: dict[str, dict[int, dict[str, Any]]],
     val_pairs: dict[int, dict[int, list[list[str]]]],
+    claims: dict[str, Any],
+    why: dict[str, str],
 ) -> dict[str, Any]:
-    """What ``--json`` writes: settings, per-row summary, per (row, seed) results, validation pairs.
+    """What ``--json`` writes: settings, per-row summary, claims (and why the misses), per (row, seed)
+    results, validation pairs.
 
     ``results[row][seed]["scores"][fold]`` maps each validation video to its score and
     ``val_pairs[seed][fold]`` lists the fold's ``[better, worse]`` pairs (the same for every row).
@@ -178,6 +267,8 @@ def json_payload(
     return {
         "settings": settings,
         "summary": summary,
+        "claims": claims,
+        "why": why,
         "results": results,
         "val_pairs": val_pairs,
         "paper_figures": PAPER_FIGURES,
@@ -188,7 +279,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--folds", type=int, nargs="+", default=[1, 2, 3, 4])
-    parser.add_argument("--rows", nargs="+", default=list(ROWS), choices=list(ROWS))
+    parser.add_argument(
+        "--rows",
+        nargs="+",
+        default=["full", *ABLATIONS],
+        choices=[*ROWS, "all"],
+        help="rows to train (default: full and its four ablations; 'all': Li et al.'s Table 1 too)",
+    )
     parser.add_argument("--videos", type=int, default=16)
     parser.add_argument("--frames", type=int, default=24)
     parser.add_argument("--segments", type=int, default=8)
@@ -202,7 +299,15 @@ def main() -> None:
         "--json", type=Path, default=None, help="write every figure and per-pair outcome here"
     )
     parser.add_argument("--out", type=Path, default=None, help="keep runs here (default: a temp folder)")
+    parser.add_argument(
+        "--from-json", type=Path, default=None, help="recompute the claims of an earlier --json file"
+    )
     args = parser.parse_args()
+    if args.from_json:
+        _from_json(args.from_json)
+        return
+    if "all" in args.rows:
+        args.rows = list(ROWS)
     if args.quick:
         args.seeds, args.folds, args.epochs = [0], [1], 4
     if "full" not in args.rows:
@@ -241,6 +346,7 @@ def main() -> None:
         if s["attention_mass_paper"] is not None:
             mass, frac = s["attention_mass_paper"], s["area_fraction_paper"]
             print(f"attention_mass_paper_{row}={mass:.3f} ref={frac:.3f} ratio={mass / frac:.3f}")
+    claims, why = _report_claims(summary, _claims(results, val_pairs))
     for row, figures in PAPER_FIGURES.items():
         text = " ".join(f"{task}={value}" for task, value in figures.items())
         print(f"# paper figure (Li et al. 2019 Table 1, EPIC-Skills, %): {row}: {text}")
@@ -251,7 +357,7 @@ def main() -> None:
     )
     if args.json:
         settings = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()}
-        payload = json_payload(settings, summary, results, val_pairs)
+        payload = json_payload(settings, summary, results, val_pairs, claims, why)
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(payload, sort_keys=True) + "\n")
         print(f"# wrote {args.json}")
