@@ -11,9 +11,12 @@ Printed figures (``name=VALUE ref=VALUE ratio=VALUE``, references measured in th
 
 * per row and fold: ``ranking_acc_<row>_seed<s>_fold<k>``;
 * per row: ``ranking_acc_<row>_mean`` (over every seed x fold) vs the full model's mean, with the
-  spread over seed x fold and the mean paired difference to the full model (how many of the
-  seed x fold units it is ahead); no claim of "better" is made here: the paired bootstrap CIs are
-  computed from the JSON by the shared statistics helper;
+  spread over seed x fold and how many seed x fold runs it is ahead of / behind the full model;
+* per row, the claim "full > row" (``claim_ranking_full_vs_<row>=DIFF ci95=[LO,HI] runs=K/N n=PAIRS
+  verdict=...`` plus McNemar's discordant counts and p): the shared statistics helper
+  (``skillsight.evaluation.paired_stats`` via ``skillsight.projects.ranking.claims``) pools the
+  per-pair outcomes over seed x fold, resampling validation pairs within each run; every claim that
+  does not hold is followed by a ``# why`` sentence with the run's numbers;
 * ``attention_mass_paper_<row>``: share of the row's attention on the paper cells (the
   skill-relevant region) vs the cells' area fraction (what a uniform map gives);
 * Li et al.'s Table 1 figures on EPIC-Skills, labelled ``paper figure`` (different data: context,
@@ -46,6 +49,7 @@ from skillsight.projects.ranking.metrics import attention_mass
 from skillsight.projects.ranking.pairs import load_epic_skills
 from skillsight.projects.ranking.pipeline import ranking_config, train_ranking
 from skillsight.projects.ranking.synthetic import region_mask, write_synthetic_pairs
+from skillsight.reports.bench_lines import claim_line
 
 # row -> (registered model, constructor overrides, uses the similar pairs)
 ROWS: dict[str, tuple[str, dict[str, Any], bool]] = {
@@ -235,10 +239,14 @@ def _report_claims(
     why = _why(summary, claims)
     for row, claim in claims.items():
         kind = "ablation" if row in ABLATIONS else "baseline"
-        print(f"claim ({kind}) {claim.summary()}")
+        m = claim.mcnemar
+        print(
+            f"{claim_line('ranking', claim.difference)} kind={kind} "
+            f"mcnemar={m.only_a_right}:{m.only_b_right} mcnemar_p={m.p_value:.3g}"
+        )
     for row, sentence in why.items():
-        print(f"# why full-{row} is not shown: {sentence}")
-    return {row: c.to_dict() for row, c in claims.items()}, why
+        print(f"# why full-{row} does not hold: {sentence}")
+    return {row: {**c.to_dict(), "summary": c.summary()} for row, c in claims.items()}, why
 
 
 def _from_json(path: Path) -> None:
