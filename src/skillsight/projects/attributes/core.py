@@ -27,6 +27,7 @@ from skillsight.projects.attributes.metrics import (
     multilabel_f1,
     proficiency_accuracy,
     rouge_l,
+    sample_iou,
 )
 from skillsight.projects.attributes.training import train_mapper, train_probe
 
@@ -201,12 +202,19 @@ def evaluate_core(
     similarity: np.ndarray | None = None,
     max_tips: int = 3,
 ) -> dict:
-    """Metrics of the model and of the most-frequent baseline on ``takes`` (windows with attributes only)."""
+    """Metrics of the model and of the most-frequent baseline on ``takes`` (windows with attributes only).
+
+    Returns:
+        ``{"metrics": {...}, "outputs": [per-take feedback], "per_window": [...]}``; ``per_window`` holds
+        each scored window's ``take_uid``, ``iou`` and ``baseline_iou`` (IoU@0.7; their means are the
+        two ``attribute_iou@0.7`` metrics), the units of a paired comparison with the baseline.
+    """
     K = len(model.names)
     bank = TipBank(train_labels)
     base_set, base_freq = most_frequent_sets(train_labels, K)
     per = _by_take(test_labels)
     preds, base, gts, hyps, base_hyps, refs, prof_p, prof_t, outputs = [], [], [], [], [], [], [], [], []
+    window_takes: list[str] = []
     for t in takes:
         f = features[t.take_uid]
         probs = model.second_probs(f)
@@ -219,6 +227,7 @@ def evaluate_core(
                 )
                 base.append(base_set)
                 gts.append(list(lab.attributes))
+                window_takes.append(t.take_uid)
         tips = [lab.text for lab in per.get(t.take_uid, []) if lab.kind == "tip"]
         fb = generate_feedback(bank, predict_take(model, f), model.names, t.scenario, t.task_name, max_tips)
         fb_base = generate_feedback(
@@ -265,7 +274,11 @@ def evaluate_core(
             else float("nan")
         ),
     }
-    return {"metrics": metrics, "outputs": outputs}
+    per_window = [
+        {"take_uid": uid, "iou": sample_iou(p, g, similarity), "baseline_iou": sample_iou(b, g, similarity)}
+        for uid, p, b, g in zip(window_takes, preds, base, gts)
+    ]
+    return {"metrics": metrics, "outputs": outputs, "per_window": per_window}
 
 
 def normalise_per_scenario(

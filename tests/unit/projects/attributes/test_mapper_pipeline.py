@@ -82,6 +82,11 @@ def test_fit_beats_most_frequent_baseline_and_predicts_windows() -> None:
     assert preds and NAMES[preds[0].attribute] == NAMES[test_takes[0].label]
     assert all(0 <= s < e <= S + 0.5 for p in preds for s, e in p.windows)
     assert all(out["feedback"] for out in result["outputs"])
+    # the per-window IoUs are the paired units behind the two IoU metrics
+    windows = result["per_window"]
+    assert len(windows) == 24 and {w["take_uid"] for w in windows} == {t.take_uid for t in test_takes}
+    assert np.mean([w["iou"] for w in windows]) == pytest.approx(m["attribute_iou@0.7"])
+    assert np.mean([w["baseline_iou"] for w in windows]) == pytest.approx(m["baseline_attribute_iou@0.7"])
 
 
 def test_prediction_set_and_baseline() -> None:
