@@ -10,7 +10,7 @@ from rich.console import Console
 __all__ = ["HELP", "export_command"]
 
 HELP = "Export a run's model to ONNX (dynamic batch; class names and normalisation in the metadata; --int8)."
-console = Console()
+console = Console(soft_wrap=True)
 
 
 def export_command(

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import importlib
+import inspect
+import re
 from collections.abc import Callable
-from typing import Any
+from typing import Any, get_type_hints
 
 from torch import nn
 
@@ -15,6 +17,8 @@ from skillsight.registry import Registry
 __all__ = [
     "BUILTIN_MODEL_INDEX",
     "MODELS",
+    "accepted_arguments",
+    "check_arguments",
     "create_model",
     "import_model_module",
     "list_models",
@@ -126,11 +130,66 @@ def create_model(name: str, model_module: str | None = None, **kwargs: Any) -> D
         import_model_module(model_module)
     _load_model_of(name)
     factory = MODELS.get(name)
-    model = factory(**kwargs)
+    try:
+        model = factory(**kwargs)
+    except TypeError as err:
+        unknown = _unknown_argument(err, kwargs)
+        if unknown is None:
+            raise
+        valid = ", ".join(accepted_arguments(factory)) or "(see the model's docstring)"
+        raise ConfigError(
+            f"model {name!r} takes no argument {unknown!r} (model.args); valid: {valid}"
+        ) from None
     model.model_name = name
     model.model_args = dict(kwargs)
     model.model_module = factory.__module__
     return model
+
+
+def _unknown_argument(err: TypeError, kwargs: dict[str, Any]) -> str | None:
+    """The keyword of ``kwargs`` that a constructor's TypeError says it does not take, or None."""
+    match = re.search(r"unexpected keyword argument '([^']+)'", str(err))
+    return match.group(1) if match and match.group(1) in kwargs else None
+
+
+def accepted_arguments(factory: Callable[..., nn.Module]) -> list[str]:
+    """Keyword arguments a registered factory accepts: its own, or (``**kwargs`` factories) those of the
+    class its return annotation names."""
+    params = inspect.signature(factory).parameters
+    names = [n for n, p in params.items() if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+    if any(p.kind is p.VAR_KEYWORD for p in params.values()):
+        try:
+            target = get_type_hints(factory).get("return")
+        except Exception:  # an annotation that does not resolve: fall back to the factory's own names
+            target = None
+        if isinstance(target, type) and target is not nn.Module:
+            init = inspect.signature(target.__init__).parameters  # type: ignore[misc]
+            names += [
+                n
+                for n, p in init.items()
+                if n != "self" and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
+            ]
+    return sorted(set(names))
+
+
+def check_arguments(name: str, kwargs: dict[str, Any]) -> None:
+    """Refuse constructor arguments model ``name`` does not take, before anything is built.
+
+    Raises:
+        ConfigError: naming the first unknown argument and the valid ones (unknown names too).
+    """
+    _load_builtin_models()
+    factory = MODELS.get(name)
+    params = inspect.signature(factory).parameters
+    open_ended = any(p.kind is p.VAR_KEYWORD for p in params.values())
+    accepted = accepted_arguments(factory)
+    if open_ended and not (set(accepted) - set(params)):
+        return  # a **kwargs factory whose target class is not known: the constructor decides
+    unknown = sorted(set(kwargs) - set(accepted))
+    if unknown:
+        raise ConfigError(
+            f"model {name!r} takes no argument {unknown[0]!r} (model.args); valid: {', '.join(accepted)}"
+        )
 
 
 def import_model_module(module: str) -> None:

@@ -1,6 +1,6 @@
 """Gaze-biased TimeSformer: the Hugging Face model with a gaze prior on layer 0's spatial attention.
 
-SkillSight (REFERENCE.md section 1, branch 1) adds, before the softmax of the FIRST layer's SPATIAL
+SkillSight (Wu et al., CVPR 2026; teacher branch 1) adds, before the softmax of the FIRST layer's SPATIAL
 attention, a bias on the attention logits: a Gaussian over the patch grid centred on the patch the
 wearer looks at in that frame (squared distance, sigma = 9 patches on a 28 x 28 grid, scaled with
 the grid), zero for the CLS key, the same for every query and head, times a learnable weight per
