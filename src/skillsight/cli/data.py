@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from enum import Enum
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
-__all__ = ["HELP", "app", "inspect", "synth"]
+__all__ = ["HELP", "GazeKind", "Requirement", "app", "inspect", "synth"]
 
 HELP = "Generate synthetic data in real on-disk layouts and inspect datasets."
 app = typer.Typer(help=HELP, no_args_is_help=True)
@@ -44,7 +47,7 @@ def synth(
     from skillsight.data.readers.egoexo4d import load_takes
     from skillsight.data.synthetic.takes import generate_synthetic_dataset
 
-    console = Console()
+    console = Console(soft_wrap=True)
     start = time.perf_counter()
     root = generate_synthetic_dataset(
         out,
@@ -68,17 +71,63 @@ def synth(
     )
 
 
+class GazeKind(str, Enum):
+    """Which MPS eye-gaze files of a take to use."""
+
+    general = "general"
+    personalized = "personalized"
+
+
+class Requirement(str, Enum):
+    """Files a take must have to be kept (what a model needs; a gaze-only model needs only gaze)."""
+
+    gaze = "gaze"
+    gaze2d = "gaze2d"
+    video = "video"
+    exo = "exo"
+    trajectory = "trajectory"
+    calibration = "calibration"
+    label = "label"
+
+
 @app.command()
 def inspect(
     root: Path = typer.Argument(..., help="dataset root (takes.json + annotations/)"),
-    gaze: str = typer.Option("general", "--gaze", help="gaze files to require: general or personalized"),
+    gaze: GazeKind = typer.Option(GazeKind.general, "--gaze", help="gaze files to use"),
+    require: list[Requirement] = typer.Option(
+        [Requirement.gaze, Requirement.video],
+        "--require",
+        help="files a take must have (repeat; a gaze-only model: --require gaze)",
+    ),
+    deep: bool = typer.Option(
+        False, "--deep", help="open every video (first and last frame) and parse every CSV and calibration"
+    ),
+    max_listed: int = typer.Option(10, "--max-listed", help="skipped takes listed per reason (0: all)"),
 ) -> None:
-    """Scan an Ego-Exo4D-layout dataset: counts per split, scenario and label, and the skip report."""
+    """Scan an Ego-Exo4D-layout dataset: counts per split, scenario and label, why takes are skipped
+    (expected and found paths), what optional files are missing, and with --deep whether every file reads.
+
+    Exits with 1 when --deep finds a file that does not read.
+    """
     from skillsight.data.readers.egoexo4d import load_takes
+    from skillsight.data.scan_report import format_scan_report
+
+    console = Console(soft_wrap=True, highlight=False)
+    wanted = tuple(dict.fromkeys(r.value for r in require))
+    scan = load_takes(root, gaze_kind=gaze.value, require=wanted)
+    console.print(_counts_table(root, scan))
+    console.print(Text(format_scan_report(scan, wanted, max_per_reason=max_listed or None)))
+    for line in _optional_file_lines(scan.takes):
+        console.print(Text(line))
+    if deep:
+        problems = _deep_check(console, scan.takes)
+        if problems:
+            raise typer.Exit(1)
+
+
+def _counts_table(root: Path, scan: Any) -> Table:
     from skillsight.data.records import PROFICIENCY_LABELS, SCENARIOS
 
-    console = Console()
-    scan = load_takes(root, gaze_kind=gaze)
     splits = [s for s in ("train", "val", "test") if any(t.split == s for t in scan.takes)]
     counts = Counter((t.split, t.scenario, t.label) for t in scan.takes)
     table = Table(title=f"{root}: {len(scan.takes)} takes")
@@ -104,5 +153,49 @@ def inspect(
                 str(len({t.task_name for t in takes})),
                 str(exo[0]) if len(exo) == 1 else f"{exo[0]}-{exo[-1]}",
             )
-    console.print(table)
-    console.print(scan.format_summary(), highlight=False)
+    return table
+
+
+def _optional_file_lines(takes: list[Any]) -> list[str]:
+    """Counts of the optional files, then what their absence does to the models that read them."""
+    from skillsight.data.take_warnings import GAZE2D_INPUTS, GAZE_INPUTS, input_warnings
+
+    n = len(takes)
+    have = {
+        "ego video": sum(t.ego_camera in t.video_paths for t in takes),
+        "gaze": sum(t.gaze_path is not None for t in takes),
+        "2D gaze": sum(t.gaze2d_path is not None for t in takes),
+        "trajectory": sum(t.trajectory_path is not None for t in takes),
+        "calibration": sum(t.calibration_path is not None for t in takes),
+    }
+    lines = ["files of the kept takes: " + ", ".join(f"{k} {v}/{n}" for k, v in have.items())]
+    lines += [f"warning: {w}" for w in input_warnings(takes, GAZE2D_INPUTS | GAZE_INPUTS)]
+    no_calib = n - have["calibration"]
+    if no_calib:
+        lines.append(
+            f"note: {no_calib} of {n} takes have no device calibration JSON (real Ego-Exo4D keeps it in the "
+            "VRS file): the Aria factory CPF pose is used for the head pose"
+            + ("" if have["2D gaze"] == n else ", and takes without 2D gaze get no gaze point")
+        )
+    return lines
+
+
+def _deep_check(console: Console, takes: list[Any]) -> list[Any]:
+    from rich.progress import Progress
+
+    from skillsight.data.deep_check import check_take_files, take_files
+
+    problems = []
+    n_files = sum(len(take_files(t)) for t in takes)
+    with Progress(console=console, transient=True) as progress:
+        task = progress.add_task(f"reading {n_files} files of {len(takes)} takes", total=len(takes))
+        for take in takes:
+            problems += check_take_files(take)
+            progress.advance(task)
+    if not problems:
+        console.print(f"deep check: all {n_files} files of {len(takes)} takes read")
+        return problems
+    console.print(f"deep check: {len(problems)} of {n_files} files do not read:")
+    for problem in problems:
+        console.print(Text(f"  {problem.format()}"))
+    return problems

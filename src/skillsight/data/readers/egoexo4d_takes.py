@@ -1,6 +1,6 @@
 """Scan an Ego-Exo4D proficiency dataset into :class:`~skillsight.data.records.Take` records.
 
-Layout under ``root`` (REFERENCE.md section 3)::
+Layout under ``root`` (the Ego-Exo4D release)::
 
     takes.json
     annotations/proficiency_demonstrator_{train,val,test}.json
@@ -46,11 +46,12 @@ import numpy as np
 
 from skillsight.data.readers.egoexo4d_annotations import (
     label_from_score,
-    read_annotations,
     read_takes_json,
     scenario_from_name,
 )
+from skillsight.data.readers.egoexo4d_take_lists import read_split_records
 from skillsight.data.records import Take
+from skillsight.data.scan_report import describe_missing
 from skillsight.exceptions import DataFormatError, SplitLeakageError
 
 __all__ = [
@@ -258,7 +259,7 @@ def load_takes(
         if not path.is_file():
             scan.missing_splits.append(split)
             continue
-        records += [(split, path, rec) for rec in read_annotations(path)]
+        records += [(split, path, rec) for rec in read_split_records(path, takes_meta, scan.skipped)]
     if len(scan.missing_splits) == len(splits):
         raise FileNotFoundError(
             f"{root / 'annotations'}: no proficiency_demonstrator_<split>.json for {list(splits)}"
@@ -310,11 +311,12 @@ def _build_take(
         return None
     videos = {cam: folder / DOWNSCALED_DIR / name for cam, name in names.items()}
     if ("video" in require or "exo" in require) and not videos[ego].is_file():
-        skip(f"missing video: {videos[ego]}")
+        skip(f"missing video: {describe_missing(videos[ego], '*.mp4')}")
         return None
     exo_missing = [cam for cam in videos if cam != ego and not videos[cam].is_file()]
     if exo_missing and "exo" in require:
-        skip(f"missing exo video: {', '.join(sorted(exo_missing))}")
+        first = videos[sorted(exo_missing)[0]]
+        skip(f"missing exo video: {', '.join(sorted(exo_missing))} ({describe_missing(first, '*.mp4')})")
         return None
     if "exo" in require and len(videos) < 2:
         skip("no exo camera: takes.json lists none")
@@ -333,14 +335,14 @@ def _build_take(
         skip("no gaze: takes.json gaze flag is false")
         return None
     if "gaze" in require and not gaze.is_file():
-        skip(f"missing gaze: {gaze}")
+        skip(f"missing gaze: {describe_missing(gaze, '*.csv')}")
         return None
     if "gaze2d" in require and not gaze2d.is_file():
-        skip(f"missing 2D gaze: {gaze2d}")
+        skip(f"missing 2D gaze: {describe_missing(gaze2d, '*.csv')}")
         return None
     trajectory = folder / "trajectory" / "closed_loop_trajectory.csv"
     if "trajectory" in require and not trajectory.is_file():
-        skip(f"missing trajectory: {trajectory}")
+        skip(f"missing trajectory: {describe_missing(trajectory, '*.csv')}")
         return None
     calibration = _first_existing(folder, CALIBRATION_CANDIDATES)
     if "calibration" in require and calibration is None:
