@@ -26,6 +26,7 @@ from torch import nn
 
 from skillsight.exceptions import CheckpointError, ConfigError, RunWriteError
 from skillsight.runs.atomic import atomic_write_text, remove_stale_temp_files
+from skillsight.runs.pretrained_refs import resolve_model_args
 from skillsight.runs.sealed import (
     CHECKSUM_KEY,
     FORMAT_KEY,
@@ -261,8 +262,11 @@ def load_model(
             raise CheckpointError(
                 weights, f"model weights are not a readable safetensors file: {err}"
             ) from err
+    # weights folders recorded at training: the run's own copy, or found again by hash after a move
+    args = resolve_model_args(spec["model_args"], stem.parent)
     try:
-        model = create_model(spec["model_name"], model_module=spec.get("model_module"), **spec["model_args"])
+        model = create_model(spec["model_name"], model_module=spec.get("model_module"), **args)
+        model.model_args = spec["model_args"]  # as stored (run-relative copies)
     except TypeError as err:
         raise CheckpointError(
             spec_source, f"model_args do not build {spec['model_name']!r}: {err}", field="model_args"

@@ -38,3 +38,16 @@ def test_unknown_model_name_is_a_clean_error(capsys: pytest.CaptureFixture[str])
     assert len(lines) == 1, captured.err  # one line, never wrapped at the terminal width
     assert lines[0].startswith("error: unknown model 'no_such_model'; valid: ")
     assert "valid: attention_rnn, " in lines[0] and " skillsight_student," in lines[0]
+
+
+def test_a_missing_run_folder_and_a_misspelt_name_say_so(capsys) -> None:
+    from skillsight.cli.main import main
+
+    for argv, expected in (
+        (["power", "runs/nope"], "error: run folder runs/nope does not exist"),
+        (["power", "skilsight_student"], "(did you mean skillsight_student, "),
+    ):
+        with pytest.raises(SystemExit) as exc:
+            main(argv)
+        err = capsys.readouterr().err
+        assert exc.value.code == 2 and expected in err and len(err.strip().splitlines()) == 1, err
