@@ -1,4 +1,4 @@
-"""``skillsight evaluate RUN``: 10-clip take-level evaluation of a run folder."""
+"""``skillsight evaluate RUN [--split val]``: 10-clip take-level evaluation of a run folder."""
 
 from __future__ import annotations
 
@@ -8,21 +8,23 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from skillsight.cli.splits import Split
+
 __all__ = ["HELP", "evaluate_command"]
 
-HELP = "Evaluate a run folder on a split (10 clips per take, pooled and per-scenario accuracy)."
-console = Console()
+HELP = "Evaluate a run folder on a labelled split (10 clips per take, pooled and per-scenario accuracy)."
+console = Console(soft_wrap=True)
 
 
 def evaluate_command(
     run: Path = typer.Argument(..., help="run folder written by `skillsight train`"),
-    split: str = typer.Option("test", help="train | val | test"),
+    split: Split = typer.Option(Split.test, "--split", help="which split to score"),
 ) -> None:
-    """Evaluate RUN's best model; writes RUN/predictions.csv and RUN/metrics.json."""
-    from skillsight.training.skill_run import evaluate_run
+    """Evaluate RUN's best model; writes RUN/predictions_<split>.csv and RUN/metrics_<split>.json."""
+    from skillsight.training.run_eval import evaluate_run
 
-    metrics = evaluate_run(run, split=split)
-    table = Table(title=f"{run} ({split}, {metrics['num_takes']} takes)")
+    metrics = evaluate_run(run, split=split.value)
+    table = Table(title=f"{run} ({split.value} split, {metrics['num_takes']} labelled takes)")
     table.add_column("scenario")
     table.add_column("accuracy %", justify="right")
     table.add_column("majority %", justify="right")
@@ -37,4 +39,7 @@ def evaluate_command(
         style="bold",
     )
     console.print(table)
-    console.print(f"balanced accuracy: {100 * metrics['balanced_accuracy']:.1f}%")
+    console.print(f"balanced accuracy: {100 * metrics['balanced_accuracy']:.1f}%", highlight=False)
+    if metrics.get("num_unlabelled"):
+        console.print(f"{metrics['num_unlabelled']} unlabelled takes predicted, not scored", highlight=False)
+    console.print(f"wrote {run / f'metrics_{split.value}.json'}", highlight=False)

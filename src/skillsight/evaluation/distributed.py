@@ -98,6 +98,7 @@ def merge_take_predictions(
         )
     order = np.argsort(np.array(uids, dtype=object), kind="stable")
     scenarios = [s for p in present for s in p.scenarios]
+    names = [n for p in present for n in p.take_names]
     return TakePredictions(
         take_uids=[uids[i] for i in order],
         scenarios=[scenarios[i] for i in order],
@@ -105,6 +106,8 @@ def merge_take_predictions(
         logits=np.concatenate([p.logits for p in present])[order],
         num_clips=np.concatenate([p.num_clips for p in present])[order],
         class_names=list(present[0].class_names),
+        # names of the official take list (leaderboard export): kept when every share has them
+        take_names=[names[i] for i in order] if all(p.take_names for p in present) else [],
     )
 
 

@@ -2,7 +2,7 @@
 
 Predictions file (what is submitted)::
 
-    {"videos": [take_uid, ...],                       N ids, in the ground truth's order
+    {"videos": [take_name, ...],                      N take names (as the official test list), in order
      "ego_model_predictions": [[l0, l1, l2, l3], ...],  N x 4 logits
      "exo_model_predictions": [[[4 logits] x V], ...]}  N x V x 4 logits (V = 4 exo views officially)
 
@@ -10,7 +10,7 @@ Ground-truth file::
 
     {"videos": [...], "gt_annotations": [class id 0..3, ...], "scenario_names": ["Cooking", ...]}
 
-Scores, as the official script computes them (REFERENCE.md section 3):
+Scores, as the official evaluation script computes them (Ego-Exo4D benchmark code):
 
 * ego: argmax of softmax(ego logits);
 * exo: argmax of the mean over the exo views of softmax(view logits);
@@ -63,7 +63,7 @@ _C = len(PROFICIENCY_LABELS)
 
 @dataclass(frozen=True)
 class ProficiencyPredictions:
-    """videos: N take uids; ego_logits: (N, 4); exo_logits: (N, V, 4)."""
+    """videos: N take names (or uids); ego_logits: (N, 4); exo_logits: (N, V, 4)."""
 
     videos: list[str]
     ego_logits: np.ndarray
@@ -72,7 +72,7 @@ class ProficiencyPredictions:
 
 @dataclass(frozen=True)
 class ProficiencyGroundTruth:
-    """videos: N take uids; labels: (N,) class ids 0..3; scenarios: N names from SCENARIOS."""
+    """videos: N take names (or uids); labels: (N,) class ids 0..3; scenarios: N names from SCENARIOS."""
 
     videos: list[str]
     labels: np.ndarray
@@ -81,10 +81,10 @@ class ProficiencyGroundTruth:
 
 def _videos(source: str, value: Any) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise DataFormatError(source, "videos", value, "expected a list of take uid strings")
+        raise DataFormatError(source, "videos", value, "expected a list of take name strings")
     if len(set(value)) != len(value):
         dup = sorted({v for v in value if value.count(v) > 1})
-        raise DataFormatError(source, "videos", dup, "take uids appear more than once")
+        raise DataFormatError(source, "videos", dup, "takes appear more than once")
     return list(value)
 
 

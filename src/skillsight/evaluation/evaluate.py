@@ -1,17 +1,18 @@
 """Take-level evaluation: average clip logits per take, then score per scenario and pooled.
 
 "Overall" is pooled over all test takes (micro average), as in SkillSight, not the mean of the
-per-scenario accuracies. Outputs are plain files in the run folder: ``predictions.csv`` (one row
-per take) and ``metrics.json``.
+per-scenario accuracies. Outputs are plain files in the run folder, one pair per split:
+``predictions_<split>.csv`` (one row per take: uid, name, scenario, label, logits, probabilities;
+see :mod:`skillsight.evaluation.predictions_file`) and ``metrics_<split>.json``. The test split's
+pair is also written as ``predictions.csv`` and ``metrics.json`` (the run's headline result).
+Unlabelled takes (the official test split) are predicted, never scored: their label is -1.
 """
 
 from __future__ import annotations
 
-import csv
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ from skillsight.evaluation.metrics import (
     majority_labels,
     per_group_accuracy,
 )
+from skillsight.evaluation.predictions_file import TakePredictions, write_predictions_csv
 from skillsight.exceptions import DataFormatError
 from skillsight.runs.atomic import atomic_write_text
 
@@ -34,40 +36,9 @@ __all__ = [
     "majority_predictions",
     "predict_takes",
     "score_predictions",
+    "split_file_names",
     "write_evaluation",
 ]
-
-
-@dataclass
-class TakePredictions:
-    """Per-take averaged logits.
-
-    Attributes:
-        take_uids: N take ids (sorted).
-        scenarios: N scenario names.
-        labels: (N,) true class ids.
-        logits: (N, C) mean of the clip logits of each take.
-        num_clips: (N,) clips averaged per take.
-    """
-
-    take_uids: list[str]
-    scenarios: list[str]
-    labels: np.ndarray
-    logits: np.ndarray
-    num_clips: np.ndarray
-    class_names: list[str] = field(default_factory=list)
-
-    @property
-    def predicted(self) -> np.ndarray:
-        """(N,) argmax class ids."""
-        return self.logits.argmax(-1)
-
-    @property
-    def probabilities(self) -> np.ndarray:
-        """(N, C) softmax of the averaged logits."""
-        z = self.logits - self.logits.max(-1, keepdims=True)
-        e = np.exp(z)
-        return e / e.sum(-1, keepdims=True)
 
 
 @torch.no_grad()
@@ -76,11 +47,13 @@ def predict_takes(
     batches: Iterable[dict[str, Any]],
     scenario_names: Sequence[str],
     class_names: Sequence[str] = (),
+    take_names: Mapping[str, str] | None = None,
 ) -> TakePredictions:
     """Run ``model`` over clip batches and average logits per take.
 
     Each batch holds the model's declared inputs plus ``take_uid`` (list of str), ``scenario``
-    (B,) scenario ids indexing ``scenario_names`` and ``label`` (B,).
+    (B,) scenario ids indexing ``scenario_names`` and ``label`` (B,), -1 for an unlabelled take.
+    ``take_names`` maps take uids to names (stored with the predictions; the leaderboard uses names).
 
     Raises:
         DataFormatError: the model gives a non-finite logit (NaN/inf weights or a diverged run): an
@@ -121,6 +94,7 @@ def predict_takes(
         logits=np.stack([(sums[u] / counts[u]).numpy() for u in uids]),
         num_clips=np.array([counts[u] for u in uids], dtype=np.int64),
         class_names=list(class_names),
+        take_names=[take_names.get(u, "") for u in uids] if take_names else [],
     )
 
 
@@ -144,24 +118,31 @@ def majority_predictions(
     return majority_labels(train_labels, train_scenarios, test_scenarios)
 
 
-def write_evaluation(run_dir: str | Path, preds: TakePredictions, metrics: dict[str, Any]) -> None:
-    """Write ``predictions.csv`` (one row per take, with probabilities) and ``metrics.json``."""
+def split_file_names(split: str) -> tuple[str, str]:
+    """``(predictions_<split>.csv, metrics_<split>.json)``: the file names of one split's evaluation."""
+    return f"predictions_{split}.csv", f"metrics_{split}.json"
+
+
+def write_evaluation(
+    run_dir: str | Path,
+    preds: TakePredictions,
+    metrics: dict[str, Any] | None = None,
+    split: str | None = None,
+) -> list[Path]:
+    """Write ``predictions_<split>.csv`` and (when given) ``metrics_<split>.json`` into ``run_dir``.
+
+    ``split`` defaults to ``metrics["split"]``, else "test". The test split's files are also written as
+    ``predictions.csv`` / ``metrics.json``. Returns the paths written.
+    """
     run_dir = Path(run_dir)
-    rows: list[list[Any]] = [
-        ["take_uid", "scenario", "label", "predicted", "num_clips"]
-        + [f"p_{name or i}" for i, name in enumerate(preds.class_names or range(preds.logits.shape[1]))]
-    ]
-    for i, uid in enumerate(preds.take_uids):
-        rows.append(
-            [uid, preds.scenarios[i], int(preds.labels[i]), int(preds.predicted[i]), int(preds.num_clips[i])]
-            + [f"{p:.6f}" for p in preds.probabilities[i]]
-        )
-    lines = []
-
-    class _Sink:
-        def write(self, text: str) -> None:
-            lines.append(text)
-
-    csv.writer(_Sink(), lineterminator="\n").writerows(rows)
-    atomic_write_text(run_dir / "predictions.csv", "".join(lines))
-    atomic_write_text(run_dir / "metrics.json", json.dumps(metrics, indent=2, sort_keys=True))
+    split = split or (metrics or {}).get("split") or "test"
+    pred_name, metrics_name = split_file_names(split)
+    names = [(pred_name, metrics_name)] + ([("predictions.csv", "metrics.json")] if split == "test" else [])
+    written = []
+    for pred_file, metrics_file in names:
+        written.append(write_predictions_csv(run_dir / pred_file, preds))
+        if metrics is not None:
+            path = run_dir / metrics_file
+            atomic_write_text(path, json.dumps(metrics, indent=2, sort_keys=True))
+            written.append(path)
+    return written

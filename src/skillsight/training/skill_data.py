@@ -25,6 +25,7 @@ from skillsight.data.progress import progress
 from skillsight.data.readers.decoded_videos import shared_decoded_videos
 from skillsight.data.readers.egoexo4d import load_takes
 from skillsight.data.records import PROFICIENCY_LABELS, SCENARIOS, Take
+from skillsight.data.scan_report import format_scan_report
 from skillsight.data.splits import skillsight_split
 from skillsight.exceptions import ConfigError
 from skillsight.models import model_inputs
@@ -33,6 +34,7 @@ if TYPE_CHECKING:  # transformers (seconds to import) only when a model takes cr
     from skillsight.models.layers.crop_features import CropFeatureExtractor
 
 __all__ = [
+    "DEFAULT_REQUIRE",
     "CropFeatureDataset",
     "SkillData",
     "TeacherFeatureDataset",
@@ -69,34 +71,57 @@ class SkillData:
         return {"classes": list(PROFICIENCY_LABELS), "scenarios": self.scenarios, "actions": self.actions}
 
 
-def load_skill_data(data: DataConfig) -> SkillData:
+#: What a take must have when the caller does not say (the scan's default).
+DEFAULT_REQUIRE: tuple[str, ...] = ("gaze", "video")
+
+
+def load_skill_data(
+    data: DataConfig, require: Sequence[str] = DEFAULT_REQUIRE, actions: Sequence[str] | None = None
+) -> SkillData:
     """Scan ``data.root`` (Ego-Exo4D layout), check leakage, split (``data.split``: the files' own splits,
     or the SkillSight paper's, :func:`skillsight.data.splits.skillsight_split`), and build the action
-    vocabulary. The split's take counts are in ``skipped_summary`` (the run folder's ``data_scan.txt``)."""
+    vocabulary. The split's take counts are in ``skipped_summary`` (the run folder's ``data_scan.txt``).
+
+    Args:
+        data: the run's data section (root, gaze file kind, scenarios, split).
+        require: files a take must have (see :data:`skillsight.data.readers.egoexo4d.REQUIREMENTS`);
+            takes missing one are skipped and reported. Training derives it from the model's inputs.
+        actions: the action vocabulary; default: the sorted task names of every take of the
+            selected scenarios, whatever files it has (so the vocabulary does not depend on ``require``).
+    """
     root = Path(data.root)
     if not root.is_dir():
         raise FileNotFoundError(
             f"dataset root {root} does not exist (generate one with `skillsight data synth {root}`)"
         )
-    scan = load_takes(root, gaze_kind=data.gaze_file)  # raises SplitLeakageError on a take in two splits
+    # raises SplitLeakageError on a take in two splits
+    scan = load_takes(root, require=tuple(require), gaze_kind=data.gaze_file)
     takes = [t for t in scan.takes if not data.scenarios or t.scenario in data.scenarios]
     unknown = sorted(set(data.scenarios) - set(SCENARIOS))
     if unknown:
         raise ConfigError(f"data.scenarios has unknown names {unknown}; valid: {list(SCENARIOS)}")
-    summary = scan.format_summary()
     if data.split == "skillsight":
         protocol = skillsight_split(takes, data.val_fraction, data.split_seed)
         by_split = {"train": protocol.train, "val": protocol.val, "test": protocol.test}
-        summary = f"{summary}\n{protocol.summary}".strip()
+        split_summary = protocol.summary
     else:
         by_split = {s: [t for t in takes if t.split == s] for s in ("train", "val", "test")}
         counts = " / ".join(f"{s} {len(v)}" for s, v in by_split.items())
-        summary = f"{summary}\nsplit official: {counts} takes (the files' own splits)".strip()
+        split_summary = f"split official: {counts} takes (the files' own splits)"
     if not by_split["train"]:
-        raise ConfigError(f"{root}: no training takes (after skips: {scan.format_summary()})")
-    # Action ids come from every split's task names: the action head is an auxiliary target, not the score.
-    actions = sorted({t.task_name for t in takes})
-    return SkillData(by_split["train"], by_split["val"], by_split["test"], actions, summary)
+        raise ConfigError(
+            f"{root}: no training takes with the files this model needs ({', '.join(require) or 'none'})\n"
+            + format_scan_report(scan, require, max_per_reason=5)
+        )
+    if actions is None:
+        # Action ids come from every split's task names: the action head is an auxiliary target, not the
+        # score. All takes, whatever files they have, so every model of a dataset shares one vocabulary.
+        everything = scan if not require else load_takes(root, require=(), gaze_kind=data.gaze_file)
+        actions = sorted(
+            {t.task_name for t in everything.takes if not data.scenarios or t.scenario in data.scenarios}
+        )
+    summary = f"{format_scan_report(scan, require)}\n{split_summary}".strip()
+    return SkillData(by_split["train"], by_split["val"], by_split["test"], list(actions), summary)
 
 
 def drop_takes_without_audio(data: SkillData) -> SkillData:
@@ -159,6 +184,8 @@ def build_clip_dataset(
     num_clips: int | None = None,
     input_options: dict[str, Any] | None = None,
     num_exo_views: int | None = None,
+    targets: Sequence[str] = TARGETS,
+    allow_unlabelled: bool = False,
 ) -> SkillClipDataset:
     """The clip dataset for a model's inputs (``mode``: "train" ``data.train_clips_per_take`` random clips
     per take, "test" the 10 protocol clips).
@@ -167,6 +194,8 @@ def build_clip_dataset(
     ``num_clips``: clips per take in test mode (default: the protocol's ``data.num_test_clips``).
     ``input_options``: the model's ``input_options`` (sparse frame count, head-motion steps, audio rate).
     ``num_exo_views``: exo views per item (the first N camera ids; None: every exo view of the take).
+    ``targets``: target keys besides the inputs (evaluation drops ``action``: only training scores it).
+    ``allow_unlabelled``: unlabelled takes get label -1 (prediction) instead of an error.
     """
     inputs = [n for n in decoded_inputs(input_names) if n not in TARGETS]
     decoded = shared_decoded_videos(data.decoded_video_cache_mb) if data.decoded_video_cache_mb > 0 else None
@@ -180,7 +209,8 @@ def build_clip_dataset(
         crop_out_px=crop_out_px,
         seed=seed,
         action_vocab=actions,
-        targets=("label", "action", "scenario"),
+        targets=tuple(targets),
+        allow_unlabelled=allow_unlabelled,
         num_frames=data.num_frames,
         sample_fps=data.sample_fps,
         decoded_videos=decoded,

@@ -4,63 +4,79 @@ A run folder is the unit everything downstream consumes::
 
     run_dir/config.json   resolved RunConfig        run_dir/vocab.json    classes, scenarios, actions
     run_dir/model.*       best checkpoint            run_dir/checkpoints/  resume state
-    run_dir/metrics.json  test metrics               run_dir/predictions.csv  one row per test take
+    run_dir/data_scan.txt takes kept and skipped     run_dir/metrics_<split>.json, predictions_<split>.csv
+
+The takes a run reads follow from its model's declared inputs (:mod:`skillsight.training.run_inputs`);
+what it evaluates at the end from the data (:func:`skillsight.training.run_eval.evaluate_after_training`).
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import warnings
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import torch
 
 from skillsight.config import RunConfig
-from skillsight.data.cache import FeatureCache
-from skillsight.data.progress import progress
+from skillsight.config.validation import validate
 from skillsight.data.records import PROFICIENCY_LABELS, SCENARIOS
-from skillsight.evaluation.device import OnDevice, inference_device
-from skillsight.evaluation.distributed import (
-    barrier,
-    gather_take_predictions,
-    is_rank_zero,
-    rank_and_world,
-    shard,
-)
-from skillsight.evaluation.evaluate import (
-    majority_predictions,
-    predict_takes,
-    score_predictions,
-    write_evaluation,
-)
 from skillsight.exceptions import CheckpointError, ConfigError
 from skillsight.models import create_model, model_dim, model_inputs
+from skillsight.models._factory import check_arguments
 from skillsight.runs.atomic import atomic_write_text
 from skillsight.runs.checkpoint import load_model
 from skillsight.runs.hashes import weights_sha256
+from skillsight.runs.pretrained_refs import record_pretrained
+from skillsight.runs.provenance import write_run_info
 from skillsight.runs.run_config import load_run_config, save_config
 from skillsight.runs.sealed import read_sealed, write_sealed
 from skillsight.training.input_stats import STATISTICS_CLIPS_PER_TAKE, channel_statistics, fit_standardizers
-from skillsight.training.loop import fit
+from skillsight.training.loop import LAST_CHECKPOINT, fit
 from skillsight.training.process_group import is_launch_rank_zero, start_process_group
+from skillsight.training.run_eval import evaluate_after_training, evaluate_run, predict_run
+from skillsight.training.run_inputs import datasets_for, load_run_data, run_warnings
 from skillsight.training.sampling import make_loader
 from skillsight.training.sharded_features import sharded_teacher_features
 from skillsight.training.skill_data import (
-    CropFeatureDataset,
     SkillData,
     TeacherFeatureDataset,
     build_clip_dataset,
     collate,
-    crop_extractor_for,
     drop_takes_without_audio,
     load_skill_data,
 )
 from skillsight.training.tasks import DistillationTask, SupervisedTask
 
-__all__ = ["evaluate_run", "model_args_for_data", "train_run"]
+__all__ = ["evaluate_run", "load_teacher", "model_args_for_data", "predict_run", "train_run"]
+
+_logger = logging.getLogger("skillsight.training")
+
+
+def load_teacher(teacher_run: str | Path) -> torch.nn.Module:
+    """The frozen teacher of a distillation run: a run folder whose model gives clip ``features``.
+
+    Raises:
+        ConfigError: not a run folder, or its model has no clip features to distil from (a gaze-only or
+            student run), naming the model and what a teacher is.
+    """
+    teacher_dir = Path(teacher_run)
+    if not (teacher_dir / "model.safetensors").is_file():
+        raise ConfigError(
+            f"teacher run {teacher_dir} is not a trained run folder "
+            f"({teacher_dir / 'model.safetensors'} is missing)"
+        )
+    teacher = load_model(teacher_dir / "model")
+    if not hasattr(teacher, "feature_dim"):
+        raise ConfigError(
+            f"teacher run {teacher_dir} holds {getattr(teacher, 'model_name', type(teacher).__name__)}: it "
+            "gives no clip features to distil from; a teacher is a SkillSight teacher or a video model run "
+            "(e.g. `skillsight train teacher` or `train baseline --baseline timesformer`)"
+        )
+    return teacher
 
 
 def model_args_for_data(cfg: RunConfig, data: SkillData) -> dict[str, Any]:
@@ -98,46 +114,13 @@ def model_args_for_data(cfg: RunConfig, data: SkillData) -> dict[str, Any]:
     elif family.startswith("egodistill"):
         args.update(num_frames=cfg.data.num_frames, image_size=cfg.data.frame_px)
         if cfg.task.teacher_run:  # the reconstruction target's width
-            teacher = load_model(Path(cfg.task.teacher_run) / "model")
-            args.update(teacher_feature_dim=model_dim(teacher, "feature_dim"))
+            args.update(teacher_feature_dim=model_dim(load_teacher(cfg.task.teacher_run), "feature_dim"))
     MODELS.get(name)  # unknown names fail here with the list of valid ones
     return {**cfg.model.args, **args}
 
 
-def _datasets(
-    model: torch.nn.Module,
-    cfg: RunConfig,
-    data: SkillData,
-    split: str,
-    mode: str,
-    cache_root: Path,
-    num_clips: int | None = None,
-) -> Any:
-    """Clip dataset of a split for the model's inputs; ``crop_features`` from the cached frozen extractor."""
-    takes = {"train": data.train, "val": data.val, "test": data.test}[split]
-    extractor = crop_extractor_for(model) if "crop_features" in model_inputs(model) else None
-    ds = build_clip_dataset(
-        takes,
-        model_inputs(model),
-        cfg.data,
-        mode,
-        data.actions,
-        cfg.trainer.seed,
-        crop_out_px=None if extractor is None else extractor.crop_size,
-        num_clips=num_clips,
-        input_options=dict(getattr(model, "input_options", {}) or {}),
-        # a model built for N exo views reads the first N of the take's cameras (None: all of them)
-        num_exo_views=getattr(model, "num_exo_views", None) if "exo_video" in model_inputs(model) else None,
-    )
-    if extractor is None:
-        return ds
-    params = {
-        "crop_px": cfg.data.crop_px,
-        "frame_px": cfg.data.frame_px,
-        "num_frames": cfg.data.num_frames,
-        "sample_fps": cfg.data.sample_fps,
-    }
-    return CropFeatureDataset(ds, extractor, FeatureCache(cache_root), params)
+def _silent(_line: str) -> None:
+    """The log of a rank other than 0 (rank 0 speaks for the run)."""
 
 
 def train_run(
@@ -147,36 +130,59 @@ def train_run(
     cache_root: str | Path | None = None,
     log: Callable[[str], None] | None = None,
 ) -> Path:
-    """Train ``cfg`` into ``run_dir`` (resumable), then evaluate the best model on the test split.
+    """Train ``cfg`` into ``run_dir`` (resumable), then evaluate what the data allows.
+
+    The takes read follow the model's inputs (a gaze-only model needs no video); what the run ends
+    with: test metrics when the test split is labelled, test predictions (and validation metrics) when
+    it is not, validation metrics when there is no test split (see
+    :func:`~skillsight.training.run_eval.evaluate_after_training`).
 
     Args:
-        log: receives the run's one-line result (best validation score and epoch, test accuracy, run
-            folder) at the end; None: nothing is printed.
+        log: receives one line per warning and per end-of-run step (default: the
+            ``skillsight.training`` logger, at WARNING level).
     """
+    say = log or _logger.warning
+    validate(cfg)
     run_dir = Path(run_dir)
+    if not resume and (run_dir / LAST_CHECKPOINT).is_file():  # before anything in the folder is written
+        raise ConfigError(
+            f"{run_dir} already holds a run ({run_dir / LAST_CHECKPOINT}); pass --resume to continue it, "
+            "or choose another output folder (nothing was overwritten)"
+        )
     cache = Path(cache_root) if cache_root else run_dir.parent / "cache"
     start_process_group(cfg.trainer.accelerator)  # torchrun / srun: every rank joins now (module doc)
-    data = load_skill_data(cfg.data)
-    if cfg.data.scenarios and not data.test:
-        raise ConfigError("no test takes in the selected scenarios")
+    vocabulary = load_skill_data(cfg.data, require=())  # every take: the action vocabulary
     torch.manual_seed(cfg.trainer.seed)
-    model = create_model(cfg.model.name, **model_args_for_data(cfg, data))
+    # pretrained folders: copied into the run (small) or hashed (big) so the run folder loads anywhere
+    args = model_args_for_data(cfg, vocabulary)
+    check_arguments(cfg.model.name, args)  # an unknown model.args key fails before any file is copied
+    build_args, stored_args = record_pretrained(args, run_dir)
+    model = create_model(cfg.model.name, **build_args)
+    model.model_args = stored_args
+    data = load_run_data(cfg, model, actions=vocabulary.actions)
     if "audio" in model_inputs(model):
         data = drop_takes_without_audio(data)  # counted in data_scan.txt
+    if cfg.data.scenarios and not data.test:
+        raise ConfigError("no test takes in the selected scenarios")
+    for line in run_warnings(model, data):
+        say(f"warning: {line}")
     run_dir.mkdir(parents=True, exist_ok=True)
     if is_launch_rank_zero():  # one writer of the run folder (the others' content is the same)
-        save_config(cfg, run_dir / "config.json", resume=resume)
+        save_config(cfg, run_dir / "config.json", resume=resume)  # refuses a changed recipe on resume
+        write_run_info(run_dir, seed=cfg.trainer.seed, resumed=resume)
         atomic_write_text(run_dir / "vocab.json", json.dumps(data.vocab(), indent=2))
         atomic_write_text(run_dir / "data_scan.txt", data.skipped_summary + "\n")
     if cfg.data.standardize_gaze:  # every rank fits the same statistics; rank 0 writes them
         _fit_gaze_statistics(model, cfg, data, run_dir, write=is_launch_rank_zero())
 
-    val_ds = _datasets(model, cfg, data, "val", "test", cache, cfg.data.num_val_clips) if data.val else None
+    val_ds = (
+        datasets_for(model, cfg, data, "val", "test", cache, cfg.data.num_val_clips) if data.val else None
+    )
     task: SupervisedTask | DistillationTask
     if cfg.task.kind == "distillation":
         task, train_ds = _distillation_setup(model, cfg, data, run_dir, cache)
     elif cfg.task.kind == "supervised":
-        train_ds = _datasets(model, cfg, data, "train", "train", cache)
+        train_ds = datasets_for(model, cfg, data, "train", "train", cache)
         task = SupervisedTask(model, cfg.optim, cfg.task.action_loss_weight, cfg.task.label_smoothing)
     else:
         raise ConfigError(f"task.kind {cfg.task.kind!r} is not one of supervised, distillation")
@@ -203,15 +209,14 @@ def train_run(
         monitor="val/take_acc" if val_loader is not None else "train/acc",
         metadata={"run_name": cfg.name, "config": "config.json"},
     )
-    test = None
-    if data.test:  # every rank predicts its share of the test takes; rank 0 writes (evaluate_run)
-        metrics = evaluate_run(run_dir, cache_root=cache, show_progress=cfg.trainer.progress_bar)
-        test = {
-            "test_overall_accuracy": metrics["overall_accuracy"],
-            "test_balanced_accuracy": metrics["balanced_accuracy"],
-        }
-    if log is not None and result.is_global_zero:
-        log(result.line(test))
+    # every rank predicts its share of the evaluated takes (run_eval); rank 0 writes and speaks
+    speak = (say if log else _logger.info) if result.is_global_zero else _silent
+    metrics = evaluate_after_training(run_dir, data, cache, speak, show_progress=cfg.trainer.progress_bar)
+    evaluated = None
+    if metrics is not None:  # named with the split they were measured on (test_..., val_...)
+        split = metrics["split"]
+        evaluated = {f"{split}_{k}": metrics[k] for k in ("overall_accuracy", "balanced_accuracy")}
+    speak(result.line(evaluated))
     return run_dir
 
 
@@ -247,7 +252,7 @@ def _distillation_setup(
     if not cfg.task.teacher_run:
         raise ConfigError("task.teacher_run must name the teacher's run folder for distillation")
     teacher_dir = Path(cfg.task.teacher_run)
-    teacher = load_model(teacher_dir / "model")
+    teacher = load_teacher(teacher_dir)
     teacher_cfg = load_run_config(teacher_dir)
     protocol = ("num_frames", "sample_fps", "num_test_clips")
     mismatch = {k: (getattr(teacher_cfg.data, k), getattr(cfg.data, k)) for k in protocol}
@@ -256,7 +261,7 @@ def _distillation_setup(
         raise ConfigError(
             f"teacher run {teacher_dir} cut its clips differently (teacher, student): {mismatch}"
         )
-    teacher_clips = _datasets(teacher, teacher_cfg, data, "train", "test", cache)
+    teacher_clips = datasets_for(teacher, teacher_cfg, data, "train", "test", cache)
     features = _teacher_features(
         teacher,
         teacher_dir,
@@ -267,7 +272,7 @@ def _distillation_setup(
     )
     n_clips = cfg.data.num_test_clips
     features = features.reshape(len(data.train), n_clips, -1)  # (takes, clips, Dt)
-    student_clips = _datasets(model, cfg, data, "train", "test", cache)
+    student_clips = datasets_for(model, cfg, data, "train", "test", cache)
     train_ds = TeacherFeatureDataset(student_clips, features, cfg.trainer.seed, cfg.data.train_clips_per_take)
     torch.manual_seed(cfg.trainer.seed + 1)
     projection: torch.nn.Module
@@ -322,60 +327,3 @@ def _teacher_features(
     if is_launch_rank_zero():
         write_sealed(path, {"features": features}, _FEATURES_FORMAT, {"teacher_weights_sha256": teacher_sha})
     return features
-
-
-def evaluate_run(
-    run_dir: str | Path, split: str = "test", cache_root: str | Path | None = None, show_progress: bool = True
-) -> dict[str, Any]:
-    """10-clip evaluation of a run's best model; writes predictions.csv and metrics.json (with majority).
-
-    Runs on this process's GPU when there is one. Launched as several processes (torchrun, srun, or
-    after a multi-process ``train_run``), each rank predicts a disjoint share of the takes, the shares
-    are gathered (each take exactly once, checked) and rank 0 alone writes; every rank returns the
-    same metrics (see :mod:`skillsight.evaluation.distributed`).
-
-    ``show_progress``: show the pass over the split's clips (see :func:`skillsight.data.progress.progress`).
-    """
-    run_dir = Path(run_dir)
-    start_process_group()
-    barrier()  # rank 0 may still be writing the model at the end of training
-    cfg = load_run_config(run_dir)
-    model = load_model(run_dir / "model")
-    data = load_skill_data(cfg.data)
-    if "audio" in model_inputs(model):
-        data = drop_takes_without_audio(data)
-    vocab = json.loads((run_dir / "vocab.json").read_text())
-    if vocab["actions"] != data.actions:
-        raise ConfigError(f"{run_dir}: the dataset's action vocabulary changed since training")
-    cache = Path(cache_root) if cache_root else run_dir.parent / "cache"
-    takes = {"train": data.train, "val": data.val, "test": data.test}[split]
-    rank, world = rank_and_world()
-    mine = shard(sorted(takes, key=lambda t: t.take_uid), rank, world)
-    local = None
-    if mine:
-        shares = {"train": data.train, "val": data.val, "test": data.test, split: mine}
-        mine_only = replace(data, train=shares["train"], val=shares["val"], test=shares["test"])
-        clips = _datasets(model, cfg, mine_only, split, "test", cache)
-        loader = make_loader(clips, cfg.data.eval_batch_size, shuffle=False, collate_fn=collate)
-        batches = progress(loader, f"{split} evaluation", enabled=show_progress and rank == 0)
-        on_device = OnDevice(model, inference_device())
-        local = predict_takes(on_device, batches, SCENARIOS, PROFICIENCY_LABELS)
-    preds = gather_take_predictions(local, [t.take_uid for t in takes])
-    metrics = score_predictions(preds.labels, preds.predicted, preds.scenarios, len(PROFICIENCY_LABELS))
-    unlabelled = [t.take_uid for t in data.train if t.label is None]
-    if unlabelled:
-        raise ConfigError(f"training takes without a proficiency label: {unlabelled[:5]}")
-    train_labels = [t.label for t in data.train if t.label is not None]
-    majority = majority_predictions(train_labels, [t.scenario for t in data.train], preds.scenarios)
-    metrics["majority"] = score_predictions(preds.labels, majority, preds.scenarios, len(PROFICIENCY_LABELS))
-    metrics.update(
-        split=split,
-        model_name=model.model_name,
-        run_name=cfg.name,
-        input_names=list(model_inputs(model)),
-        sensors=list(getattr(model, "sensors", ())),
-    )
-    if is_rank_zero():
-        write_evaluation(run_dir, preds, metrics)
-    barrier()  # the files exist when any rank returns
-    return metrics

@@ -1,5 +1,7 @@
 """Metrics against hand-computed values."""
 
+import json
+
 import numpy as np
 import pytest
 import torch
@@ -74,9 +76,13 @@ def test_predict_takes_averages_clip_logits_and_pools_overall(tmp_path):
     assert metrics["overall_accuracy"] == pytest.approx(2 / 3)  # pooled over takes, not mean of scenarios
     assert metrics["per_scenario_accuracy"] == {"Dance": 0.5, "Music": 1.0}
     write_evaluation(tmp_path, preds, metrics)
-    lines = (tmp_path / "predictions.csv").read_text().splitlines()
-    assert lines[0].startswith("take_uid,scenario,label,predicted,num_clips,p_Novice,p_Expert")
+    lines = (tmp_path / "predictions_test.csv").read_text().splitlines()
+    assert lines[0] == (
+        "take_uid,take_name,scenario,label,predicted,num_clips,p_Novice,p_Expert,logit_Novice,logit_Expert"
+    )
     assert len(lines) == 4
+    assert (tmp_path / "predictions.csv").read_text() == (tmp_path / "predictions_test.csv").read_text()
+    assert json.loads((tmp_path / "metrics_test.json").read_text())["num_takes"] == 3
 
 
 def test_predict_takes_rejects_inconsistent_clips():
