@@ -11,8 +11,11 @@ from rich.console import Console
 
 __all__ = ["HELP", "stream_command"]
 
-HELP = "Stream gaze rows (file replay or stdin) through a model; one line per window with its latency."
-console = Console()
+HELP = (
+    "Stream gaze rows (file replay or stdin) through a model; one line per window with its latency and the "
+    "running estimate over the recording so far."
+)
+console = Console(soft_wrap=True)
 
 
 def stream_command(
@@ -36,12 +39,15 @@ def stream_command(
         1, "--threads", help="onnxruntime threads per operator (1: steadiest on a busy CPU; 0: all cores)"
     ),
 ) -> None:
-    """Print one line per window (estimate or SKIPPED with the reason), then a summary."""
+    """Print one line per window (estimate or SKIPPED with the reason) with the running estimate over the
+    recording so far (the windows' logits averaged, as a take is scored offline), then a summary."""
     import numpy as np  # here, so that `skillsight --help` does not pay for it
 
     from skillsight.data.readers.aria import read_device_calibration, read_trajectory_csv
+    from skillsight.data.take_warnings import NO_TRAJECTORY
     from skillsight.deploy.gaze_rows import iter_csv_rows
     from skillsight.deploy.inference import SkillEstimator
+    from skillsight.deploy.running_estimate import RunningEstimate
     from skillsight.deploy.streaming import GazeStream, paced
     from skillsight.exceptions import ConfigError
 
@@ -76,6 +82,13 @@ def stream_command(
         reorder_tolerance_s=reorder_ms / 1e3,
         source=source,
     )
+    if traj is None:
+        console.print(f"note: no --trajectory: {NO_TRAJECTORY}", highlight=False)
+    if calib is None:
+        console.print(
+            "note: no --calibration: the Aria factory CPF pose is used (and 2D gaze is not projected)",
+            highlight=False,
+        )
     # stdin as text that never raises on bad bytes: a junk line becomes a counted bad row
     text_in = (
         io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace", newline="") if stdin else None
@@ -84,17 +97,19 @@ def stream_command(
     assert source_in is not None  # exactly one of --gaze / --stdin, checked above
     rows = iter_csv_rows(source_in)
     latencies: list[float] = []
+    running = RunningEstimate(est.class_names)
     shown_notes = 0
     for row in paced(rows, realtime and not stdin):
         for pred in stream.push(row):
-            _print(pred, est.class_names, latencies)
+            _print(pred, est.class_names, latencies, running)
         if len(stream.notes) > shown_notes:
             for note in stream.notes[shown_notes:]:
                 console.print(f"note: {note}", highlight=False, soft_wrap=True)
             shown_notes = len(stream.notes)
     for pred in stream.close():
-        _print(pred, est.class_names, latencies)
+        _print(pred, est.class_names, latencies, running)
     console.print(f"summary: {stream.stats.format()}", highlight=False)
+    console.print(running.format().replace("so far", "over the whole stream"), highlight=False)
     if latencies:
         lat = np.asarray(latencies)
         console.print(
@@ -104,7 +119,8 @@ def stream_command(
         )
 
 
-def _print(pred, class_names, latencies: list[float]) -> None:
-    console.print(pred.format(class_names), highlight=False, soft_wrap=True)
+def _print(pred, class_names, latencies: list[float], running) -> None:
+    running.add(pred.probabilities if pred.skipped is None else None)
+    console.print(f"{pred.format(class_names)}  | {running.format()}", highlight=False, soft_wrap=True)
     if pred.skipped is None:
         latencies.append(pred.latency_ms)
