@@ -26,7 +26,7 @@ __all__ = [
 
 @dataclass
 class DataConfig:
-    """Where the takes are and how clips are cut (REFERENCE.md section 1 protocol)."""
+    """Where the takes are and how clips are cut (the SkillSight clip protocol)."""
 
     root: str = "runs/demo/data"  # Ego-Exo4D-layout dataset root
     frame_px: int = field(default=64, metadata=bounded(ge=8))  # decoded frame size (paper: 448)

@@ -2,7 +2,7 @@
 
 Modules (import them directly; this package imports nothing heavy on its own):
 
-* ``skillsight.deploy.power``: the REFERENCE.md power model, ``P = a*N/T + b*B/T + sum s_m*d_m``,
+* ``skillsight.deploy.power``: the SkillSight paper's power model, ``P = a*N/T + b*B/T + sum s_m*d_m``,
   with MACs from torch's flop counter and bytes moved under stated assumptions.
 * ``skillsight.deploy.onnx_export``: export any DeclaredInputsModule to ONNX with a dynamic batch
   axis and its metadata, load it in onnxruntime, and check parity with PyTorch.

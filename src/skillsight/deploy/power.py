@@ -1,6 +1,6 @@
 """The SkillSight power model: an estimate, not a measurement.
 
-``P = a*N/T + b*B/T + sum_m s_m*d_m`` (REFERENCE.md section 1) with ``a`` = 4.6 pJ per MAC,
+``P = a*N/T + b*B/T + sum_m s_m*d_m`` (SkillSight, Wu et al., CVPR 2026) with ``a`` = 4.6 pJ per MAC,
 ``b`` = 80 pJ per byte moved to/from memory, sensor powers ``s_m`` (RGB camera 35 mW, IMU 1.2 mW,
 microphone 0.3 mW, eye tracker 7.8 mW) and duty cycles ``d_m``; ``N`` MACs and ``B`` bytes of the
 model for one window of ``T`` seconds (batch 1). The paper does not publish its N, B and T, so every
@@ -40,7 +40,7 @@ __all__ = [
     "estimate_power",
 ]
 
-#: sensor powers of REFERENCE.md section 1, mW when on.
+#: sensor powers of the SkillSight paper, mW when on.
 SENSOR_POWER_MW: dict[str, float] = {"rgb": 35.0, "imu": 1.2, "microphone": 0.3, "eye_tracker": 7.8}
 
 
@@ -274,7 +274,7 @@ def estimate_power(
         sensors: sensors that are on (duty 1) or a name -> duty-cycle mapping; default
             ``model.duty_cycles`` when the model declares one (a sparse or triggered camera), else
             ``model.sensors`` at duty 1.
-        power_model: constants; default :class:`PowerModel` (REFERENCE.md values).
+        power_model: constants; default :class:`PowerModel` (the paper's values).
 
     Raises:
         ConfigError: window_s <= 0, batch size != 1, unknown sensors, or undeclared sensors/inputs.
@@ -306,7 +306,7 @@ def estimate_power(
         "inputs read once, each leaf module's output written once and read once; residual adds, "
         "concatenations and intermediates inside a module stay on chip",
         "sensors: " + ", ".join(f"{n} {pm.sensor_mw[n]} mW x duty {d:g}" for n, d in duty.items()),
-        f"energy per op: {pm.pj_per_mac} pJ/MAC, {pm.pj_per_byte} pJ/byte (REFERENCE.md section 1)",
+        f"energy per op: {pm.pj_per_mac} pJ/MAC, {pm.pj_per_byte} pJ/byte (the SkillSight paper's constants)",
     ]
     return PowerReport(
         model_name=str(getattr(model, "model_name", type(model).__name__)),

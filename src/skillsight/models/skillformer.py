@@ -1,4 +1,4 @@
-"""SkillFormer (Bianchi & Liotta, 2025): per-view LoRA TimeSformer + CrossViewFusion (REFERENCE.md section 2).
+"""SkillFormer (Bianchi & Liotta, 2025): per-view LoRA TimeSformer + CrossViewFusion.
 
 Each view (the ego video and/or the exo videos) goes through ONE shared Hugging Face TimeSformer whose
 seven linear module types carry LoRA adapters (:data:`LORA_TARGET_MODULES`, via peft) and are otherwise
@@ -70,7 +70,7 @@ VIEW_SETS: dict[str, tuple[str, ...]] = {
 
 @dataclass(frozen=True)
 class SkillFormerRecipe:
-    """Optimisation facts of one paper configuration (REFERENCE.md section 2)."""
+    """Optimisation facts of one configuration of the SkillFormer paper."""
 
     lr: float
     epochs: int = 4

@@ -1,4 +1,4 @@
-"""SkillSight student F(G) -> skill (REFERENCE.md section 1): a gaze-only transformer.
+"""SkillSight student F(G) -> skill (Wu, Ashutosh & Grauman, CVPR 2026): a gaze-only transformer.
 
 The gaze sequence (B, T, C) is standardised per channel (fixed statistics of the training takes,
 :mod:`skillsight.models.layers.standardize`; the identity until a run fits them), projected to d,

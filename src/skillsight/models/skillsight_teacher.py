@@ -1,4 +1,4 @@
-"""SkillSight teacher F(V, G) -> skill (REFERENCE.md section 1): three branches and a fusion MLP.
+"""SkillSight teacher F(V, G) -> skill (Wu, Ashutosh & Grauman, CVPR 2026): three branches and a fusion MLP.
 
 Branches (each can be switched off for ablations; ``input_names`` follows):
 

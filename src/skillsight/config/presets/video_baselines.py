@@ -25,7 +25,7 @@ class _VideoBaseline:
 
 #: preset stem -> its models and paper recipe. TimeSformer / gaze crop: the SkillSight clip protocol
 #: (16 frames, 448 px frames, 224 px crops), 15 epochs (SkillFormer's full fine-tune count). SkillFormer:
-#: REFERENCE.md section 2 (224 px; frames, lr and 4 epochs per configuration) with its optimisation
+#: the SkillFormer paper (224 px; frames, lr and 4 epochs per configuration) with its optimisation
 #: (:func:`skillformer_optim`, batch 4 x accumulation 4).
 _VIDEO_BASELINES: dict[str, _VideoBaseline] = {
     "timesformer": _VideoBaseline("timesformer_video", "timesformer_video_tiny", 448, 16, 5e-5, 15),

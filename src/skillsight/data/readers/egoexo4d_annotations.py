@@ -1,6 +1,6 @@
 """Ego-Exo4D metadata files: proficiency annotations, takes.json, and the 2D gaze CSV.
 
-Formats (REFERENCE.md section 3):
+Formats (the Ego-Exo4D release and its documentation):
 
 - ``annotations/proficiency_demonstrator_{train,val,test}.json``: a dict whose ``"annotations"`` key holds
   the records, or a bare list of records. A record has ``take_uid``, ``scenario_name``, ``task_name``,

@@ -1,6 +1,6 @@
 """Gaze angles for face-image gaze estimation: (pitch, yaw) <-> 3D vector, angular error, bins.
 
-Convention (REFERENCE.md section 5, also ETH-XGaze's): angles are ordered ``(pitch, yaw)``
+Convention (the PriviGaze paper's, also ETH-XGaze's): angles are ordered ``(pitch, yaw)``
 everywhere, in radians unless a name says ``_deg``; the unit vector is
 ``x = cos(p) sin(y), y = sin(p), z = cos(p) cos(y)``. Pitch > 0 looks up; ``(0, 0)`` looks
 straight along +z (at the camera for face datasets). Every function has a numpy version and a

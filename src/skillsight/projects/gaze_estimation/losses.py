@@ -1,4 +1,4 @@
-"""PriviGaze losses (REFERENCE.md section 5).
+"""PriviGaze losses (the PriviGaze paper and its model card).
 
 ``L = 1.0 L_task + 1.0 L_angular + 0.5 L_contrast + 0.1 L_mmd + 0.5 L_logit``
 
@@ -41,7 +41,7 @@ __all__ = [
 
 @dataclass(frozen=True)
 class LossWeights:
-    """Weights of the PriviGaze loss terms (REFERENCE.md defaults)."""
+    """Weights of the PriviGaze loss terms (the paper's defaults)."""
 
     task: float = 1.0
     angular: float = 1.0

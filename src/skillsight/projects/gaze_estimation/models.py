@@ -1,6 +1,6 @@
 """PriviGaze: gaze (pitch, yaw) from a face image; a privileged teacher and an ~80K-parameter student.
 
-Teacher (training only, REFERENCE.md section 5): the subject's left and right eye RGB crops go
+Teacher (training only, as in the PriviGaze paper): the subject's left and right eye RGB crops go
 through one ConvNeXtV2-Atto backbone (shared by both eyes: 3.4M parameters counted once, which is
 how the paper's total of about 19M = 3.7M + 15.6M adds up), the blurred grayscale face through a
 ConvNeXtV2-Nano backbone; each is projected to 256-d; the face token queries the eye tokens by

@@ -37,7 +37,7 @@ class GazeEstimationTask(OptimisedTask):
         mode: one of ``TASK_MODES``.
         teacher, student: the models the mode needs (ConfigError names what is missing).
         optim: optimiser and schedule (PriviGaze: AdamW, cosine per epoch to 2 %).
-        weights: loss weights (REFERENCE.md defaults).
+        weights: loss weights (the paper's defaults).
         nce_temperature, kd_temperature: InfoNCE and logit-KL temperatures.
     """
 

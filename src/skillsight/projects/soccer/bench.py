@@ -55,7 +55,7 @@ __all__ = [
     "summarise",
 ]
 
-#: SkillSight's reported Expert-Novice Soccer accuracies (%), REFERENCE.md section 1.
+#: SkillSight's reported Expert-Novice Soccer accuracies (%), SkillSight (Wu et al., CVPR 2026) Table 3.
 PAPER_ACCURACY: dict[str, float] = {
     "student": 72.6,
     "teacher": 73.3,

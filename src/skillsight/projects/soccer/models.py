@@ -1,6 +1,6 @@
 """Expert-Novice Soccer models: motion encoder, motion+gaze teacher, motion-only and gaze-only baselines.
 
-Same pattern as the SkillSight teacher (REFERENCE.md section 1) with body motion in place of video:
+Same pattern as the SkillSight teacher (Wu et al., CVPR 2026) with body motion in place of video:
 each modality branch is a transformer over per-step features (input linear F -> d, positions, a
 learned CLS token in front, CLS output = the branch embedding); the enabled branch embeddings are
 concatenated into ``features`` and a fusion MLP (features -> hidden -> ReLU -> classes) gives
