@@ -10,6 +10,7 @@ __all__ = [
     "ConfigError",
     "DataFormatError",
     "MissingDependencyError",
+    "ModelArgumentError",
     "RunWriteError",
     "SkillsightError",
     "SplitLeakageError",
@@ -45,6 +46,10 @@ class DataFormatError(SkillsightError, ValueError):
 
 class ConfigError(SkillsightError, ValueError):
     """A configuration value, registry name or CLI override is invalid."""
+
+
+class ModelArgumentError(ConfigError):
+    """A model constructor was given an argument it does not take (the message lists the valid ones)."""
 
 
 class MissingDependencyError(SkillsightError, ImportError):

@@ -10,7 +10,7 @@ from typing import Any, get_type_hints
 
 from torch import nn
 
-from skillsight.exceptions import ConfigError
+from skillsight.exceptions import ConfigError, ModelArgumentError
 from skillsight.models.layers.base import DeclaredInputsModule
 from skillsight.registry import Registry
 
@@ -137,7 +137,7 @@ def create_model(name: str, model_module: str | None = None, **kwargs: Any) -> D
         if unknown is None:
             raise
         valid = ", ".join(accepted_arguments(factory)) or "(see the model's docstring)"
-        raise ConfigError(
+        raise ModelArgumentError(
             f"model {name!r} takes no argument {unknown!r} (model.args); valid: {valid}"
         ) from None
     model.model_name = name
@@ -187,7 +187,7 @@ def check_arguments(name: str, kwargs: dict[str, Any]) -> None:
         return  # a **kwargs factory whose target class is not known: the constructor decides
     unknown = sorted(set(kwargs) - set(accepted))
     if unknown:
-        raise ConfigError(
+        raise ModelArgumentError(
             f"model {name!r} takes no argument {unknown[0]!r} (model.args); valid: {', '.join(accepted)}"
         )
 

@@ -24,7 +24,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file
 from torch import nn
 
-from skillsight.exceptions import CheckpointError, ConfigError, RunWriteError
+from skillsight.exceptions import CheckpointError, ConfigError, ModelArgumentError, RunWriteError
 from skillsight.runs.atomic import atomic_write_text, remove_stale_temp_files
 from skillsight.runs.pretrained_refs import resolve_model_args
 from skillsight.runs.sealed import (
@@ -267,7 +267,7 @@ def load_model(
     try:
         model = create_model(spec["model_name"], model_module=spec.get("model_module"), **args)
         model.model_args = spec["model_args"]  # as stored (run-relative copies)
-    except TypeError as err:
+    except (TypeError, ModelArgumentError) as err:
         raise CheckpointError(
             spec_source, f"model_args do not build {spec['model_name']!r}: {err}", field="model_args"
         ) from err

@@ -1,5 +1,5 @@
 """The SkillFormer recipe presets and the GPU variants of the paper recipes: every value as the papers
-give it (REFERENCE.md sections 1-2), and the paper's effective batch on 1 and on 8 GPUs."""
+give it (the SkillSight and SkillFormer papers), and the paper's effective batch on 1 and on 8 GPUs."""
 
 from __future__ import annotations
 

@@ -26,8 +26,8 @@ from skillsight.config.schema import RunConfig
 
 __all__ = ["PAPER_EFFECTIVE_BATCH", "on_gpus"]
 
-#: recipe preset -> the paper's samples per optimiser step (REFERENCE.md sections 1-2; the video-only
-#: ablation uses the teacher's recipe)
+#: recipe preset -> the paper's samples per optimiser step (the SkillSight and SkillFormer papers; the
+#: video-only ablation uses the teacher's recipe)
 PAPER_EFFECTIVE_BATCH: dict[str, int] = {
     "teacher_paper": 8,
     "teacher_released": 8,

@@ -46,7 +46,7 @@ SKILLFORMER_BATCH, SKILLFORMER_ACCUMULATION = 4, 4
 
 
 def skillformer_optim(lr: float) -> OptimConfig:
-    """SkillFormer's optimisation (REFERENCE.md section 2): AdamW, weight decay 0.01, cosine schedule with a
+    """SkillFormer's optimisation (the SkillFormer paper): AdamW, weight decay 0.01, cosine schedule with a
     10 % linear warm-up, per optimiser step. Its code trains with the Hugging Face Trainer, whose AdamW
     leaves biases and LayerNorm weights out of weight decay: so do we."""
     return OptimConfig(
