@@ -91,6 +91,8 @@ def test_training_on_an_unlabelled_test_split_predicts_it_and_scores_val(gaze_ru
     run, output = gaze_run
     assert "test: 24 takes without labels" in output and "predicted, not scored" in output
     assert "val: 24 takes, accuracy" in output
+    result = [ln for ln in output.splitlines() if ln.startswith("result: ")]  # the run's one-line result
+    assert len(result) == 1 and "val_overall_accuracy" in result[0] and f"run {run}" in result[0]
     assert (run / "predictions_test.csv").is_file() and (run / "metrics_val.json").is_file()
     assert not (run / "metrics_test.json").exists() and not (run / "metrics.json").exists()
     rows = list(csv.DictReader((run / "predictions_test.csv").read_text().splitlines()))

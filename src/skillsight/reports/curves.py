@@ -1,7 +1,9 @@
-"""Training curves of a run from its ``logs/metrics.csv`` (one row per logged step or epoch end).
+"""Training curves of a run from its ``logs/metrics.csv``.
 
-Lightning's CSV logger writes training and validation rows interleaved, each filling only its own
-columns; here each metric becomes one series over epochs (the last value logged in each epoch).
+The run's metrics table has one row per epoch (``epoch``, ``step`` and a column per epoch-level value,
+see :mod:`skillsight.training.metrics_log`); each plotted metric becomes one series over epochs. Rows
+with the same epoch (a log from an older layout, which interleaved training and validation rows) keep
+the last value logged in that epoch; empty and non-finite cells are left out.
 """
 
 from __future__ import annotations

@@ -35,12 +35,15 @@ def _error(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
         ),
         (["train", "baseline", "--teacher", "runs/t"], "--teacher applies to distillation runs"),
         (["train", "student"], "give its run folder with --teacher RUN"),
-        (["train", "teacher", "--set", "optim.optimizer=adam"], "'adam' is not one of 'sgd', 'adamw'"),
-        (["train", "teacher", "--set", "trainer.max_epochs=0"], "trainer.max_epochs must be >= 1"),
+        (
+            ["train", "teacher", "--set", "optim.optimizer=adam"],
+            "optim.optimizer: 'adam' is not allowed; valid: 'sgd', 'adamw'",
+        ),
+        (["train", "teacher", "--set", "trainer.max_epochs=0"], "trainer.max_epochs: must be >= 1, got 0"),
         (["train", "teacher", "--set", "optim.nope=1"], "unknown key 'optim.nope'; valid:"),
         (
             ["train", "teacher", "--config", "no_such_preset"],
-            "unknown config preset 'no_such_preset'; valid:",
+            "unknown skillsight preset 'no_such_preset'; valid: ",
         ),
     ],
 )
@@ -55,4 +58,4 @@ def test_bad_yaml_names_the_file_and_line(capsys, tmp_path) -> None:
     config = tmp_path / "mine.yaml"
     config.write_text("preset: teacher_tiny\noptim: [lr: 1\n")
     line = _error(["train", "teacher", "--config", str(config), "--out", str(tmp_path / "r")], capsys)
-    assert f"{config}: invalid YAML at line" in line
+    assert f"{config}: not valid YAML (line 3, column" in line
