@@ -88,9 +88,9 @@ def _predict(
     local = None
     if mine:
         targets = ("label", "scenario") + (("action",) if "action" in model_inputs(model) else ())
-        clips = datasets_for(
-            model, cfg, replace(data, **{split: mine}), split, "test", cache, targets=targets
-        )
+        by_split = {"train": data.train, "val": data.val, "test": data.test, split: mine}
+        shares = replace(data, train=by_split["train"], val=by_split["val"], test=by_split["test"])
+        clips = datasets_for(model, cfg, shares, split, "test", cache, targets=targets)
         loader = make_loader(clips, cfg.data.eval_batch_size, shuffle=False, collate_fn=collate)
         names = {t.take_uid: t.take_name for t in mine}
         batches = progress(loader, f"{split} evaluation", enabled=show_progress and rank == 0)
