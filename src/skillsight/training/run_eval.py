@@ -102,7 +102,7 @@ def _predict(
 def _write(run_dir: Path, preds: TakePredictions, metrics: dict[str, Any] | None, split: str) -> None:
     """Rank 0 writes; every rank returns once the files exist."""
     if is_rank_zero():
-        _write(run_dir, preds, metrics, split)
+        write_evaluation(run_dir, preds, metrics, split)
     barrier()
 
 
