@@ -35,6 +35,7 @@ from skillsight.evaluation.evaluate import (
     predict_takes,
     score_predictions,
     split_file_names,
+    write_evaluation,
 )
 from skillsight.exceptions import ConfigError
 from skillsight.models import model_inputs
