@@ -24,6 +24,7 @@ from skillsight.models.layers.crop_features import CropFeatureExtractor
 from skillsight.models.layers.stem_adaptation import adapt_stem_weight
 from skillsight.runs.checkpoint import load_model
 from skillsight.training import skill_run
+from skillsight.training.run_inputs import datasets_for
 from skillsight.training.skill_data import crop_extractor_for, load_skill_data
 from tests._hf_folders import dinov2_folder, same_tensors, timesformer_folder
 
@@ -146,7 +147,7 @@ def test_cached_crop_features_are_the_given_dinov2s_and_never_served_to_other_we
     teacher = load_model(run / "model")
     data = load_skill_data(cfg.data)
     cache = run.parent / "cache"
-    served = skill_run._datasets(teacher, cfg, data, "test", "test", cache)
+    served = datasets_for(teacher, cfg, data, "test", "test", cache)
     assert served.cache is not None and any(cache.rglob("*"))  # evaluation wrote and now reads the cache
     crops = served.base[0]["crops"]  # (T, 3, 16, 16) normalised crops of the first test clip
     reference = Dinov2Model.from_pretrained(str(folders["dino"][0])).eval()
@@ -215,7 +216,7 @@ def test_student_distils_features_of_the_pretrained_teacher(
     # Recompute without any cache: the teacher's own weights and the given DINOv2 on the raw crops.
     teacher = load_model(run / "model")
     data = load_skill_data(teacher_cfg.data)
-    cached = skill_run._datasets(teacher, teacher_cfg, data, "train", "test", tmp_path / "no-cache")
+    cached = datasets_for(teacher, teacher_cfg, data, "train", "test", tmp_path / "no-cache")
     fresh = CropFeatureDataset(cached.base, crop_extractor_for(teacher), None, cached.crop_params)
     torch.testing.assert_close(stored["features"], precompute_teacher_features(teacher, fresh, 8))
 
