@@ -6,7 +6,7 @@ that decodes every frame of the video and keeps the 16 it needs. Both must retur
 
 Prints::
 
-    clip_decode_clips_per_s=... ref_full_decode_clips_per_s=... ratio=...
+    clip_decode_clips_per_s=... ref=... ratio=... ref_kind=same_run ref_name=full_decode
 
 Usage: ``python benchmarks/bench_clip_decode.py [--gop 12] [--seconds 60] [--cache-dir DIR]``
 """
@@ -22,6 +22,7 @@ import numpy as np
 
 from skillsight.data.clips import clip_frame_indices, test_clip_starts
 from skillsight.data.readers.video import decode_frames, probe_video, write_video
+from skillsight.reports.bench_lines import bench_line
 
 SIZE_PX = 224
 FPS = 30.0
@@ -96,8 +97,9 @@ def main() -> None:
         assert np.array_equal(ours[k], ref), f"clip {k}: seek-decoded frames differ from full decode"
 
     print(
-        f"clip_decode_clips_per_s={clip_per_s:.2f} ref_full_decode_clips_per_s={ref_per_s:.2f} "
-        f"ratio={clip_per_s / ref_per_s:.2f}"
+        bench_line(
+            "clip_decode_clips_per_s", clip_per_s, ref_per_s, ref_kind="same_run", ref_name="full_decode"
+        )
     )
 
 

@@ -15,7 +15,7 @@ Then, in interleaved rounds (``--repeats``, best of each), it times
 
 Every reference must agree with ours on every value (checked). Prints one line per file::
 
-    gaze_csv_rows_per_s=... ref_fastest=<lib> ref_rows_per_s=... ratio=... (pandas=... pyarrow=... polars=...)
+    <file>_gaze_csv_rows_per_s=... ref=... ratio=... ref_kind=same_run ref_name=<fastest lib> pandas=... ...
 
 Usage: ``python benchmarks/bench_gaze_parse.py [--rows 1000000] [--repeats 5] [--empty-depth-fraction 0.02]``
 (the ``bench`` extra installs pandas and polars; pyarrow is a core dependency).
@@ -33,6 +33,7 @@ import numpy as np
 
 from skillsight.data.readers.aria import read_gaze_csv, write_gaze_csv
 from skillsight.gaze.tracks import GazeTrack
+from skillsight.reports.bench_lines import bench_line
 
 PARSED_COLUMNS = [
     "tracking_timestamp_us",
@@ -132,13 +133,20 @@ def bench_file(path: Path, rows: int, repeats: int) -> None:
     others = {k: v for k, v in rates.items() if k != "ours"}
     fastest = max(others, key=others.get) if others else "none"
     ref_rate = others.get(fastest, float("nan"))
-    listed = " ".join(
-        f"{k}={others[k]:.0f}" if k in others else f"{k}=not-installed"
+    listed = {
+        k: (f"{others[k]:.0f}" if k in others else "not-installed")
         for k in ("pandas", "pyarrow", "pyarrow_1thread", "polars")
-    )
+    }
     print(
-        f"{path.stem}: gaze_csv_rows_per_s={rates['ours']:.0f} ref_fastest={fastest} "
-        f"ref_rows_per_s={ref_rate:.0f} ratio={rates['ours'] / ref_rate:.2f} ({listed})"
+        bench_line(
+            f"{path.stem}_gaze_csv_rows_per_s",
+            rates["ours"],
+            ref_rate,
+            ref_kind="same_run",
+            digits=3,
+            ref_name=fastest,
+            **listed,
+        )
     )
 
 
