@@ -75,6 +75,10 @@ _ALL_INPUTS = (
 class CropSequenceBranch(nn.Module):
     """Fixated-object branch: per-frame crop features -> temporal transformer -> mean over time.
 
+    A frame whose 2D gaze is unknown has no fixated object: its crop (cut at the image centre only to
+    keep the box defined) is masked as a key and left out of the mean. A clip without any known 2D
+    gaze gives a zero embedding: the branch says nothing rather than describe the image centre.
+
     Args:
         feature_dim: Dc of the crop features.
         dim: embedding width (768 in the paper).
@@ -97,10 +101,19 @@ class CropSequenceBranch(nn.Module):
         self.positions = LearnedPositions(dim, max_frames)
         self.encoder = SequenceEncoder(dim, num_layers, num_heads, ffn_dim, dropout)
 
-    def forward(self, crop_features: torch.Tensor) -> torch.Tensor:
-        """crop_features: (B, T, Dc) -> e_c (B, dim)."""
+    def forward(self, crop_features: torch.Tensor, valid: torch.Tensor | None = None) -> torch.Tensor:
+        """crop_features: (B, T, Dc), valid: (B, T) bool (True = 2D gaze known) -> e_c (B, dim)."""
         x = self.positions(self.proj(crop_features))  # (B, T, dim)
-        return self.encoder(x).mean(dim=1)  # (B, dim)
+        if valid is None:
+            return self.encoder(x).mean(dim=1)  # (B, dim)
+        any_valid = valid.any(dim=1)  # (B,)
+        # a clip without any valid frame attends to all (no NaN) and is zeroed below
+        ignore = ~valid & any_valid[:, None]  # (B, T)
+        weights = valid.to(x.dtype)  # (B, T)
+        pooled = (self.encoder(x, ignore) * weights[..., None]).sum(1) / weights.sum(
+            1, keepdim=True
+        ).clamp_min(1.0)
+        return pooled * any_valid[:, None].to(x.dtype)  # (B, dim)
 
 
 class GazeDynamicsBranch(nn.Module):
@@ -295,7 +308,7 @@ class SkillSightTeacher(DeclaredInputsModule):
         if use_video:
             wanted |= {"video"} | ({"gaze2d", "gaze2d_mask", "scenario"} if self.use_gaze_bias else set())
         if use_crops:
-            wanted.add(crop_input)
+            wanted |= {crop_input, "gaze2d_mask"}  # the crops follow the 2D gaze: its validity masks them
         if use_gaze:
             wanted |= {"gaze", "gaze_mask", "scenario"} | (
                 {"gaze_channel_mask"} if self.use_channel_mask else set()
@@ -354,7 +367,8 @@ class SkillSightTeacher(DeclaredInputsModule):
             else:
                 shape = (B, T, self.crop_feature_dim)
                 crop_features = self.check_shape("crop_features", inputs["crop_features"], shape)
-            out["crop_embedding"] = self.crop_branch(crop_features.float())
+            crop_valid = self.check_shape("gaze2d_mask", inputs["gaze2d_mask"], (B, T)).bool()
+            out["crop_embedding"] = self.crop_branch(crop_features.float(), crop_valid)
         if self.use_gaze:
             gaze = self.check_shape("gaze", inputs["gaze"], (B, T, self.gaze_channels))
             channel_mask = None

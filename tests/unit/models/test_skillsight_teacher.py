@@ -40,7 +40,14 @@ def test_forward_returns_logits_features_and_branch_embeddings() -> None:
     [
         (
             dict(use_video=False),
-            ("crops", "gaze", "gaze_mask", "gaze_channel_mask", "scenario"),
+            (
+                "gaze2d_mask",
+                "crops",
+                "gaze",
+                "gaze_mask",
+                "gaze_channel_mask",
+                "scenario",
+            ),  # crops: 2D gaze's mask
             ("rgb", "eye_tracker"),
             64,
         ),
@@ -59,7 +66,7 @@ def test_forward_returns_logits_features_and_branch_embeddings() -> None:
         ),
         (
             dict(use_video=False, use_gaze=False, crop_input="crop_features"),
-            ("crop_features",),
+            ("gaze2d_mask", "crop_features"),
             ("rgb", "eye_tracker"),
             32,
         ),
@@ -243,3 +250,25 @@ def test_fusion_layers_3_is_the_papers_three_layer_mlp() -> None:
     assert paper(**paper.example_inputs(2))["logits"].shape == (2, 4)
     with pytest.raises(ConfigError, match="fusion_layers must be >= 2"):
         create_model("test_skillsight_teacher", fusion_layers=1)
+
+
+def test_crops_of_frames_without_2d_gaze_do_not_count() -> None:
+    """A crop cut where the 2D gaze is unknown (the image centre) is no fixated object: changing it
+    changes nothing, and a clip with no known 2D gaze gives the crop branch a zero embedding."""
+    from skillsight.models import create_model
+
+    teacher = create_model("test_skillsight_teacher").eval()
+    inputs = teacher.example_inputs(2)
+    mask = torch.ones_like(inputs["gaze2d_mask"], dtype=torch.bool)
+    mask[0, 1:] = False  # sample 0: only frame 0 has 2D gaze
+    mask[1, :] = False  # sample 1: none
+    inputs["gaze2d_mask"] = mask
+    with torch.no_grad():
+        before = teacher.forward_features(**inputs)["crop_embedding"]
+        key = "crop_features" if "crop_features" in inputs else "crops"
+        inputs[key] = inputs[key].clone()
+        inputs[key][0, 1:] += 5.0
+        inputs[key][1] += 5.0
+        after = teacher.forward_features(**inputs)["crop_embedding"]
+    assert torch.allclose(before, after, atol=1e-6)
+    assert torch.count_nonzero(after[1]) == 0 and torch.count_nonzero(after[0]) > 0
