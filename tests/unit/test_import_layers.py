@@ -39,7 +39,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("reports",),
     ("projects.*",),
     ("catalog",),
-    ("demo",),
+    ("demo", "claims"),
     ("cli",),
 )
 GAZE_ALLOWED_THIRD_PARTY = {"numpy", "scipy"}

@@ -46,7 +46,14 @@ from skillsight.training.run_inputs import datasets_for, load_run_data
 from skillsight.training.sampling import make_loader
 from skillsight.training.skill_data import SkillData, collate, drop_takes_without_audio
 
-__all__ = ["SPLIT_NAMES", "evaluate_after_training", "evaluate_run", "predict_run"]
+__all__ = [
+    "SPLIT_NAMES",
+    "evaluate_after_training",
+    "evaluate_run",
+    "predict_run",
+    "predict_split",
+    "split_clip_dataset",
+]
 
 SPLIT_NAMES: tuple[str, ...] = ("train", "val", "test")
 
@@ -105,6 +112,26 @@ def _write(run_dir: Path, preds: TakePredictions, metrics: dict[str, Any] | None
     if is_rank_zero():
         write_evaluation(run_dir, preds, metrics, split)
     barrier()
+
+
+def split_clip_dataset(model: Any, cfg: Any, data: SkillData, split: str, cache_root: str | Path) -> Any:
+    """The 10-clip (test-protocol) dataset of ``split`` for ``model``'s inputs, in take order.
+
+    Items follow ``data.<split>`` take by take, ``cfg.data.num_test_clips`` clips each; ``crop_features``
+    come from (and fill) the feature cache under ``cache_root``.
+    """
+    return datasets_for(model, cfg, data, split, "test", Path(cache_root))
+
+
+def predict_split(
+    run_dir: str | Path, split: str = "test", cache_root: str | Path | None = None, show_progress: bool = True
+) -> tuple[TakePredictions, SkillData]:
+    """Per-take predictions of a run's best model on ``split`` (10 clips per take), written nowhere;
+    returned with the run's data (takes per split, vocabularies)."""
+    _check_split(split)
+    run_dir = Path(run_dir)
+    cfg, model, data = _run_data(run_dir)
+    return _predict(run_dir, cfg, model, data, split, _cache(run_dir, cache_root), show_progress), data
 
 
 def _cache(run_dir: Path, cache_root: str | Path | None) -> Path:

@@ -37,7 +37,13 @@ from skillsight.runs.sealed import read_sealed, write_sealed
 from skillsight.training.input_stats import STATISTICS_CLIPS_PER_TAKE, channel_statistics, fit_standardizers
 from skillsight.training.loop import LAST_CHECKPOINT, fit
 from skillsight.training.process_group import is_launch_rank_zero, start_process_group
-from skillsight.training.run_eval import evaluate_after_training, evaluate_run, predict_run
+from skillsight.training.run_eval import (
+    evaluate_after_training,
+    evaluate_run,
+    predict_run,
+    predict_split,
+    split_clip_dataset,
+)
 from skillsight.training.run_inputs import datasets_for, load_run_data, run_warnings
 from skillsight.training.sampling import make_loader
 from skillsight.training.sharded_features import sharded_teacher_features
@@ -51,7 +57,15 @@ from skillsight.training.skill_data import (
 )
 from skillsight.training.tasks import DistillationTask, SupervisedTask
 
-__all__ = ["evaluate_run", "load_teacher", "model_args_for_data", "predict_run", "train_run"]
+__all__ = [
+    "evaluate_run",
+    "load_teacher",
+    "model_args_for_data",
+    "predict_run",
+    "predict_split",
+    "split_clip_dataset",
+    "train_run",
+]
 
 _logger = logging.getLogger("skillsight.training")
 

@@ -1,0 +1,126 @@
+"""What the claims benchmark prints: the three tables, the claims with their intervals, and
+``name=value ref=value ratio=value`` lines (reference: the majority vote of the same run, or the
+paper's figure where labelled so)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from rich.console import Console
+from rich.table import Table
+
+from skillsight.claims.bench import BenchResult
+
+__all__ = ["TABLE_TITLES", "emit", "print_tables", "reference_lines"]
+
+TABLE_TITLES = {
+    1: "Table 1 analogue: methods",
+    3: "Table 3 analogue: teacher ablations",
+    4: "Table 4 analogue: student ablations",
+}
+
+
+def _pct(value: float) -> str:
+    return f"{100 * value:.1f}"
+
+
+def print_tables(result: BenchResult, console: Console | None = None) -> None:
+    """Print the row tables and the claim table of one condition."""
+    console = console or Console(width=160)
+    plan = result.plan
+    n = result.rows[0].n_takes
+    seeds = ", ".join(str(s) for s in plan.seeds)
+    for number, title in TABLE_TITLES.items():
+        rows = [r for r in result.rows if number in r.tables]
+        if not rows:
+            continue
+        table = Table(title=f"{title} ({plan.condition.name}; {n} test takes; seeds {seeds})")
+        for col in ("method", "acc %", "sd %", "per seed %", "bal. acc %", "power mW", "paper %"):
+            table.add_column(col, justify="left" if col == "method" else "right")
+        for r in rows:
+            table.add_row(
+                r.display,
+                _pct(r.mean_accuracy),
+                _pct(r.accuracy_sd),
+                " ".join(_pct(v) for v in r.accuracy.values()),
+                _pct(r.mean_balanced_accuracy),
+                "-" if r.power_mw is None else f"{r.power_mw:.1f}",
+                "-" if r.paper_acc is None else f"{r.paper_acc:.1f}",
+            )
+        console.print(table)
+    table = Table(title=f"Claims ({plan.condition.name}): accuracy difference on the same test takes, points")
+    for col in (
+        "claim",
+        "diff",
+        "95 % CI",
+        "per seed (CI)",
+        "seeds CI>0",
+        "McNemar p",
+        "bal. diff",
+        "verdict",
+    ):
+        table.add_column(col, justify="left" if col in ("claim", "verdict") else "right")
+    for c in result.claims:
+        p = c.pooled
+        per_seed = "; ".join(
+            f"{100 * d.difference:+.1f} [{100 * d.ci_low:+.1f}, {100 * d.ci_high:+.1f}]"
+            for d in c.per_seed.values()
+        )
+        table.add_row(
+            c.claim.name + ("" if c.claim.paper else " (extra)"),
+            f"{100 * p.difference:+.1f}",
+            f"[{100 * p.ci_low:+.1f}, {100 * p.ci_high:+.1f}]",
+            per_seed,
+            f"{c.seeds_holding}/{len(c.per_seed)}",
+            " ".join(f"{m.p_value:.3f}" for m in c.mcnemar.values()),
+            f"{100 * c.pooled_balanced.difference:+.1f}",
+            c.verdict,
+        )
+    console.print(table)
+
+
+def reference_lines(result: BenchResult) -> list[str]:
+    """``name=value ref=value ratio=value`` lines for every row and claim of the condition."""
+    cond = result.plan.condition.name
+    majority = next((r for r in result.rows if r.key == "majority"), None)
+    lines = []
+    for r in result.rows:
+        if majority is not None and r.key != "majority":
+            ref = majority.mean_accuracy
+            lines.append(
+                f"{cond}_{r.key}_acc={r.mean_accuracy:.4f} ref={ref:.4f} ratio={r.mean_accuracy / ref:.3f} "
+                "(ref: majority vote, same run)"
+            )
+        if r.paper_acc is not None:
+            ref = r.paper_acc / 100
+            lines.append(
+                f"{cond}_{r.key}_acc={r.mean_accuracy:.4f} ref={ref:.4f} ratio={r.mean_accuracy / ref:.3f} "
+                "(ref: paper figure, Ego-Exo4D)"
+            )
+    paper = {r.key: r.paper_acc for r in result.rows}
+    for c in result.claims:
+        p = c.pooled
+        a, b = paper.get(c.claim.better), paper.get(c.claim.worse)
+        tail = (
+            f"ci95=[{p.ci_low:+.4f},{p.ci_high:+.4f}] seeds_ci={c.seeds_holding}/{len(c.per_seed)} "
+            f"verdict={c.verdict.replace(' ', '_')}"
+        )
+        if a is not None and b is not None and a != b:
+            ref = (a - b) / 100
+            lines.append(
+                f"{cond}_claim_{c.claim.better}_gt_{c.claim.worse}={p.difference:+.4f} ref={ref:+.4f} "
+                f"ratio={p.difference / ref:.3f} {tail} (ref: paper figure difference)"
+            )
+        else:
+            lines.append(
+                f"{cond}_claim_{c.claim.better}_gt_{c.claim.worse}={p.difference:+.4f} ref=n/a {tail}"
+            )
+    lines.append(f"{cond}_wall_s={result.seconds:.0f}")
+    return lines
+
+
+def emit(result: BenchResult, say: Callable[[str], None] = print) -> None:
+    """Print the tables then the reference lines."""
+    print_tables(result)
+    for line in reference_lines(result):
+        say(line)
