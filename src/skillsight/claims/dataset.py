@@ -113,7 +113,7 @@ def training_subset(root: Path, fraction: float, seed: int, out: Path) -> Path:
     for record in train["annotations"]:
         cells[(record["scenario_name"], record["proficiency_score"])].append(record)
     rng = np.random.default_rng(seed)
-    kept = []
+    kept: list[dict] = []
     for cell, records in sorted(cells.items()):
         n = round(len(records) * fraction)
         if n < 1:

@@ -179,6 +179,7 @@ class BenchPlan:
         sweep_lambdas: lambda_dis values of the distillation sweep (seed 0, validation takes).
         sweep_fractions: training-set fractions of the size sweep (with and without distillation).
         n_resamples: bootstrap resamples per claim.
+        extra_overrides: ``--set`` overrides applied to every trained row (tests: fewer clips per take).
     """
 
     condition: Condition = field(default_factory=Condition)
@@ -192,6 +193,7 @@ class BenchPlan:
     sweep_lambdas: tuple[float, ...] = (0.1, 0.3, 3.0)
     sweep_fractions: tuple[float, ...] = (0.25, 0.5)
     n_resamples: int = 2000
+    extra_overrides: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         unknown = sorted(set(self.rows) - {r.key for r in ROWS})
@@ -260,8 +262,7 @@ def row_config(row: RowSpec, plan: BenchPlan, data_root: str, seed: int, teacher
         "trainer.progress_bar=false",
         f"optim.milestones={_scaled_milestones(base.optim.milestones, base.trainer.max_epochs, epochs)}",
     ]
-    if plan.scenarios:
-        overrides.append(f"data.scenarios=[{','.join(plan.scenarios)}]")
+    overrides.extend(plan.extra_overrides)
     if teacher_run:
         overrides.append(f"task.teacher_run={teacher_run}")
     return load_config(row.preset, overrides)

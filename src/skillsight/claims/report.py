@@ -11,7 +11,7 @@ from rich.table import Table
 
 from skillsight.claims.bench import BenchResult
 
-__all__ = ["TABLE_TITLES", "emit", "print_tables", "reference_lines"]
+__all__ = ["TABLE_TITLES", "emit", "markdown_tables", "print_tables", "reference_lines"]
 
 TABLE_TITLES = {
     1: "Table 1 analogue: methods",
@@ -124,3 +124,47 @@ def emit(result: BenchResult, say: Callable[[str], None] = print) -> None:
     print_tables(result)
     for line in reference_lines(result):
         say(line)
+
+
+def markdown_tables(data: dict) -> str:
+    """Markdown of one condition's ``results.json`` (as a dict): the three tables and the claims."""
+    rows = data["rows"]
+    n = rows[0]["n_test_takes"]
+    seeds = ", ".join(rows[0]["accuracy"])
+    out: list[str] = []
+    for number, title in TABLE_TITLES.items():
+        chosen = [r for r in rows if number in r["tables"]]
+        if not chosen:
+            continue
+        out += [
+            f"**{title}** ({data['condition']}; {n} test takes; seeds {seeds})",
+            "",
+            "| method | acc % (mean) | sd over seeds | per seed | bal. acc % | power mW | paper % |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for r in chosen:
+            per_seed = " / ".join(_pct(v) for v in r["accuracy"].values())
+            power = "-" if r["power_mw"] is None else f"{r['power_mw']:.1f}"
+            paper = "-" if r["paper_acc_percent"] is None else f"{r['paper_acc_percent']:.1f}"
+            out.append(
+                f"| {r['display']} | {_pct(r['mean_accuracy'])} | {_pct(r['accuracy_sd_over_seeds'])} | "
+                f"{per_seed} | {_pct(r['mean_balanced_accuracy'])} | {power} | {paper} |"
+            )
+        out.append("")
+    out += [
+        f"**Claims** ({data['condition']}): accuracy difference A - B on the same test takes, points",
+        "",
+        "| claim | diff | 95 % CI (pooled) | per seed | seeds with CI > 0 | bal. acc diff | verdict |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for c in data["claims"]:
+        p, b = c["pooled_accuracy"], c["pooled_balanced_accuracy"]
+        per_seed = " / ".join(f"{100 * d['difference']:+.1f}" for d in c["per_seed"].values())
+        name = c["claim"] + ("" if c["paper_claim"] else " (extra)")
+        out.append(
+            f"| {name} | {100 * p['difference']:+.1f} | "
+            f"[{100 * p['ci_low']:+.1f}, {100 * p['ci_high']:+.1f}] | "
+            f"{per_seed} | {c['seeds_holding']}/{len(c['per_seed'])} | {100 * b['difference']:+.1f} | "
+            f"{c['verdict']} |"
+        )
+    return "\n".join(out) + "\n"

@@ -147,11 +147,21 @@ def claim_result(
     for s in seeds:
         _aligned(better[s], worse[s], f"claim {claim.name}, seed {s}")
         _aligned(better[s], better[seeds[0]], f"claim {claim.name}, seeds {seeds[0]} and {s}")
-    names = {"name_a": claim.better, "name_b": claim.worse, "n_resamples": n_resamples}
-    per_seed = {s: paired_bootstrap(better[s].correct, worse[s].correct, seed=s, **names) for s in seeds}
+    a, b = claim.better, claim.worse
+    per_seed = {
+        s: paired_bootstrap(
+            better[s].correct, worse[s].correct, name_a=a, name_b=b, n_resamples=n_resamples, seed=s
+        )
+        for s in seeds
+    }
     tests = {s: mcnemar(better[s].correct > 0, worse[s].correct > 0) for s in seeds}
     pooled = pooled_paired_bootstrap(
-        [better[s].correct for s in seeds], [worse[s].correct for s in seeds], same_units=True, **names
+        [better[s].correct for s in seeds],
+        [worse[s].correct for s in seeds],
+        name_a=a,
+        name_b=b,
+        same_units=True,
+        n_resamples=n_resamples,
     )
     n_classes = len(PROFICIENCY_LABELS)
 
@@ -163,7 +173,9 @@ def claim_result(
         [balanced(better[s]) for s in seeds],
         [balanced(worse[s]) for s in seeds],
         [n] * len(seeds),
+        name_a=a,
+        name_b=b,
         same_units=True,
-        **names,
+        n_resamples=n_resamples,
     )
     return ClaimResult(claim, pooled, per_seed, tests, pooled_balanced)

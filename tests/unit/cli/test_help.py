@@ -48,3 +48,9 @@ def test_help_works(path: list[str]) -> None:
     result = CliRunner().invoke(app, [*path, "--help"])
     assert result.exit_code == 0, result.output
     assert "Usage" in result.output
+
+
+def test_bench_skillsight_refuses_an_unknown_difficulty() -> None:
+    result = CliRunner().invoke(app, ["bench", "skillsight", "--difficulty", "medium"])
+    assert result.exit_code == 2
+    assert "medium" in result.output and "hard" in result.output
