@@ -43,9 +43,10 @@ def tiny_bench(tmp_path_factory: pytest.TempPathFactory) -> tuple[BenchPlan, Pat
 
 
 def test_rows_are_scored_on_the_same_test_takes_for_every_seed(tiny_bench: tuple) -> None:
-    _, out, _ = tiny_bench
+    plan, out, _ = tiny_bench
     data = json.loads((out / "default_seed0" / "results.json").read_text())
-    assert [r["key"] for r in data["rows"]] == list(ROWS)
+    assert [r["key"] for r in data["rows"]] == [r.key for r in plan.row_specs()]  # table order
+    assert set(ROWS) == {r["key"] for r in data["rows"]}
     uids = data["predictions"]["teacher"]["0"]["take_uids"]
     assert len(uids) == 8  # 2 scenarios x 4 levels x 1 test take
     for key in ROWS:
@@ -115,7 +116,7 @@ def test_mechanism_figures_are_measured(tiny_bench: tuple) -> None:
     pairs = mech["complementarity"]
     assert pairs["teacher|gaze_only"]["n"] == 16  # 8 test takes x 2 seeds
     sweeps = mech["sweeps"]["lambda_dis"]
-    assert set(sweeps) == {"1.0", "3"} and sweeps["3"]["n_units"] == 8  # validation takes
+    assert set(sweeps) == {"1", "3"} and sweeps["3"]["n_units"] == 8  # validation takes
 
 
 def test_a_finished_benchmark_is_read_back_not_retrained(tiny_bench: tuple) -> None:

@@ -195,7 +195,7 @@ def sweeps(plan: BenchPlan, data_root: Path, cond_dir: Path, log: Callable[[str]
     seed = plan.seeds[0]
     seed_dir, cache = cond_dir / f"seed{seed}", cond_dir / "cache"
     reference = seed_dir / "student_no_distill"
-    lambdas: dict[str, Any] = {"1.0": _gain(seed_dir / "student", reference, cache, "student_lambda1")}
+    lambdas: dict[str, Any] = {"1": _gain(seed_dir / "student", reference, cache, "student_lambda1")}
     for lam in plan.sweep_lambdas:
         name = f"student_lambda{lam:g}"
         _, run = train_row(

@@ -113,8 +113,12 @@ def _config_hash(cfg: Any) -> str:
 
 
 def _features_store(seed_dir: Path, teacher_key: str, data_root: str) -> Path:
+    """Where a seed keeps the teacher features of one teacher run (its weights) on one dataset."""
+    from skillsight.runs.hashes import weights_sha256
+
+    weights = weights_sha256(seed_dir / teacher_key)[:12]
     tag = hashlib.sha256(str(Path(data_root).resolve()).encode()).hexdigest()[:8]
-    return seed_dir / "teacher_features" / f"{teacher_key}_{tag}.safetensors"
+    return seed_dir / "teacher_features" / f"{teacher_key}_{weights}_{tag}.safetensors"
 
 
 def train_row(
