@@ -276,4 +276,7 @@ def run_mechanism(
     ):
         log(f"[{plan.condition.name}] mechanism: lambda_dis and training-size sweeps (validation takes)")
         result["sweeps"] = sweeps(plan, data_root, cond_dir, log)
+    (cond_dir / "mechanism").mkdir(parents=True, exist_ok=True)
+    text = json.dumps({"seed": seed, **result}, indent=1, default=float)
+    (cond_dir / "mechanism" / "mechanism.json").write_text(text)
     return result

@@ -190,8 +190,8 @@ class BenchPlan:
     gaze_epochs: int = 12
     rows: tuple[str, ...] = tuple(r.key for r in ROWS)
     mechanism: bool = True
-    sweep_lambdas: tuple[float, ...] = (0.1, 0.3, 3.0)
-    sweep_fractions: tuple[float, ...] = (0.25, 0.5)
+    sweep_lambdas: tuple[float, ...] = (0.3, 3.0)
+    sweep_fractions: tuple[float, ...] = (0.25,)
     n_resamples: int = 2000
     extra_overrides: tuple[str, ...] = ()
 
