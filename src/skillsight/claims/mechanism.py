@@ -248,6 +248,13 @@ def run_mechanism(
     result: dict[str, Any] = {"complementarity": complementarity(predictions)}
     seed = plan.seeds[0]
     cache = cond_dir / "cache"
+    stored_path = cond_dir / "mechanism" / "mechanism.json"
+    key = _mechanism_key(plan, run_dirs)
+    if stored_path.is_file():  # the probes of the same first-seed runs and sweeps: read back
+        stored = json.loads(stored_path.read_text())
+        if stored.get("key") == key:
+            log(f"[{plan.condition.name}] mechanism: reusing {stored_path}")
+            return {**{k: v for k, v in stored.items() if k not in ("key", "seed")}, **result}
     if ("teacher", seed) in run_dirs and ("student", seed) in run_dirs:
         log(f"[{plan.condition.name}] mechanism: probes on the seed-{seed} teacher")
         teacher_dir, student_dir = run_dirs[("teacher", seed)], run_dirs[("student", seed)]
@@ -276,7 +283,21 @@ def run_mechanism(
     ):
         log(f"[{plan.condition.name}] mechanism: lambda_dis and training-size sweeps (validation takes)")
         result["sweeps"] = sweeps(plan, data_root, cond_dir, log)
-    (cond_dir / "mechanism").mkdir(parents=True, exist_ok=True)
-    text = json.dumps({"seed": seed, **result}, indent=1, default=float)
-    (cond_dir / "mechanism" / "mechanism.json").write_text(text)
+    stored_path.parent.mkdir(parents=True, exist_ok=True)
+    text = json.dumps({"key": key, "seed": seed, **result}, indent=1, default=float)
+    stored_path.write_text(text)
     return result
+
+
+def _mechanism_key(plan: BenchPlan, run_dirs: dict[tuple[str, int], Path]) -> dict[str, Any]:
+    """What the stored probes and sweeps depend on: the first seed's run weights and the sweep knobs."""
+    from skillsight.runs.hashes import weights_sha256
+
+    seed = plan.seeds[0]
+    weights = {
+        key: weights_sha256(run_dirs[(key, seed)])[:16]
+        for key in ("teacher", "student", "student_no_distill")
+        if (key, seed) in run_dirs
+    }
+    knobs = {k: v for k, v in plan.to_dict().items() if k not in ("seeds", "mechanism", "n_resamples")}
+    return {"seed": seed, "weights": weights, "plan": json.loads(json.dumps(knobs, default=str))}
