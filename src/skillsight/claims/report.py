@@ -1,6 +1,6 @@
-"""What the claims benchmark prints: the three tables, the claims with their intervals, and
-``name=value ref=value ratio=value`` lines (reference: the majority vote of the same run, or the
-paper's figure where labelled so)."""
+"""What the claims benchmark prints: the three tables, the claims with their intervals, and the
+project's ``name=VALUE ref=VALUE ratio=VALUE ref_kind=KIND`` lines (reference: the majority vote of the
+same run, ``ref_kind=same_run``, or the paper's figure, ``ref_kind=paper``) and ``claim_...`` lines."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from skillsight.claims.bench import BenchResult
+from skillsight.reports.bench_lines import bench_line, claim_line
 
 __all__ = ["TABLE_TITLES", "emit", "markdown_tables", "print_tables", "reference_lines"]
 
@@ -80,42 +81,41 @@ def print_tables(result: BenchResult, console: Console | None = None) -> None:
 
 
 def reference_lines(result: BenchResult) -> list[str]:
-    """``name=value ref=value ratio=value`` lines for every row and claim of the condition."""
+    """Figure lines (:func:`~skillsight.reports.bench_lines.bench_line`) for every row, claim lines
+    (:func:`~skillsight.reports.bench_lines.claim_line`) for every claim, pooled and per seed."""
     cond = result.plan.condition.name
     majority = next((r for r in result.rows if r.key == "majority"), None)
     lines = []
     for r in result.rows:
         if majority is not None and r.key != "majority":
-            ref = majority.mean_accuracy
             lines.append(
-                f"{cond}_{r.key}_acc={r.mean_accuracy:.4f} ref={ref:.4f} ratio={r.mean_accuracy / ref:.3f} "
-                "(ref: majority vote, same run)"
+                bench_line(
+                    f"skillsight_{cond}_{r.key}_acc",
+                    r.mean_accuracy,
+                    majority.mean_accuracy,
+                    ref_kind="same_run",
+                    ref_name="majority_vote",
+                    bal_acc=r.mean_balanced_accuracy,
+                    seeds=len(r.accuracy),
+                    n=r.n_takes,
+                )
             )
         if r.paper_acc is not None:
-            ref = r.paper_acc / 100
             lines.append(
-                f"{cond}_{r.key}_acc={r.mean_accuracy:.4f} ref={ref:.4f} ratio={r.mean_accuracy / ref:.3f} "
-                "(ref: paper figure, Ego-Exo4D)"
+                bench_line(
+                    f"skillsight_{cond}_{r.key}_acc_vs_paper",
+                    r.mean_accuracy,
+                    r.paper_acc / 100,
+                    ref_kind="paper",
+                    ref_name="Ego-Exo4D",
+                )
             )
-    paper = {r.key: r.paper_acc for r in result.rows}
+        if r.power_mw is not None:
+            lines.append(bench_line(f"skillsight_{cond}_{r.key}_power_mw", r.power_mw, None, ref_kind="none"))
     for c in result.claims:
-        p = c.pooled
-        a, b = paper.get(c.claim.better), paper.get(c.claim.worse)
-        tail = (
-            f"ci95=[{p.ci_low:+.4f},{p.ci_high:+.4f}] seeds_ci={c.seeds_holding}/{len(c.per_seed)} "
-            f"verdict={c.verdict.replace(' ', '_')}"
-        )
-        if a is not None and b is not None and a != b:
-            ref = (a - b) / 100
-            lines.append(
-                f"{cond}_claim_{c.claim.better}_gt_{c.claim.worse}={p.difference:+.4f} ref={ref:+.4f} "
-                f"ratio={p.difference / ref:.3f} {tail} (ref: paper figure difference)"
-            )
-        else:
-            lines.append(
-                f"{cond}_claim_{c.claim.better}_gt_{c.claim.worse}={p.difference:+.4f} ref=n/a {tail}"
-            )
-    lines.append(f"{cond}_wall_s={result.seconds:.0f}")
+        lines.append(claim_line(f"skillsight_{cond}", c.pooled))
+        lines.extend(claim_line(f"skillsight_{cond}_seed{s}", d) for s, d in c.per_seed.items())
+    lines.append(bench_line(f"skillsight_{cond}_wall_s", result.seconds, None, ref_kind="none"))
     return lines
 
 
