@@ -97,12 +97,12 @@ def test_claims_are_paired_stats_on_the_rows_predictions(tiny_bench: tuple) -> N
         m = claim.mcnemar[seed]
         assert m.only_a_right == int(((a[seed] > 0) & (b[seed] == 0)).sum())
     lines = reference_lines(result)
-    assert f"claim_skillsight_default_seed0_student_vs_gaze_only={claim.pooled.difference:+.3f}" in " ".join(
+    assert f"claim_skillsight_default_gen0_student_vs_gaze_only={claim.pooled.difference:+.3f}" in " ".join(
         lines
     )
-    teacher = [line for line in lines if line.startswith("skillsight_default_seed0_teacher_acc=")]
+    teacher = [line for line in lines if line.startswith("skillsight_default_gen0_teacher_acc=")]
     assert len(teacher) == 1 and "ref_kind=same_run ref_name=majority_vote" in teacher[0]
-    assert any(line.startswith("skillsight_default_seed0_teacher_acc_vs_paper=") for line in lines)
+    assert any(line.startswith("skillsight_default_gen0_teacher_acc_vs_paper=") for line in lines)
 
 
 def test_mechanism_figures_are_measured(tiny_bench: tuple) -> None:

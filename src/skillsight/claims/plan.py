@@ -161,7 +161,13 @@ class Condition:
 
     @property
     def name(self) -> str:
+        """Folder name under the benchmark's output, e.g. ``default_seed0``."""
         return f"{self.difficulty}_seed{self.generator_seed}"
+
+    @property
+    def label(self) -> str:
+        """Name in figure lines, e.g. ``default_gen0`` (generator seed; training seeds are ``train_seedN``)."""
+        return f"{self.difficulty}_gen{self.generator_seed}"
 
 
 @dataclass(frozen=True)

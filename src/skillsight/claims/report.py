@@ -83,7 +83,7 @@ def print_tables(result: BenchResult, console: Console | None = None) -> None:
 def reference_lines(result: BenchResult) -> list[str]:
     """Figure lines (:func:`~skillsight.reports.bench_lines.bench_line`) for every row, claim lines
     (:func:`~skillsight.reports.bench_lines.claim_line`) for every claim, pooled and per seed."""
-    cond = result.plan.condition.name
+    cond = result.plan.condition.label
     majority = next((r for r in result.rows if r.key == "majority"), None)
     lines = []
     for r in result.rows:
@@ -114,7 +114,7 @@ def reference_lines(result: BenchResult) -> list[str]:
             lines.append(bench_line(f"skillsight_{cond}_{r.key}_power_mw", r.power_mw, None, ref_kind="none"))
     for c in result.claims:
         lines.append(claim_line(f"skillsight_{cond}", c.pooled))
-        lines.extend(claim_line(f"skillsight_{cond}_seed{s}", d) for s, d in c.per_seed.items())
+        lines.extend(claim_line(f"skillsight_{cond}_train_seed{s}", d) for s, d in c.per_seed.items())
     lines.append(bench_line(f"skillsight_{cond}_wall_s", result.seconds, None, ref_kind="none"))
     return lines
 
