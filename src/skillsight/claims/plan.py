@@ -166,7 +166,7 @@ class Condition:
 
     @property
     def label(self) -> str:
-        """Name in figure lines, e.g. ``default_gen0`` (generator seed; training seeds are ``train_seedN``)."""
+        """Name in figure lines, e.g. ``default_gen0`` (training seeds are ``train_seedN`` there)."""
         return f"{self.difficulty}_gen{self.generator_seed}"
 
 
