@@ -131,3 +131,16 @@ def test_a_finished_benchmark_is_read_back_not_retrained(tiny_bench: tuple) -> N
     again = run_claims_benchmark(plan, out, log=lambda _: None)
     assert [m.stat().st_mtime_ns for m in markers] == stamps
     assert [r.accuracy for r in again.rows] == [r.accuracy for r in result.rows]
+
+
+def test_markdown_renders_the_tables_claims_and_mechanism(tiny_bench: tuple) -> None:
+    from skillsight.claims.report import markdown_mechanism, markdown_tables
+
+    _, out, result = tiny_bench
+    text = markdown_tables(json.loads((out / "default_seed0" / "results.json").read_text()))
+    assert "Table 1 analogue" in text and "Table 4 analogue" in text and "Table 3 analogue" in text
+    teacher = result.row("teacher")
+    assert f"| SkillSight-T (teacher) | {100 * teacher.mean_accuracy:.1f} |" in text
+    assert "| student>gaze_only |" in text
+    mech = markdown_mechanism(result.mechanism)
+    assert "lambda_dis = 3" in mech and "| features |" in mech

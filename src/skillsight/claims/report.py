@@ -12,7 +12,7 @@ from rich.table import Table
 from skillsight.claims.bench import BenchResult
 from skillsight.reports.bench_lines import bench_line, claim_line
 
-__all__ = ["TABLE_TITLES", "emit", "markdown_tables", "print_tables", "reference_lines"]
+__all__ = ["TABLE_TITLES", "emit", "markdown_mechanism", "markdown_tables", "print_tables", "reference_lines"]
 
 TABLE_TITLES = {
     1: "Table 1 analogue: methods",
@@ -168,3 +168,65 @@ def markdown_tables(data: dict) -> str:
             f"{c['verdict']} |"
         )
     return "\n".join(out) + "\n"
+
+
+def markdown_mechanism(mech: dict) -> str:
+    """Markdown of a condition's mechanism figures (``results.json["mechanism"]`` or mechanism.json)."""
+    out: list[str] = []
+    r2 = mech.get("target_from_gaze_r2")
+    if r2:
+        out += [
+            "**Distillation target from gaze**: ridge R² on validation clips (fitted on training clips)",
+            "",
+            "| target | dim | R² |",
+            "|---|---|---|",
+        ]
+        out += [f"| {key} | {v['dim']} | {v['score']:.3f} |" for key, v in r2.items()]
+        out.append("")
+    labels = mech.get("branch_labels")
+    if labels:
+        out += ["**Label information**: validation take accuracy", "", "| input | accuracy % |", "|---|---|"]
+        probes = labels["label_probe_val_accuracy"]
+        out += [f"| logistic probe on {key} | {_pct(v['score'])} |" for key, v in probes.items()]
+        for key, value in labels["teacher_val_accuracy_with_branch_at_mean"].items():
+            out.append(f"| teacher head, {key.replace('_', ' ')} | {_pct(value)} |")
+        out.append("")
+    pairs = mech.get("complementarity")
+    if pairs:
+        out += [
+            "**Complementarity** (test takes, all seeds): P(A right | B wrong), P(A right | B right)",
+            "",
+            "| A, B | acc A % | acc B % | A right, B wrong % | A right, B right % | A or B right % |",
+            "|---|---|---|---|---|---|",
+        ]
+        for name, v in pairs.items():
+            out.append(
+                f"| {name.replace('|', ', ')} | {_pct(v['a_accuracy'])} | {_pct(v['b_accuracy'])} | "
+                f"{_pct(v['p_a_right_given_b_wrong'])} | {_pct(v['p_a_right_given_b_right'])} | "
+                f"{_pct(v['union_accuracy'])} |"
+            )
+        out.append("")
+    sweeps = mech.get("sweeps")
+    if sweeps:
+        out += [
+            "**Student gain over the undistilled student** (validation takes, seed "
+            f"{sweeps['seed']}; paired bootstrap)",
+            "",
+            "| setting | student acc % | undistilled acc % | gain, points | 95 % CI |",
+            "|---|---|---|---|---|",
+        ]
+        for lam, v in sweeps["lambda_dis"].items():
+            out.append(
+                f"| lambda_dis = {lam}, all training takes | {_pct(v['accuracy'])} | "
+                f"{_pct(v['reference_accuracy'])} | {100 * v['difference']:+.1f} | "
+                f"[{100 * v['ci_low']:+.1f}, {100 * v['ci_high']:+.1f}] |"
+            )
+        for fraction, v in sweeps["train_fraction"].items():
+            takes = "all" if v.get("train_takes") is None else v["train_takes"]
+            out.append(
+                f"| lambda_dis = 1, training fraction {fraction} ({takes} takes) | {_pct(v['accuracy'])} | "
+                f"{_pct(v['reference_accuracy'])} | {100 * v['difference']:+.1f} | "
+                f"[{100 * v['ci_low']:+.1f}, {100 * v['ci_high']:+.1f}] |"
+            )
+        out.append("")
+    return "\n".join(out)
