@@ -8,7 +8,7 @@ on the held-out scenario's test takes. The baseline predicts the most frequent t
 scenario's own unlabelled statistics (suffix ``_scnorm``). Prints one line per figure with the
 baseline as reference:
 
-    supervised_attribute_iou=VALUE ref=BASELINE ratio=VALUE/BASELINE
+    supervised_attribute_iou=VALUE ref=BASELINE ratio=VALUE/BASELINE ref_kind=same_run ref_name=most_frequent
 
 and one claim per setting, "<setting> > most_frequent" on attribute IoU@0.7, from the shared statistics
 helper (``skillsight.evaluation.paired_stats``): the paired difference on the same test windows, pooled
@@ -42,7 +42,7 @@ from skillsight.projects.attributes.discovery import AttributeVocabulary, load_w
 from skillsight.projects.attributes.mapper import TakeFeatures, extract_features
 from skillsight.projects.attributes.pipeline import discover, evaluate_core, fit
 from skillsight.projects.attributes.synthetic import generate_synthetic_commentary
-from skillsight.reports.bench_lines import claim_line
+from skillsight.reports.bench_lines import bench_line, claim_line
 
 SETTINGS = ("supervised", "zeroshot", "supervised_scnorm", "zeroshot_scnorm")
 
@@ -170,15 +170,15 @@ def main() -> None:
         ):
             v, r = float(np.mean([m[key] for m in ms])), float(np.mean([m[ref] for m in ms]))
             name = key.replace("@0.7", "").replace("micro_f1", "attribute_micro_f1")
-            print(f"{setting}_{name}={v:.4f} ref={r:.4f} ratio={v / r if r > 0 else float('nan'):.3f}")
+            print(bench_line(f"{setting}_{name}", v, r, ref_kind="same_run", ref_name="most_frequent"))
     for suffix in ("", "_scnorm"):
         for key in ("attribute_iou@0.7", "rouge_l"):
             sup = float(np.mean([m[key] for m in rows["supervised" + suffix]]))
             zs = float(np.mean([m[key] for m in rows["zeroshot" + suffix]]))
             ratio = zs / sup if sup > 0 else float("nan")
+            drop = f"zeroshot{suffix}_drop_{key.replace('@0.7', '')}"
             print(
-                f"zeroshot{suffix}_drop_{key.replace('@0.7', '')}={sup - zs:.4f} "
-                f"ref={sup:.4f} ratio={ratio:.3f}"
+                bench_line(drop, sup - zs, sup, ref_kind="same_run", ref_name="supervised", zs_over_sup=ratio)
             )
     claims = {setting: _claim(windows[setting], setting) for setting in SETTINGS}
     why = {}

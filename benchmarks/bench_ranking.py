@@ -49,7 +49,7 @@ from skillsight.projects.ranking.metrics import attention_mass
 from skillsight.projects.ranking.pairs import load_epic_skills
 from skillsight.projects.ranking.pipeline import ranking_config, train_ranking
 from skillsight.projects.ranking.synthetic import region_mask, write_synthetic_pairs
-from skillsight.reports.bench_lines import claim_line
+from skillsight.reports.bench_lines import bench_line, claim_line
 
 # row -> (registered model, constructor overrides, uses the similar pairs)
 ROWS: dict[str, tuple[str, dict[str, Any], bool]] = {
@@ -336,24 +336,35 @@ def main() -> None:
                 result = _train_row(row, data, args, seed, root)
                 results[row][seed] = result
                 for k, acc in result["per_fold"].items():
-                    print(
-                        f"ranking_acc_{row}_seed{seed}_fold{k}={acc:.3f} "
-                        f"ref={results['full'][seed]['per_fold'][k]:.3f} "
-                        f"ratio={acc / max(results['full'][seed]['per_fold'][k], 1e-9):.3f}",
-                        flush=True,
-                    )
+                    full = results["full"][seed]["per_fold"][k]
+                    line = bench_line(f"ranking_acc_{row}_seed{seed}_fold{k}", acc, full, ref_kind="same_run")
+                    print(f"{line} ref_name=full", flush=True)
     summary = _summaries(results)
     ref = summary["full"]["mean"]
     for row, s in summary.items():
         print(
-            f"ranking_acc_{row}_mean={s['mean']:.3f} ref={ref:.3f} ratio={s['mean'] / ref:.3f} "
-            f"spread={s['std']:.3f} n={s['n_units']} paired_diff_vs_full={s['diff_vs_full_mean']:+.3f} "
-            f"ahead={s['units_ahead_of_full']} behind={s['units_behind_full']}"
+            bench_line(
+                f"ranking_acc_{row}_mean",
+                s["mean"],
+                ref,
+                ref_kind="same_run",
+                digits=3,
+                ref_name="full",
+                spread=f"{s['std']:.3f}",
+                n=s["n_units"],
+                paired_diff_vs_full=f"{s['diff_vs_full_mean']:+.3f}",
+                ahead=s["units_ahead_of_full"],
+                behind=s["units_behind_full"],
+            )
         )
     for row, s in summary.items():
         if s["attention_mass_paper"] is not None:
             mass, frac = s["attention_mass_paper"], s["area_fraction_paper"]
-            print(f"attention_mass_paper_{row}={mass:.3f} ref={frac:.3f} ratio={mass / frac:.3f}")
+            print(
+                bench_line(
+                    f"attention_mass_paper_{row}", mass, frac, ref_kind="same_run", ref_name="area_fraction"
+                )
+            )
     claims, why = _report_claims(summary, _claims(results, val_pairs))
     for row, figures in PAPER_FIGURES.items():
         text = " ".join(f"{task}={value}" for task, value in figures.items())

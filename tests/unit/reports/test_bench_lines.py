@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import ast
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from skillsight.evaluation.paired_stats import paired_bootstrap
 from skillsight.reports.bench_lines import bench_line, claim_line
+
+BENCHMARKS = Path(__file__).resolve().parents[3] / "benchmarks"
 
 
 def _fields(line: str) -> dict[str, str]:
@@ -51,3 +56,16 @@ def test_a_claim_line_carries_difference_interval_runs_and_verdict() -> None:
     fields = _fields(claim_line("table1", d).replace(",", ";"))
     assert fields["claim_table1_teacher_vs_gaze_only"] == "+0.750"
     assert fields["verdict"] == "holds" and fields["runs"] == "1/1" and fields["n"] == "200"
+
+
+def test_no_benchmark_script_formats_its_own_reference() -> None:
+    """Every figure goes through bench_line (which states the reference's origin): a script with an
+    f-string holding ``ref=`` is how unlabelled references crept in before."""
+    offenders = []
+    for script in sorted(BENCHMARKS.glob("bench_*.py")):
+        for node in ast.walk(ast.parse(script.read_text())):
+            if isinstance(node, ast.JoinedStr) and any(
+                isinstance(part, ast.Constant) and "ref=" in str(part.value) for part in node.values
+            ):
+                offenders.append(f"{script.name}:{node.lineno}")
+    assert offenders == []
