@@ -8,6 +8,7 @@ inspected or re-evaluated afterwards with the CLI.
 
 from __future__ import annotations
 
+import csv
 import json
 import shutil
 import time
@@ -22,6 +23,7 @@ from rich.table import Table
 
 from skillsight.config import RunConfig, load_config
 from skillsight.data.records import PROFICIENCY_LABELS
+from skillsight.evaluation.paired_stats import paired_bootstrap
 
 __all__ = [
     "CLAIMS",
@@ -67,15 +69,29 @@ CLAIMS: tuple[tuple[str, str], ...] = (
 )
 
 
-def claim_lines(accuracy: dict[str, float]) -> list[str]:
-    """One line per claim: both overall accuracies (fractions), the margin, and whether it holds."""
+def take_correctness(run_dir: Path) -> dict[str, bool]:
+    """take_uid -> whether the run's test prediction is right, from its ``predictions.csv``."""
+    with (Path(run_dir) / "predictions.csv").open(newline="") as handle:
+        return {row["take_uid"]: row["label"] == row["predicted"] for row in csv.DictReader(handle)}
+
+
+def claim_lines(correct: dict[str, dict[str, bool]]) -> list[str]:
+    """One line per claim: the paired accuracy difference on the takes both runs scored, its 95 %
+    bootstrap interval (:mod:`skillsight.evaluation.paired_stats`) and the verdict.
+
+    Args:
+        correct: run folder name -> take_uid -> right (True) or wrong.
+    """
     lines = []
     for better, worse in CLAIMS:
-        margin = accuracy[better] - accuracy[worse]
-        verdict = "holds" if margin > 0 else "DOES NOT HOLD"
+        takes = sorted(set(correct[better]) & set(correct[worse]))
+        a = np.array([correct[better][t] for t in takes], dtype=float)
+        b = np.array([correct[worse][t] for t in takes], dtype=float)
+        d = paired_bootstrap(a, b, name_a=better, name_b=worse)
         lines.append(
-            f"{better} {100 * accuracy[better]:.1f}% vs {worse} {100 * accuracy[worse]:.1f}%: "
-            f"{100 * margin:+.1f} points, {verdict}"
+            f"{better} {100 * a.mean():.1f}% vs {worse} {100 * b.mean():.1f}%: "
+            f"{100 * d.difference:+.1f} points, 95 % CI [{100 * d.ci_low:+.1f}, {100 * d.ci_high:+.1f}] "
+            f"over {len(takes)} paired takes: {d.verdict}"
         )
     return lines
 
@@ -176,8 +192,8 @@ def run_demo(
     for row in table_rows(runs, scenarios):
         table.add_row(*row)
     Console(width=max(console.width, 140)).print(table)  # never squeeze method names into '…'
-    accuracy = {folder.name: run.metrics["overall_accuracy"] for folder, run in zip(folders, runs)}
-    for line in claim_lines(accuracy):
+    correct = {folder.name: take_correctness(folder) for folder in folders}
+    for line in claim_lines(correct):
         say(f"claim: {line}")
     say("[4/4] writing the report")
     notes = [
