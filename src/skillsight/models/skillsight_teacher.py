@@ -407,7 +407,9 @@ class SkillSightTeacher(DeclaredInputsModule):
             return self, None
         from skillsight.models._factory import create_model
 
-        args = {**self.model_args, "crop_input": "crops"}
+        # a loaded run's weights folders as found now (load_model), not the run-relative names it stores
+        stored = getattr(self, "resolved_model_args", None) or self.model_args
+        args = {**stored, "crop_input": "crops"}
         variant = create_model(self.model_name, **args).eval()
         if not isinstance(variant, SkillSightTeacher):
             raise ConfigError(f"{self.model_name} did not build a SkillSightTeacher")

@@ -267,6 +267,7 @@ def load_model(
     try:
         model = create_model(spec["model_name"], model_module=spec.get("model_module"), **args)
         model.model_args = spec["model_args"]  # as stored (run-relative copies)
+        model.resolved_model_args = args  # the folders as found now: what a rebuild of this model needs
     except (TypeError, ModelArgumentError) as err:
         raise CheckpointError(
             spec_source, f"model_args do not build {spec['model_name']!r}: {err}", field="model_args"

@@ -29,6 +29,8 @@ class DeclaredInputsModule(nn.Module):
     # module that registered it) and by skillsight.runs.checkpoint.load_model (the spec's metadata).
     model_name: str
     model_args: dict[str, Any]
+    #: set by load_model: model_args with weights folders as found now (stored: run-relative copies)
+    resolved_model_args: dict[str, Any] | None = None
     model_module: str
     checkpoint_metadata: dict[str, Any]
 
