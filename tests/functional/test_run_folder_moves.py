@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 
 import numpy as np
+import pytest
 
 from skillsight.config import load_config
 from skillsight.evaluation.predictions_file import read_predictions_csv
@@ -40,3 +41,19 @@ def test_a_moved_run_evaluates_without_its_original_weights_folder(small_skill_d
     np.testing.assert_allclose(after.logits, before.logits, rtol=0, atol=1e-6)
     assert metrics["num_takes"] == 24
     assert str(tmp_path / "weights") not in (moved / "model.json").read_text()
+
+
+def test_a_refused_resume_copies_no_weights_into_the_run(small_skill_dataset, tmp_path) -> None:
+    """``--resume`` with a changed recipe is refused before the pretrained folder is copied in."""
+    from skillsight.exceptions import ConfigError
+    from skillsight.runs.run_config import save_config
+
+    weights = tmp_path / "weights"
+    weights.mkdir()
+    (weights / "config.json").write_text("{}")
+    run = tmp_path / "run"
+    common = [f"data.root={small_skill_dataset}", f"model.args.pretrained_dir={weights}"]
+    save_config(load_config("timesformer_tiny", [*common, "optim.lr=0.001"]), run / "config.json")
+    with pytest.raises(ConfigError, match=r"--resume would change the recipe .*optim\.lr"):
+        train_run(load_config("timesformer_tiny", [*common, "optim.lr=0.5"]), run, resume=True)
+    assert sorted(p.name for p in run.iterdir()) == ["config.json"]

@@ -23,7 +23,14 @@ from skillsight.config.overrides import SCHEMA_KEY
 from skillsight.exceptions import ConfigError
 from skillsight.runs.atomic import atomic_write_text
 
-__all__ = ["CONFIG_JSON", "RESUMABLE_CHANGES", "changed_keys", "load_run_config", "save_config"]
+__all__ = [
+    "CONFIG_JSON",
+    "RESUMABLE_CHANGES",
+    "changed_keys",
+    "check_config",
+    "load_run_config",
+    "save_config",
+]
 
 CONFIG_JSON = "config.json"
 
@@ -67,6 +74,48 @@ def _describe(changes: dict[str, tuple[Any, Any]], limit: int = 5) -> str:
     return "; ".join(shown) + more
 
 
+def check_config(cfg: Any, path: str | Path, resume: bool = False) -> None:
+    """Refuse, before anything is written, a config that :func:`save_config` would refuse.
+
+    Call it before a run copies or writes anything into its folder (e.g. pretrained weights), so a
+    refused ``--resume`` leaves the folder as it was.
+
+    Raises:
+        ConfigError: the folder already holds another config (not resuming), or resuming would change
+            a key outside :data:`RESUMABLE_CHANGES`.
+    """
+    path = Path(path)
+    if not path.is_file():
+        return
+    try:
+        stored = json.loads(path.read_text())
+    except json.JSONDecodeError as err:
+        raise ConfigError(f"{path}: not valid JSON (line {err.lineno}): {err.msg}") from None
+    changes = changed_keys(stored if isinstance(stored, dict) else {}, _as_json(cfg))
+    if resume:
+        blocking = {k: v for k, v in changes.items() if not _resumable(k)}
+        if blocking:
+            raise ConfigError(
+                f"--resume would change the recipe of {path.parent}: {_describe(blocking)}. Resume "
+                f"with the stored config (only {', '.join(sorted(RESUMABLE_CHANGES))} may change) or "
+                "train into another folder (nothing was overwritten)"
+            )
+    elif changes:
+        raise ConfigError(
+            f"{path.parent} already holds a run of another config ({_describe(changes)}); pass "
+            "--resume with the same config to continue it, or choose another output folder "
+            "(nothing was overwritten)"
+        )
+
+
+def _as_json(cfg: Any) -> dict[str, Any]:
+    """The resolved config as the JSON object ``config.json`` holds (method name first)."""
+    data: dict[str, Any] = json.loads(
+        json.dumps({SCHEMA_KEY: method_of(cfg).name, **dataclasses.asdict(cfg)})
+    )
+    return data
+
+
 def save_config(cfg: Any, path: str | Path, resume: bool = False) -> None:
     """Write the resolved config of any registered method as JSON (atomic), naming its method.
 
@@ -76,32 +125,10 @@ def save_config(cfg: Any, path: str | Path, resume: bool = False) -> None:
         resume: the run continues a stopped one in the same folder.
 
     Raises:
-        ConfigError: the folder already holds another config (not resuming), or resuming would change
-            a key outside :data:`RESUMABLE_CHANGES`; nothing is written then.
+        ConfigError: as :func:`check_config`; nothing is written then.
     """
-    path = Path(path)
-    data = json.loads(json.dumps({SCHEMA_KEY: method_of(cfg).name, **dataclasses.asdict(cfg)}))
-    if path.is_file():
-        try:
-            stored = json.loads(path.read_text())
-        except json.JSONDecodeError as err:
-            raise ConfigError(f"{path}: not valid JSON (line {err.lineno}): {err.msg}") from None
-        changes = changed_keys(stored if isinstance(stored, dict) else {}, data)
-        if resume:
-            blocking = {k: v for k, v in changes.items() if not _resumable(k)}
-            if blocking:
-                raise ConfigError(
-                    f"--resume would change the recipe of {path.parent}: {_describe(blocking)}. Resume "
-                    f"with the stored config (only {', '.join(sorted(RESUMABLE_CHANGES))} may change) or "
-                    "train into another folder (nothing was overwritten)"
-                )
-        elif changes:
-            raise ConfigError(
-                f"{path.parent} already holds a run of another config ({_describe(changes)}); pass "
-                "--resume with the same config to continue it, or choose another output folder "
-                "(nothing was overwritten)"
-            )
-    atomic_write_text(path, json.dumps(data, indent=2, sort_keys=True))
+    check_config(cfg, path, resume)
+    atomic_write_text(Path(path), json.dumps(_as_json(cfg), indent=2, sort_keys=True))
 
 
 def load_run_config(run_dir: str | Path, method: str = "skillsight") -> Any:

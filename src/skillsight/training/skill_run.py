@@ -32,7 +32,7 @@ from skillsight.runs.checkpoint import load_model
 from skillsight.runs.hashes import weights_sha256
 from skillsight.runs.pretrained_refs import record_pretrained
 from skillsight.runs.provenance import write_run_info
-from skillsight.runs.run_config import load_run_config, save_config
+from skillsight.runs.run_config import check_config, load_run_config, save_config
 from skillsight.runs.sealed import read_sealed, write_sealed
 from skillsight.training.input_stats import STATISTICS_CLIPS_PER_TAKE, channel_statistics, fit_standardizers
 from skillsight.training.loop import LAST_CHECKPOINT, fit
@@ -170,6 +170,7 @@ def train_run(
     # pretrained folders: copied into the run (small) or hashed (big) so the run folder loads anywhere
     args = model_args_for_data(cfg, vocabulary)
     check_arguments(cfg.model.name, args)  # an unknown model.args key fails before any file is copied
+    check_config(cfg, run_dir / "config.json", resume)  # a refused --resume copies no weights either
     build_args, stored_args = record_pretrained(args, run_dir)
     model = create_model(cfg.model.name, **build_args)
     model.model_args = stored_args
