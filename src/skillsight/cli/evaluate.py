@@ -21,9 +21,12 @@ def evaluate_command(
     split: Split = typer.Option(Split.test, "--split", help="which split to score"),
 ) -> None:
     """Evaluate RUN's best model; writes RUN/predictions_<split>.csv and RUN/metrics_<split>.json."""
+    from skillsight.evaluation.distributed import is_rank_zero
     from skillsight.training.run_eval import evaluate_run
 
     metrics = evaluate_run(run, split=split.value)
+    if not is_rank_zero():  # under torchrun every rank evaluates its share; rank 0 reports the whole
+        return
     table = Table(title=f"{run} ({split.value} split, {metrics['num_takes']} labelled takes)")
     table.add_column("scenario")
     table.add_column("accuracy %", justify="right")
