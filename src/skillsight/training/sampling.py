@@ -128,8 +128,13 @@ def make_loader(
     num_workers: int = 0,
     collate_fn: Callable[[list[Any]], Any] | None = None,
     pin_memory: bool = False,
+    drop_last: bool = False,
 ) -> DataLoader:
-    """A :class:`ResumableLoader`; shuffled loaders use :class:`EpochShuffleSampler`."""
+    """A :class:`ResumableLoader`; shuffled loaders use :class:`EpochShuffleSampler`.
+
+    ``drop_last`` drops an epoch's incomplete last batch (e.g. a one-sample batch a BatchNorm model
+    cannot train on).
+    """
     sampler = None
     if shuffle:
         if not isinstance(dataset, Sized):
@@ -146,4 +151,5 @@ def make_loader(
         collate_fn=collate_fn,
         pin_memory=pin_memory,
         persistent_workers=False,
+        drop_last=drop_last,
     )

@@ -124,7 +124,12 @@ def _fit_phase(
     model kept (``monitor=None``), as the hand-written loop did."""
     data = cfg.data
     loaders: dict[str, Any] = {"num_workers": data.num_workers, "pin_memory": data.pin_memory}
-    train_loader = make_loader(train, data.batch_size, shuffle=True, seed=cfg.trainer.seed, **loaders)
+    # a one-sample last batch cannot train BatchNorm: that epoch's left-over sample (a different one each
+    # shuffled epoch) is dropped instead
+    lone_last = len(train) % data.batch_size == 1  # type: ignore[arg-type]
+    train_loader = make_loader(
+        train, data.batch_size, shuffle=True, seed=cfg.trainer.seed, drop_last=lone_last, **loaders
+    )
     val_loader = make_loader(val, data.eval_batch_size, shuffle=False, **loaders)
     trainer = replace(cfg.trainer, max_epochs=epochs)
     resume = resume and (run_dir / LAST_CHECKPOINT).is_file()

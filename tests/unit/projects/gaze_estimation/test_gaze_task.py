@@ -155,3 +155,9 @@ def test_presets_resolve_and_the_paper_preset_is_paper_size():
     assert paper.optim.schedule == "cosine" and paper.optim.min_lr_ratio == 0.02
     with pytest.raises(ConfigError, match="'adam' is not allowed"):
         load_config("privigaze_tiny", ["optim.optimizer=adam"], method="gaze")
+
+
+def test_a_one_sample_last_batch_is_dropped_not_fed_to_batchnorm(tmp_path):
+    """33 training faces in batches of 16 leave one: BatchNorm cannot train on it, so it is dropped."""
+    metrics = train_gaze(_cfg("data.n_train=33", "task.mode=both"), tmp_path / "run")
+    assert set(metrics) == {"teacher", "student"}
