@@ -21,6 +21,7 @@ from skillsight.claims.plan import BenchPlan
 from skillsight.data.readers.egoexo4d_takes import annotation_path
 from skillsight.data.records import SCENARIOS
 from skillsight.exceptions import ConfigError
+from skillsight.runs.atomic import atomic_write_text
 
 __all__ = ["dataset_knobs", "ensure_dataset", "training_subset"]
 
@@ -121,5 +122,5 @@ def training_subset(root: Path, fraction: float, seed: int, out: Path) -> Path:
         order = rng.permutation(len(records))[:n]
         kept.extend(records[i] for i in sorted(order))
     annotation_path(view, "train").write_text(json.dumps({"annotations": kept}))
-    done.write_text(json.dumps({"source": str(root), "fraction": fraction, "train_takes": len(kept)}))
+    atomic_write_text(done, json.dumps({"source": str(root), "fraction": fraction, "train_takes": len(kept)}))
     return view

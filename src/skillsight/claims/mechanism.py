@@ -39,6 +39,7 @@ from skillsight.data.records import PROFICIENCY_LABELS, SCENARIOS
 from skillsight.evaluation.paired_stats import paired_bootstrap
 from skillsight.exceptions import ConfigError
 from skillsight.models.skillsight_teacher import SkillSightTeacher
+from skillsight.runs.atomic import atomic_write_text
 
 __all__ = [
     "branch_labels",
@@ -285,7 +286,7 @@ def run_mechanism(
         result["sweeps"] = sweeps(plan, data_root, cond_dir, log)
     stored_path.parent.mkdir(parents=True, exist_ok=True)
     text = json.dumps({"key": key, "seed": seed, **result}, indent=1, default=float)
-    stored_path.write_text(text)
+    atomic_write_text(stored_path, text)
     return result
 
 

@@ -27,6 +27,7 @@ from skillsight.claims.plan import BenchPlan, RowSpec, row_config
 from skillsight.data.records import PROFICIENCY_LABELS
 from skillsight.evaluation.metrics import accuracy, balanced_accuracy
 from skillsight.exceptions import DataFormatError
+from skillsight.runs.atomic import atomic_write_text
 
 __all__ = ["SeedPredictions", "majority_row", "read_predictions", "row_power_mw", "train_row"]
 
@@ -163,7 +164,7 @@ def train_row(
         shutil.copyfile(run_dir / _FEATURES, store)
     preds = read_predictions(run_dir / "predictions.csv")
     preds.seconds = seconds
-    marker.write_text(json.dumps({"config_sha": digest, "seconds": seconds, "row": row.key}))
+    atomic_write_text(marker, json.dumps({"config_sha": digest, "seconds": seconds, "row": row.key}))
     log(
         f"  seed {seed} {run_name or row.key}: test acc {preds.accuracy:.3f} "
         f"bal {preds.balanced_accuracy:.3f} ({seconds:.0f} s)"

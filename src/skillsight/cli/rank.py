@@ -167,12 +167,14 @@ def evaluate(
     acc = metrics["ranking_accuracy"]
     typer.echo(f"ranking accuracy: mean {acc['mean']:.3f} (std {acc['std']:.3f}) over {acc['n_folds']} folds")
     if figures:
+        from skillsight.runs.atomic import atomic_write_text
+
         written = write_attention_pngs(run)
         page = (
             f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(run.name)}</title></head>"
             f"<body style='font-family:sans-serif'>{ranking_section(run)}</body></html>"
         )
-        (run / "report.html").write_text(page)
+        atomic_write_text(run / "report.html", page)
         typer.echo(
             f"wrote {len(written)} attention overlays to {run / 'figures' / 'attention'} "
             f"and {run / 'report.html'}"

@@ -27,6 +27,7 @@ from typing import Any
 
 from skillsight.data.readers.egoexo4d_annotations import read_annotations
 from skillsight.exceptions import DataFormatError
+from skillsight.runs.atomic import atomic_write_text
 
 __all__ = [
     "COMMENTARY_KINDS",
@@ -200,6 +201,4 @@ def write_commentary(path: str | Path, takes: Sequence[TakeCommentary], list_as_
         records.append(rec)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps({"annotations": records}, indent=1), encoding="utf-8")
-    tmp.replace(path)
+    atomic_write_text(path, json.dumps({"annotations": records}, indent=1))

@@ -23,6 +23,7 @@ from skillsight.exceptions import ConfigError, DataFormatError
 from skillsight.projects.attributes.commentary import TakeCommentary
 from skillsight.projects.attributes.embedding import Embedder, cosine_matrix, make_embedder
 from skillsight.projects.attributes.phrases import extract_phrases
+from skillsight.runs.atomic import atomic_write_text
 
 __all__ = [
     "CLUSTER_METHODS",
@@ -195,7 +196,7 @@ class AttributeVocabulary:
         )
 
     def save(self, path: str | Path) -> None:
-        Path(path).write_text(json.dumps(self.to_json(), indent=1), encoding="utf-8")
+        atomic_write_text(path, json.dumps(self.to_json(), indent=1))
 
     @classmethod
     def load(cls, path: str | Path) -> AttributeVocabulary:
@@ -319,7 +320,7 @@ def save_window_labels(path: str | Path, labels: Sequence[WindowLabel], vocab: A
         d = asdict(lab)
         d["attributes"] = [vocab.names[a] for a in lab.attributes]
         takes.setdefault(lab.take_uid, []).append({k: v for k, v in d.items() if k != "take_uid"})
-    Path(path).write_text(json.dumps({"attributes": vocab.names, "takes": takes}, indent=1), encoding="utf-8")
+    atomic_write_text(path, json.dumps({"attributes": vocab.names, "takes": takes}, indent=1))
 
 
 def load_window_labels(path: str | Path) -> tuple[list[str], list[WindowLabel]]:
