@@ -23,6 +23,9 @@ from transformers import (
     TimesformerModel,
 )
 
+from skillsight.models.layers.crop_features import CROP_EXTRACTOR_PRESETS
+from skillsight.models.skillsight_teacher_presets import TEACHER_PRESETS
+
 __all__ = [
     "convnextv2_folder",
     "dinov2_folder",
@@ -50,24 +53,15 @@ def fabricate_folder(
 
 
 def timesformer_folder(folder: Path, seed: int = 11, **overrides) -> dict[str, torch.Tensor]:
-    """The unit-test TimeSformer size (32 wide, patch 8) at 32 px, 2 frames unless overridden."""
-    kwargs = dict(
-        image_size=32,
-        patch_size=8,
-        hidden_size=32,
-        num_hidden_layers=2,
-        num_attention_heads=4,
-        intermediate_size=64,
-        num_frames=2,
-    )
+    """The ``test_skillsight_teacher`` TimeSformer size (32 wide, patch 8, at 32 px), 2 frames unless
+    overridden."""
+    kwargs = {**TEACHER_PRESETS["test_skillsight_teacher"].video.config(), "num_frames": 2}
     return fabricate_folder(TimesformerModel, TimesformerConfig(**{**kwargs, **overrides}), folder, seed)
 
 
 def dinov2_folder(folder: Path, seed: int = 12, **overrides) -> dict[str, torch.Tensor]:
     """The ``dinov2_test`` architecture (32 wide, patch 8) stored at 40 px as released configs differ."""
-    kwargs = dict(
-        image_size=40, patch_size=8, hidden_size=32, num_hidden_layers=1, num_attention_heads=2, mlp_ratio=2
-    )
+    kwargs = {**CROP_EXTRACTOR_PRESETS["dinov2_test"], "image_size": 40}
     return fabricate_folder(Dinov2Model, Dinov2Config(**{**kwargs, **overrides}), folder, seed)
 
 

@@ -27,6 +27,11 @@ converted by ``skillsight weights convert``) and ``crop_weights_dir`` (DINOv2). 
 ``crop_input="crop_features"`` the DINOv2 does not live in this module: the data pipeline computes and
 caches its features, and :meth:`SkillSightTeacher.crop_feature_extractor` says how to build it (same
 preset, same weights), so the cached features are those of the given weights.
+
+Where the pieces live: the crop and gaze branch modules in :mod:`skillsight.models.skillsight_branches`,
+the builders of the video branch and crop input (and the input/sensor rules) in
+:mod:`skillsight.models.skillsight_teacher_parts`, the registered presets' sizes in
+:mod:`skillsight.models.skillsight_teacher_presets`.
 """
 
 from __future__ import annotations
@@ -39,140 +44,25 @@ from torch import nn
 from skillsight.data.records import PROFICIENCY_LABELS, SCENARIOS
 from skillsight.exceptions import ConfigError
 from skillsight.models._factory import register_model
-from skillsight.models.gaze_attention import GazeBiasedTimesformer, build_timesformer
 from skillsight.models.layers.base import DeclaredInputsModule
-from skillsight.models.layers.crop_features import CROP_EXTRACTOR_PRESETS, CropFeatureExtractor
+from skillsight.models.layers.crop_features import CropFeatureExtractor
 from skillsight.models.layers.heads import MLP
-from skillsight.models.layers.positional import LearnedPositions
-from skillsight.models.layers.sequence_encoder import SequenceEncoder
-from skillsight.models.layers.standardize import ChannelStandardizer
-from skillsight.models.layers.timesformer_utils import config_side_px
+from skillsight.models.skillsight_branches import CropSequenceBranch, GazeDynamicsBranch
+from skillsight.models.skillsight_teacher_parts import (
+    build_crop_input,
+    build_video_branch,
+    check_teacher_switches,
+    teacher_input_names,
+    teacher_sensors,
+)
+from skillsight.models.skillsight_teacher_presets import teacher_arguments
 
 __all__ = [
-    "TEACHER_PRESETS",
-    "CropSequenceBranch",
-    "GazeDynamicsBranch",
     "SkillSightTeacher",
     "skillsight_teacher",
     "skillsight_teacher_tiny",
     "test_skillsight_teacher",
 ]
-
-#: canonical order of every input the teacher may take.
-_ALL_INPUTS = (
-    "video",
-    "gaze2d",
-    "gaze2d_mask",
-    "crops",
-    "crop_features",
-    "gaze",
-    "gaze_mask",
-    "gaze_channel_mask",
-    "scenario",
-)
-
-
-class CropSequenceBranch(nn.Module):
-    """Fixated-object branch: per-frame crop features -> temporal transformer -> mean over time.
-
-    A frame whose 2D gaze is unknown has no fixated object: its crop (cut at the image centre only to
-    keep the box defined) is masked as a key and left out of the mean. A clip without any known 2D
-    gaze gives a zero embedding: the branch says nothing rather than describe the image centre.
-
-    Args:
-        feature_dim: Dc of the crop features.
-        dim: embedding width (768 in the paper).
-        max_frames: T_max for the learned positions.
-        num_layers, num_heads, ffn_dim, dropout: temporal transformer (paper: 2 layers, 8 heads).
-    """
-
-    def __init__(
-        self,
-        feature_dim: int,
-        dim: int,
-        max_frames: int,
-        num_layers: int,
-        num_heads: int,
-        ffn_dim: int,
-        dropout: float,
-    ) -> None:
-        super().__init__()
-        self.proj = nn.Linear(feature_dim, dim)
-        self.positions = LearnedPositions(dim, max_frames)
-        self.encoder = SequenceEncoder(dim, num_layers, num_heads, ffn_dim, dropout)
-
-    def forward(self, crop_features: torch.Tensor, valid: torch.Tensor | None = None) -> torch.Tensor:
-        """crop_features: (B, T, Dc), valid: (B, T) bool (True = 2D gaze known) -> e_c (B, dim)."""
-        x = self.positions(self.proj(crop_features))  # (B, T, dim)
-        if valid is None:
-            return self.encoder(x).mean(dim=1)  # (B, dim)
-        any_valid = valid.any(dim=1)  # (B,)
-        # a clip without any valid frame attends to all (no NaN) and is zeroed below
-        ignore = ~valid & any_valid[:, None]  # (B, T)
-        weights = valid.to(x.dtype)  # (B, T)
-        pooled = (self.encoder(x, ignore) * weights[..., None]).sum(1) / weights.sum(
-            1, keepdim=True
-        ).clamp_min(1.0)
-        return pooled * any_valid[:, None].to(x.dtype)  # (B, dim)
-
-
-class GazeDynamicsBranch(nn.Module):
-    """Gaze-dynamics branch: per-scenario class token + gaze steps -> transformer -> class token.
-
-    Args:
-        gaze_channels: channels per gaze step (14 for Ego-Exo4D).
-        dim: embedding width.
-        max_steps: T_max for the learned positions.
-        num_scenarios: number of class tokens.
-        num_layers, num_heads, ffn_dim, dropout: transformer encoder (paper: 4 layers).
-        use_channel_mask: add the learned embedding of unobserved channels (``gaze_channel_mask``).
-    """
-
-    def __init__(
-        self,
-        gaze_channels: int,
-        dim: int,
-        max_steps: int,
-        num_scenarios: int,
-        num_layers: int,
-        num_heads: int,
-        ffn_dim: int,
-        dropout: float,
-        use_channel_mask: bool = True,
-    ) -> None:
-        super().__init__()
-        self.standardizer = ChannelStandardizer(gaze_channels, "gaze")  # identity until fitted
-        self.proj = nn.Linear(gaze_channels, dim)
-        self.missing_proj = nn.Linear(gaze_channels, dim, bias=False) if use_channel_mask else None
-        self.positions = LearnedPositions(dim, max_steps)
-        self.class_tokens = nn.Parameter(torch.randn(num_scenarios, dim) * 0.02)
-        self.encoder = SequenceEncoder(dim, num_layers, num_heads, ffn_dim, dropout)
-
-    def forward(
-        self,
-        gaze: torch.Tensor,
-        gaze_mask: torch.Tensor,
-        scenario: torch.Tensor,
-        gaze_channel_mask: torch.Tensor | None = None,
-    ) -> torch.Tensor:
-        """gaze: (B, T, C), gaze_mask: (B, T) bool (True = valid), scenario: (B,), gaze_channel_mask:
-        (B, T, C) bool (True = observed; required with ``use_channel_mask``) -> e_g (B, dim)."""
-        observed = gaze_mask.bool().unsqueeze(-1)  # (B, T, 1)
-        if gaze_channel_mask is not None:
-            observed = observed & gaze_channel_mask.bool()  # (B, T, C)
-        x = self.proj(self.standardizer(gaze, observed))  # (B, T, dim); unobserved values stay 0
-        if self.missing_proj is not None:
-            if gaze_channel_mask is None:
-                raise ConfigError(
-                    "GazeDynamicsBranch was built with use_channel_mask: pass gaze_channel_mask"
-                )
-            x = x + self.missing_proj((~gaze_channel_mask.bool()).to(x.dtype))
-        x = self.positions(x)  # (B, T, dim)
-        cls = self.class_tokens[scenario].unsqueeze(1)  # (B, 1, dim)
-        x = torch.cat([cls, x], dim=1)  # (B, 1 + T, dim)
-        always = torch.zeros_like(gaze_mask[:, :1], dtype=torch.bool)  # (B, 1): class token never padded
-        padding = torch.cat([always, ~gaze_mask.bool()], dim=1)  # (B, 1 + T), True = ignore
-        return self.encoder(x, padding)[:, 0]  # (B, dim)
 
 
 class SkillSightTeacher(DeclaredInputsModule):
@@ -244,15 +134,14 @@ class SkillSightTeacher(DeclaredInputsModule):
         use_channel_mask: bool = True,
     ) -> None:
         super().__init__()
-        if not (use_video or use_crops or use_gaze):
-            raise ConfigError("SkillSightTeacher needs at least one of use_video, use_crops, use_gaze")
-        if crop_input not in ("crops", "crop_features"):
-            raise ConfigError(f"crop_input must be 'crops' or 'crop_features', got {crop_input!r}")
-        if crop_extractor not in CROP_EXTRACTOR_PRESETS:
-            valid = sorted(CROP_EXTRACTOR_PRESETS)
-            raise ConfigError(f"unknown crop_extractor {crop_extractor!r}; valid: {valid}")
-        if int(fusion_layers) < 2:
-            raise ConfigError(f"fusion_layers must be >= 2 (input -> hidden -> classes), got {fusion_layers}")
+        check_teacher_switches(
+            use_video=use_video,
+            use_crops=use_crops,
+            use_gaze=use_gaze,
+            crop_input=crop_input,
+            crop_extractor=crop_extractor,
+            fusion_layers=fusion_layers,
+        )
         self.num_classes, self.num_scenarios, self.num_frames = num_classes, num_scenarios, num_frames
         self.use_video, self.use_crops, self.use_gaze = use_video, use_crops, use_gaze
         self.use_gaze_bias = use_video and use_gaze_bias
@@ -261,28 +150,27 @@ class SkillSightTeacher(DeclaredInputsModule):
         self._extractor_cache: list[CropFeatureExtractor] = []  # a list: not a registered submodule
         self.gaze_channels = gaze_channels
         self.use_channel_mask = bool(use_gaze and use_channel_mask)
-        dims: list[int] = []
+        dims: list[int] = []  # widths of the enabled branch embeddings, in concatenation order
 
+        # Submodules are created (and so draw their random init) in this order: video, crops, gaze, fusion.
         if use_video:
-            video_cfg = {**(video or {}), "num_frames": num_frames}
-            if self.use_gaze_bias:
-                self.video_encoder: nn.Module = GazeBiasedTimesformer(
-                    video_cfg, num_scenarios, bias_init, sigma_patches, video_pretrained_dir
-                )
-                tf_config = self.video_encoder.timesformer.config
-            else:
-                self.video_encoder = build_timesformer(video_cfg, video_pretrained_dir)
-                tf_config = self.video_encoder.config
-            self.image_size = config_side_px(tf_config, "image_size")
-            dims.append(int(tf_config.hidden_size))
+            branch = build_video_branch(
+                video,
+                num_frames,
+                num_scenarios,
+                use_gaze_bias=self.use_gaze_bias,
+                bias_init=bias_init,
+                sigma_patches=sigma_patches,
+                pretrained_dir=video_pretrained_dir,
+            )
+            self.video_encoder: nn.Module = branch.encoder
+            self.image_size = branch.image_size
+            dims.append(branch.dim)
         if use_crops:
-            if crop_input == "crops":
-                self.crop_encoder = CropFeatureExtractor(crop_extractor, crop_weights_dir)
-                self.crop_feature_dim = self.crop_encoder.feature_dim
-                self.crop_size = self.crop_encoder.crop_size
-            else:
-                self.crop_feature_dim = int(CROP_EXTRACTOR_PRESETS[crop_extractor]["hidden_size"])
-                self.crop_size = int(CROP_EXTRACTOR_PRESETS[crop_extractor]["image_size"])
+            source = build_crop_input(crop_input, crop_extractor, crop_weights_dir)
+            if source.extractor is not None:
+                self.crop_encoder = source.extractor
+            self.crop_feature_dim, self.crop_size = source.feature_dim, source.crop_size
             self.crop_branch = CropSequenceBranch(
                 self.crop_feature_dim, embed_dim, num_frames, crop_layers, crop_heads, ffn_dim, dropout
             )
@@ -304,20 +192,17 @@ class SkillSightTeacher(DeclaredInputsModule):
         hidden = [int(fusion_hidden)] * (int(fusion_layers) - 1)
         self.fusion = MLP((self.feature_dim, *hidden, num_classes))
 
-        wanted = set()
-        if use_video:
-            wanted |= {"video"} | ({"gaze2d", "gaze2d_mask", "scenario"} if self.use_gaze_bias else set())
-        if use_crops:
-            wanted |= {crop_input, "gaze2d_mask"}  # the crops follow the 2D gaze: its validity masks them
-        if use_gaze:
-            wanted |= {"gaze", "gaze_mask", "scenario"} | (
-                {"gaze_channel_mask"} if self.use_channel_mask else set()
-            )
-        self.input_names = tuple(name for name in _ALL_INPUTS if name in wanted)
-        # Crops are centred on the gaze point, so they need the eye tracker as well as the camera.
-        needs_rgb = use_video or use_crops
-        needs_eyes = use_gaze or use_crops or self.use_gaze_bias
-        self.sensors = ("rgb",) * needs_rgb + ("eye_tracker",) * needs_eyes
+        self.input_names = teacher_input_names(
+            use_video=use_video,
+            use_gaze_bias=self.use_gaze_bias,
+            use_crops=use_crops,
+            crop_input=crop_input,
+            use_gaze=use_gaze,
+            use_channel_mask=self.use_channel_mask,
+        )
+        self.sensors = teacher_sensors(
+            use_video=use_video, use_crops=use_crops, use_gaze=use_gaze, use_gaze_bias=self.use_gaze_bias
+        )
 
     # ------------------------------------------------------------------------- crop extractor
     def crop_feature_extractor(self) -> CropFeatureExtractor:
@@ -450,96 +335,25 @@ class SkillSightTeacher(DeclaredInputsModule):
 
 
 # ------------------------------------------------------------------------------ registered variants
-#: constructor arguments of each registered variant (``video`` is merged key by key with overrides).
-TEACHER_PRESETS: dict[str, dict[str, Any]] = {
-    # Paper size: ViT-B/16 TimeSformer on 448 px frames (28 x 28 patches), 16 frames; DINOv2 ViT-B/14.
-    "skillsight_teacher": dict(
-        num_frames=16,
-        video=dict(
-            image_size=448,
-            patch_size=16,
-            hidden_size=768,
-            num_hidden_layers=12,
-            num_attention_heads=12,
-            intermediate_size=3072,
-        ),
-        crop_extractor="dinov2_vitb14",
-        embed_dim=768,
-        crop_layers=2,
-        crop_heads=8,
-        gaze_layers=4,
-        gaze_heads=8,
-        ffn_dim=2048,
-        fusion_hidden=768,
-    ),
-    # CPU demo size: 64 px frames, 16 frames, 32 px crops through a tiny DINOv2. 16 px patches give a
-    # 4 x 4 grid (sigma 1.3 patches); video={"patch_size": 8} gives 8 x 8 at about 3x the cost per step.
-    "skillsight_teacher_tiny": dict(
-        num_frames=16,
-        video=dict(
-            image_size=64,
-            patch_size=16,
-            hidden_size=64,
-            num_hidden_layers=2,
-            num_attention_heads=4,
-            intermediate_size=128,
-        ),
-        crop_extractor="dinov2_tiny",
-        embed_dim=64,
-        crop_layers=2,
-        crop_heads=4,
-        gaze_layers=2,
-        gaze_heads=4,
-        ffn_dim=128,
-        fusion_hidden=64,
-    ),
-    # Unit tests: raw crops so the frozen DINOv2 path is exercised too.
-    "test_skillsight_teacher": dict(
-        num_frames=4,
-        video=dict(
-            image_size=32,
-            patch_size=8,
-            hidden_size=32,
-            num_hidden_layers=2,
-            num_attention_heads=4,
-            intermediate_size=64,
-        ),
-        crop_input="crops",
-        crop_extractor="dinov2_test",
-        embed_dim=32,
-        crop_layers=1,
-        crop_heads=4,
-        gaze_layers=1,
-        gaze_heads=4,
-        ffn_dim=64,
-        fusion_hidden=32,
-        dropout=0.0,
-    ),
-}
-
-
-def _build(preset: str, kwargs: dict[str, Any]) -> SkillSightTeacher:
-    args = {**TEACHER_PRESETS[preset], **kwargs}
-    args["video"] = {**TEACHER_PRESETS[preset]["video"], **(kwargs.get("video") or {})}
-    return SkillSightTeacher(**args)
+# Their sizes are the table of skillsight.models.skillsight_teacher_presets; keyword arguments override them.
 
 
 @register_model("skillsight_teacher")
 def skillsight_teacher(**kwargs: Any) -> SkillSightTeacher:
     """Paper-size teacher (random init; pass ``video_pretrained_dir``/``crop_weights_dir`` for weights)."""
-    return _build("skillsight_teacher", kwargs)
+    return SkillSightTeacher(**teacher_arguments("skillsight_teacher", kwargs))
 
 
 @register_model("skillsight_teacher_tiny")
 def skillsight_teacher_tiny(**kwargs: Any) -> SkillSightTeacher:
     """CPU demo teacher (trains in minutes on 2 cores)."""
-    return _build("skillsight_teacher_tiny", kwargs)
+    return SkillSightTeacher(**teacher_arguments("skillsight_teacher_tiny", kwargs))
 
 
 @register_model("test_skillsight_teacher")
 def test_skillsight_teacher(**kwargs: Any) -> SkillSightTeacher:
     """Tiny teacher for unit tests."""
-    return _build("test_skillsight_teacher", kwargs)
+    return SkillSightTeacher(**teacher_arguments("test_skillsight_teacher", kwargs))
 
 
 test_skillsight_teacher.__dict__["__test__"] = False  # a model factory, not a pytest test

@@ -7,8 +7,7 @@ import torch
 
 from skillsight.exceptions import ConfigError, DataFormatError
 from skillsight.models import create_model
-from skillsight.models.layers.crop_features import CROP_EXTRACTOR_PRESETS, CropFeatureExtractor
-from skillsight.models.skillsight_teacher import TEACHER_PRESETS
+from skillsight.models.layers.crop_features import CropFeatureExtractor
 
 
 def test_forward_returns_logits_features_and_branch_embeddings() -> None:
@@ -144,29 +143,6 @@ def test_extractor_is_deterministic_and_identity_names_weights() -> None:
     assert a.crop_size == 16 and a.feature_dim == 32
     with pytest.raises(ValueError, match="16"):
         a(torch.zeros(1, 3, 3, 24, 24))
-
-
-def test_paper_preset_matches_reference() -> None:
-    preset = TEACHER_PRESETS["skillsight_teacher"]
-    video = preset["video"]
-    assert preset["num_frames"] == 16
-    assert video["image_size"] // video["patch_size"] == 28  # 448 px, ViT-B/16 -> 28 x 28 grid
-    assert (video["hidden_size"], video["num_hidden_layers"], video["num_attention_heads"]) == (768, 12, 12)
-    assert preset["crop_extractor"] == "dinov2_vitb14"
-    dino = CROP_EXTRACTOR_PRESETS["dinov2_vitb14"]
-    assert (dino["image_size"], dino["patch_size"], dino["hidden_size"], dino["num_hidden_layers"]) == (
-        224,
-        14,
-        768,
-        12,
-    )
-    assert (preset["embed_dim"], preset["crop_layers"], preset["crop_heads"], preset["gaze_layers"]) == (
-        768,
-        2,
-        8,
-        4,
-    )
-    assert video["hidden_size"] + 2 * preset["embed_dim"] == 2304
 
 
 def test_tiny_preset_uses_cached_features_and_runs() -> None:
