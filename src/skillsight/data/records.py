@@ -12,13 +12,16 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["PROFICIENCY_LABELS", "SCENARIOS", "Motion", "Take"]
+__all__ = ["PROFICIENCY_LABELS", "SCENARIOS", "SPLITS", "Motion", "Take"]
 
 #: Ego-Exo4D proficiency labels, index = class id (Novice=0 .. Late Expert=3).
 PROFICIENCY_LABELS: tuple[str, ...] = ("Novice", "Early Expert", "Intermediate Expert", "Late Expert")
 
 #: Ego-Exo4D demonstrator-proficiency scenarios (scenario_name / parent_task_name), index = scenario id.
 SCENARIOS: tuple[str, ...] = ("Basketball", "Cooking", "Dance", "Music", "Rock Climbing", "Soccer")
+
+#: Ego-Exo4D benchmark splits (``Take.split``), in the order they are read and reported.
+SPLITS: tuple[str, ...] = ("train", "val", "test")
 
 
 @dataclass(frozen=True)

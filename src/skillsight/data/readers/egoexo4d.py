@@ -2,7 +2,8 @@
 
 The work lives in :mod:`skillsight.data.readers.egoexo4d_annotations` (files -> dicts/records) and
 :mod:`skillsight.data.readers.egoexo4d_takes` (dataset scan -> :class:`~skillsight.data.records.Take`
-list with a skip report). Typical use::
+list with a skip report) and :mod:`skillsight.data.readers.egoexo4d_leakage` (takes or people in two
+splits). Typical use::
 
     scan = load_takes("/data/egoexo4d", splits=("train", "val"), require=("gaze", "video"))
     print(scan.format_summary())
@@ -20,15 +21,15 @@ from skillsight.data.readers.egoexo4d_annotations import (
     scenario_from_name,
     write_gaze2d_csv,
 )
+from skillsight.data.readers.egoexo4d_leakage import check_split_leakage
 from skillsight.data.readers.egoexo4d_takes import (
     CALIBRATION_CANDIDATES,
     REQUIREMENTS,
-    SPLITS,
     TakeScan,
     annotation_path,
-    check_split_leakage,
     load_takes,
 )
+from skillsight.data.records import SPLITS
 
 __all__ = [
     "CALIBRATION_CANDIDATES",

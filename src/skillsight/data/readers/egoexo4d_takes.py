@@ -9,11 +9,8 @@ Layout under ``root`` (the Ego-Exo4D release)::
     <root_dir>/trajectory/closed_loop_trajectory.csv
     <root_dir>/device_calibration.json          (synthetic data; real takes keep it in the VRS file)
 
-Cameras are discovered per take: ``capture.cameras[]`` says which camera is ego (``is_ego``, which real
-files store as a bool or the string "true"; ties broken by ``device_type``/name containing "aria"), and
-``frame_aligned_videos[cam][stream].relative_path`` names each video (ego stream ``rgb``, exo stream ``0``,
-or the only stream). When takes.json has no ``frame_aligned_videos``, the annotation's ``video_paths``
-(``ego``, ``exo1``..) are used instead.
+Which cameras a take has, which one is ego and which video file each has is decided by
+:mod:`skillsight.data.readers.egoexo4d_cameras`.
 
 Bad metadata (unknown label or scenario, a ``duration_sec`` that is not a number, a path that is not a
 string or that leaves the dataset root: an absolute ``root_dir`` or one with ``..``) raises
@@ -30,7 +27,8 @@ frame-aligned videos is the ego camera's ``<cam>_<stream>_capture_timestamp_ns``
 
 Participant leakage: the same ``origin_participant_id`` in train and test (or val) is REPORTED
 (:attr:`TakeScan.participant_overlaps`, printed by :meth:`TakeScan.format_summary`): the official
-splits are by take, so it is not an error; a take in two splits is (:class:`SplitLeakageError`).
+splits are by take, so it is not an error; a take in two splits is (:class:`SplitLeakageError`). Both
+checks live in :mod:`skillsight.data.readers.egoexo4d_leakage`.
 """
 
 from __future__ import annotations
@@ -49,23 +47,21 @@ from skillsight.data.readers.egoexo4d_annotations import (
     read_takes_json,
     scenario_from_name,
 )
+from skillsight.data.readers.egoexo4d_cameras import discover_cameras, inside_root, is_true
+from skillsight.data.readers.egoexo4d_leakage import check_participant_leakage, raise_on_split_leakage
 from skillsight.data.readers.egoexo4d_take_lists import read_split_records
-from skillsight.data.records import Take
+from skillsight.data.records import SPLITS, Take
 from skillsight.data.scan_report import describe_missing
-from skillsight.exceptions import DataFormatError, SplitLeakageError
+from skillsight.exceptions import DataFormatError
 
 __all__ = [
     "CALIBRATION_CANDIDATES",
     "REQUIREMENTS",
-    "SPLITS",
     "TakeScan",
     "annotation_path",
-    "check_participant_leakage",
-    "check_split_leakage",
     "load_takes",
 ]
 
-SPLITS: tuple[str, ...] = ("train", "val", "test")
 #: What ``load_takes(require=...)`` can demand of a take; a take missing one is skipped.
 REQUIREMENTS: tuple[str, ...] = ("gaze", "gaze2d", "video", "exo", "trajectory", "calibration", "label")
 #: Where a take's device calibration JSON is looked for, relative to its folder (first hit wins).
@@ -126,87 +122,14 @@ def annotation_path(root: str | Path, split: str) -> Path:
     return Path(root) / "annotations" / f"proficiency_demonstrator_{split}.json"
 
 
-def _is_true(value: object) -> bool:
-    return value is True or (isinstance(value, str) and value.strip().lower() == "true")
-
-
-def _inside_root(source: str | Path, field_name: str, value: object) -> PurePosixPath:
-    """A relative path that stays inside the dataset root (no absolute path, no ``..``), or raise."""
-    if not isinstance(value, str) or not value:
-        raise DataFormatError(source, field_name, value, "expected a non-empty relative path string")
-    rel = PurePosixPath(value.replace("\\", "/"))
-    if rel.is_absolute() or ".." in rel.parts or re.match(r"^[A-Za-z]:", value):
-        raise DataFormatError(source, field_name, value, "path leaves the dataset root (absolute or '..')")
-    return rel
-
-
-def _file_name(source: str | Path, field_name: str, value: object) -> str:
-    """The file name of a video path (only the name is used under the take folder)."""
-    name = _inside_root(source, field_name, value).name
-    if name in ("", ".", ".."):
-        raise DataFormatError(source, field_name, value, "path names no file")
-    return name
-
-
 def _take_dir(root: Path, take: dict, source: str) -> Path:
     """Take folder: ``root/root_dir`` (v2 takes.json: "takes/<name>") or ``root/takes/root_dir``."""
-    rel = _inside_root(source, "root_dir", take["root_dir"])
+    rel = inside_root(source, "root_dir", take["root_dir"])
     direct = root / rel
     if direct.is_dir():
         return direct
     nested = root / "takes" / rel
     return nested if nested.is_dir() else direct
-
-
-def _pick_stream(streams: dict, preferred: str) -> dict | None:
-    if preferred in streams and isinstance(streams[preferred], dict):
-        return streams[preferred]
-    usable = [s for s in streams.values() if isinstance(s, dict) and s.get("relative_path")]
-    return usable[0] if len(usable) == 1 else None
-
-
-def _discover_cameras(
-    take: dict, record: dict, source: str, notes: list[str] | None = None
-) -> tuple[str | None, dict[str, str]]:
-    """Return (ego cam id or None, {cam id: video file name}) from takes.json, else the annotation record.
-
-    ``notes`` receives one line per camera dropped because no stream could be chosen."""
-    cameras = (take.get("capture") or {}).get("cameras") or []
-    info = {c["cam_id"]: c for c in cameras if isinstance(c, dict) and isinstance(c.get("cam_id"), str)}
-    videos = take.get("frame_aligned_videos")
-    names: dict[str, str] = {}
-    if isinstance(videos, dict) and videos:
-        for cam, streams in videos.items():
-            if info and cam not in info:
-                continue  # e.g. "collage": not a camera of the capture
-            if not isinstance(streams, dict):
-                continue
-            preferred = "rgb" if _is_true(info.get(cam, {}).get("is_ego")) else "0"
-            stream = _pick_stream(streams, preferred)
-            if stream and stream.get("relative_path") is not None:
-                where = f"frame_aligned_videos[{cam}].relative_path"
-                names[cam] = _file_name(source, where, stream["relative_path"])
-            elif notes is not None and streams:
-                notes.append(
-                    f"camera dropped (ambiguous streams): {cam} has {sorted(streams)}, "
-                    f"no {preferred!r} stream"
-                )
-    else:
-        paths = record.get("video_paths") or {}
-        if not isinstance(paths, dict):
-            raise DataFormatError(source, "video_paths", paths, "expected an object {ego, exo1, ...}")
-        for key, rel in paths.items():
-            if rel is not None and rel != "":
-                name = _file_name(source, f"video_paths.{key}", rel)
-                cam = name.rsplit(".", 1)[0].split("_", 1)[0]
-                names[cam] = name
-                if key == "ego" and cam not in info:
-                    info[cam] = {"cam_id": cam, "is_ego": True}
-    ego = [c for c in names if _is_true(info.get(c, {}).get("is_ego"))]
-    if len(ego) > 1:
-        aria = [c for c in ego if "aria" in (str(info[c].get("device_type", "")) + c).lower()]
-        ego = aria if len(aria) == 1 else ego
-    return (ego[0] if len(ego) == 1 else None), names
 
 
 def _first_existing(folder: Path, candidates: Iterable[str]) -> Path | None:
@@ -265,7 +188,7 @@ def load_takes(
             f"{root / 'annotations'}: no proficiency_demonstrator_<split>.json for {list(splits)}"
         )
     if check_leakage:
-        _raise_on_leakage((rec["take_uid"], split, str(path)) for split, path, rec in records)
+        raise_on_split_leakage((rec["take_uid"], split, str(path)) for split, path, rec in records)
     for split, path, rec in records:
         take = _build_take(root, split, path, rec, takes_meta, require, gaze_kind, scan)
         if take is not None:
@@ -285,85 +208,45 @@ def _build_take(
     gaze_kind: str,
     scan: TakeScan,
 ) -> Take | None:
+    """One annotation record -> a Take, or None with its skip reason in ``scan.skipped``.
+
+    Bad metadata raises (:class:`DataFormatError`); each check below names one reason to skip, in the
+    order the reasons are checked: take listed, ego camera, videos, gaze, trajectory, calibration, label.
+    """
     uid = rec["take_uid"]
     where = f"{path} (take {uid})"
-    name = rec.get("scenario_name", takes_meta.get(uid, {}).get("parent_task_name"))
-    scenario = scenario_from_name(name, path, uid)
-    score = rec.get("proficiency_score")
-    if score is None and split != "test":
-        raise DataFormatError(where, "proficiency_score", score, f"missing label in the {split!r} split")
-    label = None if score is None else label_from_score(score, path, uid)
-
-    def skip(reason: str) -> None:
-        scan.skipped.append((uid, reason))
-
+    scenario, label = _annotated_scenario_and_label(rec, takes_meta, split, path)
     take = takes_meta.get(uid)
     if take is None:
-        skip("not in takes.json: annotation record has no matching take")
+        _skip(scan, uid, "not in takes.json: annotation record has no matching take")
         return None
     folder = _take_dir(root, take, f"{root / 'takes.json'} (take {uid})")
-    camera_notes: list[str] = []
-    ego, names = _discover_cameras(take, rec, where, camera_notes)
-    for note in camera_notes:
-        scan.notes.append((uid, note))
+    ego, videos = _camera_videos(take, rec, where, folder, uid, scan)
     if ego is None:
-        skip(f"no ego camera: cameras {sorted(names)}")
+        _skip(scan, uid, f"no ego camera: cameras {sorted(videos)}")
         return None
-    videos = {cam: folder / DOWNSCALED_DIR / name for cam, name in names.items()}
-    if ("video" in require or "exo" in require) and not videos[ego].is_file():
-        skip(f"missing video: {describe_missing(videos[ego], '*.mp4')}")
+    reason = _missing_videos(ego, videos, require)
+    if reason:
+        _skip(scan, uid, reason)
         return None
-    exo_missing = [cam for cam in videos if cam != ego and not videos[cam].is_file()]
-    if exo_missing and "exo" in require:
-        first = videos[sorted(exo_missing)[0]]
-        skip(f"missing exo video: {', '.join(sorted(exo_missing))} ({describe_missing(first, '*.mp4')})")
-        return None
-    if "exo" in require and len(videos) < 2:
-        skip("no exo camera: takes.json lists none")
-        return None
-    for cam in exo_missing:
-        scan.notes.append((uid, f"exo view dropped (file missing): {cam}"))
-        del videos[cam]
-    if not videos[ego].is_file():
-        del videos[ego]
-
-    gaze_dir = folder / "eye_gaze"
-    gaze = gaze_dir / f"{gaze_kind}_eye_gaze.csv"
-    gaze2d = gaze_dir / f"{gaze_kind}_eye_gaze_2d.csv"
-    flag = take.get("has_trimmed_eye_gaze", take.get("has_trimmed_gaze"))
-    if "gaze" in require and flag is not None and not _is_true(flag) and flag != 1:
-        skip("no gaze: takes.json gaze flag is false")
-        return None
-    if "gaze" in require and not gaze.is_file():
-        skip(f"missing gaze: {describe_missing(gaze, '*.csv')}")
-        return None
-    if "gaze2d" in require and not gaze2d.is_file():
-        skip(f"missing 2D gaze: {describe_missing(gaze2d, '*.csv')}")
-        return None
-    trajectory = folder / "trajectory" / "closed_loop_trajectory.csv"
-    if "trajectory" in require and not trajectory.is_file():
-        skip(f"missing trajectory: {describe_missing(trajectory, '*.csv')}")
-        return None
-    calibration = _first_existing(folder, CALIBRATION_CANDIDATES)
-    if "calibration" in require and calibration is None:
-        skip(f"missing calibration: none of {list(CALIBRATION_CANDIDATES)} in {folder}")
-        return None
-    if "label" in require and label is None:
-        skip("unlabelled: no proficiency_score")
+    videos = _drop_missing_views(ego, videos, uid, scan)
+    files = _TakeFiles.locate(folder, gaze_kind)
+    reason = (
+        _missing_gaze(take, files, require)
+        or _missing_trajectory(files, require)
+        or _missing_calibration(files, folder, require)
+        or _missing_label(label, require)
+    )
+    if reason:
+        _skip(scan, uid, reason)
         return None
     duration = _duration(take, f"{root / 'takes.json'} (take {uid})")
     if duration is None:
         scan.notes.append(
             (uid, "duration unknown: takes.json has no duration_sec (the video or gaze span is used)")
         )
-    task_name = rec.get("task_name", take.get("task_name"))
-    if not isinstance(task_name, str) or not task_name:
-        scan.notes.append((uid, "no task_name: its sub-task (action) class is the empty name"))
-        task_name = ""
-    participant = rec.get("origin_participant_id", take.get("participant_uid"))
-    if participant is None or str(participant) == "":
-        scan.notes.append((uid, "no participant id: participant leakage cannot be checked for it"))
-        participant = ""
+    task_name = _task_name(rec, take, uid, scan)
+    participant = _participant_id(rec, take, uid, scan)
     return Take(
         take_uid=uid,
         take_name=take["take_name"],
@@ -373,14 +256,136 @@ def _build_take(
         split=split,
         ego_camera=ego,
         video_paths=videos,
-        gaze_path=gaze if gaze.is_file() else None,
-        gaze2d_path=gaze2d if gaze2d.is_file() else None,
-        trajectory_path=trajectory if trajectory.is_file() else None,
-        calibration_path=calibration,
+        gaze_path=_existing(files.gaze),
+        gaze2d_path=_existing(files.gaze2d),
+        trajectory_path=_existing(files.trajectory),
+        calibration_path=files.calibration,
         duration_sec=duration,
-        participant_id=str(participant),
+        participant_id=participant,
         video_start_us=scan_video_start_us(root, take, ego, scan),
     )
+
+
+def _skip(scan: TakeScan, uid: str, reason: str) -> None:
+    """Count take ``uid`` as skipped for ``reason`` (``"<category>: <detail>"``)."""
+    scan.skipped.append((uid, reason))
+
+
+def _annotated_scenario_and_label(
+    rec: dict, takes_meta: dict[str, dict], split: str, path: Path
+) -> tuple[str, int | None]:
+    """The record's scenario and class id (None: an unlabelled test record); unknown names or a missing label
+    in a labelled split raise DataFormatError."""
+    uid = rec["take_uid"]
+    name = rec.get("scenario_name", takes_meta.get(uid, {}).get("parent_task_name"))
+    scenario = scenario_from_name(name, path, uid)
+    score = rec.get("proficiency_score")
+    if score is None and split != "test":
+        where = f"{path} (take {uid})"
+        raise DataFormatError(where, "proficiency_score", score, f"missing label in the {split!r} split")
+    return scenario, (None if score is None else label_from_score(score, path, uid))
+
+
+def _camera_videos(
+    take: dict, rec: dict, where: str, folder: Path, uid: str, scan: TakeScan
+) -> tuple[str | None, dict[str, Path]]:
+    """(ego camera or None, {camera: its downscaled video path}); dropped cameras become notes."""
+    camera_notes: list[str] = []
+    ego, names = discover_cameras(take, rec, where, camera_notes)
+    scan.notes += [(uid, note) for note in camera_notes]
+    return ego, {cam: folder / DOWNSCALED_DIR / name for cam, name in names.items()}
+
+
+def _missing_videos(ego: str, videos: dict[str, Path], require: Sequence[str]) -> str | None:
+    """Skip reason when a required ego or exo video is missing (or no exo camera is listed)."""
+    if ("video" in require or "exo" in require) and not videos[ego].is_file():
+        return f"missing video: {describe_missing(videos[ego], '*.mp4')}"
+    if "exo" not in require:
+        return None
+    exo_missing = sorted(cam for cam in videos if cam != ego and not videos[cam].is_file())
+    if exo_missing:
+        first = videos[exo_missing[0]]
+        return f"missing exo video: {', '.join(exo_missing)} ({describe_missing(first, '*.mp4')})"
+    return "no exo camera: takes.json lists none" if len(videos) < 2 else None
+
+
+def _drop_missing_views(ego: str, videos: dict[str, Path], uid: str, scan: TakeScan) -> dict[str, Path]:
+    """The videos whose files exist; each exo view dropped becomes a note (an absent ego video does not:
+    the take was kept without requiring video)."""
+    for cam in videos:
+        if cam != ego and not videos[cam].is_file():
+            scan.notes.append((uid, f"exo view dropped (file missing): {cam}"))
+    return {cam: video for cam, video in videos.items() if video.is_file()}
+
+
+@dataclass(frozen=True)
+class _TakeFiles:
+    """Where a take's gaze, 2D gaze, trajectory and calibration files are (or would be)."""
+
+    gaze: Path
+    gaze2d: Path
+    trajectory: Path
+    calibration: Path | None  # the first of CALIBRATION_CANDIDATES that exists
+
+    @classmethod
+    def locate(cls, folder: Path, gaze_kind: str) -> _TakeFiles:
+        gaze_dir = folder / "eye_gaze"
+        return cls(
+            gaze=gaze_dir / f"{gaze_kind}_eye_gaze.csv",
+            gaze2d=gaze_dir / f"{gaze_kind}_eye_gaze_2d.csv",
+            trajectory=folder / "trajectory" / "closed_loop_trajectory.csv",
+            calibration=_first_existing(folder, CALIBRATION_CANDIDATES),
+        )
+
+
+def _existing(path: Path) -> Path | None:
+    return path if path.is_file() else None
+
+
+def _missing_gaze(take: dict, files: _TakeFiles, require: Sequence[str]) -> str | None:
+    """Skip reason when required gaze is flagged absent in takes.json or its CSV is missing."""
+    flag = take.get("has_trimmed_eye_gaze", take.get("has_trimmed_gaze"))
+    if "gaze" in require and flag is not None and not is_true(flag) and flag != 1:
+        return "no gaze: takes.json gaze flag is false"
+    if "gaze" in require and not files.gaze.is_file():
+        return f"missing gaze: {describe_missing(files.gaze, '*.csv')}"
+    if "gaze2d" in require and not files.gaze2d.is_file():
+        return f"missing 2D gaze: {describe_missing(files.gaze2d, '*.csv')}"
+    return None
+
+
+def _missing_trajectory(files: _TakeFiles, require: Sequence[str]) -> str | None:
+    if "trajectory" in require and not files.trajectory.is_file():
+        return f"missing trajectory: {describe_missing(files.trajectory, '*.csv')}"
+    return None
+
+
+def _missing_calibration(files: _TakeFiles, folder: Path, require: Sequence[str]) -> str | None:
+    if "calibration" in require and files.calibration is None:
+        return f"missing calibration: none of {list(CALIBRATION_CANDIDATES)} in {folder}"
+    return None
+
+
+def _missing_label(label: int | None, require: Sequence[str]) -> str | None:
+    return "unlabelled: no proficiency_score" if "label" in require and label is None else None
+
+
+def _task_name(rec: dict, take: dict, uid: str, scan: TakeScan) -> str:
+    """The record's (else takes.json's) task name; none becomes "" with a note."""
+    task_name = rec.get("task_name", take.get("task_name"))
+    if not isinstance(task_name, str) or not task_name:
+        scan.notes.append((uid, "no task_name: its sub-task (action) class is the empty name"))
+        return ""
+    return task_name
+
+
+def _participant_id(rec: dict, take: dict, uid: str, scan: TakeScan) -> str:
+    """The record's (else takes.json's) participant id; none becomes "" with a note."""
+    participant = rec.get("origin_participant_id", take.get("participant_uid"))
+    if participant is None or str(participant) == "":
+        scan.notes.append((uid, "no participant id: participant leakage cannot be checked for it"))
+        return ""
+    return str(participant)
 
 
 def _duration(take: dict, source: str) -> float | None:
@@ -412,7 +417,7 @@ def scan_video_start_us(root: Path, take: dict, ego: str, scan: TakeScan) -> int
     path = (
         root
         / "captures"
-        / _inside_root(f"{root / 'takes.json'}", "capture.capture_name", capture)
+        / inside_root(f"{root / 'takes.json'}", "capture.capture_name", capture)
         / "timesync.csv"
     )
     if not path.is_file():
@@ -438,38 +443,3 @@ def scan_video_start_us(root: Path, take: dict, ego: str, scan: TakeScan) -> int
         reason = f"row {row} (timesync_start_idx + 1) is missing or empty ({values.shape[0]} rows)"
         raise DataFormatError(path, column, start_idx, reason)
     return round(float(values[row]) / 1000.0)
-
-
-def _raise_on_leakage(items: Iterable[tuple[str, str, str]]) -> None:
-    first: dict[str, tuple[str, str]] = {}
-    for uid, split, source in items:
-        if uid in first and first[uid][0] != split:
-            (split0, source0) = first[uid]
-            raise SplitLeakageError(
-                f"take {uid} is in two splits: {split0!r} ({source0}) and {split!r} ({source})"
-            )
-        first.setdefault(uid, (split, source))
-
-
-def check_participant_leakage(takes: Sequence[Take]) -> list[str]:
-    """One line per participant with takes in more than one split (empty ids are not checked).
-
-    Returns:
-        Lines like ``"p07: train 3, test 2 takes"``, sorted by participant.
-    """
-    per: dict[str, Counter] = {}
-    for t in takes:
-        if t.participant_id:
-            per.setdefault(t.participant_id, Counter())[t.split] += 1
-    lines = []
-    for pid in sorted(per):
-        if len(per[pid]) > 1:
-            parts = ", ".join(f"{s} {per[pid][s]}" for s in SPLITS if s in per[pid])
-            lines.append(f"{pid}: {parts} takes")
-    return lines
-
-
-def check_split_leakage(scan_or_takes: TakeScan | Sequence[Take]) -> None:
-    """Raise :class:`SplitLeakageError` naming the take and both splits if a take is in two splits."""
-    takes = scan_or_takes.takes if isinstance(scan_or_takes, TakeScan) else scan_or_takes
-    _raise_on_leakage((t.take_uid, t.split, t.take_name) for t in takes)

@@ -26,7 +26,8 @@ from pathlib import Path
 
 import numpy as np
 
-from skillsight.data.readers.egoexo4d_takes import SPLITS, annotation_path
+from skillsight.data.readers.egoexo4d_takes import annotation_path
+from skillsight.data.records import SPLITS
 from skillsight.exceptions import DataFormatError
 from skillsight.projects.attributes.commentary import (
     CommentaryEntry,
