@@ -17,7 +17,8 @@ takes::
 The generative model (what skill changes in gaze, head motion and pixels) is described in
 :mod:`skillsight.data.synthetic.behaviour` and docs/synthetic_data.md. Everything is drawn from one
 ``numpy`` generator per take, seeded by ``(seed, scenario, level, index)``, so the same seed gives the same
-CSV/JSON bytes whatever the order or number of worker processes.
+CSV/JSON bytes whatever the order or number of worker processes. A take is drawn once (``_simulate``) and
+then written file by file by the writers of :mod:`skillsight.data.synthetic.take_files`.
 """
 
 from __future__ import annotations
@@ -31,32 +32,25 @@ from pathlib import Path
 import numpy as np
 from scipy.spatial.transform import Rotation
 
-from skillsight.data.readers.aria import (
-    cad_T_cpf_sensor,
-    cad_T_device_cpf,
-    write_device_calibration_json,
-    write_gaze_csv,
-    write_trajectory_csv,
-)
-from skillsight.data.readers.egoexo4d_annotations import write_gaze2d_csv
+from skillsight.data.readers.aria import cad_T_cpf_sensor, cad_T_device_cpf
 from skillsight.data.readers.egoexo4d_takes import DOWNSCALED_DIR, annotation_path
-from skillsight.data.readers.video import write_video
 from skillsight.data.records import PROFICIENCY_LABELS, SCENARIOS
 from skillsight.data.synthetic.audio import AUDIO_RATE_HZ, synthesize_take_audio
 from skillsight.data.synthetic.behaviour import simulate_take
 from skillsight.data.synthetic.difficulty import resolve_difficulty, weaken_cues
-from skillsight.data.synthetic.render import (
-    ego_pixel_rays,
-    exo_camera_poses,
-    pinhole_pixel_rays,
-    render_view,
-    scene_spheres,
-)
 from skillsight.data.synthetic.scenes import ATTRIBUTE_MODALITY, SCENES, sample_attributes
+from skillsight.data.synthetic.take_files import (
+    SimulatedTake,
+    write_calibration,
+    write_ego_video,
+    write_exo_videos,
+    write_gaze,
+    write_gaze2d,
+    write_trajectory,
+)
 from skillsight.exceptions import ConfigError
-from skillsight.gaze.geometry import combined_to_vergence, invert_poses, matrix_to_quat_xyzw
-from skillsight.gaze.projection import project_gaze_to_rgb
-from skillsight.gaze.tracks import DeviceCalibration, Fisheye624Camera, Gaze2DTrack, GazeTrack, Trajectory
+from skillsight.gaze.geometry import invert_poses
+from skillsight.gaze.tracks import DeviceCalibration, Fisheye624Camera
 
 __all__ = [
     "DEFAULT_CONFIG",
@@ -69,7 +63,6 @@ __all__ = [
 
 GENERATOR_VERSION = 2  # 2: the ego MP4 carries a mono AAC microphone track (with_audio)
 GAZE_RATE_HZ = 10.0
-DEPTH_CAP_M = 4.0  # MPS March-2024 vergence files cap depth_m at 4 m
 EXO_CAMERAS: tuple[str, ...] = ("cam01", "cam02", "cam03", "cam04")
 UNIVERSITIES: tuple[str, ...] = ("cmu", "upenn", "iiith", "sfu", "uniandes", "georgiatech", "unc", "nus")
 SPLIT_FRACTIONS = {"val": 0.17, "test": 0.33}  # the rest is train
@@ -228,8 +221,30 @@ def _poses(R: np.ndarray, t: np.ndarray) -> np.ndarray:
 
 def _write_take(root: Path, plan: TakePlan, config: SyntheticConfig) -> dict:
     """Simulate, render and write one take; return its takes.json entry plus annotation fields."""
-    scenario = SCENARIOS[plan.scenario_index]
-    scene = SCENES[scenario]
+    take, attributes, annotated = _simulate(plan, config)
+    take_dir = root / "takes" / plan.take_name
+    write_trajectory(take_dir, take)
+    write_gaze(take_dir, take)
+    write_gaze2d(take_dir, take)
+    write_calibration(take_dir, take)
+    video_dir = take_dir / DOWNSCALED_DIR
+    write_ego_video(video_dir / _ego_video_name(plan), take, config.frame_px, config.video_fps)
+    exo = EXO_CAMERAS if config.with_exo else ()
+    if exo:
+        write_exo_videos(video_dir, take, exo, config.frame_px, config.video_fps)
+    _write_json(take_dir / "synthetic_take.json", _sidecar(plan, config, take, attributes, annotated))
+    entry = _takes_json_entry(plan, config, exo)
+    return {"take": entry, "record": _annotation_record(plan, entry, annotated), "split": plan.split}
+
+
+def _simulate(plan: TakePlan, config: SyntheticConfig) -> tuple[SimulatedTake, dict[str, float], int]:
+    """Every random draw of one take, in a fixed order: (the take, its latent attributes, annotated level).
+
+    The take's generator is seeded by (seed, scenario, level, index) and draws the attributes, the
+    behaviour, the start time, the gaze session uid and the label noise, in that order; the device
+    calibration (one per site) and the audio have generators of their own.
+    """
+    scene = SCENES[SCENARIOS[plan.scenario_index]]
     rng = np.random.default_rng([config.seed, plan.scenario_index, plan.level, plan.index])
     attributes = sample_attributes(plan.level, rng, config.difficulty)  # the latent truth (sidecar)
     site = UNIVERSITIES.index(plan.university)
@@ -237,90 +252,46 @@ def _write_take(root: Path, plan: TakePlan, config: SyntheticConfig) -> dict:
     fps = config.video_fps
     shown = weaken_cues(attributes, config.cue_strength)  # what drives behaviour
     b = simulate_take(scene, plan.task_index, shown, rng, config.duration_s, fps, 5.0 * fps)
-    take_dir = root / "takes" / plan.take_name
     t0_us = int(1_000_000 * rng.integers(10, 10_000))
-    step = config.video_fps // int(GAZE_RATE_HZ)  # frames per gaze sample
-
-    # trajectory (device poses) and gaze
-    T_world_cpf = _poses(b.R_world_cpf, b.head_pos_world_m)  # (M, 4, 4)
-    T_world_device = T_world_cpf @ invert_poses(calib.T_device_cpf)
-    head_us = t0_us + np.round(b.head_times_s * 1e6).astype(np.int64)
-    quality = np.ones(len(head_us))
-    q_xyzw = matrix_to_quat_xyzw(T_world_device[:, :3, :3])  # (M, 4)
-    write_trajectory_csv(
-        take_dir / "trajectory" / "closed_loop_trajectory.csv",
-        Trajectory(head_us, T_world_device[:, :3, 3], q_xyzw, quality),
-    )
-    g = slice(None, None, step)
-    gaze_us = t0_us + np.round(b.frame_times_s[g] * 1e6).astype(np.int64)
-    yaw, pitch, depth = b.yaw_rad[g], b.pitch_rad[g], b.depth_m[g]
-    left, right = combined_to_vergence(yaw, pitch, depth)
     session = str(uuid.UUID(bytes=rng.bytes(16), version=4))
-    write_gaze_csv(
-        take_dir / "eye_gaze" / "general_eye_gaze.csv",
-        GazeTrack(
-            gaze_us,
-            yaw,
-            pitch,
-            np.minimum(depth, DEPTH_CAP_M),
-            np.ones(len(gaze_us), bool),
-            "vergence",
-            left_yaw_rad=left,
-            right_yaw_rad=right,
-        ),
-        layout="vergence",
-        session_uid=session,
-    )
-    xy = project_gaze_to_rgb(b.point_cpf_m[g], calib, upright=True, upright_mode="rotate_image")
-    write_gaze2d_csv(take_dir / "eye_gaze/general_eye_gaze_2d.csv", Gaze2DTrack(gaze_us, xy, (1408, 1408)))
-    write_device_calibration_json(take_dir / "device_calibration.json", calib)
-
-    # videos
-    video_dir = take_dir / DOWNSCALED_DIR
-    rays, valid = ego_pixel_rays(calib, config.frame_px)
-    T_world_camera = T_world_device[b.frame_head_index] @ calib.T_device_camera  # (N, 4, 4)
-    spheres = scene_spheres(scene, b, with_body=False)
-    ego_name = f"{plan.ego_camera}_214-1.mp4"
-    frames = render_view(
-        scene, spheres, T_world_camera[:, :3, 3], T_world_camera[:, :3, :3], rays, config.frame_px, valid
-    )
-    audio = None
-    if config.with_audio:  # own generator: the take's behaviour draws above are untouched
-        audio_rng = np.random.default_rng([config.seed, plan.scenario_index, plan.level, plan.index, 11])
-        audio = synthesize_take_audio(b.event_times_s, config.duration_s, audio_rng, AUDIO_RATE_HZ)
-    write_video(video_dir / ego_name, frames, config.video_fps, audio=audio, audio_rate_hz=AUDIO_RATE_HZ)
-    ego_stream = {"relative_path": f"frame_aligned_videos/{ego_name}", "stream_id": "214-1"}
-    videos = {plan.ego_camera: {"rgb": ego_stream}}
-    cameras = [{"cam_id": plan.ego_camera, "is_ego": True, "device_type": "aria"}]
-    if config.with_exo:
-        exo_spheres = scene_spheres(scene, b, with_body=True)
-        exo_rays = pinhole_pixel_rays(config.frame_px, 60.0)
-        n = len(b.frame_times_s)
-        for cam, pose in zip(EXO_CAMERAS, exo_camera_poses(len(EXO_CAMERAS))):
-            frames = render_view(
-                scene,
-                exo_spheres,
-                np.broadcast_to(pose[:3, 3], (n, 3)),
-                np.broadcast_to(pose[:3, :3], (n, 3, 3)),
-                exo_rays,
-                config.frame_px,
-            )
-            write_video(video_dir / f"{cam}.mp4", frames, config.video_fps)
-            videos[cam] = {"0": {"relative_path": f"frame_aligned_videos/{cam}.mp4"}}
-            cameras.append({"cam_id": cam, "is_ego": False, "device_type": "gopro"})
-
-    # label noise and the sidecar with the latent truth
     annotated = plan.level
     if config.label_noise > 0 and rng.uniform() < config.label_noise:
         others = [lvl for lvl in range(len(PROFICIENCY_LABELS)) if lvl != plan.level]
         annotated = int(others[rng.integers(len(others))])
-    task = scene.tasks[plan.task_index]
-    sidecar = {
+    audio = None
+    if config.with_audio:  # own generator: the take's behaviour draws above are untouched
+        audio_rng = np.random.default_rng([config.seed, plan.scenario_index, plan.level, plan.index, 11])
+        audio = synthesize_take_audio(b.event_times_s, config.duration_s, audio_rng, AUDIO_RATE_HZ)
+    T_world_cpf = _poses(b.R_world_cpf, b.head_pos_world_m)  # (M, 4, 4)
+    take = SimulatedTake(
+        scene=scene,
+        behaviour=b,
+        calibration=calib,
+        T_world_device=T_world_cpf @ invert_poses(calib.T_device_cpf),
+        start_us=t0_us,
+        gaze_step=config.video_fps // int(GAZE_RATE_HZ),  # frames per gaze sample
+        session_uid=session,
+        audio=audio,
+    )
+    return take, attributes, annotated
+
+
+def _ego_video_name(plan: TakePlan) -> str:
+    return f"{plan.ego_camera}_214-1.mp4"
+
+
+def _sidecar(
+    plan: TakePlan, config: SyntheticConfig, take: SimulatedTake, attributes: dict[str, float], annotated: int
+) -> dict:
+    """``synthetic_take.json``: the latent truth behind the take (level, attributes, action times, rates)."""
+    b = take.behaviour
+    scenario = SCENARIOS[plan.scenario_index]
+    return {
         "generator_version": GENERATOR_VERSION,
         "take_uid": plan.take_uid,
         "take_name": plan.take_name,
         "scenario": scenario,
-        "task_name": task.name,
+        "task_name": take.scene.tasks[plan.task_index].name,
         "task_index": plan.task_index,
         "true_level": plan.level,
         "true_label": PROFICIENCY_LABELS[plan.level],
@@ -329,7 +300,7 @@ def _write_take(root: Path, plan: TakePlan, config: SyntheticConfig) -> dict:
         "cue_strength": config.cue_strength,
         "attribute_modality": ATTRIBUTE_MODALITY,
         "action_times_s": [round(float(t), 4) for t in b.event_times_s],
-        "start_timestamp_us": t0_us,
+        "start_timestamp_us": take.start_us,
         "video_fps": config.video_fps,
         "gaze_rate_hz": GAZE_RATE_HZ,
         "trajectory_rate_hz": 5.0 * config.video_fps,
@@ -337,17 +308,27 @@ def _write_take(root: Path, plan: TakePlan, config: SyntheticConfig) -> dict:
         "duration_s": config.duration_s,
         "audio_rate_hz": AUDIO_RATE_HZ if config.with_audio else None,
         "aoi_fraction": {
-            name: round(float(np.mean(b.gaze_aoi[g] == i)), 4)
+            name: round(float(np.mean(b.gaze_aoi[take.gaze_samples] == i)), 4)
             for i, name in enumerate(("target", "ahead", "prop", "effector", "object"))
         },
     }
-    _write_json(take_dir / "synthetic_take.json", sidecar)
-    take_entry = {
+
+
+def _takes_json_entry(plan: TakePlan, config: SyntheticConfig, exo: tuple[str, ...]) -> dict:
+    """The take's takes.json entry: names, task, participant, cameras and their frame-aligned videos."""
+    scenario = SCENARIOS[plan.scenario_index]
+    ego_stream = {"relative_path": f"frame_aligned_videos/{_ego_video_name(plan)}", "stream_id": "214-1"}
+    videos: dict[str, dict] = {plan.ego_camera: {"rgb": ego_stream}}
+    cameras = [{"cam_id": plan.ego_camera, "is_ego": True, "device_type": "aria"}]
+    for cam in exo:
+        videos[cam] = {"0": {"relative_path": f"frame_aligned_videos/{cam}.mp4"}}
+        cameras.append({"cam_id": cam, "is_ego": False, "device_type": "gopro"})
+    entry = {
         "take_uid": plan.take_uid,
         "take_name": plan.take_name,
         "root_dir": f"takes/{plan.take_name}",
         "parent_task_name": scenario,
-        "task_name": task.name,
+        "task_name": SCENES[scenario].tasks[plan.task_index].name,
         "task_id": 1000 * (plan.scenario_index + 1) + plan.task_index,
         "university_name": plan.university,
         "participant_uid": plan.participant,
@@ -356,26 +337,28 @@ def _write_take(root: Path, plan: TakePlan, config: SyntheticConfig) -> dict:
         "capture": {"cameras": cameras},
         "frame_aligned_videos": videos,
     }
-    if config.with_exo:
-        take_entry["best_exo"] = EXO_CAMERAS[0]
-    video_paths = {"ego": f"{take_entry['root_dir']}/frame_aligned_videos/{ego_name}"}
+    if exo:
+        entry["best_exo"] = exo[0]
+    return entry
+
+
+def _annotation_record(plan: TakePlan, entry: dict, annotated: int) -> dict:
+    """The take's annotation record (``proficiency_demonstrator_<split>.json``), label maybe noisy."""
+    video_paths = {"ego": f"{entry['root_dir']}/frame_aligned_videos/{_ego_video_name(plan)}"}
+    exo = [c["cam_id"] for c in entry["capture"]["cameras"][1:]]
     video_paths.update(
-        {
-            f"exo{i + 1}": f"{take_entry['root_dir']}/frame_aligned_videos/{cam}.mp4"
-            for i, cam in enumerate(c["cam_id"] for c in cameras[1:])
-        }
+        {f"exo{i + 1}": f"{entry['root_dir']}/frame_aligned_videos/{cam}.mp4" for i, cam in enumerate(exo)}
     )
-    record = {
-        "task_id": take_entry["task_id"],
-        "task_name": task.name,
-        "scenario_name": scenario,
+    return {
+        "task_id": entry["task_id"],
+        "task_name": entry["task_name"],
+        "scenario_name": entry["parent_task_name"],
         "university_id": plan.university,
         "origin_participant_id": plan.participant,
         "take_uid": plan.take_uid,
         "video_paths": video_paths,
         "proficiency_score": PROFICIENCY_LABELS[annotated],
     }
-    return {"take": take_entry, "record": record, "split": plan.split}
 
 
 def _write_json(path: Path, obj: object) -> None:

@@ -22,10 +22,10 @@ KW = dict(takes_per_level=3, scenarios=("Basketball",), frame_px=32, duration_s=
 def with_and_without(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dict, dict]:
     """Both datasets, and the frames each run RENDERED (libx264 via PyAV is not bit-reproducible run to
     run, so decoded pixels of two runs may differ by a few levels even without audio)."""
-    import skillsight.data.synthetic.takes as takes_module
+    import skillsight.data.synthetic.take_files as writers_module
 
     rendered: dict[str, dict[str, np.ndarray]] = {"audio": {}, "silent": {}}
-    original = takes_module.write_video
+    original = writers_module.write_video
     mp = pytest.MonkeyPatch()
     try:
         for kind, with_audio in (("audio", True), ("silent", False)):
@@ -34,7 +34,7 @@ def with_and_without(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Pa
                 rendered[_kind][Path(path).parent.parent.parent.parent.name + Path(path).name] = frames.copy()
                 return original(path, frames, *args, **kwargs)
 
-            mp.setattr(takes_module, "write_video", capture)
+            mp.setattr(writers_module, "write_video", capture)
             root = tmp_path_factory.mktemp(kind)
             generate_synthetic_dataset(root, with_audio=with_audio, **KW)
             rendered[kind + "_root"] = root  # type: ignore[assignment]
