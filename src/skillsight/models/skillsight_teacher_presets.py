@@ -16,6 +16,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from skillsight.models.layers.vit_sizes import VIT_SIZES, ViTSize
+
 __all__ = ["TEACHER_PRESETS", "TeacherPreset", "TeacherVideoSize", "teacher_arguments"]
 
 
@@ -89,19 +91,15 @@ class TeacherPreset:
         return args
 
 
+#: The unit-test TimeSformer: 32-d, 2 layers, 4 heads, MLP 64.
+_TEST_VIT = ViTSize(hidden_size=32, num_hidden_layers=2, num_attention_heads=4, mlp_ratio=2)
+
 #: The registered teachers' sizes, by registered name.
 TEACHER_PRESETS: dict[str, TeacherPreset] = {
     # Paper size: ViT-B/16 TimeSformer on 448 px frames (28 x 28 patches), 16 frames; DINOv2 ViT-B/14.
     "skillsight_teacher": TeacherPreset(
         num_frames=16,
-        video=TeacherVideoSize(
-            image_size=448,
-            patch_size=16,
-            hidden_size=768,
-            num_hidden_layers=12,
-            num_attention_heads=12,
-            intermediate_size=3072,
-        ),
+        video=TeacherVideoSize(**VIT_SIZES["base"].timesformer_config(image_size=448, patch_size=16)),
         crop_extractor="dinov2_vitb14",
         embed_dim=768,
         crop_layers=2,
@@ -115,14 +113,7 @@ TEACHER_PRESETS: dict[str, TeacherPreset] = {
     # 4 x 4 grid (sigma 1.3 patches); video={"patch_size": 8} gives 8 x 8 at about 3x the cost per step.
     "skillsight_teacher_tiny": TeacherPreset(
         num_frames=16,
-        video=TeacherVideoSize(
-            image_size=64,
-            patch_size=16,
-            hidden_size=64,
-            num_hidden_layers=2,
-            num_attention_heads=4,
-            intermediate_size=128,
-        ),
+        video=TeacherVideoSize(**VIT_SIZES["tiny"].timesformer_config(image_size=64, patch_size=16)),
         crop_extractor="dinov2_tiny",
         embed_dim=64,
         crop_layers=2,
@@ -135,14 +126,7 @@ TEACHER_PRESETS: dict[str, TeacherPreset] = {
     # Unit tests: raw crops so the frozen DINOv2 path is exercised too.
     "test_skillsight_teacher": TeacherPreset(
         num_frames=4,
-        video=TeacherVideoSize(
-            image_size=32,
-            patch_size=8,
-            hidden_size=32,
-            num_hidden_layers=2,
-            num_attention_heads=4,
-            intermediate_size=64,
-        ),
+        video=TeacherVideoSize(**_TEST_VIT.timesformer_config(image_size=32, patch_size=8)),
         crop_extractor="dinov2_test",
         embed_dim=32,
         crop_layers=1,

@@ -23,44 +23,20 @@ from torch import nn
 
 from skillsight.exceptions import ConfigError
 from skillsight.models.layers.pretrained import load_pretrained_backbone
+from skillsight.models.layers.vit_sizes import VIT_SIZES, ViTSize
 
 __all__ = ["CROP_EXTRACTOR_PRESETS", "CropFeatureExtractor"]
 
 #: Dinov2Config keyword arguments per preset. "dinov2_vitb14" is the paper's ViT-B/14 at 224 px; the
 #: ViT-S and ViT-L layouts take the other released DINOv2 sizes (all at 224 px crops).
 CROP_EXTRACTOR_PRESETS: dict[str, dict[str, Any]] = {
-    "dinov2_vits14": dict(
-        image_size=224,
-        patch_size=14,
-        hidden_size=384,
-        num_hidden_layers=12,
-        num_attention_heads=6,
-        mlp_ratio=4,
-    ),
-    "dinov2_vitl14": dict(
-        image_size=224,
-        patch_size=14,
-        hidden_size=1024,
-        num_hidden_layers=24,
-        num_attention_heads=16,
-        mlp_ratio=4,
-    ),
-    "dinov2_vitb14": dict(
-        image_size=224,
-        patch_size=14,
-        hidden_size=768,
-        num_hidden_layers=12,
-        num_attention_heads=12,
-        mlp_ratio=4,
-    ),
+    "dinov2_vits14": VIT_SIZES["small"].dinov2_config(image_size=224, patch_size=14),
+    "dinov2_vitl14": VIT_SIZES["large"].dinov2_config(image_size=224, patch_size=14),
+    "dinov2_vitb14": VIT_SIZES["base"].dinov2_config(image_size=224, patch_size=14),
     # CPU demo size: 32 px crops from 64 px frames.
-    "dinov2_tiny": dict(
-        image_size=32, patch_size=8, hidden_size=64, num_hidden_layers=2, num_attention_heads=4, mlp_ratio=2
-    ),
+    "dinov2_tiny": VIT_SIZES["tiny"].dinov2_config(image_size=32, patch_size=8),
     # Unit-test size.
-    "dinov2_test": dict(
-        image_size=16, patch_size=8, hidden_size=32, num_hidden_layers=1, num_attention_heads=2, mlp_ratio=2
-    ),
+    "dinov2_test": ViTSize(32, num_hidden_layers=1, num_attention_heads=2, mlp_ratio=2).dinov2_config(16, 8),
 }
 
 #: ImageNet statistics DINOv2 was trained with; crops must be normalised with them.

@@ -23,6 +23,7 @@ from transformers import PretrainedConfig, TimesformerConfig, TimesformerModel
 from skillsight.exceptions import ConfigError, DataFormatError
 from skillsight.models.layers.pretrained import load_pretrained_backbone
 from skillsight.models.layers.stem_adaptation import StemAdaptation
+from skillsight.models.layers.vit_sizes import VIT_SIZES, ViTSize
 
 __all__ = [
     "POOLINGS",
@@ -39,41 +40,13 @@ __all__ = [
 #: Named backbone sizes (``TimesformerConfig`` keyword arguments without ``num_frames``).
 TIMESFORMER_SIZES: dict[str, dict[str, Any]] = {
     # ViT-B/16, divided space-time attention: the Kinetics-600 "timesformer-base" layout (121M parameters).
-    "base": dict(
-        image_size=224,
-        patch_size=16,
-        hidden_size=768,
-        num_hidden_layers=12,
-        num_attention_heads=12,
-        intermediate_size=3072,
-    ),
+    "base": VIT_SIZES["base"].timesformer_config(image_size=224, patch_size=16),
     # ViT-S/16 layout (384-d, 12 layers): a small backbone, e.g. for 224 px gaze crops.
-    "small": dict(
-        image_size=224,
-        patch_size=16,
-        hidden_size=384,
-        num_hidden_layers=12,
-        num_attention_heads=6,
-        intermediate_size=1536,
-    ),
+    "small": VIT_SIZES["small"].timesformer_config(image_size=224, patch_size=16),
     # CPU demo size (64 px frames, 4 x 4 patches, 2 layers).
-    "tiny": dict(
-        image_size=64,
-        patch_size=16,
-        hidden_size=64,
-        num_hidden_layers=2,
-        num_attention_heads=4,
-        intermediate_size=128,
-    ),
+    "tiny": VIT_SIZES["tiny"].timesformer_config(image_size=64, patch_size=16),
     # Unit tests.
-    "test": dict(
-        image_size=32,
-        patch_size=8,
-        hidden_size=32,
-        num_hidden_layers=1,
-        num_attention_heads=4,
-        intermediate_size=64,
-    ),
+    "test": ViTSize(32, num_hidden_layers=1, num_attention_heads=4, mlp_ratio=2).timesformer_config(32, 8),
 }
 
 #: Token poolings: the final CLS token, or the mean of ``last_hidden_state`` over ALL tokens (CLS included).
