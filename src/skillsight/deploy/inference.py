@@ -9,7 +9,8 @@
 
 A window starting at ``start_us`` has its ``T`` step times from :meth:`ServingSpec.query_us` (the
 dataset's own :func:`frame_timestamps_us`); its model inputs come from
-:func:`skillsight.gaze.resample.gaze_samples_at` then :func:`skillsight.gaze.normalize.normalize_clip_gaze`,
+:func:`skillsight.gaze.resample.gaze_samples_at` then :func:`skillsight.gaze.normalize.normalize_windows_gaze`
+(:func:`~skillsight.gaze.normalize.normalize_clip_gaze` is that function on one window),
 the two calls :class:`skillsight.data.datasets.SkillClipDataset` makes for a training clip (no copy
 of the maths here). Windows start at the first gaze sample (the dataset's ``t0``) and every hop.
 
@@ -35,11 +36,18 @@ from skillsight.deploy.backends import Backend, OnnxBackend, TorchBackend, make_
 from skillsight.deploy.gaze_rows import GazeRowParser, GazeRows
 from skillsight.deploy.spec import ServingSpec, spec_from_run
 from skillsight.exceptions import ConfigError, DataFormatError
-from skillsight.gaze.normalize import normalize_clip_gaze
+from skillsight.gaze.normalize import NormalizedGaze, normalize_windows_gaze
 from skillsight.gaze.resample import GazeSamples, gaze_samples_at
 from skillsight.gaze.tracks import DeviceCalibration, GazeTrack, Trajectory
 
-__all__ = ["GazeInput", "SkillEstimator", "WindowPrediction", "to_gaze_track", "window_starts"]
+__all__ = [
+    "GazeInput",
+    "PreparedWindows",
+    "SkillEstimator",
+    "WindowPrediction",
+    "to_gaze_track",
+    "window_starts",
+]
 
 #: What the estimator accepts as gaze: a track, a CSV path, parsed rows, or raw row mappings.
 GazeInput = GazeTrack | str | Path | GazeRows | Sequence[Mapping[str, Any]]
@@ -84,6 +92,35 @@ class WindowPrediction:
             f"{span} {self.label:<20s} p={float(self.probabilities.max()):.3f}  {steps}  "
             f"infer {self.latency_ms:7.3f} ms  prep {self.preprocess_ms:6.2f} ms  {probs}"
         ).rstrip()
+
+
+@dataclass(frozen=True)
+class PreparedWindows:
+    """Model inputs of W windows, prepared in one pass (:meth:`SkillEstimator.prepare_windows`).
+
+    Attributes:
+        starts_us: (W,) int64 window starts.
+        inputs: model input name -> (W, ...) array (``gaze`` (W, T, 14), ...).
+        samples: the raw samples of all W * T steps, window after window.
+        norm: the normalised gaze, arrays (W, T, ...).
+        valid_steps: (W,) steps with observed gaze. pose_steps: (W,) steps with a head pose.
+    """
+
+    starts_us: np.ndarray
+    inputs: dict[str, np.ndarray]
+    samples: GazeSamples
+    norm: NormalizedGaze
+    valid_steps: np.ndarray
+    pose_steps: np.ndarray
+
+    @property
+    def num_windows(self) -> int:
+        """W."""
+        return int(self.starts_us.shape[0])
+
+    def window_inputs(self, w: int) -> dict[str, np.ndarray]:
+        """The inputs of window ``w`` as a batch of one (views, no copy)."""
+        return {name: array[w : w + 1] for name, array in self.inputs.items()}
 
 
 def to_gaze_track(gaze: GazeInput, source: str = "<rows>") -> tuple[GazeTrack, dict[str, int]]:
@@ -266,11 +303,44 @@ class SkillEstimator:
         trajectory: Trajectory | None = None,
         calibration: DeviceCalibration | None = None,
     ) -> list[tuple[dict[str, np.ndarray], Any, Any]]:
-        """:meth:`window_inputs` of many windows, resampled in ONE vectorised call.
+        """:meth:`window_inputs` of many windows: (inputs, raw samples, normalised gaze) per window.
+
+        Built from :meth:`prepare_windows` (one resampling and one normalisation pass for all
+        windows); each window's arrays are views of the batch.
+        """
+        batch = self.prepare_windows(gaze, starts_us, trajectory, calibration)
+        T = self.spec.num_steps
+        out = []
+        for w in range(batch.num_windows):
+            norm = NormalizedGaze(
+                *(
+                    a[w]
+                    for a in (
+                        batch.norm.gaze,
+                        batch.norm.gaze2d,
+                        batch.norm.mask,
+                        batch.norm.gaze2d_mask,
+                        batch.norm.channel_mask,
+                    )
+                )
+            )
+            out.append((batch.window_inputs(w), _steps(batch.samples, w * T, (w + 1) * T), norm))
+        return out
+
+    def prepare_windows(
+        self,
+        gaze: GazeTrack,
+        starts_us: np.ndarray,
+        trajectory: Trajectory | None = None,
+        calibration: DeviceCalibration | None = None,
+    ) -> PreparedWindows:
+        """Model inputs of W windows in ONE resampling and ONE normalisation pass.
 
         The raw samples of every step of every window come from one :func:`gaze_samples_at` call on
         the (W * T,) step times (it works time by time, so each window gets the same numbers as from
-        a call of its own); each window is then normalised on its own, exactly as a training clip.
+        a call of its own); :func:`normalize_windows_gaze` then normalises each window relative to
+        itself, the same arithmetic as a training clip (:func:`normalize_clip_gaze` is that function
+        on a batch of one).
         """
         starts = np.asarray(starts_us, dtype=np.int64).reshape(-1)  # (W,)
         T = self.spec.num_steps
@@ -284,10 +354,7 @@ class SkillEstimator:
             default_depth_m=self.spec.default_depth_m,
             max_gap_us=self.spec.max_gap_us,
         )
-        return [self._inputs_of(_steps(every_step, w * T, (w + 1) * T)) for w in range(starts.shape[0])]
-
-    def _inputs_of(self, samples: GazeSamples) -> tuple[dict[str, np.ndarray], Any, Any]:
-        norm = normalize_clip_gaze(samples, far_clip_m=self.spec.far_clip_m)
+        norm = normalize_windows_gaze(every_step, T, far_clip_m=self.spec.far_clip_m)
         arrays = {
             "gaze": norm.gaze,
             "gaze_mask": norm.mask,
@@ -295,10 +362,11 @@ class SkillEstimator:
             "gaze2d": norm.gaze2d,
             "gaze2d_mask": norm.gaze2d_mask,
         }
-        inputs = {n: arrays[n][None] for n in self.spec.input_names if n in arrays}
+        inputs = {n: arrays[n] for n in self.spec.input_names if n in arrays}  # (W, ...)
         if self.scenario_id is not None:
-            inputs["scenario"] = np.array([self.scenario_id], dtype=np.int64)
-        return inputs, samples, norm
+            inputs["scenario"] = np.full(starts.shape[0], self.scenario_id, dtype=np.int64)
+        pose_steps = np.asarray(every_step.pose_valid, bool).reshape(-1, T).sum(axis=1)  # (W,)
+        return PreparedWindows(starts, inputs, every_step, norm, norm.mask.sum(axis=1), pose_steps)
 
     def predict_window(
         self,
@@ -309,18 +377,16 @@ class SkillEstimator:
     ) -> WindowPrediction:
         """Estimate (or skip, with the reason) the window starting at ``start_us``."""
         t0 = time.perf_counter()
-        prepared = self.window_inputs(gaze, start_us, trajectory, calibration)
-        return self._predict(int(start_us), prepared, (time.perf_counter() - t0) * 1e3)
+        batch = self.prepare_windows(gaze, np.array([start_us]), trajectory, calibration)
+        return self._predict(batch, 0, (time.perf_counter() - t0) * 1e3)
 
-    def _predict(
-        self, start_us: int, prepared: tuple[dict[str, np.ndarray], Any, Any], prep_ms: float
-    ) -> WindowPrediction:
-        inputs, samples, norm = prepared
+    def _predict(self, batch: PreparedWindows, w: int, prep_ms: float) -> WindowPrediction:
         T = self.spec.num_steps
-        valid, pose = int(norm.mask.sum()), int(np.asarray(samples.pose_valid).sum())
+        start_us = int(batch.starts_us[w])
+        valid, pose = int(batch.valid_steps[w]), int(batch.pose_steps[w])
         base: dict[str, Any] = {
-            "start_us": int(start_us),
-            "end_us": int(start_us) + self.spec.window_us,
+            "start_us": start_us,
+            "end_us": start_us + self.spec.window_us,
             "preprocess_ms": prep_ms,
             "valid_steps": valid,
             "pose_steps": pose,
@@ -330,7 +396,7 @@ class SkillEstimator:
             reason = f"{valid}/{T} steps have gaze, {self.min_valid_steps} needed"
             return WindowPrediction(probabilities=None, label=None, latency_ms=0.0, skipped=reason, **base)
         t1 = time.perf_counter()
-        logits = self.backend.logits(inputs)[0].astype(np.float64)  # (C,)
+        logits = self.backend.logits(batch.window_inputs(w))[0].astype(np.float64)  # (C,)
         latency_ms = (time.perf_counter() - t1) * 1e3
         if logits.shape != (len(self.class_names),) or not np.isfinite(logits).all():
             raise DataFormatError(
@@ -375,6 +441,6 @@ class SkillEstimator:
             int(track.timestamps_us[0]), int(track.timestamps_us[-1]), self.spec, round(hop_s * 1e6)
         )
         t0 = time.perf_counter()
-        prepared = self.windows_inputs(track, starts, traj, calib)
+        batch = self.prepare_windows(track, starts, traj, calib)
         prep_ms = (time.perf_counter() - t0) * 1e3 / len(starts)  # each window's share of one batch
-        return [self._predict(int(s), p, prep_ms) for s, p in zip(starts, prepared)]
+        return [self._predict(batch, w, prep_ms) for w in range(batch.num_windows)]

@@ -135,12 +135,17 @@ def quat_xyzw_to_matrix(q_xyzw: np.ndarray) -> np.ndarray:
     q = _f64(q_xyzw)
     q = q / np.linalg.norm(q, axis=-1, keepdims=True)
     x, y, z, w = q[..., 0], q[..., 1], q[..., 2], q[..., 3]
-    rows = [
-        [1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w)],
-        [2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w)],
-        [2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y)],
-    ]
-    return np.stack([np.stack(r, axis=-1) for r in rows], axis=-2)  # (..., 3, 3)
+    out = np.empty((*q.shape[:-1], 3, 3))  # written entry by entry: no stacking of nine arrays
+    out[..., 0, 0] = 1 - 2 * (y * y + z * z)
+    out[..., 0, 1] = 2 * (x * y - z * w)
+    out[..., 0, 2] = 2 * (x * z + y * w)
+    out[..., 1, 0] = 2 * (x * y + z * w)
+    out[..., 1, 1] = 1 - 2 * (x * x + z * z)
+    out[..., 1, 2] = 2 * (y * z - x * w)
+    out[..., 2, 0] = 2 * (x * z - y * w)
+    out[..., 2, 1] = 2 * (y * z + x * w)
+    out[..., 2, 2] = 1 - 2 * (x * x + y * y)
+    return out
 
 
 def matrix_to_quat_xyzw(rotation: np.ndarray) -> np.ndarray:
@@ -161,18 +166,22 @@ def matrix_to_quat_xyzw(rotation: np.ndarray) -> np.ndarray:
     # candidates: 4w^2, 4x^2, 4y^2, 4z^2 (each = 1 + signed diagonal sum)
     cand = np.stack([1 + trace, 1 + m00 - m11 - m22, 1 - m00 + m11 - m22, 1 - m00 - m11 + m22], axis=-1)
     best = np.argmax(cand, axis=-1)
-    s = 2.0 * np.sqrt(np.maximum(np.take_along_axis(cand, best[..., None], axis=-1)[..., 0], 1e-300))
+    s = 2.0 * np.sqrt(np.maximum(cand.max(axis=-1), 1e-300))  # the max IS the entry at ``best``
     d21, d02, d10 = m[..., 2, 1] - m[..., 1, 2], m[..., 0, 2] - m[..., 2, 0], m[..., 1, 0] - m[..., 0, 1]
     s21, s02, s10 = m[..., 2, 1] + m[..., 1, 2], m[..., 0, 2] + m[..., 2, 0], m[..., 1, 0] + m[..., 0, 1]
-    quats = np.stack(
-        [
-            np.stack([d21 / s, d02 / s, d10 / s, s / 4], axis=-1),  # w largest
-            np.stack([s / 4, s10 / s, s02 / s, d21 / s], axis=-1),  # x largest
-            np.stack([s10 / s, s / 4, s21 / s, d02 / s], axis=-1),  # y largest
-            np.stack([s02 / s, s21 / s, s / 4, d10 / s], axis=-1),  # z largest
-        ],
-        axis=-2,
-    )  # (..., 4 candidates, 4)
+    quats = np.empty((*best.shape, 4, 4))  # (..., 4 candidates, 4), written row by row
+    quats[..., 0, :3] = np.stack([d21, d02, d10], axis=-1) / s[..., None]  # w largest
+    quats[..., 1, 1:] = np.stack([s10, s02, d21], axis=-1) / s[..., None]  # x largest
+    quats[..., 2, 0], quats[..., 2, 2], quats[..., 2, 3] = s10 / s, s21 / s, d02 / s  # y largest
+    quats[..., 3, :2] = np.stack([s02, s21], axis=-1) / s[..., None]  # z largest
+    quats[..., 3, 3] = d10 / s
+    quarter = s / 4
+    quats[..., 0, 3], quats[..., 1, 0], quats[..., 2, 1], quats[..., 3, 2] = (
+        quarter,
+        quarter,
+        quarter,
+        quarter,
+    )
     q = np.take_along_axis(quats, best[..., None, None], axis=-2)[..., 0, :]
     q = np.where(q[..., 3:4] < 0, -q, q)
     return q / np.linalg.norm(q, axis=-1, keepdims=True)

@@ -50,6 +50,7 @@ __all__ = [
     "NUM_GAZE_CHANNELS",
     "NormalizedGaze",
     "normalize_clip_gaze",
+    "normalize_windows_gaze",
 ]
 
 #: The 14 sequence channels, in order.
@@ -78,6 +79,7 @@ MAX_ABS_VALUE = 1e6
 NEUTRAL_VALUES = np.array([0.0] * 12 + [1.0, 0.0], dtype=np.float32)
 
 _POINT, _DIR, _HEAD, _DEPTH = slice(0, 3), slice(3, 6), slice(6, 13), slice(13, 14)
+_IDENTITY_Q = np.array([0.0, 0.0, 0.0, 1.0])
 
 
 @dataclass(frozen=True)
@@ -98,11 +100,6 @@ class NormalizedGaze:
     mask: np.ndarray
     gaze2d_mask: np.ndarray
     channel_mask: np.ndarray
-
-
-def _first(flags: np.ndarray) -> int | None:
-    hits = np.flatnonzero(flags)
-    return int(hits[0]) if hits.size else None
 
 
 def _check(samples: GazeSamples) -> int:
@@ -131,6 +128,9 @@ def normalize_clip_gaze(
 ) -> NormalizedGaze:
     """Normalise one clip's gaze relative to the clip (see the module docstring).
 
+    The clip goes through :func:`normalize_windows_gaze` as a batch of one window, so a training
+    clip, an evaluation clip and a served window share one implementation.
+
     Args:
         samples: raw gaze of the clip at its T frame timestamps.
         image_size_px: (width, height) the 2D gaze pixels refer to; None -> ``samples.image_size_px``
@@ -140,71 +140,124 @@ def normalize_clip_gaze(
     Returns:
         NormalizedGaze with ``gaze`` (T, 14), ``gaze2d`` (T, 2) and the validity masks.
     """
-    with np.errstate(invalid="ignore", over="ignore"):  # non-finite raw values become unobserved below
-        return _normalize(samples, image_size_px, far_clip_m)
+    batch = normalize_windows_gaze(samples, max(len(samples), 1), image_size_px, far_clip_m)
+    if len(samples) == 0:  # no step: (0, ...) arrays, as a clip of zero steps has
+        return NormalizedGaze(*(np.zeros((0, *a.shape[2:]), a.dtype) for a in _fields(batch)))
+    return NormalizedGaze(*(a[0] for a in _fields(batch)))
+
+
+def _fields(norm: NormalizedGaze) -> tuple[np.ndarray, ...]:
+    return norm.gaze, norm.gaze2d, norm.mask, norm.gaze2d_mask, norm.channel_mask
+
+
+def normalize_windows_gaze(
+    samples: GazeSamples,
+    num_steps: int,
+    image_size_px: tuple[int, int] | None = None,
+    far_clip_m: float = FAR_CLIP_M,
+) -> NormalizedGaze:
+    """Normalise W windows of ``num_steps`` steps each in one vectorised pass.
+
+    ``samples`` holds the W * T steps window after window (what one :func:`gaze_samples_at` call
+    on the (W * T,) step times of W windows returns); each window is normalised relative to
+    itself, exactly as :func:`normalize_clip_gaze` would normalise it alone.
+
+    Args:
+        samples: raw gaze of W * T steps (T = ``num_steps``).
+        num_steps: T, the steps of one window (>= 1).
+        image_size_px: (width, height) of the 2D gaze pixels; None -> ``samples.image_size_px``.
+        far_clip_m: far points and depths are clipped to this many metres.
+
+    Returns:
+        NormalizedGaze whose arrays carry a leading window axis: ``gaze`` (W, T, 14), ``gaze2d``
+        (W, T, 2), ``mask`` and ``gaze2d_mask`` (W, T), ``channel_mask`` (W, T, 14).
+
+    Raises:
+        ConfigError: ``num_steps`` < 1 or not dividing the number of steps, bad ``far_clip_m`` or
+            image size.
+        DataFormatError: a per-step array of ``samples`` has the wrong shape.
+    """
+    n = _check(samples)
+    if num_steps < 1 or n % num_steps:
+        raise ConfigError(f"num_steps={num_steps} must be >= 1 and divide the {n} steps of the samples")
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):  # non-finite -> unobserved below
+        return _normalize(samples, n // num_steps, num_steps, image_size_px, far_clip_m)
+
+
+def _first_index(flags: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(W, T) bool -> (W,) index of the first True of each window (0 when none) and (W,) any."""
+    return np.argmax(flags, axis=1), np.asarray(flags.any(axis=1))
 
 
 def _normalize(
-    samples: GazeSamples, image_size_px: tuple[int, int] | None, far_clip_m: float
+    samples: GazeSamples, W: int, T: int, image_size_px: tuple[int, int] | None, far_clip_m: float
 ) -> NormalizedGaze:
-    T = _check(samples)
     if not np.isfinite(far_clip_m) or far_clip_m <= 0:
         raise ConfigError(f"far_clip_m must be > 0, got {far_clip_m}")
     width, height = samples.image_size_px if image_size_px is None else image_size_px
     if width <= 0 or height <= 0:
         raise ConfigError(f"image_size_px must be positive, got {(width, height)}")
-    gaze_valid = np.asarray(samples.gaze_valid, bool)
-    has_pose = np.isfinite(samples.head_t_world_m).all(1) & np.isfinite(samples.head_q_xyzw).all(1)  # (T,)
-    pose_valid = np.asarray(samples.pose_valid, bool) & has_pose
-    depth_valid = np.asarray(samples.depth_valid, bool) & gaze_valid
-    gaze2d_valid = np.asarray(samples.gaze2d_valid, bool) & np.isfinite(samples.gaze2d_px).all(1)
-    channels = np.full((T, NUM_GAZE_CHANNELS), np.nan)
 
-    # world point relative to the clip's mean head position, far points pulled back along the ray
-    head_t = np.asarray(samples.head_t_world_m, dtype=np.float64)  # (T, 3)
-    ray = np.asarray(samples.point_world_m, dtype=np.float64) - head_t  # (T, 3)
-    dist = np.linalg.norm(ray, axis=1, keepdims=True)  # (T, 1)
+    def steps(name: str, dtype: type) -> np.ndarray:  # (W, T, ...) view of a per-step array
+        a: np.ndarray = np.asarray(getattr(samples, name), dtype=dtype)
+        return a.reshape(W, T, *a.shape[1:])
+
+    head_t, head_q = steps("head_t_world_m", np.float64), steps("head_q_xyzw", np.float64)  # (W, T, 3|4)
+    gaze_valid = steps("gaze_valid", bool)  # (W, T)
+    has_pose = np.isfinite(head_t).all(-1) & np.isfinite(head_q).all(-1)  # (W, T)
+    pose_valid = steps("pose_valid", bool) & has_pose
+    depth_valid = steps("depth_valid", bool) & gaze_valid
+    gaze2d_px = steps("gaze2d_px", np.float64)  # (W, T, 2)
+    gaze2d_valid = steps("gaze2d_valid", bool) & np.isfinite(gaze2d_px).all(-1)
+    channels = np.empty((W, T, NUM_GAZE_CHANNELS))  # (W, T, 14) every channel written below
+    windows = np.arange(W)
+
+    # world point relative to the window's mean head position, far points pulled back along the ray
+    ray = steps("point_world_m", np.float64) - head_t  # (W, T, 3)
+    dist = np.linalg.norm(ray, axis=-1, keepdims=True)  # (W, T, 1)
     scale = np.where(dist > far_clip_m, far_clip_m / np.where(dist > 0, dist, 1.0), 1.0)
-    if has_pose.any():
-        mean_head = head_t[has_pose].mean(axis=0)  # (3,)
-        channels[:, _POINT] = head_t + ray * scale - mean_head
+    # rows summed in step order, absent ones as +0.0: the same sum as the mean over the pose rows
+    pose_sum = np.where(has_pose[..., None], head_t, 0.0).sum(axis=1)  # (W, 3)
+    mean_head = pose_sum / np.maximum(has_pose.sum(axis=1), 1)[:, None]  # (W, 3)
+    channels[..., _POINT] = head_t + ray * scale - mean_head[:, None]
     point_ok = gaze_valid & has_pose
 
     # direction minus the first observed direction
-    ref = _first(gaze_valid)
-    if ref is not None:
-        direction = np.asarray(samples.dir_cpf, dtype=np.float64)
-        channels[:, _DIR] = direction - direction[ref]
+    ref, has_ref = _first_index(gaze_valid)
+    direction = steps("dir_cpf", np.float64)  # (W, T, 3)
+    channels[..., _DIR] = direction - direction[windows, ref][:, None]
 
-    # head pose relative to the first step with a pose: T_ref^-1 @ T_i
-    ref_pose = _first(has_pose)
-    if ref_pose is not None:
-        poses = pose_matrices(head_t[has_pose], samples.head_q_xyzw[has_pose])  # (P, 4, 4)
-        rel = invert_poses(poses[0])[None] @ poses  # (P, 4, 4); poses[0] is step ref_pose
-        channels[has_pose, 6:9] = rel[:, :3, 3]
-        channels[has_pose, 9:13] = matrix_to_quat_xyzw(rel[:, :3, :3])
+    # head pose relative to the first step with a pose: T_ref^-1 @ T_i (NaN where no pose)
+    ref_pose, any_pose = _first_index(has_pose)
+    poses = pose_matrices(head_t, head_q)  # (W, T, 4, 4)
+    rel = invert_poses(poses[windows, ref_pose])[:, None] @ poses  # (W, T, 4, 4)
+    channels[..., 6:9] = rel[..., :3, 3]
+    channels[..., 9:13] = matrix_to_quat_xyzw(rel[..., :3, :3])
+    channels[..., _HEAD][~has_pose] = np.nan
+    if not (any_pose.all() and has_ref.all()):  # windows without any pose / any gaze: nothing relative
+        channels[~any_pose, :, _POINT] = np.nan
+        channels[~has_ref, :, _DIR] = np.nan
 
-    depth_m = np.minimum(np.asarray(samples.depth_m, dtype=np.float64), far_clip_m)
-    channels[:, 13] = np.where(depth_valid, depth_m, np.nan)
+    depth_m = np.minimum(steps("depth_m", np.float64), far_clip_m)
+    channels[..., 13] = np.where(depth_valid, depth_m, np.nan)
 
-    channel_mask = np.zeros((T, NUM_GAZE_CHANNELS), dtype=bool)
-    channel_mask[:, _POINT] = point_ok[:, None]
-    channel_mask[:, _DIR] = gaze_valid[:, None]
-    channel_mask[:, _HEAD] = pose_valid[:, None]
-    channel_mask[:, _DEPTH] = depth_valid[:, None]
+    channel_mask = np.zeros((W, T, NUM_GAZE_CHANNELS), dtype=bool)
+    channel_mask[..., _POINT] = point_ok[..., None]
+    channel_mask[..., _DIR] = gaze_valid[..., None]
+    channel_mask[..., _HEAD] = pose_valid[..., None]
+    channel_mask[..., _DEPTH] = depth_valid[..., None]
     # values of unobserved gaze steps are not kept (they could hold a stale default depth)
-    channels[~gaze_valid, 0:6] = np.nan
-    with np.errstate(invalid="ignore"):
-        usable = np.isfinite(channels) & (np.abs(channels) <= MAX_ABS_VALUE)  # (T, 14)
+    channels[..., 0:6][~gaze_valid] = np.nan
+    usable = np.isfinite(channels) & (np.abs(channels) <= MAX_ABS_VALUE)  # (W, T, 14)
     channel_mask &= usable
-    channel_mask[:, _HEAD] &= channel_mask[:, _HEAD].all(axis=1, keepdims=True)  # a pose is all or nothing
-    head_unusable = ~usable[:, _HEAD].all(axis=1)  # (T,) no full pose value (even the static identity)
-    channels[head_unusable, 6:13] = np.nan
-    gaze = np.where(np.isfinite(channels) & usable, channels, NEUTRAL_VALUES[None, :]).astype(np.float32)
+    channel_mask[..., _HEAD] &= channel_mask[..., _HEAD].all(axis=-1, keepdims=True)  # a pose: all or nothing
+    head_unusable = ~usable[..., _HEAD].all(axis=-1)  # (W, T) no full pose value (even the static identity)
+    channels[..., 6:13][head_unusable] = np.nan
+    gaze = np.where(np.isfinite(channels) & usable, channels, NEUTRAL_VALUES).astype(np.float32)
 
-    xy01 = np.asarray(samples.gaze2d_px, dtype=np.float64) / np.array([width, height], dtype=np.float64)
-    gaze2d_valid = gaze2d_valid & np.isfinite(xy01).all(axis=1)
-    gaze2d = np.where(gaze2d_valid[:, None], np.clip(np.nan_to_num(xy01, nan=0.5), 0.0, 1.0), 0.5)
+    xy01 = gaze2d_px / np.array([width, height], dtype=np.float64)  # (W, T, 2)
+    gaze2d_valid = gaze2d_valid & np.isfinite(xy01).all(axis=-1)
+    gaze2d = np.where(gaze2d_valid[..., None], np.clip(np.nan_to_num(xy01, nan=0.5), 0.0, 1.0), 0.5)
     return NormalizedGaze(
         gaze=gaze,
         gaze2d=gaze2d.astype(np.float32),
