@@ -9,7 +9,7 @@ limit), for the paper-size (``skillsight_student``), compact and tiny students:
 
 * PyTorch eager (inference_mode, 1 thread), onnxruntime fp32 and onnxruntime int8 (dynamic
   quantisation, :mod:`skillsight.deploy.quantize`), sessions as deployed (1 intra-op thread);
-* window preparation of the serving path (:meth:`SkillEstimator.windows_inputs`, per window) against
+* window preparation of the serving path (:meth:`SkillEstimator.prepare_windows`, per window) against
   the model call, and the one-window-at-a-time preparation as reference;
 * the power model's estimate per 8 s window (:func:`skillsight.deploy.power.estimate_power`);
 * int8 accuracy: top-class agreement and largest logit difference of int8 vs fp32 on real test
@@ -235,8 +235,7 @@ def bench_real_windows(run: Path, gaze: Path, args: argparse.Namespace, tmp: Pat
     track = read_gaze_csv(gaze)
     ts = track.timestamps_us
     starts = window_starts(int(ts[0]), int(ts[-1]), spec, 250_000)  # 4 estimates/s
-    prepared = est.windows_inputs(track, starts)
-    inputs = {k: np.concatenate([p[0][k] for p in prepared]) for k in prepared[0][0]}
+    inputs = est.prepare_windows(track, starts).inputs  # name -> (W, ...)
     ref = TorchBackend(model).logits(inputs).astype(np.float64)
     got = OnnxBackend.load(int8).logits(inputs).astype(np.float64)
     agree = float((ref.argmax(1) == got.argmax(1)).mean())
@@ -259,7 +258,7 @@ def bench_real_windows(run: Path, gaze: Path, args: argparse.Namespace, tmp: Pat
     n_single = min(50, len(starts))
     batched, single, call = [], [], []
     for _ in range(args.rounds):
-        batched.append(_median_ms(lambda: est.windows_inputs(track, starts), 3) / len(starts))
+        batched.append(_median_ms(lambda: est.prepare_windows(track, starts), 3) / len(starts))
         single.append(
             _median_ms(lambda: [est.window_inputs(track, int(s)) for s in starts[:n_single]], 3) / n_single
         )
