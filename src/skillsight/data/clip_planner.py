@@ -88,6 +88,14 @@ class ClipPlanner:
         rng = np.random.default_rng(key)
         return train_clip_start(n_frames, fps, rng, self.num_frames, self.sample_fps)
 
+    def take_frame_indices(self, take_index: int, n_frames: int, fps: float) -> np.ndarray | None:
+        """Test mode: the sorted, unique frame indices of ALL the take's test clips (None in train mode)."""
+        if self.mode != "test":
+            return None
+        starts = test_clip_starts(n_frames, fps, self.num_frames, self.sample_fps, self.num_clips)
+        clips = [clip_frame_indices(n_frames, fps, self.num_frames, self.sample_fps, int(s)) for s in starts]
+        return np.unique(np.concatenate(clips))
+
     def frame_indices(self, slot: ClipSlot, n_frames: int, fps: float, epoch: int) -> np.ndarray:
         """(num_frames,) int64 frame indices of the clip in ``slot``."""
         start = self.start(slot, n_frames, fps, epoch)

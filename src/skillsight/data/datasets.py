@@ -292,6 +292,12 @@ class SkillClipDataset(Dataset):
         n_frames, fps = self.reader.timeline(take)
         return take, slot.clip_index, self.planner.frame_indices(slot, n_frames, fps, self.epoch), fps
 
+    def _take_frame_indices(self, index: int) -> np.ndarray | None:
+        """Test mode: every frame index of the test clips of item ``index``'s take (decoded in one pass)."""
+        slot = self.planner.slot(index)
+        n_frames, fps = self.reader.timeline(self.takes[slot.take_index])
+        return self.planner.take_frame_indices(slot.take_index, n_frames, fps)
+
     def __getitem__(self, index: int) -> dict:
         take, clip_index, indices, fps = self.clip_plan(index)
         keys = self.spec.keys
@@ -301,9 +307,10 @@ class SkillClipDataset(Dataset):
         if self.spec.needs_gaze:
             norm = clip_gaze(take, self.reader.gaze_records(take), indices, fps, self.spec)
             item.update(gaze_items(norm, keys))
+        take_indices = self._take_frame_indices(index) if self.spec.needs_video else None
         if self.spec.needs_ego_video:
-            frames = self.reader.decode(
-                take, Path(take.video_paths[take.ego_camera]), indices
+            frames = self.reader.decode_clip(
+                take, Path(take.video_paths[take.ego_camera]), indices, take_indices
             )  # (T, S, S, 3)
             if "video" in keys:
                 item["video"] = video_item(frames)
@@ -313,7 +320,10 @@ class SkillClipDataset(Dataset):
         if "exo_video" in keys:
             cams = exo_cameras(take, self.spec.num_exo_views)
             item["exo_video"] = exo_video_item(
-                [self.reader.decode(take, Path(take.video_paths[c]), indices) for c in cams]
+                [
+                    self.reader.decode_clip(take, Path(take.video_paths[c]), indices, take_indices)
+                    for c in cams
+                ]
             )  # (V, T, 3, S, S)
         for builder in self.spec.extra_inputs:
             item.update(builder.build(self, take, indices, fps))

@@ -96,6 +96,9 @@ class TakeReader:
         self._records: OrderedDict[str, GazeRecords] = OrderedDict()
         self._anchor_checked: set[str] = set()
         self._probes: dict[Path, VideoInfo] = {}
+        # frames every clip of the current take needs, per video: (sorted frame indices, (U, S, S, 3))
+        self._take_frames: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._take_frames_uid: str | None = None
 
     @staticmethod
     def read(take: Take, path: Path, reader: Callable[[Path], _T]) -> _T:
@@ -193,6 +196,37 @@ class TakeReader:
                 TimelineWarning,
                 stacklevel=5,
             )
+
+    def decode_clip(
+        self, take: Take, path: Path, indices: np.ndarray, take_indices: np.ndarray | None
+    ) -> np.ndarray:
+        """Frames ``indices`` of one clip, from ONE decoding pass over all the take's clips.
+
+        ``take_indices`` are the sorted frame indices of every clip of the take (test mode: its
+        evaluation clips). The first clip of a take decodes all of them in one
+        :func:`~skillsight.data.readers.video.decode_frames` call (sorted, so the video is read
+        front to back once, seeking only over gaps); the other clips are served from those frames.
+        Only the current take's frames are kept. Without ``take_indices``, or with a whole-video
+        cache, this is :meth:`decode`; the frames are identical either way.
+        """
+        if take_indices is None or self.decoded_videos is not None:
+            return self.decode(take, path, indices)
+        if self._take_frames_uid != take.take_uid:
+            self._take_frames, self._take_frames_uid = {}, take.take_uid
+        held = self._take_frames.get(str(path))
+        if held is None or not np.array_equal(held[0], take_indices):
+            held = (take_indices, self.decode(take, path, take_indices))
+            self._take_frames[str(path)] = held
+        pos = np.minimum(np.searchsorted(held[0], indices), len(held[0]) - 1)
+        if not np.array_equal(held[0][pos], indices):  # a frame outside the take's clips
+            return self.decode(take, path, indices)
+        return held[1][pos]  # (T, S, S, 3)
+
+    def __getstate__(self) -> dict:
+        """Pickled (into DataLoader workers) without the held frames: each process decodes its own."""
+        state = dict(self.__dict__)
+        state["_take_frames"], state["_take_frames_uid"] = {}, None
+        return state
 
     def decode(self, take: Take, path: Path, indices: np.ndarray) -> np.ndarray:
         """(T, S, S, 3) uint8 frames ``indices`` of ``path`` at the spec's frame size."""
