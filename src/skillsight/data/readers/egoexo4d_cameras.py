@@ -37,6 +37,10 @@ def inside_root(source: str | Path, field_name: str, value: object) -> PurePosix
 
 def video_file_name(source: str | Path, field_name: str, value: object) -> str:
     """The file name of a video path (only the name is used under the take folder)."""
+    if isinstance(value, str) and "\\" not in value and ":" not in value:
+        parts = value.split("/")  # plain "a/b/c.mp4": the name without building a path object
+        if all(p and p != "." and p != ".." for p in parts):
+            return parts[-1]
     name = inside_root(source, field_name, value).name
     if name in ("", ".", ".."):
         raise DataFormatError(source, field_name, value, "path names no file")

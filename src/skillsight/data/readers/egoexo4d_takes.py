@@ -36,7 +36,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -50,6 +50,7 @@ from skillsight.data.readers.egoexo4d_annotations import (
 from skillsight.data.readers.egoexo4d_cameras import discover_cameras, inside_root, is_true
 from skillsight.data.readers.egoexo4d_leakage import check_participant_leakage, raise_on_split_leakage
 from skillsight.data.readers.egoexo4d_take_lists import read_split_records
+from skillsight.data.readers.folder_listing import FolderListing
 from skillsight.data.records import SPLITS, Take
 from skillsight.data.scan_report import describe_missing
 from skillsight.exceptions import DataFormatError
@@ -130,13 +131,6 @@ def _take_dir(root: Path, take: dict, source: str) -> Path:
         return direct
     nested = root / "takes" / rel
     return nested if nested.is_dir() else direct
-
-
-def _first_existing(folder: Path, candidates: Iterable[str]) -> Path | None:
-    for rel in candidates:
-        if (folder / rel).is_file():
-            return folder / rel
-    return None
 
 
 def load_takes(
@@ -221,16 +215,17 @@ def _build_take(
         _skip(scan, uid, "not in takes.json: annotation record has no matching take")
         return None
     folder = _take_dir(root, take, f"{root / 'takes.json'} (take {uid})")
+    listing = FolderListing(folder)  # each sub-folder listed once, not one check per file
     ego, videos = _camera_videos(take, rec, where, folder, uid, scan)
     if ego is None:
         _skip(scan, uid, f"no ego camera: cameras {sorted(videos)}")
         return None
-    reason = _missing_videos(ego, videos, require)
+    reason = _missing_videos(ego, videos, require, listing)
     if reason:
         _skip(scan, uid, reason)
         return None
-    videos = _drop_missing_views(ego, videos, uid, scan)
-    files = _TakeFiles.locate(folder, gaze_kind)
+    videos = _drop_missing_views(ego, videos, uid, scan, listing)
+    files = _TakeFiles.locate(folder, gaze_kind, listing)
     reason = (
         _missing_gaze(take, files, require)
         or _missing_trajectory(files, require)
@@ -256,9 +251,9 @@ def _build_take(
         split=split,
         ego_camera=ego,
         video_paths=videos,
-        gaze_path=_existing(files.gaze),
-        gaze2d_path=_existing(files.gaze2d),
-        trajectory_path=_existing(files.trajectory),
+        gaze_path=files.existing(files.gaze),
+        gaze2d_path=files.existing(files.gaze2d),
+        trajectory_path=files.existing(files.trajectory),
         calibration_path=files.calibration,
         duration_sec=duration,
         participant_id=participant,
@@ -296,26 +291,30 @@ def _camera_videos(
     return ego, {cam: folder / DOWNSCALED_DIR / name for cam, name in names.items()}
 
 
-def _missing_videos(ego: str, videos: dict[str, Path], require: Sequence[str]) -> str | None:
+def _missing_videos(
+    ego: str, videos: dict[str, Path], require: Sequence[str], listing: FolderListing
+) -> str | None:
     """Skip reason when a required ego or exo video is missing (or no exo camera is listed)."""
-    if ("video" in require or "exo" in require) and not videos[ego].is_file():
+    if ("video" in require or "exo" in require) and not listing.holds(videos[ego]):
         return f"missing video: {describe_missing(videos[ego], '*.mp4')}"
     if "exo" not in require:
         return None
-    exo_missing = sorted(cam for cam in videos if cam != ego and not videos[cam].is_file())
+    exo_missing = sorted(cam for cam in videos if cam != ego and not listing.holds(videos[cam]))
     if exo_missing:
         first = videos[exo_missing[0]]
         return f"missing exo video: {', '.join(exo_missing)} ({describe_missing(first, '*.mp4')})"
     return "no exo camera: takes.json lists none" if len(videos) < 2 else None
 
 
-def _drop_missing_views(ego: str, videos: dict[str, Path], uid: str, scan: TakeScan) -> dict[str, Path]:
+def _drop_missing_views(
+    ego: str, videos: dict[str, Path], uid: str, scan: TakeScan, listing: FolderListing
+) -> dict[str, Path]:
     """The videos whose files exist; each exo view dropped becomes a note (an absent ego video does not:
     the take was kept without requiring video)."""
     for cam in videos:
-        if cam != ego and not videos[cam].is_file():
+        if cam != ego and not listing.holds(videos[cam]):
             scan.notes.append((uid, f"exo view dropped (file missing): {cam}"))
-    return {cam: video for cam, video in videos.items() if video.is_file()}
+    return {cam: video for cam, video in videos.items() if listing.holds(video)}
 
 
 @dataclass(frozen=True)
@@ -326,20 +325,26 @@ class _TakeFiles:
     gaze2d: Path
     trajectory: Path
     calibration: Path | None  # the first of CALIBRATION_CANDIDATES that exists
+    listing: FolderListing  # answers "is it there" for every file above
 
     @classmethod
-    def locate(cls, folder: Path, gaze_kind: str) -> _TakeFiles:
+    def locate(cls, folder: Path, gaze_kind: str, listing: FolderListing) -> _TakeFiles:
         gaze_dir = folder / "eye_gaze"
         return cls(
             gaze=gaze_dir / f"{gaze_kind}_eye_gaze.csv",
             gaze2d=gaze_dir / f"{gaze_kind}_eye_gaze_2d.csv",
             trajectory=folder / "trajectory" / "closed_loop_trajectory.csv",
-            calibration=_first_existing(folder, CALIBRATION_CANDIDATES),
+            calibration=listing.first_file(CALIBRATION_CANDIDATES),
+            listing=listing,
         )
 
+    def has(self, path: Path) -> bool:
+        """Whether ``path`` (one of the files above) is a regular file."""
+        return self.listing.holds(path)
 
-def _existing(path: Path) -> Path | None:
-    return path if path.is_file() else None
+    def existing(self, path: Path) -> Path | None:
+        """``path`` when it is a regular file, else None."""
+        return path if self.has(path) else None
 
 
 def _missing_gaze(take: dict, files: _TakeFiles, require: Sequence[str]) -> str | None:
@@ -347,15 +352,15 @@ def _missing_gaze(take: dict, files: _TakeFiles, require: Sequence[str]) -> str 
     flag = take.get("has_trimmed_eye_gaze", take.get("has_trimmed_gaze"))
     if "gaze" in require and flag is not None and not is_true(flag) and flag != 1:
         return "no gaze: takes.json gaze flag is false"
-    if "gaze" in require and not files.gaze.is_file():
+    if "gaze" in require and not files.has(files.gaze):
         return f"missing gaze: {describe_missing(files.gaze, '*.csv')}"
-    if "gaze2d" in require and not files.gaze2d.is_file():
+    if "gaze2d" in require and not files.has(files.gaze2d):
         return f"missing 2D gaze: {describe_missing(files.gaze2d, '*.csv')}"
     return None
 
 
 def _missing_trajectory(files: _TakeFiles, require: Sequence[str]) -> str | None:
-    if "trajectory" in require and not files.trajectory.is_file():
+    if "trajectory" in require and not files.has(files.trajectory):
         return f"missing trajectory: {describe_missing(files.trajectory, '*.csv')}"
     return None
 
