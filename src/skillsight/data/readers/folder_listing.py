@@ -44,10 +44,15 @@ class FolderListing:
         listed = self._files.get(where)
         if listed is None:
             try:
-                with os.scandir(where) as entries:
-                    listed = frozenset(e.name for e in entries if _is_file(e))
+                entries = os.scandir(where)
             except OSError:  # missing, not a folder, unreadable: nothing is a file there
                 listed = frozenset()
+            else:
+                with entries:
+                    try:  # is_file follows links; most file systems answer it from the listing itself
+                        listed = frozenset([e.name for e in entries if e.is_file()])
+                    except OSError:  # one entry could not be stat'ed
+                        listed = _listed_one_by_one(where)
             self._files[where] = listed
         return listed
 
@@ -64,8 +69,17 @@ class FolderListing:
         return None
 
 
-def _is_file(entry: os.DirEntry[str]) -> bool:
+def _listed_one_by_one(where: str) -> frozenset[str]:
+    """The slow path after an error: each entry on its own, one that cannot be stat'ed is no file."""
+    names = []
     try:
-        return entry.is_file()  # follows links; on most file systems answered from the listing itself
+        with os.scandir(where) as entries:
+            for entry in entries:
+                try:
+                    if entry.is_file():
+                        names.append(entry.name)
+                except OSError:
+                    pass
     except OSError:
-        return False
+        return frozenset()
+    return frozenset(names)
