@@ -115,15 +115,18 @@ def plain_scan(root: str) -> list[str]:
             videos = {cam: f"{folder}/{DOWN}/{name}" for cam, name in names.items()}
             if ego is None or not isfile(videos[ego]):
                 continue
-            exo_ok = [cam for cam in videos if cam != ego and isfile(videos[cam])]
+            for cam in videos:  # exo views: a missing one is dropped, not a skip
+                if cam != ego:
+                    isfile(videos[cam])
             gaze = f"{folder}/eye_gaze/general_eye_gaze.csv"
             if not isfile(gaze):
                 continue
             isfile(f"{folder}/eye_gaze/general_eye_gaze_2d.csv")
             isfile(f"{folder}/trajectory/closed_loop_trajectory.csv")
-            isfile(f"{folder}/device_calibration.json") or isfile(f"{folder}/calibration/device_calibration.json")
-            if exo_ok is not None:
-                kept.append(rec["take_uid"])
+            isfile(f"{folder}/device_calibration.json") or isfile(
+                f"{folder}/calibration/device_calibration.json"
+            )
+            kept.append(rec["take_uid"])
     return kept
 
 
@@ -144,9 +147,9 @@ def main() -> None:
             ours, plain = [], []
             load_takes(root)  # the OS caches the folders for both alike
             for _ in range(args.rounds):
-                dt, scan = _ms(lambda: load_takes(root))
+                dt, scan = _ms(lambda r=root: load_takes(r))
                 ours.append(dt)
-                dt, kept = _ms(lambda: plain_scan(str(root)))
+                dt, kept = _ms(lambda r=root: plain_scan(str(r)))
                 plain.append(dt)
             assert [t.take_uid for t in scan.takes] == kept, "the scanners keep different takes"
             ms, ref = float(np.median(ours)), float(np.median(plain))
