@@ -122,6 +122,11 @@ class PreparedWindows:
         """The inputs of window ``w`` as a batch of one (views, no copy)."""
         return {name: array[w : w + 1] for name, array in self.inputs.items()}
 
+    def window_gaze(self, w: int) -> NormalizedGaze:
+        """The normalised gaze of window ``w`` alone (arrays (T, ...), views of the batch)."""
+        n = self.norm
+        return NormalizedGaze(n.gaze[w], n.gaze2d[w], n.mask[w], n.gaze2d_mask[w], n.channel_mask[w])
+
 
 def to_gaze_track(gaze: GazeInput, source: str = "<rows>") -> tuple[GazeTrack, dict[str, int]]:
     """Any accepted gaze input -> a time-sorted GazeTrack and a count of what was dropped/reordered.
@@ -310,22 +315,10 @@ class SkillEstimator:
         """
         batch = self.prepare_windows(gaze, starts_us, trajectory, calibration)
         T = self.spec.num_steps
-        out = []
-        for w in range(batch.num_windows):
-            norm = NormalizedGaze(
-                *(
-                    a[w]
-                    for a in (
-                        batch.norm.gaze,
-                        batch.norm.gaze2d,
-                        batch.norm.mask,
-                        batch.norm.gaze2d_mask,
-                        batch.norm.channel_mask,
-                    )
-                )
-            )
-            out.append((batch.window_inputs(w), _steps(batch.samples, w * T, (w + 1) * T), norm))
-        return out
+        return [
+            (batch.window_inputs(w), _steps(batch.samples, w * T, (w + 1) * T), batch.window_gaze(w))
+            for w in range(batch.num_windows)
+        ]
 
     def prepare_windows(
         self,
