@@ -24,6 +24,7 @@ from skillsight.projects.msb.dataset import MsbData, MsbSwingDataset, load_msb
 from skillsight.projects.msb.synthetic import MSB_LEVELS
 from skillsight.runs.atomic import atomic_write_text
 from skillsight.runs.checkpoint import load_model
+from skillsight.training.input_stats import channel_statistics, fit_standardizers
 from skillsight.training.loop import fit
 from skillsight.training.sampling import make_loader
 from skillsight.training.skill_data import TeacherFeatureDataset, collate, precompute_teacher_features
@@ -81,8 +82,12 @@ def train_msb(
     optim = OptimConfig(optimizer="adamw", lr=1e-3 if size == "tiny" else 1e-4, weight_decay=1e-2)
     results: dict[str, dict[str, Any]] = {}
 
+    # 2D gaze in [0, 1] moves by a few hundredths within a swing: standardise each channel with the
+    # training swings' statistics (stored in the model), as SkillSight runs do with data.standardize_gaze
+    statistics = {"gaze": channel_statistics(MsbSwingDataset(data.train, data.gaze))}
     torch.manual_seed(seed)
     teacher = create_model(f"msb_teacher_2d{suffix}")
+    fit_standardizers(teacher, statistics)
     train_loader, val_loader = _loaders(data, 32, seed)
     monitor = "val/take_acc" if val_loader is not None else "train/acc"
     fit(SupervisedTask(teacher, optim), train_loader, val_loader, out / "teacher", trainer, monitor=monitor)
@@ -92,6 +97,7 @@ def train_msb(
     features = precompute_teacher_features(teacher, MsbSwingDataset(data.train, data.gaze), 64)  # (N, Dt)
     torch.manual_seed(seed + 1)
     student = create_model(f"msb_student_2d{suffix}")
+    fit_standardizers(student, statistics)
     train_ds = TeacherFeatureDataset(MsbSwingDataset(data.train, data.gaze), features.unsqueeze(1), seed)
     projection = TeacherProjection(int(features.shape[-1]), out_dim=model_dim(student, "distill_dim"))
     task = DistillationTask(student, projection, optim, distill_weight=distill_weight, action_loss_weight=0.1)
