@@ -200,3 +200,19 @@ def test_bad_shapes_raise() -> None:
 
     with pytest.raises(DataFormatError, match="depth_m"):
         normalize_clip_gaze(_moving_clip(depth_m=np.zeros(T + 1)))
+
+
+@pytest.mark.parametrize("bad_q", [[0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 1.2988e-308]])
+def test_a_zero_or_underflowing_head_quaternion_is_no_pose(bad_q) -> None:
+    """(0, 0, 0, 1e-308) has a norm that underflows to 0: it is no rotation, so its step has no head pose
+    (masked like a non-finite pose) and no floating-point error escapes (a property-test example that
+    failed before window preparation was vectorised)."""
+    clip = _moving_clip()
+    head_q = clip.head_q_xyzw.copy()
+    head_q[3] = bad_q
+    with np.errstate(divide="raise", invalid="raise"):  # a division by zero would raise here
+        norm = normalize_clip_gaze(_moving_clip(head_q_xyzw=head_q))
+    reference = normalize_clip_gaze(_moving_clip(head_q_xyzw=head_q, pose_valid=np.arange(T) != 3))
+    np.testing.assert_array_equal(norm.gaze, reference.gaze)
+    assert not norm.channel_mask[3, GAZE_CHANNELS.index("head_qw")]
+    assert np.isfinite(norm.gaze).all()
