@@ -11,6 +11,7 @@ from typing import Any, get_type_hints
 from torch import nn
 
 from skillsight.exceptions import ConfigError, ModelArgumentError
+from skillsight.models.data_args import DataArgsHook
 from skillsight.models.layers.base import DeclaredInputsModule
 from skillsight.registry import Registry
 
@@ -22,12 +23,15 @@ __all__ = [
     "create_model",
     "import_model_module",
     "list_models",
+    "model_data_args",
     "model_dim",
     "model_inputs",
     "register_model",
 ]
 
 MODELS: Registry[DeclaredInputsModule] = Registry("model")
+#: model name -> the hook giving the constructor arguments its family takes from the data (data_args.py).
+_DATA_ARGS: dict[str, DataArgsHook] = {}
 
 # Spine modules whose import registers models. Imported lazily so `skillsight --help` stays fast.
 # Project models (skillsight.projects.*.models) register when their project imports them; a checkpoint
@@ -110,10 +114,35 @@ def _load_builtin_models() -> None:
 
 
 def register_model(
-    name: str,
+    name: str, data_args: DataArgsHook | None = None
 ) -> Callable[[Callable[..., DeclaredInputsModule]], Callable[..., DeclaredInputsModule]]:
-    """Decorator: register a model factory (a class or function taking keyword arguments)."""
-    return MODELS.register(name)
+    """Decorator: register a model factory (a class or function taking keyword arguments).
+
+    Args:
+        name: registry name (unique).
+        data_args: ``hook(cfg, facts)`` giving the constructor arguments the model takes from the data
+            and the run config (:mod:`skillsight.models.data_args`); None: it takes only ``num_classes``.
+    """
+    register = MODELS.register(name)
+
+    def decorator(factory: Callable[..., DeclaredInputsModule]) -> Callable[..., DeclaredInputsModule]:
+        registered = register(factory)  # refuses a second registration before the hook is stored
+        if data_args is not None:
+            _DATA_ARGS[name] = data_args
+        return registered
+
+    return decorator
+
+
+def model_data_args(name: str) -> DataArgsHook | None:
+    """The data-arguments hook model ``name`` registered (None: it takes only ``num_classes``).
+
+    Raises:
+        ConfigError: ``name`` is not a registered model, listing the valid ones.
+    """
+    _load_model_of(name)
+    MODELS.get(name)  # unknown names fail here with the list of valid ones
+    return _DATA_ARGS.get(name)
 
 
 def create_model(name: str, model_module: str | None = None, **kwargs: Any) -> DeclaredInputsModule:

@@ -28,9 +28,11 @@ from typing import Any, ClassVar
 import torch
 from torch import nn
 
+from skillsight.config import RunConfig
 from skillsight.data.records import PROFICIENCY_LABELS
 from skillsight.exceptions import ConfigError
 from skillsight.models._factory import register_model
+from skillsight.models.data_args import DataFacts, clip_frames_args
 from skillsight.models.layers.base import DeclaredInputsModule
 from skillsight.models.layers.frame_cnn import RESNET18_LAYOUT, FrameCNN
 from skillsight.models.layers.heads import MLP
@@ -176,13 +178,22 @@ EGODISTILL_PRESETS: dict[str, dict[str, Any]] = {
 }
 
 
+def _egodistill_data_args(cfg: RunConfig, facts: DataFacts) -> dict[str, Any]:
+    """EgoDistill: frames per clip, the frame size, and the teacher's feature width (the reconstruction
+    target) when the run names a teacher run."""
+    args: dict[str, Any] = {**clip_frames_args(cfg), "image_size": cfg.data.frame_px}
+    if facts.teacher_feature_dim is not None:
+        args["teacher_feature_dim"] = facts.teacher_feature_dim()
+    return args
+
+
 def _register(name: str) -> None:
     def factory(**kwargs: Any) -> EgoDistillStudent:
         return EgoDistillStudent(**{**EGODISTILL_PRESETS[name], **kwargs})
 
     factory.__name__ = name
     factory.__doc__ = f"EgoDistillStudent preset {name!r}: {EGODISTILL_PRESETS[name]}"
-    register_model(name)(factory)
+    register_model(name, data_args=_egodistill_data_args)(factory)
 
 
 for _name in EGODISTILL_PRESETS:

@@ -30,9 +30,11 @@ from typing import Any
 import torch
 from torch import nn
 
+from skillsight.config import RunConfig
 from skillsight.data.records import PROFICIENCY_LABELS
 from skillsight.exceptions import ConfigError, DataFormatError
 from skillsight.models._factory import register_model
+from skillsight.models.data_args import DataFacts, clip_frames_args
 from skillsight.models.layers.base import DeclaredInputsModule
 from skillsight.models.layers.frame_cnn import RESNET18_LAYOUT, FrameCNN
 from skillsight.models.layers.timesformer_utils import check_video
@@ -233,13 +235,19 @@ EGOTRIGGER_PRESETS: dict[str, dict[str, Any]] = {
 }
 
 
+def _egotrigger_data_args(cfg: RunConfig, facts: DataFacts) -> dict[str, Any]:
+    """EgoTrigger: frames per clip, the clip frame rate (audio windows per frame) and the frame size."""
+    del facts  # its sizes follow from the config alone
+    return {**clip_frames_args(cfg), "clip_fps": cfg.data.sample_fps, "image_size": cfg.data.frame_px}
+
+
 def _register(name: str) -> None:
     def factory(**kwargs: Any) -> EgoTriggerClassifier:
         return EgoTriggerClassifier(**{**EGOTRIGGER_PRESETS[name], **kwargs})
 
     factory.__name__ = name
     factory.__doc__ = f"EgoTriggerClassifier preset {name!r}: {EGOTRIGGER_PRESETS[name]}"
-    register_model(name)(factory)
+    register_model(name, data_args=_egotrigger_data_args)(factory)
 
 
 for _name in EGOTRIGGER_PRESETS:

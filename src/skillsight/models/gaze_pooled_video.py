@@ -22,9 +22,11 @@ from typing import Any
 import torch
 from torch import nn
 
+from skillsight.config import RunConfig
 from skillsight.data.records import PROFICIENCY_LABELS
 from skillsight.exceptions import ConfigError
 from skillsight.models._factory import register_model
+from skillsight.models.data_args import DataFacts, backbone_args, clip_frames_args
 from skillsight.models.layers.base import DeclaredInputsModule
 from skillsight.models.layers.timesformer_utils import (
     build_timesformer_backbone,
@@ -147,6 +149,12 @@ GAZE_POOLED_PRESETS: dict[str, dict[str, Any]] = {
 }
 
 
+def _gaze_pooled_data_args(cfg: RunConfig, facts: DataFacts) -> dict[str, Any]:
+    """Gaze-pooled video: frames per clip, backbone input = the decoded frame size (it pools, no crop)."""
+    del facts  # its sizes follow from the config alone
+    return {**clip_frames_args(cfg), **backbone_args(cfg, key="backbone", image_px=cfg.data.frame_px)}
+
+
 def _register(name: str) -> None:
     def factory(**kwargs: Any) -> GazePooledVideoClassifier:
         preset = GAZE_POOLED_PRESETS[name]
@@ -156,7 +164,7 @@ def _register(name: str) -> None:
 
     factory.__name__ = name
     factory.__doc__ = f"GazePooledVideoClassifier preset {name!r}: {GAZE_POOLED_PRESETS[name]}"
-    register_model(name)(factory)
+    register_model(name, data_args=_gaze_pooled_data_args)(factory)
 
 
 for _name in GAZE_POOLED_PRESETS:

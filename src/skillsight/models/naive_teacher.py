@@ -25,9 +25,11 @@ from typing import Any
 import torch
 from torch import nn
 
+from skillsight.config import RunConfig
 from skillsight.data.records import PROFICIENCY_LABELS
 from skillsight.exceptions import ConfigError
 from skillsight.models._factory import register_model
+from skillsight.models.data_args import DataFacts, backbone_args, clip_frames_args
 from skillsight.models.layers.base import DeclaredInputsModule
 from skillsight.models.layers.timesformer_utils import (
     build_timesformer_backbone,
@@ -163,6 +165,12 @@ NAIVE_TEACHER_PRESETS: dict[str, dict[str, Any]] = {
 }
 
 
+def _naive_teacher_data_args(cfg: RunConfig, facts: DataFacts) -> dict[str, Any]:
+    """Naive teacher: frames per clip, backbone input = the decoded frame size (no scenario tokens)."""
+    del facts  # its sizes follow from the config alone
+    return {**clip_frames_args(cfg), **backbone_args(cfg, key="backbone", image_px=cfg.data.frame_px)}
+
+
 def _register(name: str) -> None:
     def factory(**kwargs: Any) -> NaiveEndToEndTeacher:
         preset = NAIVE_TEACHER_PRESETS[name]
@@ -172,7 +180,7 @@ def _register(name: str) -> None:
 
     factory.__name__ = name
     factory.__doc__ = f"NaiveEndToEndTeacher preset {name!r}: {NAIVE_TEACHER_PRESETS[name]}"
-    register_model(name)(factory)
+    register_model(name, data_args=_naive_teacher_data_args)(factory)
 
 
 for _name in NAIVE_TEACHER_PRESETS:

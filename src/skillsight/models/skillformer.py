@@ -24,9 +24,11 @@ import torch
 from peft import LoraConfig, inject_adapter_in_model
 from torch import nn
 
+from skillsight.config import RunConfig
 from skillsight.data.records import PROFICIENCY_LABELS
 from skillsight.exceptions import ConfigError, DataFormatError
 from skillsight.models._factory import register_model
+from skillsight.models.data_args import DataFacts, backbone_args, clip_frames_args
 from skillsight.models.layers.base import DeclaredInputsModule
 from skillsight.models.layers.timesformer_utils import (
     build_timesformer_backbone,
@@ -296,6 +298,12 @@ SKILLFORMER_PRESETS: dict[str, dict[str, Any]] = {
 }
 
 
+def _skillformer_data_args(cfg: RunConfig, facts: DataFacts) -> dict[str, Any]:
+    """SkillFormer: frames per clip and the backbone's input size (the decoded frame size)."""
+    del facts  # its sizes follow from the config alone
+    return {**clip_frames_args(cfg), **backbone_args(cfg, key="backbone", image_px=cfg.data.frame_px)}
+
+
 def _register(preset: str) -> None:
     """Register ``preset``: its arguments, overridden key by key (``backbone`` merged one level down)."""
 
@@ -307,7 +315,7 @@ def _register(preset: str) -> None:
 
     factory.__name__ = preset
     factory.__doc__ = f"SkillFormer preset {preset!r}: {SKILLFORMER_PRESETS[preset]}"
-    register_model(preset)(factory)
+    register_model(preset, data_args=_skillformer_data_args)(factory)
 
 
 for _preset in SKILLFORMER_PRESETS:

@@ -34,9 +34,11 @@ from typing import Any
 import torch
 from torch import nn
 
+from skillsight.config import RunConfig
 from skillsight.data.records import PROFICIENCY_LABELS
 from skillsight.exceptions import ConfigError, DataFormatError
 from skillsight.models._factory import register_model
+from skillsight.models.data_args import DataFacts, gaze_sequence_args
 from skillsight.models.layers.base import DeclaredInputsModule
 from skillsight.models.layers.heads import MLP
 from skillsight.models.layers.positional import SinusoidalPositions
@@ -261,13 +263,24 @@ STUDENT_PRESETS: dict[str, dict[str, Any]] = {
 }
 
 
+def _student_data_args(cfg: RunConfig, facts: DataFacts) -> dict[str, Any]:
+    """Student: one gaze step per clip frame and the action head over the data's sub-tasks."""
+    return gaze_sequence_args(cfg, facts, actions=True)
+
+
+def _gaze_only_data_args(cfg: RunConfig, facts: DataFacts) -> dict[str, Any]:
+    """Gaze-only baseline: one gaze step per clip frame (it has no action head)."""
+    return gaze_sequence_args(cfg, facts, actions=False)
+
+
 def _register(name: str) -> None:
     def factory(**kwargs: Any) -> SkillSightStudent:
         return SkillSightStudent(**{**STUDENT_PRESETS[name], **kwargs})
 
     factory.__name__ = name
     factory.__doc__ = f"SkillSight student preset {name!r}: {STUDENT_PRESETS[name]}"
-    register_model(name)(factory)
+    hook = _gaze_only_data_args if "gaze_only" in name else _student_data_args
+    register_model(name, data_args=hook)(factory)
 
 
 for _name in STUDENT_PRESETS:

@@ -41,9 +41,11 @@ from typing import Any
 import torch
 from torch import nn
 
+from skillsight.config import RunConfig
 from skillsight.data.records import PROFICIENCY_LABELS, SCENARIOS
 from skillsight.exceptions import ConfigError
 from skillsight.models._factory import register_model
+from skillsight.models.data_args import DataFacts, backbone_args, clip_frames_args
 from skillsight.models.layers.base import DeclaredInputsModule
 from skillsight.models.layers.crop_features import CropFeatureExtractor
 from skillsight.models.layers.heads import MLP
@@ -338,19 +340,29 @@ class SkillSightTeacher(DeclaredInputsModule):
 # Their sizes are the table of skillsight.models.skillsight_teacher_presets; keyword arguments override them.
 
 
-@register_model("skillsight_teacher")
+def _teacher_data_args(cfg: RunConfig, facts: DataFacts) -> dict[str, Any]:
+    """Teacher: per-scenario bias weights and class tokens, frames per clip, the video frame size."""
+    del facts  # its sizes follow from the config alone
+    return {
+        "num_scenarios": len(SCENARIOS),
+        **clip_frames_args(cfg),
+        **backbone_args(cfg, key="video", image_px=cfg.data.frame_px),
+    }
+
+
+@register_model("skillsight_teacher", data_args=_teacher_data_args)
 def skillsight_teacher(**kwargs: Any) -> SkillSightTeacher:
     """Paper-size teacher (random init; pass ``video_pretrained_dir``/``crop_weights_dir`` for weights)."""
     return SkillSightTeacher(**teacher_arguments("skillsight_teacher", kwargs))
 
 
-@register_model("skillsight_teacher_tiny")
+@register_model("skillsight_teacher_tiny", data_args=_teacher_data_args)
 def skillsight_teacher_tiny(**kwargs: Any) -> SkillSightTeacher:
     """CPU demo teacher (trains in minutes on 2 cores)."""
     return SkillSightTeacher(**teacher_arguments("skillsight_teacher_tiny", kwargs))
 
 
-@register_model("test_skillsight_teacher")
+@register_model("test_skillsight_teacher", data_args=_teacher_data_args)
 def test_skillsight_teacher(**kwargs: Any) -> SkillSightTeacher:
     """Tiny teacher for unit tests."""
     return SkillSightTeacher(**teacher_arguments("test_skillsight_teacher", kwargs))

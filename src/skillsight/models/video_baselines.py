@@ -19,9 +19,11 @@ from typing import Any
 import torch
 from torch import nn
 
+from skillsight.config import RunConfig
 from skillsight.data.records import PROFICIENCY_LABELS
 from skillsight.exceptions import ConfigError
 from skillsight.models._factory import register_model
+from skillsight.models.data_args import DataFacts, backbone_args, clip_frames_args
 from skillsight.models.layers.base import DeclaredInputsModule
 from skillsight.models.layers.timesformer_utils import (
     POOLINGS,
@@ -149,6 +151,18 @@ _CLASSES: dict[str, type[TimesformerVideoClassifier]] = {
 }
 
 
+def _video_data_args(cfg: RunConfig, facts: DataFacts) -> dict[str, Any]:
+    """Whole-video TimeSformer: frames per clip, backbone input = the decoded frame size."""
+    del facts  # its sizes follow from the config alone
+    return {**clip_frames_args(cfg), **backbone_args(cfg, key="backbone", image_px=cfg.data.frame_px)}
+
+
+def _crop_data_args(cfg: RunConfig, facts: DataFacts) -> dict[str, Any]:
+    """Gaze-crop TimeSformer: frames per clip, backbone input = the gaze crop size."""
+    del facts  # its sizes follow from the config alone
+    return {**clip_frames_args(cfg), **backbone_args(cfg, key="backbone", image_px=cfg.data.crop_px)}
+
+
 def _register(preset: str) -> None:
     """Register ``preset``: its arguments, overridden key by key (``backbone`` merged one level down)."""
 
@@ -160,7 +174,8 @@ def _register(preset: str) -> None:
 
     factory.__name__ = preset
     factory.__doc__ = f"{_CLASSES[preset].__name__} preset {preset!r}: {VIDEO_BASELINE_PRESETS[preset]}"
-    register_model(preset)(factory)
+    hook = _crop_data_args if _CLASSES[preset] is GazeCropVideoClassifier else _video_data_args
+    register_model(preset, data_args=hook)(factory)
 
 
 for _preset in VIDEO_BASELINE_PRESETS:

@@ -28,9 +28,11 @@ from typing import Any
 import torch
 from torch import nn
 
+from skillsight.config import RunConfig
 from skillsight.data.records import PROFICIENCY_LABELS
 from skillsight.exceptions import ConfigError, DataFormatError
 from skillsight.models._factory import register_model
+from skillsight.models.data_args import DataFacts, clip_frames_args
 from skillsight.models.layers.base import DeclaredInputsModule
 
 __all__ = ["X3D_PRESETS", "X3DBackbone", "X3DClassifier", "round_channels"]
@@ -241,13 +243,19 @@ X3D_PRESETS: dict[str, dict[str, Any]] = {
 }
 
 
+def _x3d_data_args(cfg: RunConfig, facts: DataFacts) -> dict[str, Any]:
+    """X3D: frames per clip and the decoded frame size."""
+    del facts  # its sizes follow from the config alone
+    return {**clip_frames_args(cfg), "image_size": cfg.data.frame_px}
+
+
 def _register(name: str) -> None:
     def factory(**kwargs: Any) -> X3DClassifier:
         return X3DClassifier(**{**X3D_PRESETS[name], **kwargs})
 
     factory.__name__ = name
     factory.__doc__ = f"X3DClassifier preset {name!r}: {X3D_PRESETS[name]}"
-    register_model(name)(factory)
+    register_model(name, data_args=_x3d_data_args)(factory)
 
 
 for _name in X3D_PRESETS:

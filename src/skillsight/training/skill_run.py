@@ -23,10 +23,11 @@ import torch
 
 from skillsight.config import RunConfig
 from skillsight.config.validation import validate
-from skillsight.data.records import PROFICIENCY_LABELS, SCENARIOS
+from skillsight.data.records import PROFICIENCY_LABELS
 from skillsight.exceptions import CheckpointError, ConfigError
 from skillsight.models import create_model, model_dim, model_inputs
-from skillsight.models._factory import check_arguments
+from skillsight.models._factory import check_arguments, model_data_args
+from skillsight.models.data_args import DataFacts
 from skillsight.runs.atomic import atomic_write_text
 from skillsight.runs.checkpoint import load_model
 from skillsight.runs.hashes import weights_sha256
@@ -94,42 +95,26 @@ def load_teacher(teacher_run: str | Path) -> torch.nn.Module:
 
 
 def model_args_for_data(cfg: RunConfig, data: SkillData) -> dict[str, Any]:
-    """Constructor arguments fixed by the data (classes, scenarios, actions, clip length) + the config's."""
-    from skillsight.models._factory import MODELS, _load_builtin_models
+    """Constructor arguments of ``cfg.model.name``: ``model.args``, overridden by what the data fixes.
 
-    _load_builtin_models()
+    ``num_classes`` is fixed for every model; the rest is what the model's family declares it takes
+    (its ``data_args`` hook, :mod:`skillsight.models.data_args`): sequence length, action vocabulary,
+    frame size, the teacher run's feature width...
+
+    Raises:
+        ConfigError: an unknown model name (listing the valid ones), or a teacher run that cannot be read.
+    """
+    hook = model_data_args(cfg.model.name)
+    teacher_run = cfg.task.teacher_run
+    facts = DataFacts(
+        num_actions=len(data.actions),
+        teacher_feature_dim=(
+            (lambda: model_dim(load_teacher(teacher_run), "feature_dim")) if teacher_run else None
+        ),
+    )
     args: dict[str, Any] = {"num_classes": len(PROFICIENCY_LABELS)}
-    name = cfg.model.name
-    family = name.removeprefix("test_")
-    if "student" in name or "gaze_only" in name:
-        args.update(num_steps=cfg.data.num_frames)
-        if "student" in name:
-            args.update(num_actions=len(data.actions))
-    elif "teacher" in name and not family.startswith("naive_teacher"):
-        args.update(
-            num_scenarios=len(SCENARIOS),
-            num_frames=cfg.data.num_frames,
-            video={"image_size": cfg.data.frame_px, **cfg.model.args.get("video", {})},
-        )
-    elif family.startswith(
-        ("timesformer_video", "skillformer", "gaze_crop_video", "naive_teacher", "beholder_gaze_pool")
-    ):
-        image_px = cfg.data.crop_px if family.startswith("gaze_crop_video") else cfg.data.frame_px
-        args.update(
-            num_frames=cfg.data.num_frames,
-            backbone={"image_size": image_px, **cfg.model.args.get("backbone", {})},
-        )
-    elif family.startswith("x3d"):
-        args.update(num_frames=cfg.data.num_frames, image_size=cfg.data.frame_px)
-    elif family.startswith("egotrigger"):
-        args.update(
-            num_frames=cfg.data.num_frames, clip_fps=cfg.data.sample_fps, image_size=cfg.data.frame_px
-        )
-    elif family.startswith("egodistill"):
-        args.update(num_frames=cfg.data.num_frames, image_size=cfg.data.frame_px)
-        if cfg.task.teacher_run:  # the reconstruction target's width
-            args.update(teacher_feature_dim=model_dim(load_teacher(cfg.task.teacher_run), "feature_dim"))
-    MODELS.get(name)  # unknown names fail here with the list of valid ones
+    if hook is not None:
+        args.update(hook(cfg, facts))
     return {**cfg.model.args, **args}
 
 
