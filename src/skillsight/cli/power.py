@@ -50,21 +50,15 @@ def power_command(
     ),
 ) -> None:
     """Print MACs, bytes moved, sensor duty cycles and the total power of one inference window."""
-    from skillsight.deploy.paper_power import paper_power_for
+    from skillsight.deploy.paper_power import paper_power_line
     from skillsight.deploy.power import estimate_deployed_power
     from skillsight.runs.atomic import atomic_write_text
 
     model, run_dir = _model_for(target)
     report = estimate_deployed_power(model, window_s=window_s)
     console.print(report.format(), highlight=False)
-    paper = paper_power_for(str(getattr(model, "model_name", "")))
-    if paper is not None:
-        method, mw = paper
-        console.print(
-            f"paper figure: {method} {mw} mW (SkillSight Table 1; its N, B and T are not published) "
-            f"vs ours {report.total_mw:.1f} mW",
-            highlight=False,
-        )
+    name = str(getattr(model, "model_name", type(model).__name__))
+    console.print(paper_power_line(name, report.total_mw), highlight=False)
     if run_dir is not None:
         atomic_write_text(run_dir / "power.json", json.dumps(report.to_dict(), indent=2, default=str))
         console.print(f"wrote {run_dir / 'power.json'}", highlight=False)

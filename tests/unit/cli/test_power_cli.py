@@ -51,3 +51,33 @@ def test_a_missing_run_folder_and_a_misspelt_name_say_so(capsys) -> None:
             main(argv)
         err = capsys.readouterr().err
         assert exc.value.code == 2 and expected in err and len(err.strip().splitlines()) == 1, err
+
+
+def test_the_naive_teacher_is_listed_with_no_paper_figure_and_says_why() -> None:
+    result = CliRunner().invoke(app, ["power", "naive_teacher_tiny"])
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    assert "sensor rgb 35.0 mW" in text and "sensor eye_tracker 7.8 mW" in text
+    assert "paper figure: none (SkillSight reports the naive end-to-end teacher in its teacher" in text
+
+
+def test_a_model_without_a_paper_row_says_none() -> None:
+    result = CliRunner().invoke(app, ["power", "test_x3d"])
+    assert result.exit_code == 0, result.output
+    assert "paper figure: none (SkillSight Table 1 has no row for test_x3d); ours " in result.output
+
+
+# one forward of ViT-B/16 at 448 px on 16 frames: ~2 CPU-minutes (5 min on a busy 2-core machine)
+@pytest.mark.slow
+@pytest.mark.timeout(1200)
+def test_power_of_the_paper_size_naive_teacher_row() -> None:
+    """Camera + eye tracker + the paper-size backbone (the teacher's ViT-B/16 TimeSformer at 448 px, 16
+    frames, with the heat-map channel in its patch embedding); the paper gives no figure for it."""
+    result = CliRunner().invoke(app, ["power", "naive_teacher"])
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    assert "N 1705151.770 MMAC/window" in text  # measured once with FlopCounterMode (8 s window, batch 1)
+    assert "sensor rgb 35.0 mW" in text and "sensor eye_tracker 7.8 mW" in text
+    assert "total P 1224.35" in text
+    assert "paper figure: none (SkillSight reports the naive end-to-end teacher" in text
+    assert "ours 1224.4 mW" in text
