@@ -126,6 +126,10 @@ class TaskConfig:
     # default; True trains it with the student (both sides of the L1 can then shrink towards a constant)
     train_teacher_projection: bool = False
     label_smoothing: float = field(default=0.0, metadata=bounded(ge=0, lt=1))
+    # EgoDistill: epochs of the self-supervised head-motion pretraining run before the distillation stage
+    # (predict the last sparse frame's feature from the first one's and the head motion, InfoNCE; written
+    # to RUN/motion_pretrain/). 0: the motion encoder starts from random weights. Paper: on.
+    motion_pretrain_epochs: int = field(default=0, metadata=bounded(ge=0))
 
 
 @dataclass

@@ -10,11 +10,12 @@ trained to reconstruct ``z``; the task head classifies the reconstruction. As th
   :mod:`skillsight.data.extra_inputs.head_motion`), mean over time;
 * fusion: concat -> MLP -> ``z_hat`` (the teacher's feature width) -> Linear -> skill logits.
 
-Training (``task.kind = "distillation"``, the frozen teacher named by ``task.teacher_run``): L1 between
-``z_hat`` and the teacher's feature of the same clip (the paper's reconstruction objective) + cross-entropy
-on the logits. The paper also pretrains the motion encoder self-supervised (anticipating the visual change
-between a clip's first and last frame); here it trains jointly from scratch (not implemented: stated in
-docs/baselines.md).
+Training, as the paper, in two stages: the head-motion encoder is first pretrained self-supervised to
+anticipate the visual change between the clip's first and last sparse frame
+(``task.motion_pretrain_epochs``, :mod:`skillsight.training.motion_pretraining`); then
+(``task.kind = "distillation"``, the frozen teacher named by ``task.teacher_run``) the whole model learns
+L1 between ``z_hat`` and the teacher's feature of the same clip (the paper's reconstruction objective) +
+cross-entropy on the logits, starting from the pretrained motion encoder.
 
 Power: the camera's duty cycle is K / num_frames (K captured frames where the dense teacher sees
 ``num_frames`` per window), the IMU is always on.
@@ -109,6 +110,7 @@ class EgoDistillStudent(DeclaredInputsModule):
         d_frame = self.frame_encoder.feature_dim
         self.temporal = nn.GRU(d_frame, d_frame, batch_first=True)
         self.motion_encoder = HeadMotionEncoder(int(motion_dim))
+        self.motion_dim = int(motion_dim)
         self.fusion = MLP((d_frame + int(motion_dim), int(hidden_dim), int(teacher_feature_dim)))
         self.classifier = nn.Linear(int(teacher_feature_dim), int(num_classes))
         self.distill_dim = int(teacher_feature_dim)

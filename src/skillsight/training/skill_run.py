@@ -37,6 +37,12 @@ from skillsight.runs.run_config import check_config, load_run_config, save_confi
 from skillsight.runs.sealed import read_sealed, write_sealed
 from skillsight.training.input_stats import STATISTICS_CLIPS_PER_TAKE, channel_statistics, fit_standardizers
 from skillsight.training.loop import LAST_CHECKPOINT, fit
+from skillsight.training.motion_pretraining import (
+    PRETRAIN_DIR,
+    check_pretrainable,
+    load_pretrained_motion_encoder,
+    run_motion_pretraining,
+)
 from skillsight.training.process_group import is_launch_rank_zero, start_process_group
 from skillsight.training.run_eval import (
     evaluate_after_training,
@@ -143,11 +149,12 @@ def train_run(
     say = log or _logger.warning
     validate(cfg)
     run_dir = Path(run_dir)
-    if not resume and (run_dir / LAST_CHECKPOINT).is_file():  # before anything in the folder is written
-        raise ConfigError(
-            f"{run_dir} already holds a run ({run_dir / LAST_CHECKPOINT}); pass --resume to continue it, "
-            "or choose another output folder (nothing was overwritten)"
-        )
+    for checkpoint in (run_dir / LAST_CHECKPOINT, run_dir / PRETRAIN_DIR / LAST_CHECKPOINT):
+        if not resume and checkpoint.is_file():  # before anything in the folder is written
+            raise ConfigError(
+                f"{run_dir} already holds a run ({checkpoint}); pass --resume to continue it, "
+                "or choose another output folder (nothing was overwritten)"
+            )
     cache = Path(cache_root) if cache_root else run_dir.parent / "cache"
     start_process_group(cfg.trainer.accelerator)  # torchrun / srun: every rank joins now (module doc)
     vocabulary = load_skill_data(cfg.data, require=())  # every take: the action vocabulary
@@ -159,6 +166,8 @@ def train_run(
     build_args, stored_args = record_pretrained(args, run_dir)
     model = create_model(cfg.model.name, **build_args)
     model.model_args = stored_args
+    if cfg.task.motion_pretrain_epochs > 0:
+        check_pretrainable(model, cfg.model.name)  # before any take is read
     data = load_run_data(cfg, model, actions=vocabulary.actions)
     if "audio" in model_inputs(model):
         data = drop_takes_without_audio(data)  # counted in data_scan.txt
@@ -175,6 +184,21 @@ def train_run(
     if cfg.data.standardize_gaze:  # every rank fits the same statistics; rank 0 writes them
         _fit_gaze_statistics(model, cfg, data, run_dir, write=is_launch_rank_zero())
 
+    loader_options: dict[str, Any] = {
+        "num_workers": cfg.data.num_workers,
+        "pin_memory": cfg.data.pin_memory,
+        "collate_fn": collate,
+    }
+    if cfg.task.motion_pretrain_epochs > 0:  # EgoDistill's first stage, into run_dir/motion_pretrain
+        pretrain_loader = make_loader(
+            datasets_for(model, cfg, data, "train", "train", cache),
+            cfg.data.batch_size,
+            shuffle=True,
+            seed=cfg.trainer.seed,
+            **loader_options,
+        )
+        weights = run_motion_pretraining(model, cfg, pretrain_loader, run_dir, resume, say)
+        load_pretrained_motion_encoder(model, weights)
     val_ds = (
         datasets_for(model, cfg, data, "val", "test", cache, cfg.data.num_val_clips) if data.val else None
     )
@@ -186,11 +210,6 @@ def train_run(
         task = SupervisedTask(model, cfg.optim, cfg.task.action_loss_weight, cfg.task.label_smoothing)
     else:
         raise ConfigError(f"task.kind {cfg.task.kind!r} is not one of supervised, distillation")
-    loader_options: dict[str, Any] = {
-        "num_workers": cfg.data.num_workers,
-        "pin_memory": cfg.data.pin_memory,
-        "collate_fn": collate,
-    }
     train_loader = make_loader(
         train_ds, cfg.data.batch_size, shuffle=True, seed=cfg.trainer.seed, **loader_options
     )
