@@ -38,6 +38,12 @@ def synth(
         None, "--cue-strength", help="novice-to-expert behaviour range, (0, 1] (default: the level's)"
     ),
     exo: bool = typer.Option(False, "--exo/--no-exo", help="also render four exo views cam01..cam04"),
+    audio: bool = typer.Option(
+        True,
+        "--audio/--no-audio",
+        help="write a microphone track into the ego MP4 (contact sounds over background noise; audio "
+        "models such as EgoTrigger need it)",
+    ),
     size: int = typer.Option(64, "--size", help="video side in pixels (even)"),
     fps: int = typer.Option(10, "--fps", help="video frame rate (a multiple of the 10 Hz gaze rate)"),
     duration: float = typer.Option(16.0, "--duration", help="seconds per take"),
@@ -57,6 +63,7 @@ def synth(
         label_noise=label_noise,
         cue_strength=cue_strength,
         with_exo=exo,
+        with_audio=audio,
         frame_px=size,
         video_fps=fps,
         duration_s=duration,
@@ -66,8 +73,8 @@ def synth(
     require = ("gaze", "gaze2d", "video", "trajectory", "calibration") + (("exo",) if exo else ())
     scan = load_takes(root, require=require)
     console.print(
-        f"wrote {len(scan.takes)} takes to {root} in {elapsed:.1f} s "
-        f"({len(scan.skipped)} skipped when read back)"
+        f"wrote {len(scan.takes)} takes to {root} in {elapsed:.1f} s, "
+        f"{'with' if audio else 'without'} an audio track ({len(scan.skipped)} skipped when read back)"
     )
 
 

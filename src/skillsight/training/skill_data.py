@@ -144,7 +144,15 @@ def drop_takes_without_audio(data: SkillData) -> SkillData:
         dropped[split] = [t.take_name for t, ok in zip(takes, flags) if not ok]
     n = sum(len(v) for v in dropped.values())
     if not kept["train"]:
-        raise ConfigError(f"no training take has an audio track ({len(dropped['train'])} without one)")
+        if not data.train:
+            raise ConfigError("no training takes to read audio from")
+        first = data.train[0]
+        raise ConfigError(
+            f"take {first.take_name} ({first.video_paths[first.ego_camera]}) has no audio stream, nor does "
+            f"any other training take ({len(dropped['train'])} of {len(data.train)}); the model reads the "
+            "ego microphone track: generate the takes with audio (`skillsight data synth` without "
+            "--no-audio) or train a model without audio input"
+        )
     summary = data.skipped_summary
     if n:
         names = ", ".join(sorted(name for v in dropped.values() for name in v)[:10])
