@@ -144,3 +144,38 @@ def test_markdown_renders_the_tables_claims_and_mechanism(tiny_bench: tuple) -> 
     assert "| student>gaze_only |" in text
     mech = markdown_mechanism(result.mechanism)
     assert "lambda_dis = 3" in mech and "| features |" in mech
+
+
+def test_the_new_table1_baselines_run_with_paper_power_beside_ours(tmp_path: Path) -> None:
+    """EgoDistill distils the same seed's TimeSformer run; EgoTrigger reads the benchmark dataset's audio;
+    both are scored on the same test takes as the other rows, with the paper's power beside ours."""
+    rows = ("student", "teacher", "timesformer", "egodistill", "egotrigger", "majority")
+    plan = BenchPlan(
+        Condition("default", 0),
+        takes_per_level=3,
+        scenarios=("Basketball",),
+        seeds=(0,),
+        video_epochs=1,
+        gaze_epochs=1,
+        rows=rows,
+        mechanism=False,
+        n_resamples=100,
+        extra_overrides=("data.num_test_clips=2", "data.num_val_clips=1"),
+    )
+    result = run_claims_benchmark(plan, tmp_path, log=lambda _: None)
+    data = json.loads((tmp_path / "default_seed0" / "results.json").read_text())
+    uids = data["predictions"]["teacher"]["0"]["take_uids"]
+    assert all(data["predictions"][k]["0"]["take_uids"] == uids for k in rows)
+    seed_dir = tmp_path / "default_seed0" / "seed0"
+    distilled = json.loads((seed_dir / "egodistill" / "config.json").read_text())
+    assert distilled["task"]["teacher_run"] == str(seed_dir / "timesformer")
+    assert distilled["task"]["motion_pretrain_epochs"] == 1
+    assert (seed_dir / "egodistill" / "motion_pretrain" / "model.safetensors").is_file()
+    assert "audio" not in (seed_dir / "egotrigger" / "data_scan.txt").read_text()  # no take dropped
+    by_key = {r["key"]: r for r in data["rows"]}
+    assert by_key["egodistill"]["paper_power_mw"] == 16.5 and by_key["egotrigger"]["paper_power_mw"] == 9.9
+    lines = reference_lines(result)
+    power = [line for line in lines if line.startswith("skillsight_default_gen0_egotrigger_power_mw=")]
+    assert len(power) == 1 and "ref=9.9 " in power[0] and "ref_kind=paper" in power[0]
+    claims = {c.claim.name for c in result.claims}
+    assert {"student>egodistill", "student>egotrigger"} <= claims

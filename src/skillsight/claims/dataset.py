@@ -1,8 +1,11 @@
 """The synthetic dataset of a benchmark condition: generated once, reused by every row and seed.
 
-``ensure_dataset`` writes ``<out>/data/<condition>`` with the generator (no exo views, no audio: no
-row of the tables reads them) unless a dataset of exactly the same knobs is already there, which is
-read back instead; a folder with other knobs is refused rather than silently reused.
+``ensure_dataset`` writes ``<out>/data/<condition>`` with the generator (no exo views: no row reads them;
+with the ego microphone track, which the EgoTrigger row reads) unless a dataset of exactly the same knobs
+is already there, which is read back instead; a folder with other knobs is refused rather than silently
+reused. The audio is drawn from its own random generator, so every other row's inputs (gaze, trajectory,
+pixels) are those of the same seed without audio, and EgoTrigger is scored on the same test takes as the
+other rows (paired claims need that; a separate audio dataset would give it other takes).
 ``training_subset`` makes a view of a dataset with a stratified fraction of its training takes (the
 take folders are shared through a symlink), for the training-set-size sweep.
 """
@@ -35,7 +38,7 @@ def dataset_knobs(plan: BenchPlan) -> dict[str, Any]:
         "seed": plan.condition.generator_seed,
         "difficulty": plan.condition.difficulty,
         "with_exo": False,
-        "with_audio": False,
+        "with_audio": True,
         "scenarios": tuple(plan.scenarios or SCENARIOS),
     }
 

@@ -36,7 +36,8 @@ def print_tables(result: BenchResult, console: Console | None = None) -> None:
         if not rows:
             continue
         table = Table(title=f"{title} ({plan.condition.name}; {n} test takes; seeds {seeds})")
-        for col in ("method", "acc %", "sd %", "per seed %", "bal. acc %", "power mW", "paper %"):
+        columns = ("method", "acc %", "sd %", "per seed %", "bal. acc %", "power mW", "paper mW", "paper %")
+        for col in columns:
             table.add_column(col, justify="left" if col == "method" else "right")
         for r in rows:
             table.add_row(
@@ -46,6 +47,7 @@ def print_tables(result: BenchResult, console: Console | None = None) -> None:
                 " ".join(_pct(v) for v in r.accuracy.values()),
                 _pct(r.mean_balanced_accuracy),
                 "-" if r.power_mw is None else f"{r.power_mw:.1f}",
+                "-" if r.paper_mw is None else f"{r.paper_mw:g}",
                 "-" if r.paper_acc is None else f"{r.paper_acc:.1f}",
             )
         console.print(table)
@@ -110,8 +112,11 @@ def reference_lines(result: BenchResult) -> list[str]:
                     ref_name="Ego-Exo4D",
                 )
             )
-        if r.power_mw is not None:
-            lines.append(bench_line(f"skillsight_{cond}_{r.key}_power_mw", r.power_mw, None, ref_kind="none"))
+        if r.power_mw is not None:  # beside the paper's Table 1 figure where it has one
+            paper = (
+                {"ref_kind": "paper", "ref_name": "SkillSight_Table1"} if r.paper_mw else {"ref_kind": "none"}
+            )
+            lines.append(bench_line(f"skillsight_{cond}_{r.key}_power_mw", r.power_mw, r.paper_mw, **paper))
     for c in result.claims:
         lines.append(claim_line(f"skillsight_{cond}", c.pooled))
         lines.extend(claim_line(f"skillsight_{cond}_train_seed{s}", d) for s, d in c.per_seed.items())
@@ -139,16 +144,19 @@ def markdown_tables(data: dict) -> str:
         out += [
             f"**{title}** ({data['condition']}; {n} test takes; seeds {seeds})",
             "",
-            "| method | acc % (mean) | sd over seeds | per seed | bal. acc % | power mW | paper % |",
-            "|---|---|---|---|---|---|---|",
+            "| method | acc % (mean) | sd over seeds | per seed | bal. acc % | power mW | paper mW "
+            "| paper % |",
+            "|---|---|---|---|---|---|---|---|",
         ]
         for r in chosen:
             per_seed = " / ".join(_pct(v) for v in r["accuracy"].values())
             power = "-" if r["power_mw"] is None else f"{r['power_mw']:.1f}"
+            paper_mw = r.get("paper_power_mw")  # absent in results.json written before the column existed
+            paper_power = "-" if paper_mw is None else f"{paper_mw:g}"
             paper = "-" if r["paper_acc_percent"] is None else f"{r['paper_acc_percent']:.1f}"
             out.append(
                 f"| {r['display']} | {_pct(r['mean_accuracy'])} | {_pct(r['accuracy_sd_over_seeds'])} | "
-                f"{per_seed} | {_pct(r['mean_balanced_accuracy'])} | {power} | {paper} |"
+                f"{per_seed} | {_pct(r['mean_balanced_accuracy'])} | {power} | {paper_power} | {paper} |"
             )
         out.append("")
     out += [

@@ -37,7 +37,7 @@ RowPredictions = dict[int, SeedPredictions]
 
 @dataclass(frozen=True)
 class RowSummary:
-    """A row over seeds: accuracy and balanced accuracy per seed and their mean, and its power."""
+    """A row over seeds: accuracy and balanced accuracy per seed and their mean, its power and the paper's."""
 
     key: str
     display: str
@@ -47,6 +47,7 @@ class RowSummary:
     power_mw: float | None
     paper_acc: float | None
     n_takes: int
+    paper_mw: float | None = None
 
     @property
     def mean_accuracy(self) -> float:
@@ -73,6 +74,7 @@ class RowSummary:
             "mean_balanced_accuracy": self.mean_balanced_accuracy,
             "power_mw": self.power_mw,
             "paper_acc_percent": self.paper_acc,
+            "paper_power_mw": self.paper_mw,
             "n_test_takes": self.n_takes,
         }
 
@@ -89,6 +91,7 @@ def row_summary(row: RowSpec, preds: RowPredictions, power_mw: float | None) -> 
         power_mw=power_mw,
         paper_acc=row.paper_acc,
         n_takes=len(first.take_uids),
+        paper_mw=row.paper_mw,
     )
 
 

@@ -28,8 +28,21 @@ def test_tables_hold_the_papers_rows() -> None:
         "timesformer",
         "gaze_crop",
         "skillformer",
+        "beholder",
+        "x3d_xs",
+        "egodistill",
+        "egotrigger",
         "majority",
     ]
+    # the paper's Table 1 power beside ours (REFERENCE: SkillSight Table 1)
+    assert {k: ROW[k].paper_mw for k in ("x3d_xs", "egodistill", "egotrigger", "gaze_crop", "beholder")} == {
+        "x3d_xs": 88.0,
+        "egodistill": 16.5,
+        "egotrigger": 9.9,
+        "gaze_crop": 141.4,
+        "beholder": 132.4,
+    }
+    assert ROW["egodistill"].teacher == "timesformer" and ROW["majority"].paper_mw is None
     assert by_table[3] == [
         "teacher",
         "teacher_gaze_attention",
@@ -103,3 +116,16 @@ def test_plan_checks_rows_and_teachers() -> None:
         BenchPlan(rows=("student", "gaze_only"))
     plan = BenchPlan(rows=("teacher", "student", "gaze_only"))
     assert [c.name for c in plan.claims()] == ["teacher>gaze_only", "student>gaze_only"]
+
+
+def test_egodistill_row_distils_the_timesformer_and_scales_its_pretraining() -> None:
+    plan = full_plan()
+    cfg = row_config(ROW["egodistill"], plan, "/data", seed=1, teacher_run="/runs/timesformer")
+    assert cfg.task.kind == "distillation" and cfg.task.teacher_run == "/runs/timesformer"
+    # the tiny recipe: 10 pretraining epochs for 40 of distillation; the plan's 6 -> round(1.5) = 2
+    assert cfg.trainer.max_epochs == plan.video_epochs == 6 and cfg.task.motion_pretrain_epochs == 2
+    quick = row_config(ROW["egodistill"], quick_plan(), "/data", seed=0, teacher_run="/runs/timesformer")
+    assert quick.task.motion_pretrain_epochs == 1  # never scaled to zero (that would turn it off)
+    assert row_config(ROW["x3d_xs"], plan, "/data", 0).task.motion_pretrain_epochs == 0
+    with pytest.raises(ConfigError, match="distils from 'timesformer'"):
+        BenchPlan(rows=("egodistill", "majority"))
