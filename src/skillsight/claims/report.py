@@ -112,11 +112,18 @@ def reference_lines(result: BenchResult) -> list[str]:
                     ref_name="Ego-Exo4D",
                 )
             )
-        if r.power_mw is not None:  # beside the paper's Table 1 figure where it has one
-            paper = (
-                {"ref_kind": "paper", "ref_name": "SkillSight_Table1"} if r.paper_mw else {"ref_kind": "none"}
+        if r.power_mw is not None and r.paper_mw is not None:  # beside the paper's Table 1 figure
+            lines.append(
+                bench_line(
+                    f"skillsight_{cond}_{r.key}_power_mw",
+                    r.power_mw,
+                    r.paper_mw,
+                    ref_kind="paper",
+                    ref_name="SkillSight_Table1",
+                )
             )
-            lines.append(bench_line(f"skillsight_{cond}_{r.key}_power_mw", r.power_mw, r.paper_mw, **paper))
+        elif r.power_mw is not None:
+            lines.append(bench_line(f"skillsight_{cond}_{r.key}_power_mw", r.power_mw, None, ref_kind="none"))
     for c in result.claims:
         lines.append(claim_line(f"skillsight_{cond}", c.pooled))
         lines.extend(claim_line(f"skillsight_{cond}_train_seed{s}", d) for s, d in c.per_seed.items())
