@@ -206,7 +206,7 @@ def bench_real_windows(run: Path, gaze: Path, args: argparse.Namespace, tmp: Pat
     """
     from skillsight.data.readers.aria import read_gaze_csv
     from skillsight.deploy.inference import SkillEstimator, window_starts
-    from skillsight.deploy.spec import ServingSpec, spec_from_run
+    from skillsight.deploy.spec import spec_for_model, spec_from_run
     from skillsight.exceptions import SkillsightError
     from skillsight.runs.checkpoint import load_model
 
@@ -217,17 +217,7 @@ def bench_real_windows(run: Path, gaze: Path, args: argparse.Namespace, tmp: Pat
         print(f"# {run}: {str(err)[:120]} -> random-init paper-size student instead", flush=True)
         torch.manual_seed(0)
         model, weights = create_model("skillsight_student", num_classes=4, num_steps=16), "random_init"
-        spec = ServingSpec(
-            model_name="skillsight_student",
-            input_names=tuple(model.input_names),
-            class_names=tuple(PROFICIENCY_LABELS),
-            num_steps=16,
-            sample_fps=2.0,
-            timeline_fps=30.0,
-            gaze_channels=14,
-            far_clip_m=10.0,
-            max_gap_us=250_000,
-        )
+        spec = spec_for_model(model, PROFICIENCY_LABELS)
     model.eval()
     fp32 = export_model(model, tmp / "real.onnx", spec)
     int8 = quantize_int8(fp32, tmp / "real.int8.onnx")

@@ -34,7 +34,7 @@ from skillsight.data.records import PROFICIENCY_LABELS
 from skillsight.deploy.backends import OnnxBackend
 from skillsight.deploy.export import export_model
 from skillsight.deploy.inference import SkillEstimator, window_starts
-from skillsight.deploy.spec import ServingSpec
+from skillsight.deploy.spec import spec_for_model
 from skillsight.exceptions import SkillsightError
 from skillsight.gaze.normalize import normalize_clip_gaze
 from skillsight.gaze.resample import gaze_samples_at
@@ -76,17 +76,7 @@ def _estimator(run: Path | None, model_name: str, tmp: Path) -> tuple[SkillEstim
             print(f"# {run}: {str(err)[:120]} -> random-init {model_name} instead", flush=True)
     torch.manual_seed(0)
     model = create_model(model_name, num_classes=4, num_steps=16).eval()
-    spec = ServingSpec(
-        model_name=model_name,
-        input_names=tuple(model.input_names),
-        class_names=tuple(PROFICIENCY_LABELS),
-        num_steps=16,
-        sample_fps=2.0,
-        timeline_fps=30.0,
-        gaze_channels=14,
-        far_clip_m=10.0,
-        max_gap_us=250_000,
-    )
+    spec = spec_for_model(model, PROFICIENCY_LABELS)
     path = export_model(model, tmp / "student.onnx", spec)
     return SkillEstimator(OnnxBackend.load(path), spec), f"random_init:{model_name}"
 

@@ -31,7 +31,14 @@ from skillsight.exceptions import ConfigError, DataFormatError
 from skillsight.gaze.normalize import GAZE_CHANNELS
 from skillsight.gaze.resample import DEFAULT_DEPTH_M
 
-__all__ = ["ARIA_GAZE_PROTOCOL", "SERVABLE_INPUTS", "ServingSpec", "dataset_default", "spec_from_run"]
+__all__ = [
+    "ARIA_GAZE_PROTOCOL",
+    "SERVABLE_INPUTS",
+    "ServingSpec",
+    "dataset_default",
+    "spec_for_model",
+    "spec_from_run",
+]
 
 #: Name of the Aria gaze window protocol (bumped if the normalisation ever changes meaning).
 ARIA_GAZE_PROTOCOL = "skillsight.aria_gaze_window.v2"  # v2: per-channel mask, identity for a missing pose
@@ -209,12 +216,31 @@ def spec_from_run(run_dir: str | Path, model: Any, class_names: list[str] | None
             f"{run_dir}: config.json data.num_frames={num_steps} but the model was built for "
             f"{model.num_steps} steps"
         )
+    return spec_for_model(
+        model, class_names, num_steps, float(data.get("sample_fps", dataset_default("sample_fps")))
+    )
+
+
+def spec_for_model(
+    model: Any,
+    class_names: list[str] | tuple[str, ...],
+    num_steps: int | None = None,
+    sample_fps: float | None = None,
+) -> ServingSpec:
+    """The serving spec of ``model`` under the dataset's default window protocol.
+
+    Args:
+        model: a gaze model (its ``input_names``, ``gaze_channels`` and ``num_steps`` are read).
+        class_names: one name per logit.
+        num_steps: T, steps per window (default: the model's ``num_steps``).
+        sample_fps: steps per second (default: the dataset's, 2).
+    """
     return ServingSpec(
         model_name=str(getattr(model, "model_name", type(model).__name__)),
         input_names=tuple(getattr(model, "input_names", ())),
         class_names=tuple(class_names),
-        num_steps=num_steps,
-        sample_fps=float(data.get("sample_fps", dataset_default("sample_fps"))),
+        num_steps=int(getattr(model, "num_steps", 0) if num_steps is None else num_steps),
+        sample_fps=float(dataset_default("sample_fps") if sample_fps is None else sample_fps),
         timeline_fps=float(dataset_default("gaze_timeline_fps")),
         gaze_channels=int(getattr(model, "gaze_channels", len(GAZE_CHANNELS))),
         far_clip_m=float(dataset_default("far_clip_m")),
